@@ -1,0 +1,10 @@
+"""Tree specs (``ivraudit.tree/1``): a phone tree as its owner built it.
+
+The spec is ground truth for the replay line, the simulator and the tests. The crawler never
+reads it.
+"""
+
+from ivraudit.spec.loader import load_spec
+from ivraudit.spec.model import NodeSpec, TreeSpec
+
+__all__ = ["NodeSpec", "TreeSpec", "load_spec"]
