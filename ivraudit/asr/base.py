@@ -1,0 +1,79 @@
+"""What every speech engine returns, and the one method the crawler calls.
+
+The crawler only needs the text of a prompt (and, for reports, word timings), so engines are
+reduced to ``transcribe(pcm, sample_rate) -> Transcript``. Audio arrives as the line delivers
+it: int16 PCM at 8 kHz. Each engine converts it to what its model wants, so the rest of
+ivraudit never thinks about model sample rates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from ivraudit.errors import AudioError
+from ivraudit.telephony.constants import SAMPLE_RATE
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word and where it sits in the prompt, in seconds from its start."""
+
+    text: str
+    start: float
+    end: float
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """A prompt as the engine heard it.
+
+    ``text`` is kept as recognised (Whisper adds punctuation and capitals; Vosk gives lower
+    case words): the menu interpreter normalises it, and punctuation helps it split options.
+    """
+
+    text: str
+    words: tuple[Word, ...] = ()
+    engine: str = ""
+
+
+@runtime_checkable
+class Recognizer(Protocol):
+    """A speech engine with a loaded (or lazily loaded) model.
+
+    ``engine`` names the engine and the model (e.g. ``whisper:tiny.en``): transcripts are
+    cached under it, so two models never share cached text.
+    """
+
+    engine: str
+
+    def transcribe(self, pcm: np.ndarray, sample_rate: int = SAMPLE_RATE) -> Transcript:
+        """Transcribe mono int16 PCM at ``sample_rate`` Hz."""
+        ...
+
+
+def as_pcm16(pcm: np.ndarray) -> npt.NDArray[np.int16]:
+    """Check that ``pcm`` is mono int16 audio and return it as a contiguous int16 array.
+
+    Engines and the cache hash or hand the raw bytes to C code, so a float or stereo array
+    passed by mistake must fail loudly here rather than be read as noise.
+    """
+    array = np.asarray(pcm)
+    if array.ndim != 1:
+        raise AudioError(
+            f"speech recognition needs mono audio, got an array of shape {array.shape}"
+        )
+    if array.dtype != np.int16:
+        raise AudioError(f"speech recognition needs int16 PCM, got {array.dtype}")
+    return np.ascontiguousarray(array)
+
+
+def check_rate(sample_rate: int) -> int:
+    """Reject sample rates no phone line or WAV file can have."""
+    if not 4000 <= int(sample_rate) <= 192000:
+        raise AudioError(f"implausible sample rate {sample_rate} Hz for speech recognition")
+    return int(sample_rate)

@@ -1,0 +1,103 @@
+"""What a crawl learned, in the vocabulary of ``ivraudit.audit/1`` (shared/docs/audit-format.md).
+
+Edges carry the key that labels them (``"1"``, ``"invalid"``, ``"timeout"``, ``"auto"``,
+``"input"``) and, separately, what the caller actually did (``pressed``: the key, the digits
+entered, ``"timeout"`` for waiting, empty for automatic transitions), plus the line seconds
+from that action to the first sound of the target (``lead_in``), so times along any path can
+be added up from the graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ivraudit.telephony.g711 import Pcm
+
+HANGUP_NODE = "hangup"
+"""The one node that stands for 'the line went dead'."""
+
+ACTING_KINDS = ("menu", "input")
+"""Kinds of node that wait for the caller to do something."""
+
+
+@dataclass
+class Option:
+    key: str
+    label: str
+
+
+@dataclass
+class NodeRecord:
+    id: str
+    kind: str
+    path: list[str]
+    via: list[str]                      # the acting node each path step was taken at
+    transcript: str = ""
+    options: list[Option] = field(default_factory=list)
+    prompt_seconds: float = 0.0
+    audio: Pcm = field(default_factory=lambda: np.zeros(0, dtype=np.int16), repr=False)
+    hold_seconds: float | None = None   # hold: music and announcements until the next node
+    announcements: int = 0
+    barge_in: bool | None = None        # measured on a type-ahead call; None = not measured
+    digits: int | None = None
+    terminator: str | None = None
+    language: str = "en"
+    truncated: bool = False             # children not explored (depth limit, call budget)
+
+    @property
+    def depth(self) -> int:
+        return len(self.path)
+
+    @property
+    def acting(self) -> bool:
+        return self.kind in ACTING_KINDS
+
+
+@dataclass
+class EdgeRecord:
+    source: str
+    target: str
+    key: str
+    pressed: str = ""
+    lead_in: float = 0.0
+    probe: str = ""     # what the explorer was testing: announced, escape, invalid, timeout, input, auto
+
+
+@dataclass
+class CallRecord:
+    index: int
+    purpose: str
+    path: list[str]
+    outcome: str
+    ring_seconds: float = 0.0
+    seconds: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class Audit:
+    target: str
+    started: str
+    finished: str = ""
+    language: str = "en"
+    ring_seconds: float = 0.0
+    answer_lead: float = 0.0          # answer to the first prompt's first sound
+    nodes: dict[str, NodeRecord] = field(default_factory=dict)
+    edges: dict[tuple[str, str, str], EdgeRecord] = field(default_factory=dict)
+    calls: list[CallRecord] = field(default_factory=list)
+    complete: bool = True
+    problems: list[str] = field(default_factory=list)
+    asr: dict[str, object] = field(default_factory=dict)
+
+    def add_edge(self, edge: EdgeRecord) -> EdgeRecord:
+        """Add an edge unless the same (source, target, key) is known; returns the kept one."""
+        return self.edges.setdefault((edge.source, edge.target, edge.key), edge)
+
+    def out_edges(self, node_id: str) -> list[EdgeRecord]:
+        return [e for e in self.edges.values() if e.source == node_id]
+
+    @property
+    def call_seconds(self) -> float:
+        return sum(c.ring_seconds + c.seconds for c in self.calls)

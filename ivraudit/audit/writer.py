@@ -1,0 +1,107 @@
+"""Writing an audit folder: ``audit.json``, ``graph.graphml``, ``recordings/``, ``report.html``.
+
+The folder layout and the JSON fields are the contract of ``ivraudit.audit/1``
+(shared/docs/audit-format.md). Files are written to a temporary name and renamed into place, so
+an interrupted write never leaves a half file where a good one was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import networkx as nx
+
+from ivraudit.audit.metrics import compute_metrics
+from ivraudit.audit.model import Audit
+from ivraudit.telephony.wav import write_wav
+
+FORMAT = "ivraudit.audit/1"
+
+
+def audit_to_json(audit: Audit, metrics: dict[str, object] | None = None) -> dict[str, object]:
+    """The ``audit.json`` document."""
+    metrics = metrics if metrics is not None else compute_metrics(audit)
+    return {
+        "format": FORMAT,
+        "target": audit.target,
+        "started": audit.started,
+        "finished": audit.finished,
+        "language": audit.language,
+        "complete": audit.complete,
+        "ring_seconds": audit.ring_seconds,
+        "answer_lead_seconds": audit.answer_lead,
+        "nodes": [
+            {
+                "id": n.id,
+                "kind": n.kind,
+                "path": n.path,
+                "transcript": n.transcript,
+                "options": [{"key": o.key, "label": o.label} for o in n.options],
+                "prompt_seconds": n.prompt_seconds,
+                "recording": f"recordings/{n.id}.wav" if len(n.audio) else None,
+                "depth": n.depth,
+                "via": n.via,
+                "hold_seconds": n.hold_seconds,
+                "announcements": n.announcements,
+                "barge_in": n.barge_in,
+                "digits": n.digits,
+                "terminator": n.terminator,
+                "truncated": n.truncated,
+            }
+            for n in audit.nodes.values()
+        ],
+        "edges": [
+            {"source": e.source, "target": e.target, "key": e.key, "pressed": e.pressed,
+             "lead_in_seconds": e.lead_in, "probe": e.probe}
+            for e in audit.edges.values()
+        ],
+        "calls": [
+            {"index": c.index, "purpose": c.purpose, "path": c.path, "outcome": c.outcome,
+             "ring_seconds": c.ring_seconds, "seconds": c.seconds, "error": c.error}
+            for c in audit.calls
+        ],
+        "problems": audit.problems,
+        "asr": audit.asr,
+        "metrics": metrics,
+    }
+
+
+def audit_to_graph(audit: Audit) -> nx.MultiDiGraph:
+    """The audit as a networkx graph whose attributes GraphML can hold (text, numbers)."""
+    graph = nx.MultiDiGraph(target=audit.target, format=FORMAT)
+    for n in audit.nodes.values():
+        graph.add_node(n.id, kind=n.kind, depth=n.depth, path=" ".join(n.path),
+                       transcript=n.transcript, prompt_seconds=n.prompt_seconds,
+                       options=json.dumps([[o.key, o.label] for o in n.options]))
+    for e in audit.edges.values():
+        graph.add_edge(e.source, e.target, key=e.key, label=e.key, pressed=e.pressed,
+                       lead_in_seconds=e.lead_in)
+    return graph
+
+
+def _replace(path: Path, write) -> None:
+    temporary = path.with_name(f".{path.name}.part")
+    write(temporary)
+    os.replace(temporary, path)
+
+
+def write_audit(audit: Audit, folder: Path) -> Path:
+    """Write the whole audit folder; returns the path of the report."""
+    from ivraudit.report import render_report
+
+    folder.mkdir(parents=True, exist_ok=True)
+    recordings = folder / "recordings"
+    recordings.mkdir(exist_ok=True)
+    for node in audit.nodes.values():
+        if len(node.audio):
+            _replace(recordings / f"{node.id}.wav", lambda p, a=node.audio: write_wav(p, a))
+    document = audit_to_json(audit)
+    _replace(folder / "audit.json",
+             lambda p: p.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n",
+                                    encoding="utf-8"))
+    _replace(folder / "graph.graphml", lambda p: nx.write_graphml(audit_to_graph(audit), p))
+    report = folder / "report.html"
+    _replace(report, lambda p: p.write_text(render_report(document), encoding="utf-8"))
+    return report

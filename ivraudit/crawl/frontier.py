@@ -1,0 +1,47 @@
+"""The frontier: what is left to try, breadth-first, each thing once."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One thing to try at a known node: press ``keys`` (or wait, for a timeout probe)."""
+
+    node: str
+    role: str        # announced | escape | invalid | timeout | input
+    keys: str        # what is pressed; "timeout" for waiting
+
+    @property
+    def label(self) -> str:
+        """The edge key this probe produces, before escape keys are judged."""
+        return {"invalid": "invalid", "timeout": "timeout", "input": "input"}.get(self.role, self.keys)
+
+
+class Frontier:
+    """A FIFO of probes with a duplicate filter (a node's probe is queued once, ever)."""
+
+    def __init__(self) -> None:
+        self._queue: deque[Probe] = deque()
+        self._seen: set[tuple[str, str]] = set()
+
+    def push(self, probe: Probe) -> bool:
+        key = (probe.node, probe.keys)
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        self._queue.append(probe)
+        return True
+
+    def pop(self) -> Probe:
+        return self._queue.popleft()
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+    def drain(self) -> list[Probe]:
+        left = list(self._queue)
+        self._queue.clear()
+        return left

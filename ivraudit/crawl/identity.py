@@ -1,0 +1,118 @@
+"""Is this prompt one we have heard before?
+
+A prompt heard again (a loop, "back to the main menu", two paths to one node, a repeat after
+a timeout) must become the same node, not a duplicate. Two signals decide:
+
+- an **audio fingerprint**: log energy in 12 telephone bands per 20 ms frame. Recordings
+  replayed by an IVR come back nearly sample-identical, so matching fingerprints (correlation
+  over a small range of lags, similar length) is strong evidence and costs no transcription;
+- **transcript similarity**, for the borderline cases (a prompt cut a little differently,
+  line noise): the same words mean the same prompt.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from ivraudit.telephony.constants import FRAME_SAMPLES, SAMPLE_RATE
+from ivraudit.telephony.g711 import Pcm
+
+BANDS = 12
+SAME_AUDIO = 0.90
+"""Fingerprint correlation above which two prompts are the same recording."""
+MAYBE_SAME_AUDIO = 0.60
+"""Between this and SAME_AUDIO the transcripts decide."""
+SAME_WORDS = 0.85
+"""Transcript similarity (difflib ratio over words) that makes two prompts the same."""
+MAX_LAG_FRAMES = 10
+
+Fingerprint = npt.NDArray[np.float32]
+
+_EDGES_HZ = np.geomspace(200, 3600, BANDS + 1)
+_BIN_HZ = np.fft.rfftfreq(256, 1 / SAMPLE_RATE)
+_BAND_OF_BIN = np.digitize(_BIN_HZ, _EDGES_HZ) - 1
+
+
+def fingerprint(pcm: Pcm) -> Fingerprint:
+    """Per-frame log band energies, each band centred, shape (frames, BANDS)."""
+    count = len(pcm) // FRAME_SAMPLES
+    if count == 0:
+        return np.zeros((0, BANDS), dtype=np.float32)
+    frames = pcm[: count * FRAME_SAMPLES].reshape(count, FRAME_SAMPLES).astype(np.float32)
+    power = np.abs(np.fft.rfft(frames * np.hanning(FRAME_SAMPLES), n=256)) ** 2
+    bands = np.zeros((count, BANDS), dtype=np.float32)
+    for band in range(BANDS):
+        bands[:, band] = power[:, _BAND_OF_BIN == band].sum(axis=1)
+    logs = np.log10(bands + 1e3)
+    return (logs - logs.mean(axis=0)).astype(np.float32)
+
+
+def audio_similarity(a: Fingerprint, b: Fingerprint, max_lag: int = MAX_LAG_FRAMES) -> float:
+    """Best correlation of two fingerprints over small shifts; 0 when lengths differ a lot."""
+    if len(a) == 0 or len(b) == 0:
+        return 0.0
+    shorter, longer = sorted((len(a), len(b)))
+    if shorter < 0.85 * longer - max_lag:
+        return 0.0
+    best = 0.0
+    for lag in range(-max_lag, max_lag + 1):
+        x = a[max(0, lag):]
+        y = b[max(0, -lag):]
+        n = min(len(x), len(y))
+        if n < 0.8 * shorter:
+            continue
+        xf, yf = x[:n].ravel(), y[:n].ravel()
+        xs, ys = xf - xf.mean(), yf - yf.mean()
+        denom = float(np.sqrt((xs * xs).sum() * (ys * ys).sum()))
+        if denom > 0:
+            best = max(best, float((xs * ys).sum()) / denom)
+    return best
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w']+", text.lower())
+
+
+def text_similarity(a: str, b: str) -> float:
+    """Similarity of two transcripts by their words (punctuation and case ignored)."""
+    wa, wb = _words(a), _words(b)
+    if not wa and not wb:
+        return 1.0
+    return difflib.SequenceMatcher(None, wa, wb, autojunk=False).ratio()
+
+
+@dataclass
+class PromptIndex:
+    """The prompts of the known nodes, for telling a new prompt from one heard before."""
+
+    prints: dict[str, Fingerprint] = field(default_factory=dict)
+    transcripts: dict[str, str] = field(default_factory=dict)
+
+    def add(self, node_id: str, print_: Fingerprint, transcript: str) -> None:
+        self.prints[node_id] = print_
+        self.transcripts[node_id] = transcript
+
+    def candidates(self, print_: Fingerprint) -> list[tuple[float, str]]:
+        """Known nodes whose audio might be this prompt, best first, with their scores."""
+        scored = [(audio_similarity(print_, known), node_id)
+                  for node_id, known in self.prints.items()]
+        return sorted((s for s in scored if s[0] >= MAYBE_SAME_AUDIO), reverse=True)
+
+    def match(self, print_: Fingerprint, transcribe: "callable[[], str]") -> str | None:
+        """The known node this prompt is, or None. ``transcribe`` is called only if needed."""
+        candidates = self.candidates(print_)
+        if not candidates:
+            return None
+        score, node_id = candidates[0]
+        if score >= SAME_AUDIO:
+            return node_id
+        text = transcribe()
+        for _, node_id in candidates:
+            if text_similarity(text, self.transcripts[node_id]) >= SAME_WORDS:
+                return node_id
+        return None

@@ -1,0 +1,39 @@
+"""Reading a transcribed IVR prompt: what kind of node it is and which keys it offers.
+
+Transcripts come from small offline recognisers (Whisper tiny.en, Vosk), so they may be lowercase,
+unpunctuated or wrongly punctuated, and write numbers as words or digits. Everything here works
+on words, treats punctuation as a weak hint, and uses only the standard library.
+
+The crawler combines the kind with what it hears (music means hold, a beep voicemail, silence a
+hangup); this package gives the best reading of the words alone.
+"""
+
+from __future__ import annotations
+
+from ivraudit.interpret.keys import say_key
+from ivraudit.interpret.kinds import classify, digits_asked, terminator_asked
+from ivraudit.interpret.model import KINDS, Interpretation, Option
+from ivraudit.interpret.options import read_options
+from ivraudit.interpret.text import tokenize
+
+__all__ = ["KINDS", "Interpretation", "Option", "interpret", "say_key"]
+
+
+def interpret(transcript: str, language: str = "en") -> Interpretation:
+    """The kind of node a prompt transcript describes, with its options or input details.
+
+    Any announced option makes it a menu ("If you know your party's extension, you may dial it
+    at any time" inside a menu does not make it an input). English and Spanish key phrases are
+    recognised whatever ``language`` says, because a Spanish option is often announced inside an
+    English menu ("para español, oprima nueve"); ``language`` is passed through and decides
+    locale-bound guesses (a phone number with its area code is ten digits in English).
+    """
+    tokens = tokenize(transcript)
+    options = read_options(tokens)
+    if options:
+        return Interpretation("menu", options, language=language)
+    kind = classify(tokens)
+    if kind == "input":
+        return Interpretation("input", (), digits_asked(tokens, language),
+                              terminator_asked(tokens), language=language)
+    return Interpretation(kind, (), language=language)

@@ -1,0 +1,82 @@
+"""Key names as people say them, in English and Spanish.
+
+Recognisers write keys as digits ("press 1"), as words ("press one"), as symbols ("press #") or
+as names ("the pound key", "number sign", "almohadilla"), so every spelling maps to one of
+"0"-"9", "*" and "#". "oh" and a bare "o" mean zero only right after a verb ("press oh"), because
+elsewhere "oh" is an interjection and "o" is Spanish for "or"; callers pass ``after_verb``.
+"""
+
+from __future__ import annotations
+
+from ivraudit.interpret.text import Token, fold
+
+WORD_KEYS: dict[str, str] = {
+    # English
+    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9",
+    "star": "*", "asterisk": "*", "pound": "#", "hash": "#", "hashtag": "#", "octothorpe": "#",
+    # Spanish (folded: no accents)
+    "cero": "0", "uno": "1", "una": "1", "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5",
+    "seis": "6", "siete": "7", "ocho": "8", "nueve": "9",
+    "asterisco": "*", "estrella": "*", "numeral": "#", "almohadilla": "#", "gato": "#",
+    "libra": "#",
+    "*": "*", "#": "#",
+}
+_ZERO_AFTER_VERB = {"oh": "0", "o": "0"}
+# Two-word names; the first word alone is not a key ("number", "signo").
+PAIR_KEYS: dict[tuple[str, ...], str] = {
+    ("number", "sign"): "#",
+    ("signo", "numeral"): "#",
+    ("signo", "de", "numero"): "#",
+}
+KEY_SUFFIXES = frozenset({"key", "button", "sign", "tecla"})
+
+
+def say_key(word: str) -> str | None:
+    """The key a spoken word names: "one" -> "1", "oh" -> "0", "pound" -> "#", "uno" -> "1".
+
+    Accepts a digit ("1"), a word in English or Spanish, a symbol, or a short phrase such as
+    "number sign" or "the star key"; anything else gives None.
+    """
+    words = fold(word).replace("-", " ").strip(" \t.,;:!?'\"").split()
+    while words and words[0] in ("the", "el", "la", "tecla", "de"):
+        words = words[1:]
+    while len(words) > 1 and words[-1] in KEY_SUFFIXES and tuple(words) not in PAIR_KEYS:
+        words = words[:-1]
+    if len(words) == 1:
+        w = words[0]
+        if len(w) == 1 and w.isdigit():
+            return w
+        return WORD_KEYS.get(w) or {"oh": "0"}.get(w)
+    return PAIR_KEYS.get(tuple(words))
+
+
+def key_at(tokens: list[Token], i: int, *, after_verb: bool = False) -> tuple[str, int] | None:
+    """The key named at token ``i`` and the index just past its name, or None.
+
+    A multi-digit number ("dial 500") is not a key, nor is a word that is plainly a quantity
+    ("enter one or more keywords", "one of our agents", "three digit").
+    """
+    if i >= len(tokens):
+        return None
+    for words, key in PAIR_KEYS.items():
+        if tuple(t.text for t in tokens[i:i + len(words)]) == words:
+            return key, i + len(words)
+    text = tokens[i].text
+    if len(text) == 1 and text.isdigit():
+        key = text
+    elif text in WORD_KEYS:
+        key = WORD_KEYS[text]
+    elif after_verb and text in _ZERO_AFTER_VERB:
+        key = _ZERO_AFTER_VERB[text]
+    else:
+        return None
+    following = [t.text for t in tokens[i + 1:i + 3]]
+    if following:
+        nxt = following[0]
+        if (nxt.isdigit() or nxt in ("hundred", "thousand", "digit", "digits", "letters",
+                                     "characters", "of", "more", "times", "time", "cifras",
+                                     "digitos", "de")
+                or following[:2] == ["or", "more"]):
+            return None
+    return key, i + 1

@@ -1,0 +1,159 @@
+"""What kind of node a prompt's words describe when it announces no option.
+
+Cues are phrases matched on the folded, punctuation-free transcript (recognisers disagree about
+punctuation, never about words). Several kinds can be hinted at once, so they are ranked:
+
+1. input: it asks for digits ("enter your account number", "the extension", "followed by pound");
+2. voicemail, strong: "leave a message", "after the tone", "record your message";
+3. human, strong: "how can I help you", "my name is", "Ana speaking";
+4. voicemail, weak: "is not available", "can't take your call" (a personal greeting says this);
+5. hold: "please hold", "your call is important", "all of our agents are busy", "next in line";
+6. human, weak: "hi, this is Sam", or a bare "hello?";
+7. message: anything else.
+
+The weak/strong split is what keeps "all of our agents are unavailable, please hold" a hold and
+"Hi, this is Sam, I can't take your call" a voicemail.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ivraudit.interpret.keys import say_key
+from ivraudit.interpret.text import Joined, Token
+
+_INPUT_OBJECTS = (
+    r"numbers?|extension|pin|password|passcode|pass code|code|id|digits?|letters|mailbox|date"
+    r"|zip|postcode|postal|account|member|card|ssn|social|policy|claim|confirmation|birth"
+    r"|birthday|keywords?|amount|numero|extension|cuenta|clave|contrasena|codigo"
+)
+_INPUT = [
+    rf"(?:enter|type|key in|input|punch in|dial|provide|re-enter|reenter|ingrese|introduzca"
+    rf"|marque|digite|teclee|escriba|proporcione)(?: \S+){{0,7}}? (?:{_INPUT_OBJECTS})",
+    rf"(?:please say|say or enter|enter or say|what is|tell me) your(?: \S+){{0,4}}?"
+    rf" (?:{_INPUT_OBJECTS})",
+    r"followed by (?:the )?(?:pound|hash|number sign|#|star|asterisk|\*)",
+    r"starting with (?:the )?area code",
+    r"seguid[oa] de(?:l| la)?(?: tecla| signo)?(?: de)? (?:numeral|gato|almohadilla|asterisco)",
+]
+_VOICEMAIL_STRONG = [
+    r"leave (?:a|your|me a|us a)(?: \S+)? (?:message|name|voicemail|voice mail)",
+    r"(?:after|at) the (?:tone|beep)", r"record your (?:message|name)",
+    r"reached (?:\S+ ){0,4}(?:voicemail|voice mail|voice mailbox|mailbox)",
+    r"(?:voicemail|voice mail|mailbox) (?:of|for)",
+    r"deje (?:su|un) (?:mensaje|nombre)", r"despues del (?:tono|pitido)", r"grabe su mensaje",
+]
+_HUMAN_STRONG = [
+    r"how (?:can|may|could|might) (?:i|we) (?:help|assist|direct|be of)",
+    r"what can i (?:do|help)", r"my name is", r"(?:this is|it's|it is) \S+ speaking",
+    r"^(?:\S+ ){0,4}speaking(?! (?:with|to)\b)",
+    r"en que (?:le |te )?(?:puedo|podemos) (?:ayudar|servir)", r"mi nombre es",
+    r"^(?:\S+ ){0,3}le atiende",
+]
+_VOICEMAIL_WEAK = [
+    r"(?:is|am|are) (?:not|currently not) available", r"(?:is|am) unavailable",
+    r"(?:can't|cannot|can not|unable to) (?:take|answer) (?:your|the|this) (?:call|phone)",
+    r"can't come to the phone", r"(?:nobody|no one|no|noone) (?:is )?available to take",
+    r"away from (?:my|the|his|her) desk", r"out of the office", r"no esta disponible",
+]
+# "is not available" said of a thing, not of the person called.
+_NOT_A_PERSON = (
+    r"(?:feature|option|service|selection|function|choice|menu|number|extension|line)"
+    r" (?:is|are) (?:currently )?(?:not available|unavailable)"
+)
+_HOLD = [
+    r"please hold", r"hold please", r"continue to hold", r"(?:remain|stay) on the line",
+    r"hold the line", r"your call is (?:very )?important",
+    r"(?:agents|representatives|represenatives|associates|operators|advisors|advisers"
+    r"|specialists|team members|staff|lines) are (?:all )?(?:currently |still |now )?(?:all )?"
+    r"(?:busy|assisting|helping|serving|with other|on other|occupied|engaged|unavailable)",
+    r"next available", r"(?:next|first) in line", r"in (?:the )?order (?:\S+ ){0,3}received",
+    r"(?:hold|wait|waiting|queue) time", r"callers? (?:ahead of you|waiting|in (?:the )?queue)",
+    r"you are (?:currently )?(?:caller|number) (?:number )?\S+",
+    r"while (?:i|we) (?:try|transfer|connect|locate|attempt|find)",
+    r"please wait", r"(?:transferring|connecting) (?:you|your call)",
+    r"will be with you (?:shortly|momentarily|soon|in a moment)",
+    r"thank you for (?:your patience|holding|waiting)", r"(?:por favor )?espere",
+    r"permanezca en la linea", r"su llamada es (?:muy )?importante",
+]
+_BARE_GREETINGS = frozenset({
+    "hello", "hi", "hey", "hello hello", "yes hello", "hi there", "hello there", "yes",
+    "hello yes", "hello hi", "hola", "bueno", "alo", "diga", "digame", "si diga", "hola hola",
+})
+_HUMAN_WEAK = [
+    r"^(?:yes |oh )?(?:hi|hello|hey|hola|good (?:morning|afternoon|evening)|buenos dias"
+    r"|buenas tardes)(?: \S+){0,4}? (?:this is|it's|you're speaking with|you've got"
+    r"|you are speaking with|soy|habla) (?!(?:the|a|an|your|our)\b)\S+",
+    r"^this is \S+$",
+]
+
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
+    "nueve": 9, "diez": 10, "once": 11, "doce": 12,
+}
+_COUNT = r"(?P<n>\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")"
+_DIGITS = re.compile(
+    rf"\b(?:(?P<low>\d{{1,2}}|{'|'.join(_NUMBER_WORDS)}) (?:to|or|a|o) )?{_COUNT}[ -]"
+    r"(?:digit|digits|letter|letters|character|characters|digitos|cifras|letras)\b")
+_TERMINATOR = re.compile(
+    r"\b(?:followed by|ending with|end with|then press|and press|then|terminated by"
+    r"|seguid[oa] del?|y luego (?:oprima|marque|presione|pulse)|luego (?:oprima|marque))"
+    r"(?: (?:the|el|la|tecla|de|key))* (?P<key>number sign|signo de numero|signo numeral|\S+)")
+_POUND_WHEN_DONE = re.compile(
+    r"\b(?:press|hit|oprima|presione) (?:the )?(?P<key>pound|hash|star|#|\*|numeral|gato)"
+    r"(?: key| sign)? when (?:you are |you're |you have )?(?:done|finished)")
+
+
+def _any(joined: Joined, patterns: list[str]) -> bool:
+    return any(joined.spans(p) for p in patterns)
+
+
+def classify(tokens: list[Token]) -> str:
+    """The kind of a prompt that announces no option (see the ranking above)."""
+    if not tokens:
+        return "message"
+    joined = Joined(tokens)
+    if _any(joined, _INPUT):
+        return "input"
+    if _any(joined, _VOICEMAIL_STRONG):
+        return "voicemail"
+    if _any(joined, _HUMAN_STRONG):
+        return "human"
+    if _any(joined, _VOICEMAIL_WEAK) and not joined.spans(_NOT_A_PERSON):
+        return "voicemail"
+    if _any(joined, _HOLD):
+        return "hold"
+    if joined.text in _BARE_GREETINGS or _any(joined, _HUMAN_WEAK):
+        return "human"
+    return "message"
+
+
+def digits_asked(tokens: list[Token], language: str) -> int | None:
+    """How many digits an input prompt asks for, when it says: "your 8 digit account number".
+
+    A range ("4 to 6 digit PIN") gives None: the crawler then ends its entry with the terminator
+    or waits. A North American phone number "starting with the area code" is ten digits.
+    """
+    text = " ".join(t.text for t in tokens)
+    match = _DIGITS.search(text)
+    if match is not None and match.group("low") is None:
+        n = match.group("n")
+        return int(n) if n.isdigit() else _NUMBER_WORDS[n]
+    if match is None and language.startswith("en") and re.search(
+            r"\bphone number\b.*\barea code\b|\barea code\b.*\bphone number\b", text):
+        return 10
+    return None
+
+
+def terminator_asked(tokens: list[Token]) -> str | None:
+    """"#" or "*" if the prompt asks to end the entry with it ("followed by the pound key")."""
+    text = " ".join(t.text for t in tokens)
+    for pattern in (_TERMINATOR, _POUND_WHEN_DONE):
+        for match in pattern.finditer(text):
+            key = say_key(match.group("key"))
+            if key in ("#", "*"):
+                return key
+    return None

@@ -1,0 +1,205 @@
+"""Finding where a transcript names a key to press, and which words are not labels.
+
+A *mention* is a verb and a key ("press 1", "dial zero", "oprima el nueve", "by pressing the pound
+key") or, once a verb mention has started a list, a bare key followed by "for"/"to"/"para"
+("press one for billing, two for support, or three for sales"). Keys joined by "or" share one
+mention ("4 or 6 to decrease or increase the volume").
+
+Some key mentions are not options: "then press pound", "followed by the pound key", "when done,
+hang up or press the pound key" tell the caller how to finish an entry or a recording. Those, and
+stock phrases that are never a label (greetings, "if you know your party's extension you may dial
+it at any time", "calls may be recorded for quality purposes"), become *masks*: token ranges that
+a label may not cross.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ivraudit.interpret.keys import KEY_SUFFIXES, key_at
+from ivraudit.interpret.text import Joined, Token
+
+VERBS = frozenset({
+    "press", "pressing", "presses", "dial", "dialing", "dialling", "select", "selecting", "push",
+    "pushing", "hit", "hitting", "touch", "choose", "choosing", "pick", "enter", "entering",
+    "say", "saying", "type",
+    "oprima", "oprime", "oprimir", "oprimiendo", "presione", "presiona", "presionar", "marque",
+    "marca", "marcar", "pulse", "pulsa", "pulsar", "digite", "digita", "teclee", "seleccione",
+    "elija", "diga",
+})
+# Words that may sit between a verb and its key: "press the star key", "press number 1",
+# "choose option 3", "marque la tecla 2", "oprima el nueve".
+_BEFORE_KEY = frozenset({"the", "number", "option", "el", "la", "tecla", "opcion", "numero"})
+_OR = frozenset({"or", "o", "u"})
+# A bare key after one of these is part of a phrase ("the 7 key", "your last 4", "from 9 to 5").
+_BARE_BLOCKERS = frozenset({
+    "the", "a", "an", "last", "first", "next", "of", "for", "to", "than", "about", "with",
+    "within", "in", "at", "by", "from", "every", "your", "my", "our", "his", "her", "their",
+    "number", "extension", "option", "step", "are", "is", "was", "be", "page", "line", "floor",
+    "room", "suite", "use", "de", "el", "la", "los", "las", "del", "al", "su", "tecla",
+})
+BARE_INTROS = frozenset({"for", "to", "para", "if", "si"})
+
+# Waiting is a choice without a key: "for all other inquiries, please stay on the line".
+_WAIT = (r"(?:please |or |just |simply )?(?:continue to hold|hold on|hold the line|please hold"
+         r"|(?:stay|remain) on the line|permanezca en la linea)")
+# Stock phrases that are never part of a label.
+_JUNK = [
+    r"(?:thank you|thanks)(?: very much)?(?: for (?:calling|choosing|contacting|holding|waiting"
+    r"|your patience|your call))?",
+    r"(?:hello and )?welcome to",
+    r"you(?: have|'ve) reached",
+    r"if you know (?:\S+ ){0,10}?(?:dial|enter|press|key|punch|input) it"
+    r"(?: in)?(?: (?:now|at any time|anytime))?",
+    r"(?:you (?:may|can) |please )(?:dial|enter) (?:it|(?:your party's|the|an|their) extension"
+    r"(?: number)?)(?: (?:now|at any time|anytime))?",
+    r"please listen (?:carefully|closely)(?: (?:to|as) (?:the following|our) (?:\S+ )?options"
+    r"(?: have (?:recently )?changed)?)?",
+    r"(?:as |because )?our (?:menu )?options have (?:recently )?changed",
+    r"(?:this |your |all )?calls? (?:may|will) be (?:monitored|recorded)"
+    r"(?: (?:and|or) (?:monitored|recorded))?(?: for (?:quality|training)"
+    r"(?: (?:and|or) (?:quality|training))?(?: assurance)?(?: purposes)?)?",
+    _WAIT,
+    r"(?<!for )(?<!to )(?<!say )(?:goodbye|good bye)",  # "press 1 for goodbye" is a label
+    r"gracias por (?:llamar|su llamada)(?: a)?|bienvenidos? a",
+]
+_DONE = r"when (?:you are |you're |you have |you've )?(?:done|finished|complete)"
+_RECORD_OR_ENTRY = re.compile(r"\b(?:enter|type|say|record|speak|ingrese|introduzca|digite|diga)\b")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A place where the transcript names one or more keys as a choice."""
+
+    start: int  # first token: the verb, or the key of a bare mention
+    end: int  # just past the key(s) and any "key"/"sign" after them
+    keys: tuple[str, ...]
+    bare: bool = False  # no verb: continues a list ("..., two for support")
+    by_form: bool = False  # "you may quit voicemail by pressing the pound key"
+
+
+def _keys_after(tokens: list[Token], i: int, *,
+                after_verb: bool) -> tuple[tuple[str, ...], int] | None:
+    """Key(s) starting at ``i`` ("4", "4 or 6"), past any "key"/"sign", and the end index."""
+    first = key_at(tokens, i, after_verb=after_verb)
+    if first is None:
+        return None
+    keys, end = [first[0]], first[1]
+    while end + 1 < len(tokens) and tokens[end].text in _OR:
+        more = key_at(tokens, end + 1)
+        if more is None:
+            break
+        keys.append(more[0])
+        end = more[1]
+    while end < len(tokens) and tokens[end].text in KEY_SUFFIXES:
+        end += 1
+    return tuple(keys), end
+
+
+def _verb_mention(tokens: list[Token], i: int) -> Mention | None:
+    """The mention a verb at ``i`` starts, if a key follows within a few filler words."""
+    j = i + 1
+    for _ in range(3):
+        found = _keys_after(tokens, j, after_verb=True)
+        if found is not None:
+            keys, end = found
+            by_form = i > 0 and tokens[i - 1].text == "by"
+            return Mention(i, end, keys, by_form=by_form)
+        if j < len(tokens) and tokens[j].text in _BEFORE_KEY:
+            j += 1
+            continue
+        return None
+    return None
+
+
+def _finishing(tokens: list[Token], mention: Mention, floor: int) -> int | None:
+    """Where the words that make ``mention`` a way to finish (not a choice) begin, or None.
+
+    "then press pound", "and then press the pound key", "when done, hang up or press the pound
+    key", "enter your PIN and press pound", "press pound when you are finished". Only "#" and
+    "*" end entries, so "when you are done, press 1 to send it" stays an option.
+    """
+    if not set(mention.keys) <= {"#", "*"}:
+        return None
+    i = mention.start
+    lo = max(floor, i - 8)
+    back = [t.text for t in tokens[lo:i]]
+    for n in (1, 2):
+        if len(back) >= n and back[-n] in ("then", "luego"):
+            start = i - n
+            if start - 1 >= lo and tokens[start - 1].text in ("and", "y"):
+                start -= 1
+            return start
+    joined = Joined(tokens[lo:i])
+    done = joined.spans(_DONE)
+    if done:
+        return lo + done[-1][0]
+    if back[-3:] == ["hang", "up", "or"]:
+        return i - 3
+    if back[-2:] == ["hangup", "or"]:
+        return i - 2
+    if back and back[-1] in ("and", "y") and _RECORD_OR_ENTRY.search(" ".join(back)):
+        return i - 1
+    ahead = Joined(tokens[mention.end:mention.end + 5])
+    if ahead.spans(_DONE) and ahead.spans(_DONE)[0][0] == 0:
+        return i
+    return None
+
+
+def find_mentions(
+        tokens: list[Token]) -> tuple[list[Mention], list[tuple[int, int]], list[tuple[int, int]]]:
+    """The option mentions in announcement order, the masked (never-label) token ranges, and
+    those of the masks that offer waiting on the line (a keyless choice)."""
+    joined = Joined(tokens)
+    masks: list[tuple[int, int]] = []
+    for pattern in _JUNK:
+        masks.extend(joined.spans(pattern))
+    mentions: list[Mention] = []
+    floor = 0
+    i = 0
+    while i < len(tokens):
+        if tokens[i].text in VERBS:
+            mention = _verb_mention(tokens, i)
+            if mention is not None:
+                finish_start = _finishing(tokens, mention, floor)
+                if finish_start is None:
+                    mentions.append(mention)
+                else:
+                    masks.append((finish_start, mention.end))
+                floor = mention.end
+                i = mention.end
+                continue
+        i += 1
+    mentions.extend(_bare_mentions(tokens, mentions))
+    mentions.sort(key=lambda m: m.start)
+    return mentions, masks, joined.spans(_WAIT)
+
+
+def _bare_mentions(tokens: list[Token], verb_mentions: list[Mention]) -> list[Mention]:
+    """Keys that continue a list without repeating the verb: "..., or 8 to exit"."""
+    if not verb_mentions:
+        return []
+    taken: set[int] = set()
+    for m in verb_mentions:
+        taken.update(range(m.start, m.end))
+    first = verb_mentions[0].end
+    found: list[Mention] = []
+    i = first
+    while i < len(tokens):
+        if i in taken or tokens[i].text in ("oh", "o") or tokens[i - 1].text in _BARE_BLOCKERS:
+            i += 1
+            continue
+        keys = _keys_after(tokens, i, after_verb=False)
+        if keys is None:
+            i += 1
+            continue
+        group, end = keys
+        if (end + 1 < len(tokens) and tokens[end].text in BARE_INTROS
+                and key_at(tokens, end + 1) is None and not tokens[end + 1].text.isdigit()
+                and not any(j in taken for j in range(i, end))):
+            found.append(Mention(i, end, group, bare=True))
+            i = end
+            continue
+        i += 1
+    return found

@@ -1,0 +1,75 @@
+"""Transcript tokens: words as heard plus the punctuation the recogniser put after them.
+
+Everything downstream matches on a folded form (lowercase, accents stripped) so that "Español",
+"español" and "espanol" from different recognisers read alike, while labels are rebuilt from the
+raw lowercase words so they keep their accents. Punctuation is kept only as a weak hint: Whisper
+puts full stops in the wrong places and Vosk writes none, so no decision may rest on it alone.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# A hyphen joins letters ("non-administrator", "re-enter") but not digits ("8-digit", "press-1").
+_WORD = re.compile(r"[#*]|[^\W_]+(?:'[^\W_]+)*(?:(?<=[^\W\d_])-[^\W\d_]+(?:'[^\W_]+)*)*")
+_SENTENCE_END = re.compile(r"[.!?]")
+_PAUSE = re.compile(r"[,;:\u2014\u2013]|\s-\s")
+
+
+def fold(text: str) -> str:
+    """Lowercase, curly apostrophes straightened, accents dropped."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\uff03", "#")
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word (or ``#``/``*``) of a transcript."""
+
+    text: str  # folded, for matching
+    raw: str  # lowercase as transcribed, for labels
+    stop: str  # "." after a sentence end, "," after a pause mark, "" otherwise
+
+
+def tokenize(transcript: str) -> list[Token]:
+    """Split a transcript into tokens, noting the punctuation that follows each."""
+    source = transcript.replace("\u2019", "'").replace("\u2018", "'").replace("\uff03", "#")
+    matches = list(_WORD.finditer(source))
+    tokens: list[Token] = []
+    for i, match in enumerate(matches):
+        after = source[match.end():matches[i + 1].start() if i + 1 < len(matches) else len(source)]
+        stop = "." if _SENTENCE_END.search(after) else "," if _PAUSE.search(after) else ""
+        raw = match.group().lower()
+        tokens.append(Token(fold(raw), raw, stop))
+    return tokens
+
+
+class Joined:
+    """The folded tokens joined by single spaces, so phrase regexes can run over them.
+
+    Matches are mapped back to token ranges; a pattern must start and end on word boundaries,
+    which :meth:`spans` enforces by wrapping it.
+    """
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self.starts: list[int] = []
+        pos = 0
+        for token in tokens:
+            self.starts.append(pos)
+            pos += len(token.text) + 1
+        self.text = " ".join(t.text for t in tokens)
+
+    def spans(self, pattern: str) -> list[tuple[int, int]]:
+        """Token ranges ``[i, j)`` of every non-overlapping match of ``pattern``."""
+        found = []
+        for match in re.finditer(rf"(?<!\S)(?:{pattern})(?!\S)", self.text):
+            if match.end() == match.start():
+                continue
+            first = bisect.bisect_right(self.starts, match.start()) - 1
+            last = bisect.bisect_right(self.starts, match.end() - 1) - 1
+            found.append((first, last + 1))
+        return found

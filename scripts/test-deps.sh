@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Debian packages the test suite uses: human-recorded prompts (asterisk-core-sounds-en ships the
+# sounds/en link and the prompt texts; apt only recommends it), hold music, TTS voices, sox.
+# Runs as root (as CI does) or through sudo.
+set -euo pipefail
+packages=(asterisk-core-sounds-en asterisk-core-sounds-en-wav asterisk-moh-opsound-wav espeak-ng flite sox)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,359 @@
+"""The prompt interpreter against real-world-style transcripts.
+
+Menus come verbatim from Debian's asterisk-core-sounds-en texts and the bundled fixture trees, and
+in the shapes small recognisers give them: lowercase, no punctuation (Vosk), punctuation in the
+wrong place (Whisper), numbers as words or digits, keys as symbols.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ivraudit.interpret import Interpretation, Option, interpret, say_key
+
+PBX_MAIN = [("1", "establish a sales partnership"), ("2", "speak with a customer advocate"),
+            ("3", "accounting and other receivables"), ("4", "a company directory"),
+            ("0", "an operator")]
+CONF_ADMIN = [("1", "mute or unmute yourself"), ("2", "lock or unlock the conference"),
+              ("3", "eject the last user"), ("4", "decrease the conference volume"),
+              ("6", "increase the conference volume"), ("7", "decrease your volume"),
+              ("9", "increase your volume"), ("8", "exit")]
+RIVERSIDE = [("1", "billing"), ("2", "outages"), ("3", "new service"), ("4", "payments"),
+             ("5", "account changes"), ("6", "all other questions")]
+BILLING_SUPPORT = [("1", "billing"), ("2", "support")]
+
+MENUS: list[tuple[str, list[tuple[str, str]]]] = [
+    # --- Debian asterisk-core-sounds-en, verbatim -------------------------------------------
+    ("Thank you for calling Super Awesome Company, Waldo's premier provider of perfect products. "
+     "If you know your party's extension, you may dial it at any time. To establish a sales "
+     "partnership, press one. To speak with a customer advocate, press two. For accounting and "
+     "other receivables, press three. For a company directory, press four. For an operator, "
+     "press zero.", PBX_MAIN),
+    ("Press star to return to the main menu", [("*", "return to the main menu")]),
+    ("Please press 1 to mute or unmute yourself, 2 to lock or unlock the conference, 3 to eject "
+     "the last user, 4 or 6 to decrease or increase the conference volume, 7 or 9 to decrease "
+     "or increase your volume, or 8 to exit.", CONF_ADMIN),
+    ("press 1 to accept this call, or 2 to reject it",
+     [("1", "accept this call"), ("2", "reject it")]),
+    ("To hear the next message press 6, to repeat this message press 5, to hear the previous "
+     "message press 4, to delete or undelete this message press zero, to quit voicemail press "
+     "pound.", [("6", "hear the next message"), ("5", "repeat this message"),
+                ("4", "hear the previous message"), ("0", "delete or undelete this message"),
+                ("#", "quit voicemail")]),
+    ("Press 1 to record your unavailable message, press 2 to record your busy message, press 3 "
+     "to record your name, press 4 to record your temporary greeting, press 5 to change your "
+     "password, press star to return to the main menu.",
+     [("1", "record your unavailable message"), ("2", "record your busy message"),
+      ("3", "record your name"), ("4", "record your temporary greeting"),
+      ("5", "change your password"), ("*", "return to the main menu")]),
+    ("Press star for help or pound to exit.", [("*", "help"), ("#", "exit")]),
+    ("Press 2 to change folders, press 3 for advanced options, press zero for mailbox options.",
+     [("2", "change folders"), ("3", "advanced options"), ("0", "mailbox options")]),
+    ("press 1 to send this message, or 2 to add another recipient.",
+     [("1", "send this message"), ("2", "add another recipient")]),
+    ("If this is the person you are looking for press 1 now, otherwise please press star now.",
+     [("1", "this is the person you are looking for"), ("*", "otherwise")]),
+    ("To look into your messages press 1 now.  You may quit voicemail at any time by pressing "
+     "the pound key.", [("1", "look into your messages"), ("#", "quit voicemail")]),
+    ("press 1 to accept this recording, otherwise, please continue to hold",
+     [("1", "accept this recording")]),
+    ("press 1 to accept this recording press 2 to listen to it press 3 to rerecord your message",
+     [("1", "accept this recording"), ("2", "listen to it"), ("3", "rerecord your message")]),
+    ("press 1 to record your temporary greeting, or press 2 to erase your temporary greeting",
+     [("1", "record your temporary greeting"), ("2", "erase your temporary greeting")]),
+    ("Press 5 to leave a message", [("5", "leave a message")]),
+    # --- the fixture trees' menus -----------------------------------------------------------
+    ("Press 5 to leave a message. press 0 to reach an operator. press star to return to the "
+     "main menu", [("5", "leave a message"), ("0", "reach an operator"),
+                   ("*", "return to the main menu")]),
+    ("Press 1 to enter an extension, press 2 to use the directory. press star to return to the "
+     "main menu", [("1", "enter an extension"), ("2", "use the directory"),
+                   ("*", "return to the main menu")]),
+    ("Thank you for calling Riverside Power and Water. Press 1 for billing. Press 2 for outages. "
+     "Press 3 for new service. Press 4 for payments. Press 5 for account changes. Press 6 for "
+     "all other questions.", RIVERSIDE),
+    ("Press 1 for your balance. Press 2 for a billing specialist. Press star for the main menu.",
+     [("1", "your balance"), ("2", "a billing specialist"), ("*", "the main menu")]),
+    ("Press 1 for goodbye. Press 2 for an agent.", [("1", "goodbye"), ("2", "an agent")]),
+    # --- Whisper-like: digits, lowercase, punctuation missing or misplaced ------------------
+    ("thank you for calling super awesome company waldo's premier provider of perfect products "
+     "if you know your party's extension you may dial it at any time to establish a sales "
+     "partnership press 1 to speak with a customer advocate press 2 for accounting and other "
+     "receivables press 3 for a company directory press 4 for an operator press 0", PBX_MAIN),
+    ("Thank you for calling Super Awesome Company. Waldo's premier provider of perfect products, "
+     "if you know your party's extension. You may dial it at any time to establish a sales "
+     "partnership. Press 1. To speak with a customer advocate. Press 2 for accounting and other "
+     "receivables. Press 3 for a company directory. Press 4 for an operator. Press 0.", PBX_MAIN),
+    ("Thank you for calling Super Awesome Company, Waldo's premier provider of perfect products. "
+     "If you know your party's extension, you may dial it at any time. To establish a sales "
+     "partnership, press 1. To speak with a customer advocate, press 2. For accounting and other "
+     "receivables, press 3. For a company directory, press 4. For an operator, press 0.",
+     PBX_MAIN),
+    ("press star to return to the main menu.", [("*", "return to the main menu")]),
+    ("Press *, to return to the main menu.", [("*", "return to the main menu")]),
+    ("Press the star key to return to the main menu.", [("*", "return to the main menu")]),
+    ("To return to the main menu, press star.", [("*", "return to the main menu")]),
+    ("Thank you for calling Acme Bank for billing questions. Press 1 for technical support. "
+     "Press 2.", [("1", "billing questions"), ("2", "technical support")]),
+    ("thank you for calling riverside power and water press one for billing press two for "
+     "outages press three for new service press four for payments press five for account "
+     "changes press six for all other questions", RIVERSIDE),
+    ("Press one. For billing. Press two. For support.", BILLING_SUPPORT),
+    ("for billing press one for support press two", BILLING_SUPPORT),
+    ("For billing press 1, for support press 2.", BILLING_SUPPORT),
+    ("press one for billing, two for support, or three for sales",
+     [("1", "billing"), ("2", "support"), ("3", "sales")]),
+    ("please press one to mute or unmute yourself two to lock or unlock the conference three to "
+     "eject the last user four or six to decrease or increase the conference volume seven or "
+     "nine to decrease or increase your volume or eight to exit", CONF_ADMIN),
+    ("For billing questions press 1. For an operator press 0.",
+     [("1", "billing questions"), ("0", "an operator")]),
+    ("to pay a bill press 1 to check your balance press 2 to repeat these options press 9",
+     [("1", "pay a bill"), ("2", "check your balance"), ("9", "repeat these options")]),
+    ("Press 1 to pay a bill, or press pound to hear this again.",
+     [("1", "pay a bill"), ("#", "hear this again")]),
+    ("For billing, press 1. For sales, press 2. Or press pound to hear this again.",
+     [("1", "billing"), ("2", "sales"), ("#", "hear this again")]),
+    ("Press # to repeat this menu.", [("#", "repeat this menu")]),
+    ("Press hash to go back.", [("#", "go back")]),
+    ("To hear these options again, press the pound key.", [("#", "hear these options again")]),
+    ("to reach the operator press the number sign", [("#", "reach the operator")]),
+    ("thank you for calling super awesome company waldos premier provider of perfect products "
+     "if you know your parties extension you may dial it at any time to establish a sales "
+     "partnership press one to speak with a customer advocate press two for accounting and "
+     "other receivables press three for a company directory press four for an operator press "
+     "zero", PBX_MAIN),
+    ("Press 1. For billing, press 2. For support.", BILLING_SUPPORT),
+    ("press * to toggle pause, press # to enter a new dictation filename",
+     [("*", "toggle pause"), ("#", "enter a new dictation filename")]),
+    ("thank you for calling acme this call may be monitored or recorded for quality and "
+     "training purposes for billing press one for technical support press two for all other "
+     "inquiries please stay on the line", [("1", "billing"), ("2", "technical support")]),
+    ("Press 1 for sales or press 2 for service or stay on the line for an operator.",
+     [("1", "sales"), ("2", "service")]),
+    # --- other phrasings ----------------------------------------------------------------------
+    ("If you would like to learn more technical information about Asterisk dial 2 now.  If "
+     "you'd like to test out the voice over IP capabilities of Asterisk you can dial 500 to "
+     "attempt an Inter-Asterisk Exchange or IAX connection to a demonstration server at "
+     "Digium.  Finally,  you can press the pound key to disconnect from the PBX.",
+     [("2", "learn more technical information about asterisk"),
+      ("#", "disconnect from the pbx")]),
+    ("Press 1 to list users currently in the conference, 2 to kick all non-administrator users, "
+     "4 to record this conference, or 8 to exit this menu and return to the conference.",
+     [("1", "list users currently in the conference"), ("2", "kick all non-administrator users"),
+      ("4", "record this conference"), ("8", "exit this menu and return to the conference")]),
+    ("Press 1 if you are a new patient, or 2 if you are an existing patient.",
+     [("1", "a new patient"), ("2", "an existing patient")]),
+    ("Please enter 1 for yes or 2 for no.", [("1", "yes"), ("2", "no")]),
+    ("Press 1 or say billing. Press 2 or say support.", BILLING_SUPPORT),
+    ("press o for the operator", [("0", "the operator")]),
+    ("Press the number one key for billing.", [("1", "billing")]),
+    ("If you are calling about an order, press 2. For all other questions, press 3.",
+     [("2", "calling about an order"), ("3", "all other questions")]),
+    ("If you know your party's extension, press one. For all other calls, press two.",
+     [("1", "you know your party's extension"), ("2", "all other calls")]),
+    ("If you would like to speak with a representative, press 0.",
+     [("0", "speak with a representative")]),
+    ("Dial 3 for sales. Select 4 for service. Say or press 5 for parts. Push 6 for returns. "
+     "Enter 7 for the company directory.",
+     [("3", "sales"), ("4", "service"), ("5", "parts"), ("6", "returns"),
+      ("7", "the company directory")]),
+    ("To speak to a representative press 1 now.", [("1", "speak to a representative")]),
+    ("Please listen carefully as our menu options have changed. For new accounts, press 1. For "
+     "existing accounts, press 2.", [("1", "new accounts"), ("2", "existing accounts")]),
+    ("This call may be recorded for quality assurance purposes. For billing press 1. For "
+     "support press 2.", BILLING_SUPPORT),
+    ("press 1 for sales press 2 for service press 3 for parts thank you for calling",
+     [("1", "sales"), ("2", "service"), ("3", "parts")]),
+    ("Press 1 for billing. Press 2 for sales. To return to billing, press 1.",
+     [("1", "billing"), ("2", "sales")]),
+    ("Press 1 for billing. If you are calling about an order, press 2.",
+     [("1", "billing"), ("2", "calling about an order")]),
+    ("To speak to an operator you may press 0 at any time.", [("0", "speak to an operator")]),
+    ("Thank you for calling the Center for Disease Control. Press 1 for vaccines. Press 2 for "
+     "travel.", [("1", "vaccines"), ("2", "travel")]),
+    ("For English, press 1. Para español, oprima dos.", [("1", "english"), ("2", "español")]),
+    # --- Spanish --------------------------------------------------------------------------------
+    ("Para español, oprima nueve.", [("9", "español")]),
+    ("para español oprima el nueve", [("9", "español")]),
+    ("Oprima 9 para español.", [("9", "español")]),
+    ("para espanol oprima nueve", [("9", "espanol")]),
+    ("Para ventas, marque 2. Para soporte técnico, presione 3.",
+     [("2", "ventas"), ("3", "soporte técnico")]),
+    ("Para hablar con un representante, oprima cero.", [("0", "hablar con un representante")]),
+    ("Press 1 for billing. Press 2 for support. Para español, oprima nueve.",
+     [("1", "billing"), ("2", "support"), ("9", "español")]),
+    ("press one for english para espanol oprima dos", [("1", "english"), ("2", "espanol")]),
+    ("Oprima 1 para ventas, 2 para soporte o asterisco para repetir este menú.",
+     [("1", "ventas"), ("2", "soporte"), ("*", "repetir este menú")]),
+]
+
+
+@pytest.mark.parametrize("transcript, expected", MENUS)
+def test_menu_options(transcript: str, expected: list[tuple[str, str]]) -> None:
+    reading = interpret(transcript)
+    assert reading.kind == "menu"
+    assert [(o.key, o.label) for o in reading.options] == expected
+
+
+def test_menu_table_is_large() -> None:
+    assert len(MENUS) >= 40
+
+
+KINDS: list[tuple[str, str]] = [
+    # hold
+    ("Please hold.", "hold"),
+    ("Your call is important to us. Please stay on the line.", "hold"),
+    ("All of our agents are busy assisting other callers.", "hold"),
+    ("All of our represenatives are currently busy. Please stay on the line and your call will "
+     "be answered by the next available representative.", "hold"),
+    ("Your call is now first in line and will be answered by the next available "
+     "representative.", "hold"),
+    ("you are next in line", "hold"),
+    ("Please hold while I try that extension.", "hold"),
+    ("please hold while I try to locate the person you are calling", "hold"),
+    ("Please hold while we try to connect you.", "hold"),
+    ("Your call will be answered in the order received.", "hold"),
+    ("Please hold for the next available agent.", "hold"),
+    ("please stay on the line", "hold"),
+    ("You are currently caller number 3.", "hold"),
+    ("Por favor espere. Su llamada es muy importante para nosotros.", "hold"),
+    # voicemail
+    ("Please leave a message after the tone.", "voicemail"),
+    ("After the beep, record your message.", "voicemail"),
+    ("The person you are calling is not available.", "voicemail"),
+    ("Nobody is available to take your call at the moment", "voicemail"),
+    ("Nobody is available to take your call at the moment Please leave your message after the "
+     "tone. When done hang up or press the pound key.", "voicemail"),
+    ("Please leave your message after the tone.  When done hang up or press the pound key.",
+     "voicemail"),
+    ("After the tone say your name and then press the pound key.", "voicemail"),
+    ("At the tone, please record an introduction to the forwarded message.  When done, press the "
+     "pound sign.", "voicemail"),
+    ("Hi, this is Sam. I can't take your call right now, please leave a message after the beep.",
+     "voicemail"),
+    ("Please leave your name and account number after the tone.", "voicemail"),
+    ("You have reached the voicemail of John Smith.", "voicemail"),
+    ("Deje su mensaje después del tono.", "voicemail"),
+    # human
+    ("hi this is Sam, how can I help you", "human"),
+    ("Thank you for holding, my name is Ana. How may I help you?", "human"),
+    ("Customer service, this is Ana speaking.", "human"),
+    ("hello?", "human"),
+    ("Hello.", "human"),
+    ("how may I help you today", "human"),
+    ("Hello, this is Alex. How can I help you?", "human"),
+    ("Operator speaking. How may I direct your call?", "human"),
+    ("Hi, this is Sam.", "human"),
+    ("Good morning, Acme Dental, this is Jenny.", "human"),
+    ("Hi, this is Sam in customer advocacy. How can I help you today?", "human"),
+    ("Buenas tardes, le atiende María, ¿en qué le puedo ayudar?", "human"),
+    # input
+    ("please enter your 8 digit account number followed by the pound key", "input"),
+    ("please enter the number you wish to call", "input"),
+    ("please enter the extension", "input"),
+    ("Please enter your phone number, starting with the area code.", "input"),
+    ("To leave a message, please enter a mailbox number.", "input"),
+    ("Please enter one or more keywords separated by * and then press the pound key.", "input"),
+    # message
+    ("That is not a valid option.", "message"),
+    ("goodbye", "message"),
+    ("Thank you for calling, our offices are closed.", "message"),
+    ("thank you for calling our offices are closed our hours are 9 to 5 goodbye", "message"),
+    ("I am sorry, that's not a valid extension.  Please try again.", "message"),
+    ("That option is invalid. Please try again.", "message"),
+    ("Your balance is forty two dollars and ten cents.", "message"),
+    ("There are no outages reported in your area. Goodbye.", "message"),
+    ("you have no messages", "message"),
+    ("The number you have dialed is not in service. Please check the number and try again.",
+     "message"),
+    ("If you know your party's extension, you may dial it at any time.", "message"),
+    ("No directory entries match your search.", "message"),
+    ("That feature is not available on this line.", "message"),
+    ("Hello and thank you for calling Acme, this is the automated attendant.", "message"),
+    ("", "message"),
+]
+
+
+@pytest.mark.parametrize("transcript, kind", KINDS)
+def test_kind(transcript: str, kind: str) -> None:
+    reading = interpret(transcript)
+    assert reading.kind == kind
+    assert reading.options == ()
+
+
+INPUTS: list[tuple[str, int | None, str | None]] = [
+    ("please enter your 8 digit account number followed by the pound key", 8, "#"),
+    ("Please enter your eight-digit account number, followed by the pound key.", 8, "#"),
+    ("please enter the number you wish to call", None, None),
+    ("please enter the number you wish to call, followed by the pound key.", None, "#"),
+    ("please enter the extension", None, None),
+    ("Please enter your phone number, starting with the area code.", 10, None),
+    ("Please enter your password followed by the pound key.", None, "#"),
+    ("Please enter a new extension, followed by pound.", None, "#"),
+    ("Agent login.  Please enter your agent number followed by the pound key.", None, "#"),
+    ("Welcome to the directory.  Please enter the first three letters of your party's last name "
+     "using your touch tone keypad.  Use the 7 key for Q and the 9 key for Z.", 3, None),
+    ("Please enter your four digit PIN, then press pound.", 4, "#"),
+    ("please enter your 4 to 6 digit pin followed by the hash key", None, "#"),
+    ("Enter your account number followed by star.", None, "*"),
+    ("Please enter your zip code and press pound when you are finished.", None, "#"),
+    ("Ingrese su número de cuenta de 10 dígitos seguido de la tecla numeral.", 10, "#"),
+]
+
+
+@pytest.mark.parametrize("transcript, digits, terminator", INPUTS)
+def test_input_details(transcript: str, digits: int | None, terminator: str | None) -> None:
+    assert interpret(transcript) == Interpretation("input", (), digits, terminator)
+
+
+def test_options_win_over_input() -> None:
+    reading = interpret("If you know your party's extension, you may dial it at any time. "
+                        "For sales, press 1.")
+    assert reading.kind == "menu"
+    assert reading.options == (Option("1", "sales"),)
+    reading = interpret("Please enter your account number, or press star to return to the "
+                        "main menu.")
+    assert reading.kind == "menu"
+    assert reading.options == (Option("*", "return to the main menu"),)
+    assert reading.digits is None and reading.terminator is None
+
+
+def test_language_is_passed_through() -> None:
+    reading = interpret("Para ventas, oprima uno.", "es")
+    assert reading == Interpretation("menu", (Option("1", "ventas"),), language="es")
+    assert interpret("Deje su mensaje después del tono.", "es").language == "es"
+
+
+def test_finishing_keys_are_not_options() -> None:
+    # "and then press pound" ends an entry; "hang up or press pound" ends a recording.
+    assert interpret("Enter your PIN and then press pound.").kind == "input"
+    assert interpret("Please record your message, and when finished press the pound key.").kind \
+        == "voicemail"
+    # ...but only "#" and "*" finish anything.
+    assert interpret("When you are done, press 1 to send this message.").options == (
+        Option("1", "send this message"),)
+
+
+def test_numbers_that_are_not_keys() -> None:
+    # A multi-digit number is never a key, and "one of" is a quantity.
+    reading = interpret("To execute an echo test dial 600. Press one of the following keys.")
+    assert reading.kind == "message"
+    reading = interpret("Press 1 for billing. Our hours are 9 to 5.")
+    assert [o.key for o in reading.options] == ["1"]
+
+
+@pytest.mark.parametrize("word, key", [
+    ("one", "1"), ("One", "1"), ("1", "1"), ("zero", "0"), ("oh", "0"), ("0", "0"),
+    ("nine", "9"), ("star", "*"), ("asterisk", "*"), ("*", "*"), ("pound", "#"),
+    ("hash", "#"), ("number sign", "#"), ("#", "#"), ("the pound key", "#"),
+    ("uno", "1"), ("nueve", "9"), ("cero", "0"), ("asterisco", "*"), ("numeral", "#"),
+    ("almohadilla", "#"), ("gato", "#"), ("dos", "2"), ("Five.", "5"),
+])
+def test_say_key(word: str, key: str) -> None:
+    assert say_key(word) == key
+
+
+@pytest.mark.parametrize("word", ["ten", "12", "billing", "", "number", "o", "press"])
+def test_say_key_rejects(word: str) -> None:
+    assert say_key(word) is None
