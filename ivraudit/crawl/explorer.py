@@ -385,23 +385,29 @@ class Explorer:
         with self._call("type-ahead", route.keys) as listener:
             if listener is None:
                 return
+            current: Heard | None = None  # the prompt of the route's current node, once heard
             for edge in route.edges:
                 node = self.audit.nodes[edge.source]
-                if node.kind == "hold":
-                    listener.through_hold(max_wait=self.policy.max_wait)
-                    continue
-                if not node.acting or edge.key == "timeout":
-                    if node.kind != "hold":
+                if node.acting and edge.key != "timeout":
+                    if current is None:
+                        current = listener.hear(max_wait=self.policy.max_wait,
+                                                press_after_onset=(edge.pressed,
+                                                                   TYPEAHEAD_PRESS_DELAY))
+                    cut_short = current.seconds < 0.6 * node.prompt_seconds
+                    if node.prompt_seconds >= 1.5 and current.pressed_at is not None:
+                        measured[node.id] = cut_short
+                    if not cut_short:
+                        listener.call.press(edge.pressed)
+                    current = None
+                elif node.kind == "hold":
+                    if current is None:
+                        listener.hear(max_wait=self.policy.max_wait)  # its prompt, into music
+                    current = listener.through_hold(max_wait=self.policy.max_wait)[2]
+                else:  # a message moves on by itself; a timeout edge waits the line out
+                    if current is None:
                         listener.hear(max_wait=self.policy.max_wait)
-                    continue
-                heard = listener.hear(max_wait=self.policy.max_wait,
-                                      press_after_onset=(edge.pressed, TYPEAHEAD_PRESS_DELAY))
-                cut_short = heard.seconds < 0.6 * node.prompt_seconds
-                if node.prompt_seconds >= 1.5 and heard.pressed_at is not None:
-                    measured[node.id] = cut_short
-                if not cut_short:
-                    listener.call.press(edge.pressed)
-            final = listener.hear(max_wait=self.policy.max_wait)
+                    current = None
+            final = current if current is not None else listener.hear(max_wait=self.policy.max_wait)
             if self._known(final) != route.edges[-1].target:
                 self.audit.problems.append("type-ahead call did not reach the human; "
                                            "barge-in left unmeasured")

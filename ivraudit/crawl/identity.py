@@ -4,8 +4,12 @@ A prompt heard again (a loop, "back to the main menu", two paths to one node, a 
 a timeout) must become the same node, not a duplicate. Two signals decide:
 
 - an **audio fingerprint**: log energy in 12 telephone bands per 20 ms frame. Recordings
-  replayed by an IVR come back nearly sample-identical, so matching fingerprints (correlation
-  over a small range of lags, similar length) is strong evidence and costs no transcription;
+  replayed by an IVR come back nearly sample-identical, so matching fingerprints is strong
+  evidence and costs no transcription. IVRs build prompts from shared segments ("press 0 to
+  reach an operator, press star to return to the main menu" ends several menus), so two
+  prompts must agree in *every* second, not on average: the score is the worst one-second
+  window's correlation at the best alignment (same recording with line noise: 0.91-0.95; two
+  menus sharing their last two thirds: 0.48, where the whole-prompt correlation said 0.87);
 - **transcript similarity**, for the borderline cases (a prompt cut a little differently,
   line noise): the same words mean the same prompt.
 """
@@ -23,13 +27,15 @@ from ivraudit.telephony.constants import FRAME_SAMPLES, SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
 
 BANDS = 12
-SAME_AUDIO = 0.90
-"""Fingerprint correlation above which two prompts are the same recording."""
+SAME_AUDIO = 0.80
+"""Worst-window fingerprint correlation above which two prompts are the same recording."""
 MAYBE_SAME_AUDIO = 0.60
 """Between this and SAME_AUDIO the transcripts decide."""
 SAME_WORDS = 0.85
 """Transcript similarity (difflib ratio over words) that makes two prompts the same."""
 MAX_LAG_FRAMES = 10
+WINDOW_FRAMES = 50
+"""One second: short enough that one differing phrase spoils its window."""
 
 Fingerprint = npt.NDArray[np.float32]
 
@@ -53,25 +59,46 @@ def fingerprint(pcm: Pcm) -> Fingerprint:
 
 
 def audio_similarity(a: Fingerprint, b: Fingerprint, max_lag: int = MAX_LAG_FRAMES) -> float:
-    """Best correlation of two fingerprints over small shifts; 0 when lengths differ a lot."""
+    """Worst one-second correlation of two fingerprints at their best alignment.
+
+    0 when their lengths differ a lot. Windows where both sides are flat (silence) carry no
+    evidence and are skipped; a prompt that is all silence scores 0.
+    """
     if len(a) == 0 or len(b) == 0:
         return 0.0
     shorter, longer = sorted((len(a), len(b)))
     if shorter < 0.85 * longer - max_lag:
         return 0.0
-    best = 0.0
+    best, best_lag = -1.0, 0
     for lag in range(-max_lag, max_lag + 1):
-        x = a[max(0, lag):]
-        y = b[max(0, -lag):]
-        n = min(len(x), len(y))
-        if n < 0.8 * shorter:
+        x, y = _aligned(a, b, lag)
+        if len(x) < 0.8 * shorter:
             continue
-        xf, yf = x[:n].ravel(), y[:n].ravel()
-        xs, ys = xf - xf.mean(), yf - yf.mean()
-        denom = float(np.sqrt((xs * xs).sum() * (ys * ys).sum()))
-        if denom > 0:
-            best = max(best, float((xs * ys).sum()) / denom)
-    return best
+        score = _correlation(x, y)
+        if score is not None and score > best:
+            best, best_lag = score, lag
+    if best <= 0:
+        return 0.0
+    x, y = _aligned(a, b, best_lag)
+    windows = [
+        _correlation(x[start:start + WINDOW_FRAMES], y[start:start + WINDOW_FRAMES])
+        for start in range(0, len(x), WINDOW_FRAMES)
+        if len(x) - start >= WINDOW_FRAMES // 2
+    ]
+    scores = [w for w in windows if w is not None]
+    return max(0.0, min(scores)) if scores else 0.0
+
+
+def _aligned(a: Fingerprint, b: Fingerprint, lag: int) -> tuple[Fingerprint, Fingerprint]:
+    x, y = a[max(0, lag):], b[max(0, -lag):]
+    n = min(len(x), len(y))
+    return x[:n], y[:n]
+
+
+def _correlation(x: Fingerprint, y: Fingerprint) -> float | None:
+    xs, ys = x.ravel() - x.mean(), y.ravel() - y.mean()
+    denom = float(np.sqrt((xs * xs).sum() * (ys * ys).sum()))
+    return float((xs * ys).sum()) / denom if denom > 0 else None
 
 
 def _words(text: str) -> list[str]:
