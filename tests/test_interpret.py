@@ -30,6 +30,11 @@ MENUS: list[tuple[str, list[tuple[str, str]]]] = [
      "other receivables, press three. For a company directory, press four. For an operator, "
      "press zero.", PBX_MAIN),
     ("Press star to return to the main menu", [("*", "return to the main menu")]),
+    # whisper tiny.en on the directory prompt of the demo tree: "star" heard as "Start"
+    ("Press 1 to enter an extension. Press 2 to use the directory. Press Start to return to the "
+     "main menu.", [("1", "enter an extension"), ("2", "use the directory"),
+                    ("*", "return to the main menu")]),
+    ("To start over, press 1.", [("1", "start over")]),
     ("Please press 1 to mute or unmute yourself, 2 to lock or unlock the conference, 3 to eject "
      "the last user, 4 or 6 to decrease or increase the conference volume, 7 or 9 to decrease "
      "or increase your volume, or 8 to exit.", CONF_ADMIN),

@@ -209,11 +209,16 @@ def find_entry(name: str, entries: Iterable[ModelEntry]) -> ModelEntry | None:
     return next((e for e in entries if e.name == wanted), None)
 
 
+_USUAL_VARIANT = {"en": "en-us"}
+"""A bare language code stands for this variant when suggesting a model (not Indian English)."""
+
+
 def suggest_model(language: str | None) -> str:
     """The smallest snapshot model for ``language`` (``es``, ``en-us``...), or ``NAME``."""
     if not language:
         return "NAME"
     wanted = language.lower().replace("_", "-")
+    wanted = _USUAL_VARIANT.get(wanted, wanted)
     entries = _speech_models(snapshot_catalogue(), include_obsolete=False)
     exact = [e for e in entries if e.language.lower() == wanted]
     same_language = [e for e in entries if e.language.lower().split("-")[0] == wanted.split("-")[0]]

@@ -198,15 +198,23 @@ class Explorer:
                          path, via)
 
     def _enter_digits(self, listener: Listener) -> tuple[str, Heard, float]:
-        """Enter digits one by one until the input node moves on; then the pound key."""
+        """Enter digits one by one until the input node moves on; then the pound key.
+
+        Only keys the policy allows go out: the digit is the first allowed one, and the pound
+        key is left out when it is forbidden.
+        """
+        digit = next(d for d in "1234567890" if self.policy.allows(d))
         entered = ""
         for _ in range(MAX_ENTRY_DIGITS):
-            entered += "1"
-            listener.call.press("1")
+            entered += digit
+            listener.call.press(digit)
             action_at = listener.call.seconds + KEY_PRESS_SECONDS
             heard = listener.hear(max_wait=DIGIT_PATIENCE_SECONDS)
             if heard.ending is not Ending.QUIET:
                 return entered, heard, action_at
+        if not self.policy.allows("#"):
+            action_at = listener.call.seconds
+            return entered, listener.hear(max_wait=self.policy.max_wait), action_at
         listener.call.press("#")
         action_at = listener.call.seconds + KEY_PRESS_SECONDS
         return entered + "#", listener.hear(max_wait=self.policy.max_wait), action_at
@@ -275,6 +283,8 @@ class Explorer:
         if self.policy.probe_escapes:
             probes.append(Probe(node.id, "timeout", "timeout"))
         for probe in probes:
+            if probe.keys == UNKNOWN_ENTRY and not any(map(self.policy.allows, "1234567890")):
+                continue  # every digit is forbidden: this input cannot be answered
             if probe.role == "timeout" or self.policy.allows(probe.keys):
                 self.frontier.push(probe)
 

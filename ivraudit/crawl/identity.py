@@ -83,7 +83,7 @@ def audio_similarity(a: Fingerprint, b: Fingerprint, max_lag: int = MAX_LAG_FRAM
     windows = [
         _correlation(x[start:start + WINDOW_FRAMES], y[start:start + WINDOW_FRAMES])
         for start in range(0, len(x), WINDOW_FRAMES)
-        if len(x) - start >= WINDOW_FRAMES // 2
+        if start == 0 or len(x) - start >= WINDOW_FRAMES // 2  # a short tail joins no window
     ]
     scores = [w for w in windows if w is not None]
     return max(0.0, min(scores)) if scores else 0.0

@@ -4,6 +4,8 @@ Recognisers write keys as digits ("press 1"), as words ("press one"), as symbols
 as names ("the pound key", "number sign", "almohadilla"), so every spelling maps to one of
 "0"-"9", "*" and "#". "oh" and a bare "o" mean zero only right after a verb ("press oh"), because
 elsewhere "oh" is an interjection and "o" is Spanish for "or"; callers pass ``after_verb``.
+"start" is how whisper tiny.en hears "star" on the Debian directory prompt ("Press Start to
+return to the main menu"); right after a verb it can only be the star key.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ WORD_KEYS: dict[str, str] = {
     "libra": "#",
     "*": "*", "#": "#",
 }
-_ZERO_AFTER_VERB = {"oh": "0", "o": "0"}
+_KEYS_AFTER_VERB = {"oh": "0", "o": "0", "start": "*"}
+"""Words that name a key only right after a verb ("press oh", "press start")."""
 # Two-word names; the first word alone is not a key ("number", "signo").
 PAIR_KEYS: dict[tuple[str, ...], str] = {
     ("number", "sign"): "#",
@@ -67,8 +70,8 @@ def key_at(tokens: list[Token], i: int, *, after_verb: bool = False) -> tuple[st
         key = text
     elif text in WORD_KEYS:
         key = WORD_KEYS[text]
-    elif after_verb and text in _ZERO_AFTER_VERB:
-        key = _ZERO_AFTER_VERB[text]
+    elif after_verb and text in _KEYS_AFTER_VERB:
+        key = _KEYS_AFTER_VERB[text]
     else:
         return None
     following = [t.text for t in tokens[i + 1:i + 3]]

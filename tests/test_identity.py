@@ -1,0 +1,90 @@
+"""Prompt identity: the same recording heard again is the same node; a different one is not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ivraudit.crawl.identity import (
+    MAYBE_SAME_AUDIO, SAME_AUDIO, PromptIndex, audio_similarity, fingerprint, text_similarity,
+)
+from ivraudit.spec import load_spec
+from ivraudit.telephony.g711 import ulaw_round_trip
+
+from conftest import tree_path
+
+
+@pytest.fixture(scope="module")
+def acme():
+    spec = load_spec(tree_path("acme-pbx"))
+    return {s.id: ulaw_round_trip(spec.prompt_audio(s)) for s in spec.nodes.values() if s.prompt}
+
+
+def _as_heard_again(pcm: np.ndarray, shift: int, noise: float, seed: int = 1) -> np.ndarray:
+    """The same prompt heard on another call: started a little later, with line noise."""
+    rng = np.random.default_rng(seed)
+    late = np.concatenate([np.zeros(shift, dtype=np.int16), pcm])
+    noisy = late.astype(np.float64) + rng.normal(0.0, noise, len(late))
+    return ulaw_round_trip(np.clip(noisy, -32768, 32767).astype(np.int16))
+
+
+@pytest.mark.parametrize("node", ["main", "sales", "accounting", "invalid", "agent", "dir_search"])
+def test_same_recording_heard_again_is_the_same_prompt(acme, node):
+    again = _as_heard_again(acme[node], shift=37, noise=30.0)
+    assert audio_similarity(fingerprint(acme[node]), fingerprint(again)) >= SAME_AUDIO
+
+
+def test_menus_that_share_their_ending_are_different_prompts(acme):
+    # "Press 5 to leave a message" vs "Press 1 to enter a number", then the same two sentences
+    # ("Press 0 to reach an operator. Press star to return to the main menu.").
+    score = audio_similarity(fingerprint(acme["sales"]), fingerprint(acme["accounting"]))
+    assert score < MAYBE_SAME_AUDIO
+
+
+def test_every_pair_of_distinct_prompts_scores_below_same(acme):
+    prints = {k: fingerprint(v) for k, v in acme.items()}
+    for a in prints:
+        for b in prints:
+            if a < b:
+                assert audio_similarity(prints[a], prints[b]) < SAME_AUDIO, (a, b)
+
+
+def test_silence_and_empty_audio_are_never_the_same_prompt():
+    silent = fingerprint(np.zeros(16000, dtype=np.int16))
+    assert audio_similarity(silent, silent) == 0.0
+    assert audio_similarity(fingerprint(np.zeros(0, dtype=np.int16)), silent) == 0.0
+
+
+def test_very_different_lengths_score_zero(acme):
+    assert audio_similarity(fingerprint(acme["main"]), fingerprint(acme["invalid"])) == 0.0
+
+
+def test_text_similarity_ignores_case_and_punctuation():
+    assert text_similarity("Press 1, for billing.", "press 1 for Billing") == 1.0
+    assert text_similarity("Press 1 for billing.", "Goodbye.") < 0.3
+
+
+def test_index_recognises_a_known_prompt_without_transcribing(acme):
+    index = PromptIndex()
+    index.add("n0", fingerprint(acme["main"]), "main menu")
+    index.add("n1", fingerprint(acme["sales"]), "sales menu")
+
+    def no_transcript() -> str:
+        raise AssertionError("a clear audio match must not need a transcript")
+
+    assert index.match(fingerprint(_as_heard_again(acme["sales"], 80, 20.0)), no_transcript) == "n1"
+
+
+def test_index_does_not_merge_a_new_prompt(acme):
+    index = PromptIndex()
+    index.add("n0", fingerprint(acme["sales"]), "Press 5 to leave a message. Press 0 to reach "
+                                                 "an operator. Press star to return to the main menu.")
+    heard = "Press 1 to enter a number. Press 0 to reach an operator. Press star to return to the main menu."
+    assert index.match(fingerprint(acme["accounting"]), lambda: heard) is None
+
+
+def test_a_prompt_shorter_than_one_window_is_still_compared():
+    spec = load_spec(tree_path("tiny"))
+    bye = ulaw_round_trip(spec.prompt_audio(spec.nodes["bye"]))
+    assert len(bye) < 8000
+    assert audio_similarity(fingerprint(bye), fingerprint(_as_heard_again(bye, 20, 30.0))) >= SAME_AUDIO
