@@ -39,6 +39,15 @@ def _keys(_ctx: click.Context, _param: click.Parameter, value: str) -> frozenset
     return frozenset(value)
 
 
+def _strategy(_ctx: click.Context, _param: click.Parameter, value: str):  # type: ignore[no-untyped-def]
+    from ivraudit.crawl.strategy import CrawlStrategy
+
+    try:
+        return CrawlStrategy.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def _crawl_options(func):
     options = [
         click.option("--asr", type=click.Choice(["auto", "vosk", "whisper"]), default="auto",
@@ -52,6 +61,11 @@ def _crawl_options(func):
         click.option("--forbid", default="", callback=_keys, help="Keys never to press, e.g. '9#'."),
         click.option("--no-escapes", is_flag=True,
                      help="Do not probe 0, *, #, an invalid key and no input at each menu."),
+        click.option("--strategy", default="all", show_default=True, callback=_strategy,
+                     help="How to spend line time: all, naive (one probe per call, every prompt "
+                          "heard in full), or a comma list of typeahead, reuse, hangup."),
+        click.option("--concurrency", type=click.IntRange(1, 16), default=1, show_default=True,
+                     help="Calls at once, sharing one frontier and one speech model."),
         click.option("--cache", type=click.Path(path_type=Path), default=None,
                      help="Folder for the transcript cache (default: none)."),
         click.option("-q", "--quiet", is_flag=True, help="No progress lines."),
@@ -63,7 +77,9 @@ def _crawl_options(func):
 
 def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language: str | None,
                max_depth: int, max_calls: int, max_call_seconds: float, forbid: frozenset[str],
-               no_escapes: bool, cache: Path | None, quiet: bool) -> int:
+               no_escapes: bool, cache: Path | None, quiet: bool, strategy: object,
+               concurrency: int = 1,
+               account: object | None = None) -> int:
     from ivraudit.asr import open_recognizer
     from ivraudit.audit.metrics import compute_metrics
     from ivraudit.audit.writer import write_audit
@@ -71,15 +87,23 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
     from ivraudit.crawl.policy import CrawlPolicy
     from ivraudit.lines import open_line
 
-    line = open_line(target)  # a bad spec or WAV fails here, before any call
+    line = open_line(target, account=account)  # type: ignore[arg-type]  # bad spec/WAV/registration fail here
     language = language or getattr(getattr(line, "spec", None), "language", None) or "en"
     recognizer = open_recognizer(asr, model=model, language=language, cache_dir=cache)
+    if account is not None:
+        recognizer.load()  # a live line does not wait: load the model before the IVR answers
     policy = CrawlPolicy(max_depth=max_depth, max_calls=max_calls,
                          max_call_seconds=max_call_seconds, forbid=forbid,
                          probe_escapes=not no_escapes)
     echo = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
-    explorer = Explorer(line, recognizer, policy=policy, language=language, progress=echo)
-    audit = explorer.crawl()
+    explorer = Explorer(line, recognizer, policy=policy, strategy=strategy,  # type: ignore[arg-type]
+                        language=language, concurrency=concurrency, progress=echo)
+    try:
+        audit = explorer.crawl()
+    finally:
+        close = getattr(line, "close", None)  # a SIP line hangs up and closes its sockets
+        if close is not None:
+            close()
     report = write_audit(audit, out)
     metrics = compute_metrics(audit)
     tth = metrics["time_to_human_seconds"]
@@ -99,37 +123,200 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
 @click.option("--out", "-o", type=click.Path(path_type=Path), required=True,
               help="Audit folder to write (audit.json, graph.graphml, recordings/, report.html).")
 @_crawl_options
-def crawl(target: str, out: Path, **options) -> None:
-    """Crawl TARGET (a tree spec path; sip: URIs come with the SIP line) into an audit folder."""
-    sys.exit(_run_crawl(target, out, **options))
+@click.option("--account", "account_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="SIP account settings (TOML); IVRAUDIT_SIP_* variables override "
+                                 "it. Passwords come from IVRAUDIT_SIP_PASSWORD or a prompt.")
+@click.option("--dtmf", type=click.Choice(["auto", "rfc4733", "inband"]), default=None,
+              help="How keys are sent on SIP lines (default: auto = RFC 4733 when the far end "
+                   "accepts telephone-events, else in-band tones).")
+@click.option("--ask-password", is_flag=True, help="Prompt for the SIP password (not echoed).")
+def crawl(target: str, out: Path, account_file: Path | None, dtmf: str | None, ask_password: bool,
+          **options) -> None:
+    """Crawl TARGET (a tree spec path, or sip:NUMBER@HOST[:PORT]) into an audit folder."""
+    account = None
+    if target.startswith(("sip:", "sips:")):
+        account = _sip_account(account_file, dtmf, ask_password)
+    elif account_file or dtmf or ask_password:
+        raise click.UsageError("--account, --dtmf and --ask-password are for sip: targets")
+    sys.exit(_run_crawl(target, out, account=account, **options))
+
+
+def _sip_account(account_file: Path | None, dtmf: str | None, ask_password: bool):  # type: ignore[no-untyped-def]
+    """The SIP account: file, then environment, then (if asked, or a registrar needs one and
+    a terminal is there) a hidden password prompt."""
+    from ivraudit.lines.sip import Secret, load_account
+
+    account = load_account(account_file)
+    if dtmf:
+        account.dtmf = dtmf
+    if not account.password and (ask_password or (account.registrar and sys.stdin.isatty())):
+        account.password = Secret(click.prompt(f"SIP password for {account.auth_user or account.user}",
+                                               hide_input=True, default="", show_default=False))
+    return account
 
 
 @main.command()
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=Path("demo-audit"),
               show_default=True)
 @_crawl_options
-def demo(out: Path, **options) -> None:
+@click.option("--sip", "over_sip", is_flag=True,
+              help="Start the IVR simulator on 127.0.0.1 and crawl it over real SIP and RTP.")
+@click.option("--real-time", is_flag=True,
+              help="With --sip: the simulator plays in real time (the demo tree takes ~40 min) "
+                   "instead of pacing itself by the crawler's listening.")
+def demo(out: Path, over_sip: bool, real_time: bool, **options) -> None:
     """Crawl the bundled demo tree end to end and write its report."""
     if not DEMO_SPEC.exists():
         raise click.ClickException(f"demo tree not found at {DEMO_SPEC}; run from a checkout "
                                    "installed with `pip install -e .`")
-    sys.exit(_run_crawl(str(DEMO_SPEC), out, **options))
+    if not over_sip:
+        sys.exit(_run_crawl(str(DEMO_SPEC), out, **options))
+    from ivraudit.lines.sip import SipAccount
+    from ivraudit.simulator import Simulator
+    from ivraudit.spec import load_spec
+
+    spec = load_spec(DEMO_SPEC)
+    options["language"] = options["language"] or spec.language
+    with Simulator(spec, paced=not real_time) as sim:
+        click.echo(f"simulator: {sim.uri()} playing {spec.name!r} "
+                   + ("in real time" if real_time else "paced by the crawler"), err=True)
+        sys.exit(_run_crawl(sim.uri(), out, account=SipAccount(pace_by_reading=not real_time),
+                            **options))
 
 
 @main.command()
-@click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
-def report(folder: Path) -> None:
-    """Re-render FOLDER/report.html from FOLDER/audit.json."""
-    import json
+@click.argument("spec_path", metavar="SPEC", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=5060, show_default=True,
+              help="SIP port (UDP); 0 picks a free one.")
+@click.option("--speed", type=click.FloatRange(0.1, 64), default=1.0, show_default=True,
+              help="Play this many times faster than real time (for tests).")
+@click.option("--paced", is_flag=True,
+              help="Keep at most 40 ms ahead of the caller's RTP clock (never slower than "
+                   "--speed): as fast as a caller that sends a frame per frame it reads.")
+@click.option("--auth-user", default=None,
+              help="Require digest authentication for REGISTER and INVITE as this user; the "
+                   "password comes from IVRAUDIT_SIMULATOR_PASSWORD.")
+@click.option("--no-telephone-events", is_flag=True,
+              help="Refuse RFC 4733 in the SDP answer: callers must send keys in band.")
+def simulate(spec_path: Path, host: str, port: int, speed: float, paced: bool,
+             auth_user: str | None, no_telephone_events: bool) -> None:
+    """Answer SIP calls with the tree SPEC, played over RTP (Ctrl-C stops).
 
-    from ivraudit.report import render_report
+    Test numbers: busy (486), not-found (404), forbidden (403), declined (603), no-answer,
+    no-media, hangup-after-SECONDS; any other number plays the tree.
+    """
+    import os
+    import time
+
+    from ivraudit.simulator import Simulator
+    from ivraudit.spec import load_spec
+    from ivraudit.telephony.digest import DigestChallenger
+
+    spec = load_spec(spec_path)
+    auth = None
+    if auth_user:
+        password = os.environ.get("IVRAUDIT_SIMULATOR_PASSWORD")
+        if not password:
+            raise click.UsageError("--auth-user needs IVRAUDIT_SIMULATOR_PASSWORD in the environment")
+        auth = DigestChallenger("ivraudit", auth_user, password)
+
+    def show(trace) -> None:  # type: ignore[no-untyped-def]
+        keys = "".join(k for _, k, _ in trace.keys)
+        click.echo(f"call {trace.number}: {trace.mode}, ended by {trace.ended_by or '?'}, "
+                   f"{trace.frames_sent * 0.02:.1f} s sent, keys {keys or '-'}, "
+                   f"{trace.late_frames} frames late (max {trace.max_late_ms:.0f} ms)")
 
     try:
-        document = json.loads((folder / "audit.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise click.ClickException(f"{folder / 'audit.json'}: cannot read ({exc})") from None
-    (folder / "report.html").write_text(render_report(document), encoding="utf-8")
-    click.echo(f"report: {folder / 'report.html'}")
+        sim = Simulator(spec, host, port, speed=speed, auth=auth, paced=paced,
+                        events=not no_telephone_events, on_trace=show).start()
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror})") from None
+    click.echo(f"simulating {spec.name!r} on sip:ivr@{sim.host}:{sim.port} (UDP)"
+               + (f" at {speed:g}x" if speed != 1 else "") + "; Ctrl-C stops")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True,
+                type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--compare", is_flag=True,
+              help="Rank the audits side by side on one page (written to -o) instead of "
+                   "re-rendering each folder's report.html.")
+@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="With --compare: the page to write (default: compare.html).")
+@click.option("--link-audio", is_flag=True,
+              help="Link recordings/ beside the report instead of embedding the audio.")
+def report(folders: tuple[Path, ...], compare: bool, out: Path | None, link_audio: bool) -> None:
+    """Re-render FOLDER/report.html from FOLDER/audit.json, or compare several audits:
+    ivraudit report DIR1 DIR2 ... --compare -o FILE."""
+    from ivraudit.report.files import rerender, write_compare
+
+    if out is not None and not compare:
+        raise click.UsageError("-o/--out goes with --compare (each report is FOLDER/report.html)")
+    if compare:
+        page = write_compare(list(folders), out or Path("compare.html"))
+        click.echo(f"comparison of {len(folders)} audits: {page}")
+        return
+    for folder in folders:
+        click.echo(f"report: {rerender(folder, embed_audio=not link_audio)}")
+
+
+@main.command()
+@click.argument("audit", type=click.Path(path_type=Path))
+@click.option("--to", "dest", type=click.Path(path_type=Path), required=True,
+              help="Folder for the frozen tree (tree.yaml and prompts/).")
+@click.option("--force", is_flag=True,
+              help="Write into a non-empty folder (one with an earlier frozen tree needs none).")
+def freeze(audit: Path, dest: Path, force: bool) -> None:
+    """Freeze the audit folder AUDIT into a tree spec that replays with no call."""
+    from ivraudit.regress.freeze import freeze as freeze_audit
+
+    result = freeze_audit(audit, dest, force=force)
+    for warning in result.warnings:
+        click.echo(f"ivraudit: note: {warning}", err=True)
+    click.echo(f"{result.nodes} nodes frozen (gap {result.gap:.2f} s): {result.spec_path}")
+    click.echo(f"replay: ivraudit crawl {result.spec_path} --out AUDIT")
+
+
+@main.command()
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON.")
+@click.option("--ignore", multiple=True, metavar="KIND",
+              help="A change kind to accept (repeatable, or comma-separated), e.g. "
+                   "prompt-rerecorded.")
+@click.option("--tolerance", type=click.FloatRange(0), default=2.0, show_default=True,
+              help="Seconds by which times may differ and still count as the same.")
+def diff(old: Path, new: Path, as_json: bool, ignore: tuple[str, ...], tolerance: float) -> None:
+    """Compare two audit folders. Exit 0: unchanged, 1: changed, 2: bad input.
+
+    \b
+    Change kinds (for --ignore):
+      prompt-reworded prompt-rerecorded option-added option-removed option-rekeyed
+      option-retargeted handling-changed node-added node-removed node-moved kind-changed
+      hold-changed dead-end-added dead-end-removed loop-added loop-removed time-to-human depth
+    """
+    import json
+
+    from ivraudit.regress.diff import diff_audits, format_diff
+    from ivraudit.regress.load import read_audit
+
+    kinds = [k.strip() for item in ignore for k in item.split(",") if k.strip()]
+    audits = [read_audit(old, missing_audio_ok=True), read_audit(new, missing_audio_ok=True)]
+    for loaded in audits:
+        for note in loaded.notes:  # without a recording, that prompt is matched by its words
+            click.echo(f"ivraudit: note: {loaded.folder}: {note}", err=True)
+    result = diff_audits(*audits, ignore=kinds, tolerance=tolerance)
+    click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False) if as_json
+               else format_diff(result))
+    sys.exit(result.exit_code)
 
 
 @main.group()

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the test suite uses: human-recorded prompts (asterisk-core-sounds-en ships the
-# sounds/en link and the prompt texts; apt only recommends it), hold music, TTS voices, sox.
+# sounds/en link and the prompt texts; apt only recommends it), hold music, TTS voices, sox,
+# and chromium: the report tests open report.html in headless Chromium (driven by playwright);
+# sip-tester is SIPp, the scripted SIP peer the SIP line's tests call (busy, 404, no answer, BYE);
+# baresip-core is an independent SIP phone that reports the RFC 4733 digits it receives;
+# kamailio is the registrar (digest authentication) the SIP line registers with.
 # Runs as root (as CI does) or through sudo.
 set -euo pipefail
-packages=(asterisk-core-sounds-en asterisk-core-sounds-en-wav asterisk-moh-opsound-wav espeak-ng flite sox)
+packages=(asterisk-core-sounds-en asterisk-core-sounds-en-wav asterisk-moh-opsound-wav espeak-ng flite sox chromium sip-tester baresip-core kamailio)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,6 +6,7 @@ These run the installed ``ivraudit`` console script in a subprocess, as a user w
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -17,8 +18,9 @@ from conftest import FIXTURES, ROOT, tree_path
 
 
 def ivraudit(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout, wherever the test runs
     return subprocess.run([sys.executable, "-m", "ivraudit", *args], capture_output=True,
-                          text=True, cwd=cwd or ROOT, timeout=600)
+                          text=True, cwd=cwd or ROOT, timeout=600, env=env)
 
 
 @pytest.fixture

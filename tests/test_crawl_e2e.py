@@ -19,6 +19,7 @@ from ivraudit.audit.metrics import compute_metrics
 from ivraudit.audit.model import Audit
 from ivraudit.crawl.explorer import Explorer
 from ivraudit.crawl.policy import CrawlPolicy
+from ivraudit.crawl.strategy import CrawlStrategy
 from ivraudit.interpret import interpret
 from ivraudit.lines import open_line
 from ivraudit.spec import load_spec
@@ -34,29 +35,39 @@ def recognizer():
     return open_recognizer("whisper", model=None, language="en", cache_dir=None)
 
 
-def crawl(name: str, recognizer, **policy) -> Audit:
+def crawl(name: str, recognizer, strategy: str = "all", concurrency: int = 1, **policy) -> Audit:
     line = open_line(str(tree_path(name)))
-    return Explorer(line, recognizer, policy=CrawlPolicy(**policy), language="en").crawl()
+    return Explorer(line, recognizer, policy=CrawlPolicy(**policy),
+                    strategy=CrawlStrategy.parse(strategy), language="en",
+                    concurrency=concurrency).crawl()
 
 
 @pytest.fixture(scope="module")
 def crawled(recognizer):
-    """Each bundled tree crawled once with the default policy (shared by the tests below)."""
-    cache: dict[str, Audit] = {}
+    """Each bundled tree crawled once per strategy and concurrency (shared by the tests)."""
+    cache: dict[tuple[str, str, int], Audit] = {}
 
-    def get(name: str) -> Audit:
-        if name not in cache:
-            cache[name] = crawl(name, recognizer)
-        return cache[name]
+    def get(name: str, strategy: str = "all", concurrency: int = 1) -> Audit:
+        if (name, strategy, concurrency) not in cache:
+            cache[name, strategy, concurrency] = crawl(name, recognizer, strategy, concurrency)
+        return cache[name, strategy, concurrency]
 
     return get
 
 
-@pytest.mark.parametrize("name", TREES)
-def test_crawl_maps_exactly_the_specs_reachable_graph(name, crawled):
+STRATEGIES = [(name, "naive", 1) for name in TREES] + [(name, "all", 1) for name in TREES] + [
+    ("synthetic-voices", "typeahead", 1), ("synthetic-voices", "reuse", 1), ("acme-pbx", "hangup", 1),
+    ("acme-pbx", "all", 4), ("synthetic-voices", "all", 4), ("synthetic-voices", "naive", 3),
+]
+
+
+@pytest.mark.parametrize("name, strategy, concurrency", STRATEGIES)
+def test_crawl_maps_exactly_the_specs_reachable_graph(name, strategy, concurrency, crawled):
+    """Every strategy, alone or all together, at any concurrency, maps exactly the graph the
+    naive crawl maps: the spec's reachable graph."""
     spec = load_spec(tree_path(name))
     truth = ground_truth(spec)
-    audit = crawled(name)
+    audit = crawled(name, strategy, concurrency)
     assert audit.complete, audit.problems
     assert audit.problems == []
 
@@ -96,12 +107,38 @@ def test_time_to_human_is_within_ten_percent_of_truth(name, figure, crawled):
     assert got["max_depth"] == truth["max_depth"]
 
 
+@pytest.mark.parametrize("name", TREES)
+def test_optimised_crawl_costs_less_line_time_than_naive(name, crawled):
+    naive, optimised = compute_metrics(crawled(name, "naive")), compute_metrics(crawled(name))
+    assert optimised["floor_seconds"] == pytest.approx(naive["floor_seconds"], rel=0.05)
+    assert optimised["call_seconds"] < 0.7 * naive["call_seconds"]
+    assert optimised["calls"] < naive["calls"]
+    assert 1.0 < optimised["cost_ratio"] < naive["cost_ratio"]
+
+
+@pytest.mark.parametrize("name", ["acme-pbx", "synthetic-voices"])
+def test_parallel_calls_overlap_on_the_line_clock(name, crawled):
+    """At concurrency 4 calls overlap: the crawl takes far less line time than its calls add
+    up to, and no call starts before the answer that made it possible."""
+    audit = crawled(name, "all", 4)
+    metrics = compute_metrics(audit)
+    assert metrics["concurrency"] == 4
+    assert metrics["wall_seconds"] < 0.6 * metrics["call_seconds"]
+    assert len(audit.calls) <= len(crawled(name, "naive").calls)
+    single = compute_metrics(crawled(name))
+    assert single["wall_seconds"] == pytest.approx(single["call_seconds"], abs=0.5)
+
+
 def test_typing_ahead_is_measured_not_assumed(crawled):
     """The demo's main menu takes keys while it speaks; the crawl found that out on a call."""
     audit = crawled("acme-pbx")
     root = next(n for n in audit.nodes.values() if n.path == [] and n.kind == "menu")
     assert root.barge_in is True
-    assert any(c.purpose == "type-ahead" for c in audit.calls)
+    # The naive crawl measures it on a call of its own; with type-ahead, walking known paths
+    # measures it on the way.
+    naive = crawled("acme-pbx", "naive")
+    assert [c.purpose for c in naive.calls].count("type-ahead") == 1
+    assert next(n for n in naive.nodes.values() if n.path == [] and n.kind == "menu").barge_in
     metrics = compute_metrics(audit)
     assert metrics["time_to_human_typeahead_seconds"] < metrics["time_to_human_seconds"] - 15
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from ivraudit.crawl.identity import (
-    MAYBE_SAME_AUDIO, SAME_AUDIO, PromptIndex, audio_similarity, fingerprint, text_similarity,
+    CERTAIN_AUDIO, MAYBE_SAME_AUDIO, SAME_AUDIO, PromptIndex, audio_similarity, continues_prompt, fingerprint,
+    text_similarity,
 )
 from ivraudit.spec import load_spec
 from ivraudit.telephony.g711 import ulaw_round_trip
@@ -72,7 +73,18 @@ def test_index_recognises_a_known_prompt_without_transcribing(acme):
     def no_transcript() -> str:
         raise AssertionError("a clear audio match must not need a transcript")
 
-    assert index.match(fingerprint(_as_heard_again(acme["sales"], 80, 20.0)), no_transcript) == "n1"
+    assert index.match(fingerprint(_as_heard_again(acme["sales"], 480, 10.0)), no_transcript) == "n1"
+
+
+def test_similar_audio_needs_the_same_words(acme):
+    """Below CERTAIN_AUDIO (a prompt shifted by part of a frame scores 0.8-0.95) the
+    transcripts decide, and one word of difference keeps two prompts apart."""
+    index = PromptIndex()
+    index.add("n0", fingerprint(acme["sales"]), "Press 5 to leave a message.")
+    shifted = fingerprint(_as_heard_again(acme["sales"], 80, 30.0))
+    assert MAYBE_SAME_AUDIO <= audio_similarity(fingerprint(acme["sales"]), shifted) < CERTAIN_AUDIO
+    assert index.match(shifted, lambda: "Press 5 to leave a message.") == "n0"
+    assert index.match(shifted, lambda: "Press 6 to leave a message.") is None
 
 
 def test_index_does_not_merge_a_new_prompt(acme):
@@ -88,3 +100,38 @@ def test_a_prompt_shorter_than_one_window_is_still_compared():
     bye = ulaw_round_trip(spec.prompt_audio(spec.nodes["bye"]))
     assert len(bye) < 8000
     assert audio_similarity(fingerprint(bye), fingerprint(_as_heard_again(bye, 20, 30.0))) >= SAME_AUDIO
+
+
+def test_a_known_prompt_is_recognised_by_its_beginning(acme):
+    index = PromptIndex()
+    for node in ("main", "sales", "directory", "invalid"):
+        index.add(node, fingerprint(acme[node]), node)
+    heard = _as_heard_again(acme["main"], 40, 30.0)[: 8000 + 40]
+    assert index.match_prefix(fingerprint(heard)) == "main"
+    assert index.match_prefix(fingerprint(_as_heard_again(acme["sales"], 0, 30.0)[:12000])) == "sales"
+
+
+def test_a_beginning_two_known_prompts_share_is_not_enough(acme):
+    """Two known prompts that begin with the same two seconds: keep listening until they part."""
+    index = PromptIndex()
+    shared = acme["main"][:16000]
+    index.add("a", fingerprint(np.concatenate([shared, acme["sales"]])), "")
+    index.add("b", fingerprint(np.concatenate([shared, acme["directory"]])), "")
+    heard = np.concatenate([shared, acme["directory"]])
+    assert index.match_prefix(fingerprint(heard[:12000])) is None
+    assert index.match_prefix(fingerprint(heard[:40000])) == "b"
+
+
+def test_an_unknown_prompt_matches_no_beginning(acme):
+    index = PromptIndex()
+    index.add("main", fingerprint(acme["main"]), "")
+    assert index.match_prefix(fingerprint(acme["agent"][:16000])) is None
+
+
+def test_continues_prompt_tells_the_rest_of_a_prompt_from_the_next_one(acme):
+    main = fingerprint(acme["main"])
+    rest = fingerprint(acme["main"][8000:8000 + 4800])      # 0.6 s, 1 s into the prompt
+    other = fingerprint(acme["sales"][:4800])
+    assert continues_prompt(rest, main, 50)
+    assert not continues_prompt(other, main, 50)
+    assert not continues_prompt(rest, main, len(main))      # nothing of it left to compare

@@ -35,6 +35,11 @@ MENUS: list[tuple[str, list[tuple[str, str]]]] = [
      "main menu.", [("1", "enter an extension"), ("2", "use the directory"),
                     ("*", "return to the main menu")]),
     ("To start over, press 1.", [("1", "start over")]),
+    # whisper tiny.en on flite's "Press one for loans. Press two for appointments."
+    ("Thank you for calling Generate of Utilities. Press 1-4-loans. Press 2-4-appointments.",
+     [("1", "loans"), ("2", "appointments")]),
+    ("You have reached deliveries, press 1-4 events, press 2-4 orders.",
+     [("1", "events"), ("2", "orders")]),
     ("Please press 1 to mute or unmute yourself, 2 to lock or unlock the conference, 3 to eject "
      "the last user, 4 or 6 to decrease or increase the conference volume, 7 or 9 to decrease "
      "or increase your volume, or 8 to exit.", CONF_ADMIN),

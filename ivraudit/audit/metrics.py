@@ -112,6 +112,7 @@ def compute_metrics(audit: Audit) -> dict[str, object]:
         and e.target != HANGUP_NODE
     )
     menus = [n for n in nodes.values() if n.kind == "menu"]
+    floor = floor_seconds(audit)
     hold = [n.hold_seconds for n in nodes.values() if n.hold_seconds is not None]
     return {
         "nodes": len(nodes),
@@ -132,8 +133,36 @@ def compute_metrics(audit: Audit) -> dict[str, object]:
         "calls": len(audit.calls),
         "call_seconds": _round(audit.call_seconds),
         "failed_calls": sum(1 for c in audit.calls if c.outcome != "answered" or c.error),
+        "wall_seconds": _round(audit.wall_seconds or audit.call_seconds),
+        "concurrency": audit.concurrency,
+        "floor_seconds": _round(floor) if floor else None,
+        "cost_ratio": round(audit.call_seconds / floor, 3) if floor else None,
         "complete": audit.complete,
     }
+
+
+CALL_ENDING_KINDS = ("hangup", "human", "voicemail")
+
+
+def floor_seconds(audit: Audit) -> float:
+    """The least line time any crawl needs to learn this graph.
+
+    Every distinct prompt heard once; every edge observed once, with what it costs on the
+    line whatever the strategy: the keys, the silence or hold until the next sound (a gap, a
+    timeout's wait, a queue), and on a no-input edge back to the same node the prompt the IVR
+    replays meanwhile, as many times as it repeats before giving up; and for every edge into something that ends a call (the line hangs up,
+    a human or voicemail answers) one call, with its ringing and the silence before the first
+    prompt. A crawl's ``cost_ratio`` is its call seconds over this floor.
+    """
+    prompts = sum(n.prompt_seconds for n in audit.nodes.values())
+    edges = sum(press_seconds(e) + e.lead_in for e in audit.edges.values())
+    replays = sum((audit.nodes[e.source].prompt_seconds + e.lead_in)
+                  * (audit.nodes[e.source].repeats or 1) - e.lead_in
+                  for e in audit.edges.values() if e.key == "timeout" and e.source == e.target)
+    endings = {(e.source, e.key, e.pressed) for e in audit.edges.values()
+               if audit.nodes[e.target].kind in CALL_ENDING_KINDS}
+    calls = max(1, len(endings))
+    return prompts + edges + replays + calls * (audit.ring_seconds + audit.answer_lead)
 
 
 def to_digraph(audit: Audit) -> nx.DiGraph:

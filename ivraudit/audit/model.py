@@ -40,9 +40,14 @@ class NodeRecord:
     audio: Pcm = field(default_factory=lambda: np.zeros(0, dtype=np.int16), repr=False)
     hold_seconds: float | None = None   # hold: music and announcements until the next node
     announcements: int = 0
+    # hold, kept so a crawl can be frozen into a replayable spec (ivraudit.regress.freeze):
+    music: Pcm = field(default_factory=lambda: np.zeros(0, dtype=np.int16), repr=False)
+    announcement: Pcm = field(default_factory=lambda: np.zeros(0, dtype=np.int16), repr=False)
+    announcement_offsets: list[float] = field(default_factory=list)  # onsets after the prompt
     barge_in: bool | None = None        # measured on a type-ahead call; None = not measured
     digits: int | None = None
     terminator: str | None = None
+    repeats: int | None = None          # times the prompt came again while the caller was silent
     language: str = "en"
     truncated: bool = False             # children not explored (depth limit, call budget)
 
@@ -90,6 +95,9 @@ class Audit:
     complete: bool = True
     problems: list[str] = field(default_factory=list)
     asr: dict[str, object] = field(default_factory=dict)
+    strategy: str = ""                # how the crawl spent line time (ivraudit.crawl.strategy)
+    concurrency: int = 1              # calls at once
+    wall_seconds: float = 0.0         # line time from the first dial to the last hangup
 
     def add_edge(self, edge: EdgeRecord) -> EdgeRecord:
         """Add an edge unless the same (source, target, key) is known; returns the kept one."""

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import networkx as nx
 
+from ivraudit.audit.analysis import add_analysis
+from ivraudit.audit.hold import hold_json, hold_recordings
 from ivraudit.audit.metrics import compute_metrics
 from ivraudit.audit.model import Audit
 from ivraudit.telephony.wav import write_wav
@@ -23,13 +25,14 @@ FORMAT = "ivraudit.audit/1"
 def audit_to_json(audit: Audit, metrics: dict[str, object] | None = None) -> dict[str, object]:
     """The ``audit.json`` document."""
     metrics = metrics if metrics is not None else compute_metrics(audit)
-    return {
+    document = {
         "format": FORMAT,
         "target": audit.target,
         "started": audit.started,
         "finished": audit.finished,
         "language": audit.language,
         "complete": audit.complete,
+        "strategy": audit.strategy,
         "ring_seconds": audit.ring_seconds,
         "answer_lead_seconds": audit.answer_lead,
         "nodes": [
@@ -49,6 +52,8 @@ def audit_to_json(audit: Audit, metrics: dict[str, object] | None = None) -> dic
                 "digits": n.digits,
                 "terminator": n.terminator,
                 "truncated": n.truncated,
+                "repeats": n.repeats,
+                **hold_json(n),  # hold music and announcement samples (ivraudit.audit.hold)
             }
             for n in audit.nodes.values()
         ],
@@ -66,6 +71,7 @@ def audit_to_json(audit: Audit, metrics: dict[str, object] | None = None) -> dic
         "asr": audit.asr,
         "metrics": metrics,
     }
+    return add_analysis(document)  # findings and maze score: additive fields
 
 
 def audit_to_graph(audit: Audit) -> nx.MultiDiGraph:
@@ -94,14 +100,23 @@ def write_audit(audit: Audit, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     recordings = folder / "recordings"
     recordings.mkdir(exist_ok=True)
+    kept: set[str] = set()
     for node in audit.nodes.values():
         if len(node.audio):
+            kept.add(f"{node.id}.wav")
             _replace(recordings / f"{node.id}.wav", lambda p, a=node.audio: write_wav(p, a))
+        for name, pcm in hold_recordings(node).items():
+            kept.add(Path(name).name)
+            _replace(folder / name, lambda p, a=pcm: write_wav(p, a))
     document = audit_to_json(audit)
     _replace(folder / "audit.json",
              lambda p: p.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n",
                                     encoding="utf-8"))
     _replace(folder / "graph.graphml", lambda p: nx.write_graphml(audit_to_graph(audit), p))
     report = folder / "report.html"
-    _replace(report, lambda p: p.write_text(render_report(document), encoding="utf-8"))
+    _replace(report, lambda p: p.write_text(render_report(document, folder),
+                                          encoding="utf-8"))
+    for stale in recordings.glob("n*.wav"):  # an earlier audit's nodes, now replaced
+        if stale.name not in kept:
+            stale.unlink()
     return report

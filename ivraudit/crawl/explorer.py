@@ -13,67 +13,65 @@ interrupted crawl is recorded and the audit keeps every node and edge found so f
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
+import numpy as np
+
 from ivraudit.asr.base import Recognizer
+from ivraudit.audit.hold import keep_hold_audio
+from ivraudit.audit.metrics import root_of
 from ivraudit.audit.model import (
     HANGUP_NODE, Audit, CallRecord, EdgeRecord, NodeRecord, Option,
 )
 from ivraudit.crawl.frontier import Frontier, Probe
-from ivraudit.crawl.identity import PromptIndex, fingerprint
+from ivraudit.crawl.identity import (
+    CERTAIN_AUDIO, SAME_AUDIO, PromptIndex, continues_prompt, fingerprint,
+)
+from ivraudit.crawl.lanes import CallBudgetExceeded, Conductor, LaneCall
 from ivraudit.crawl.policy import CrawlPolicy
+from ivraudit.crawl.routes import known_routes
+from ivraudit.crawl.strategy import CrawlStrategy
 from ivraudit.crawl.probes import (
     DIGIT_PATIENCE_SECONDS, MAX_ENTRY_DIGITS, UNKNOWN_ENTRY, entry_for, invalid_key,
 )
 from ivraudit.interpret import interpret
-from ivraudit.lines.base import Call, CallFailed, CallOutcome, Line
+from ivraudit.lines.base import CallFailed, CallOutcome, Line
 from ivraudit.listen.listener import Ending, Heard, Listener
 from ivraudit.listen.sound import Sound, classify
-from ivraudit.telephony.constants import ESCAPE_KEYS, KEY_PRESS_SECONDS
+from ivraudit.telephony.constants import (
+    ESCAPE_KEYS, FRAME_SAMPLES, FRAME_SECONDS, KEY_PRESS_SECONDS, SAMPLE_RATE,
+)
 from ivraudit.telephony.g711 import Pcm
 
 TYPEAHEAD_PRESS_DELAY = 0.3
 """How far into a prompt the type-ahead call presses its key."""
 MAX_PROMPTS_TO_REACH = 12
+MAX_FAILED_CALLS_IN_A_ROW = 3
+"""A line that fails this many calls in a row (busy, no answer...) ends the crawl."""
+MAX_ATTEMPTS_PER_PROBE = 2
 
-
-class CallBudgetExceeded(Exception):
-    """A call ran past --max-call-seconds."""
+NAVIGATION_MIN_SECONDS = 1.0
+"""On a mapped path a prompt is recognised from its first second (longer while it begins
+like another known prompt)."""
+RESULT_MIN_SECONDS = 2.5
+RESULT_MARGIN_SECONDS = 1.5
+"""What a probe led to is only taken for a known prompt after 2.5 s, and 1.5 s past the point
+where it matched exactly one known prompt."""
+RECOGNISE_WITHIN_SECONDS = 6.0
+"""A prompt not recognised by then is new (or too like another), and heard out."""
+BARGE_IN_CHECK_SECONDS = 0.6
+STOP_LATENCY_SECONDS = 0.1
+"""After keys went in early: how long to listen for the prompt going on (over the 0.1 s a key
+takes, under the pause IVRs leave before the next prompt)."""
 
 
 class Diverged(Exception):
     """A known path did not lead where it led before (the tree changed, or is not deterministic)."""
-
-
-class _BudgetedCall:
-    """A call that refuses to go on past the policy's time limit."""
-
-    def __init__(self, call: Call, limit: float) -> None:
-        self._call = call
-        self._limit = limit
-        self.ring_seconds = call.ring_seconds
-
-    @property
-    def seconds(self) -> float:
-        return self._call.seconds
-
-    @property
-    def ended(self) -> bool:
-        return self._call.ended
-
-    def read(self, frames: int = 1) -> Pcm:
-        if self._call.seconds >= self._limit:
-            raise CallBudgetExceeded(f"call reached --max-call-seconds ({self._limit:g} s)")
-        return self._call.read(frames)
-
-    def press(self, keys: str) -> None:
-        self._call.press(keys)
-
-    def hangup(self) -> None:
-        self._call.hangup()
 
 
 def _now() -> str:
@@ -84,10 +82,12 @@ class Explorer:
     """Crawls one line into an :class:`~ivraudit.audit.model.Audit`."""
 
     def __init__(self, line: Line, recognizer: Recognizer, *, policy: CrawlPolicy | None = None,
-                 language: str = "en", progress: Callable[[str], None] | None = None) -> None:
+                 strategy: CrawlStrategy | None = None, language: str = "en",
+                 concurrency: int = 1, progress: Callable[[str], None] | None = None) -> None:
         self.line = line
         self.recognizer = recognizer
         self.policy = policy or CrawlPolicy()
+        self.strategy = strategy or CrawlStrategy()
         self.language = language
         self.progress = progress or (lambda message: None)
         self.audit = Audit(target=line.target, started=_now(), language=language)
@@ -96,28 +96,82 @@ class Explorer:
         self._first_target: dict[tuple[str, str], str] = {}
         self._transcripts: dict[str, str] = {}
         self._asr_seconds = 0.0
+        self._failed_in_a_row = 0
+        self._attempts: dict[Probe, int] = {}
+        self._derivations: dict[str, list[tuple[str, str, str]]] = {}
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.concurrency = concurrency
+        self.conductor = Conductor(concurrency, virtual=getattr(line, "virtual_clock", False),
+                                   has_work=lambda: bool(self.frontier) and not self._stopping)
+        self._found_at: dict[Probe, float] = {}   # line time a probe became known
+        self._stopping = False
 
     # -- the crawl ------------------------------------------------------------------------
 
     def crawl(self) -> Audit:
         """Map the tree; whatever happens, return the audit of what was learned."""
+        lock = self.conductor.lock
+        started = time.monotonic()
         try:
-            self._first_call()
-            while self.frontier:
+            if self.concurrency == 1:
+                self._lane(0)
+            else:
+                lanes = [threading.Thread(target=self._lane, args=(i,), daemon=True,
+                                          name=f"ivraudit-lane-{i}")
+                         for i in range(self.concurrency)]
+                for lane in lanes:
+                    lane.start()
+                for lane in lanes:
+                    while lane.is_alive():
+                        lane.join(0.2)
+            with lock:
+                if self.audit.complete and self.audit.nodes:
+                    self._measure_typeahead()
+        except KeyboardInterrupt:
+            with lock:
+                self._stopping = True
+                self._stop_early("interrupted")
+                lock.notify_all()
+        finally:
+            with lock:
+                self._judge_escape_keys()
+                self._settle_paths()
+                self.audit.finished = _now()
+                self.audit.strategy = self.strategy.name
+                self.audit.concurrency = self.concurrency
+                self.audit.wall_seconds = round(
+                    max(self.conductor.clock) if self.conductor.virtual
+                    else time.monotonic() - started, 3)
+                self.audit.asr = {"engine": getattr(self.recognizer, "engine", "?"),
+                                  "seconds": round(self._asr_seconds, 3)}
+        return self.audit
+
+    def _lane(self, lane: int) -> None:
+        """One lane: take probes from the shared frontier and call, until nothing is left."""
+        conductor = self.conductor
+        conductor.enter(lane)
+        # Idle before taking the lock, so a busy replay lane yields at its next frame.
+        conductor.idle[lane] = lane > 0
+        with conductor.lock:
+            if lane == 0:
+                self._session(None)  # the answer: the root, and the first things to try
+            conductor.idle[lane] = True
+            while True:
+                conductor.wait_for_work(
+                    lambda: self._stopping or bool(self.frontier) or not any(conductor.busy))
+                if self._stopping or not self.frontier:
+                    break
                 if len(self.audit.calls) >= self.policy.max_calls:
                     self._stop_early(f"call budget reached (--max-calls {self.policy.max_calls})")
-                    break
-                self._probe(self.frontier.pop())
-            if self.audit.complete:
-                self._measure_typeahead()
-        except KeyboardInterrupt:
-            self._stop_early("interrupted")
-        finally:
-            self._judge_escape_keys()
-            self.audit.finished = _now()
-            self.audit.asr = {"engine": getattr(self.recognizer, "engine", "?"),
-                              "seconds": round(self._asr_seconds, 3)}
-        return self.audit
+                elif self._failed_in_a_row >= MAX_FAILED_CALLS_IN_A_ROW:
+                    self._stop_early(f"{self._failed_in_a_row} calls in a row failed")
+                else:
+                    self._session(self.frontier.pop())
+                    continue
+                self._stopping = True
+                conductor.lock.notify_all()
+                break
 
     def _stop_early(self, why: str) -> None:
         self.audit.complete = False
@@ -127,22 +181,30 @@ class Explorer:
         self.progress(f"stopped: {why}")
 
     @contextmanager
-    def _call(self, purpose: str, path: list[str]) -> Iterator[Listener | None]:
+    def _call(self, purpose: str, path: list[str], not_before: float = 0.0
+              ) -> Iterator[Listener | None]:
         record = CallRecord(index=len(self.audit.calls) + 1, purpose=purpose, path=list(path),
                             outcome=CallOutcome.ANSWERED.value)
         self.audit.calls.append(record)
         self.progress(f"call {record.index}: {purpose} {' '.join(path) or '(answer)'}"
                       f" — {len(self.audit.nodes)} nodes, {len(self.frontier)} to try")
+        conductor = self.conductor
+        conductor.begin(not_before)
+        started = conductor.clock[conductor.lane]
         try:
-            raw = self.line.dial()
+            with conductor.outside():
+                raw = self.line.dial()
         except CallFailed as failed:
             record.outcome = failed.outcome.value
             record.ring_seconds = failed.ring_seconds
             record.error = str(failed)
             self.audit.problems.append(f"call {record.index}: {failed}")
+            if conductor.virtual:
+                conductor.reached(started + failed.ring_seconds)
+            conductor.end()
             yield None
             return
-        call = _BudgetedCall(raw, self.policy.max_call_seconds)
+        call = LaneCall(raw, conductor, started, limit=self.policy.max_call_seconds)
         record.ring_seconds = raw.ring_seconds
         self.audit.ring_seconds = self.audit.ring_seconds or raw.ring_seconds
         try:
@@ -152,50 +214,101 @@ class Explorer:
             self.audit.problems.append(f"call {record.index} ({' '.join(path)}): {problem}")
         finally:
             record.seconds = round(raw.seconds, 3)
-            raw.hangup()
+            call.hangup()
+            conductor.end()
 
-    def _first_call(self) -> None:
-        with self._call("answer", []) as listener:
+    def _session(self, probe: Probe | None) -> None:
+        """One call: the answer (``probe`` None) or a walk to a probe's node and the probe.
+
+        With the ``reuse`` strategy the call goes on where the probe leaves the line waiting
+        at a menu: the next probe there, or one a known route reaches more cheaply than a new
+        call would. A probe the call could not finish goes back to the frontier.
+        """
+        node = self.audit.nodes[probe.node] if probe else None
+        purpose, path = (probe.role, node.path + [probe.keys]) if probe and node else ("answer", [])
+        with self._call(purpose, path, self._found_at.pop(probe, 0.0) if probe else 0.0) as listener:
             if listener is None:
-                self.audit.complete = False
+                self._failed_in_a_row += 1
+                if probe is None:
+                    self.audit.complete = False
+                else:
+                    self._retry_later(probe)
                 return
-            heard = listener.hear(max_wait=self.policy.max_wait)
-            if heard.empty:
-                self.audit.problems.append(f"nothing heard after the answer ({heard.ending.value})")
-                self.audit.complete = False
-                return
-            self.audit.answer_lead = round(heard.onset, 3)
-            root, _ = self._node_for(heard, [], [])
-            assert root is not None
-            self._after_arrival(listener, root, True, heard, [], [])
+            self._failed_in_a_row = 0
+            done = probe is None
+            try:
+                if probe is None or node is None:
+                    stop = self._answer(listener)
+                else:
+                    stop = self._try(listener, probe, self._navigate(listener, node))
+                    done = True
+                while stop is not None and self.strategy.reuse:
+                    chosen = self._next_from(*stop)
+                    if chosen is None:
+                        break
+                    probe, route = chosen
+                    done = False
+                    heard = self._walk(listener, stop[1], route)
+                    if heard is None:
+                        break
+                    stop = self._try(listener, probe, heard)
+                    done = True
+            finally:
+                if not done and probe is not None:
+                    self._retry_later(probe)
 
-    def _probe(self, probe: Probe) -> None:
+    def _retry_later(self, probe: Probe) -> None:
+        """Put an unfinished probe back, unless it has failed twice already."""
+        self._attempts[probe] = self._attempts.get(probe, 0) + 1
+        if self._attempts[probe] < MAX_ATTEMPTS_PER_PROBE:
+            self.frontier.put_back(probe)
+        else:
+            self.audit.nodes[probe.node].truncated = True
+            self.audit.complete = False
+            self.audit.problems.append(f"gave up on {probe.node} {probe.keys} ({probe.role}) "
+                                       f"after {MAX_ATTEMPTS_PER_PROBE} attempts")
+
+    def _answer(self, listener: Listener) -> tuple[str, Heard] | None:
+        """The first call: hear what the line says first; that prompt is the root."""
+        heard = listener.hear(max_wait=self.policy.max_wait)
+        if heard.empty:
+            self.audit.problems.append(f"nothing heard after the answer ({heard.ending.value})")
+            self.audit.complete = False
+            return None
+        self.audit.answer_lead = round(heard.onset, 3)
+        root, _ = self._node_for(heard, [], [])
+        assert root is not None
+        self._after_arrival(listener, root, True, heard, [], [])
+        return (root, heard) if self.audit.nodes[root].acting else None
+
+    def _try(self, listener: Listener, probe: Probe, heard: Heard) -> tuple[str, Heard] | None:
+        """Do ``probe`` at its node, whose prompt ``heard`` is playing or over, and follow
+        what happens; returns where the line then waits for the caller, if it does."""
         node = self.audit.nodes[probe.node]
-        with self._call(probe.role, node.path + [probe.keys]) as listener:
-            if listener is None:
-                return
-            heard = self._navigate(listener, node)
-            keys = probe.keys
-            if probe.role == "timeout":
-                action_at = heard.end
-                nxt = listener.hear(max_wait=self.policy.max_wait)
-            elif keys == UNKNOWN_ENTRY:
-                keys, nxt, action_at = self._enter_digits(listener)
-            else:
-                listener.call.press(keys)
-                action_at = listener.call.seconds + KEY_PRESS_SECONDS * len(keys)
-                nxt = listener.hear(max_wait=self.policy.max_wait)
-            path, via = node.path + [keys], node.via + [node.id]
-            repeats = 0
-            while probe.role == "timeout" and repeats < self.policy.max_repeats:
-                if self._known(nxt) != node.id:
-                    break
-                self._edge(node.id, node.id, "timeout", "timeout", nxt.onset - action_at, "timeout")
-                repeats += 1
-                action_at = nxt.end
-                nxt = listener.hear(max_wait=self.policy.max_wait)
-            self._follow(listener, node.id, probe.label, keys, probe.role, nxt, action_at,
-                         path, via)
+        keys = probe.keys
+        if probe.role == "timeout":
+            heard = listener.resume(heard)
+            action_at = heard.end
+            nxt = self._hear_result(listener)
+        elif keys == UNKNOWN_ENTRY:
+            listener.resume(heard)
+            keys, nxt, action_at = self._enter_digits(listener)
+        else:
+            action_at = self._press_at(listener, node, heard, keys)
+            nxt = self._hear_result(listener)
+        path, via = node.path + [keys], node.via + [node.id]
+        repeats = 0
+        while probe.role == "timeout" and repeats < self.policy.max_repeats:
+            if self._identify(nxt) != node.id:
+                break
+            self._edge(node.id, node.id, "timeout", "timeout", nxt.onset - action_at, "timeout")
+            repeats += 1
+            action_at = listener.resume(nxt).end
+            nxt = self._hear_result(listener)
+        if probe.role == "timeout":
+            node.repeats = repeats
+        return self._follow(listener, node.id, probe.label, keys, probe.role, nxt, action_at,
+                            path, via)
 
     def _enter_digits(self, listener: Listener) -> tuple[str, Heard, float]:
         """Enter digits one by one until the input node moves on; then the pound key.
@@ -222,9 +335,16 @@ class Explorer:
     # -- following what a line does -------------------------------------------------------
 
     def _follow(self, listener: Listener, source: str, key: str, pressed: str, role: str,
-                heard: Heard, action_at: float, path: list[str], via: list[str]) -> None:
-        """From an action at ``source``, follow the line until it waits for the caller again."""
+                heard: Heard, action_at: float, path: list[str], via: list[str]
+                ) -> tuple[str, Heard] | None:
+        """From an action at ``source``, follow the line until it waits for the caller again.
+
+        Returns the node where it waits and its prompt as heard (maybe only its beginning),
+        or None when the call is over (hangup, a human, voicemail, nothing heard, a known
+        queue not worth sitting through again).
+        """
         first = True
+        origin = (source, pressed or key, role)  # the caller's action this chain follows from
         while True:
             target, new = self._node_for(heard, path, via)
             if target is None:
@@ -232,22 +352,25 @@ class Explorer:
                     self._first_target[(source, role)] = "(nothing)"
                 self.audit.problems.append(
                     f"{source} {pressed or key}: nothing heard for {self.policy.max_wait:g} s")
-                return
+                return None
             self._edge(source, target, key, pressed, heard.onset - action_at, role)
+            self._derived(target, *origin)
             if first:
                 self._first_target.setdefault((source, role if role != "escape" else pressed),
                                               target)
                 first = False
             node = self.audit.nodes[target]
             if not self._after_arrival(listener, target, new, heard, path, via):
-                return
+                return (target, heard) if node.acting and heard.ending is not Ending.HANGUP else None
+            heard = listener.resume(heard)
             if node.kind == "hold":
                 _, announcements, nxt = listener.through_hold(max_wait=self.policy.max_wait)
                 if new:
                     node.hold_seconds = round(nxt.onset - heard.end, 3)
                     node.announcements = len(announcements)
+                    keep_hold_audio(node, listener.music, heard.end, announcements)
             else:
-                nxt = listener.hear(max_wait=self.policy.max_wait)
+                nxt = self._hear_result(listener)
             source, key, pressed, role, action_at = target, "auto", "", "auto", heard.end
             heard = nxt
 
@@ -285,34 +408,177 @@ class Explorer:
         for probe in probes:
             if probe.keys == UNKNOWN_ENTRY and not any(map(self.policy.allows, "1234567890")):
                 continue  # every digit is forbidden: this input cannot be answered
-            if probe.role == "timeout" or self.policy.allows(probe.keys):
-                self.frontier.push(probe)
+            if (probe.role == "timeout" or self.policy.allows(probe.keys)) and self.frontier.push(probe):
+                self._found_at[probe] = self.conductor.clock[self.conductor.lane]
 
     # -- walking known paths -------------------------------------------------------------
 
     def _navigate(self, listener: Listener, node: NodeRecord) -> Heard:
-        """Walk ``node``'s path, hearing each prompt in full; returns ``node``'s prompt."""
+        """Walk ``node``'s known path from the answer; returns ``node``'s prompt as heard."""
         for expect, token in zip(node.via, node.path):
-            self._reach(listener, expect)
-            if token != "timeout":
-                listener.call.press(token)
+            heard = self._reach(listener, expect)
+            self._act(listener, self.audit.nodes[expect], heard, token)
         return self._reach(listener, node.id)
 
+    def _walk(self, listener: Listener, heard: Heard, route: list[EdgeRecord]) -> Heard | None:
+        """Follow known key edges within a call; None if the line went somewhere else."""
+        for edge in route:
+            self._act(listener, self.audit.nodes[edge.source], heard, edge.pressed)
+            heard = self._hear_known(listener)
+            if self._identify(heard) != edge.target:
+                return None
+        return heard
+
+    def _act(self, listener: Listener, node: NodeRecord, heard: Heard, token: str) -> float:
+        """Do one step of a known path at ``node``: press keys, or wait (``timeout``)."""
+        if token == "timeout":
+            return listener.resume(heard).end
+        return self._press_at(listener, node, heard, token)
+
     def _reach(self, listener: Listener, expect: str) -> Heard:
-        heard = listener.hear(max_wait=self.policy.max_wait)
+        """Hear prompts until ``expect``'s; known prompts on the way (a message, a queue) are
+        passed through, anything else means the path no longer leads there."""
+        heard = self._hear_known(listener)
         for _ in range(MAX_PROMPTS_TO_REACH):
             if heard.empty:
                 raise Diverged(f"expected {expect}, the line gave {heard.ending.value}")
-            known = self._known(heard)
+            known = self._identify(heard)
             if known == expect:
                 return heard
             if known is None:
                 raise Diverged(f"expected {expect}, heard an unknown prompt")
+            heard = listener.resume(heard)
             if self.audit.nodes[known].kind == "hold":
                 heard = listener.through_hold(max_wait=self.policy.max_wait)[2]
             else:
-                heard = listener.hear(max_wait=self.policy.max_wait)
+                heard = self._hear_known(listener)
         raise Diverged(f"{expect} not reached after {MAX_PROMPTS_TO_REACH} prompts")
+
+    # -- typing ahead on known paths ------------------------------------------------------
+
+    def _hear_known(self, listener: Listener) -> Heard:
+        """Hear a prompt on a mapped path: with ``typeahead``, only until it is recognised."""
+        if not self.strategy.typeahead:
+            return listener.hear(max_wait=self.policy.max_wait)
+        return listener.hear(max_wait=self.policy.max_wait,
+                             stop_when=self._recognised(NAVIGATION_MIN_SECONDS, 0.0, SAME_AUDIO))
+
+    def _hear_result(self, listener: Listener) -> Heard:
+        """Hear what a probe led to. With ``hangup``, a known prompt is recognised by its
+        beginning, with a margin: listening goes on ``RESULT_MARGIN_SECONDS`` past the point
+        where it became unmistakable among the known prompts, as a new prompt may begin like
+        a known one (the demo's directory and accounting menus share their first 1.5 s)."""
+        if not self.strategy.hangup:
+            return listener.hear(max_wait=self.policy.max_wait)
+        return listener.hear(max_wait=self.policy.max_wait,
+                             stop_when=self._recognised(RESULT_MIN_SECONDS, RESULT_MARGIN_SECONDS,
+                                                        CERTAIN_AUDIO))
+
+    def _recognised(self, min_seconds: float, margin: float,
+                    threshold: float) -> Callable[[Pcm], bool]:
+        """A ``stop_when`` test: the audio so far begins exactly one known prompt."""
+        unique_from: float | None = None
+
+        def stop(audio: Pcm) -> bool:
+            nonlocal unique_from
+            seconds = len(audio) / SAMPLE_RATE
+            if unique_from is None and seconds > RECOGNISE_WITHIN_SECONDS:
+                return False  # a new prompt, or one too like another: hear it out
+            if seconds < min_seconds or (unique_from is not None
+                                         and seconds < unique_from + margin):
+                return False
+            unique = self.index.match_prefix(fingerprint(audio), threshold) is not None
+            if unique and unique_from is None:
+                unique_from = seconds
+                return margin == 0.0
+            return unique and seconds >= unique_from + margin
+        return stop
+
+    def _press_at(self, listener: Listener, node: NodeRecord, heard: Heard, keys: str) -> float:
+        """Press ``keys`` at ``node``; returns the line time the press ended.
+
+        If its prompt was cut short (recognised by its beginning) the keys go in at once,
+        unless the node is known not to take keys while it speaks. Whether it does is seen
+        right there: a prompt that goes on after the keys ignored them, so it is heard out
+        and the keys pressed again.
+        """
+        if heard.ending is Ending.CUT and node.barge_in is not False:
+            listener.call.press(keys)
+            pressed = listener.call.seconds + KEY_PRESS_SECONDS * len(keys)
+            # The prompt plays on while the keys go out (and an IVR takes a moment to stop it).
+            skip = round((KEY_PRESS_SECONDS * len(keys) + STOP_LATENCY_SECONDS) / FRAME_SECONDS)
+            after = listener.listen_on(heard, BARGE_IN_CHECK_SECONDS)[skip * FRAME_SAMPLES:]
+            if not self._goes_on(node, heard, after, skip):
+                if node.barge_in is None:
+                    node.barge_in = True
+                if _sounding(after):
+                    listener.unread(after)  # the next prompt began without a pause
+                return pressed
+            if node.barge_in is None:
+                node.barge_in = False
+        listener.resume(heard)
+        listener.call.press(keys)
+        return listener.call.seconds + KEY_PRESS_SECONDS * len(keys)
+
+    def _goes_on(self, node: NodeRecord, heard: Heard, after: Pcm, skipped: int) -> bool:
+        """Is ``after`` (heard ``skipped`` frames after keys went in) the rest of ``node``'s
+        prompt, rather than silence or the next prompt?"""
+        if not _sounding(after):
+            return False
+        known = self.index.prints.get(node.id)
+        if known is None:
+            return True
+        at = len(heard.audio) // FRAME_SAMPLES + skipped
+        return continues_prompt(fingerprint(after), known, at)
+
+    def _identify(self, heard: Heard) -> str | None:
+        """The known node a prompt is: by its beginning if it was cut short, else in full."""
+        if heard.ending is Ending.CUT:
+            return self.index.match_prefix(fingerprint(heard.audio))
+        return self._known(heard)
+
+    # -- choosing what a call does next ---------------------------------------------------
+
+    def _next_from(self, at: str, heard: Heard) -> tuple[Probe, list[EdgeRecord]] | None:
+        """The probe this call does next from ``at``, and the known route there, if any is
+        cheaper than dialling again."""
+        here = self.frontier.at(at)
+        if here:
+            waiting = next((p for p in here if p.role == "timeout"), None)
+            if waiting is not None and heard.ending is not Ending.CUT and (
+                    len(here) == 1
+                    or self.audit.nodes[at].prompt_seconds >= self._redial_cost(self.audit.nodes[at])):
+                # The prompt was just heard out, which is where a no-input probe starts: doing
+                # it now saves hearing the prompt again, if that costs more than coming back.
+                return self.frontier.take(waiting), []
+            first = next(p for p in here if p.role != "timeout" or len(here) == 1)
+            return self.frontier.take(first), []
+        routes = known_routes(self.audit, at, self._step_cost)
+        best: tuple[float, Probe, list[EdgeRecord]] | None = None
+        for probe in self.frontier.pending():
+            if probe.node not in routes:
+                continue
+            cost, route = routes[probe.node]
+            saving = self._redial_cost(self.audit.nodes[probe.node]) - cost
+            if saving > 0 and (best is None or saving > best[0]):
+                best = (saving, probe, route)
+        if best is None:
+            return None
+        return self.frontier.take(best[1]), best[2]
+
+    def _step_cost(self, edge: EdgeRecord) -> float:
+        """Expected line seconds of one known step (hear or recognise, press, wait)."""
+        source = self.audit.nodes[edge.source]
+        typing = self.strategy.typeahead and source.barge_in is not False
+        hear = min(source.prompt_seconds, NAVIGATION_MIN_SECONDS) if typing else source.prompt_seconds
+        return hear + KEY_PRESS_SECONDS * len(edge.pressed) + edge.lead_in
+
+    def _redial_cost(self, node: NodeRecord) -> float:
+        cost = self.audit.ring_seconds + self.audit.answer_lead
+        for expect, token in zip(node.via, node.path):
+            step = next((e for e in self.audit.out_edges(expect) if e.pressed == token), None)
+            cost += self._step_cost(step) if step else self.audit.nodes[expect].prompt_seconds
+        return cost
 
     # -- nodes and edges ------------------------------------------------------------------
 
@@ -339,6 +605,10 @@ class Explorer:
             self.audit.nodes[HANGUP_NODE] = NodeRecord(HANGUP_NODE, "hangup", list(path), list(via),
                                                        language=self.language)
             return HANGUP_NODE, True
+        if heard.ending is Ending.CUT:  # cut short only once recognised
+            known = self.index.match_prefix(fingerprint(heard.audio))
+            if known is not None:
+                return known, False
         print_ = fingerprint(heard.audio)
         known = self.index.match(print_, lambda: self._transcribe(heard.audio))
         if known is not None:
@@ -359,6 +629,45 @@ class Explorer:
         self.index.add(node.id, print_, text)
         self.progress(f"  new {node.kind} {node.id} at [{' '.join(path)}]: {text[:70]}")
         return node.id, True
+
+    def _derived(self, target: str, source: str, action: str, role: str) -> None:
+        """Note that doing ``action`` at ``source`` led to ``target`` (maybe through messages
+        and queues); a shorter way there than the node's path so far becomes its path."""
+        ways = self._derivations.setdefault(target, [])
+        if (source, action, role) not in ways:
+            ways.append((source, action, role))
+        node, origin = self.audit.nodes[target], self.audit.nodes[source]
+        if target != source and len(origin.path) + 1 < len(node.path):
+            node.path, node.via = origin.path + [action], origin.via + [source]
+
+    def _settle_paths(self) -> None:
+        """Each node's path: its shortest way from the answer among the ways calls saw,
+        found breadth-first in the order the naive crawl probes (so the same whatever order
+        this crawl went in). Each way is an action at a node that led here on a real call."""
+        root = root_of(self.audit)
+        if root is None:
+            return
+        order = {"invalid": 0, "announced": 1, "escape": 2, "timeout": 3, "input": 4}
+        leads: dict[str, list[tuple[int, int, str, str]]] = {}
+        for target, ways in self._derivations.items():
+            for source, action, role in ways:
+                rank = self._option_rank(source, action)
+                leads.setdefault(source, []).append((order.get(role, 9), rank, action, target))
+        found = {root: ([], [])}
+        queue = deque([root])
+        while queue:
+            node = queue.popleft()
+            path, via = found[node]
+            for _, _, action, target in sorted(leads.get(node, [])):
+                if target not in found:
+                    found[target] = (path + [action], via + [node])
+                    queue.append(target)
+        for node_id, (path, via) in found.items():
+            self.audit.nodes[node_id].path, self.audit.nodes[node_id].via = path, via
+
+    def _option_rank(self, node_id: str, key: str) -> int:
+        keys = [o.key for o in self.audit.nodes[node_id].options]
+        return keys.index(key) if key in keys else len(keys)
 
     def _edge(self, source: str, target: str, key: str, pressed: str, lead_in: float,
               role: str) -> None:
@@ -391,6 +700,9 @@ class Explorer:
         route = fastest_route(self.audit, root, lambda n: n.kind == "human", listening_weight, 0.0)
         if route is None or len(self.audit.calls) >= self.policy.max_calls:
             return
+        if all(self.audit.nodes[e.source].barge_in is not None for e in route.edges
+               if self.audit.nodes[e.source].acting and e.key != "timeout"):
+            return  # typing ahead on the crawl's own calls measured it already
         measured: dict[str, bool] = {}
         with self._call("type-ahead", route.keys) as listener:
             if listener is None:
@@ -437,6 +749,19 @@ def kind_of(heard: Heard, said: str, text: str) -> str:
     if said in ("menu", "input", "human", "voicemail", "message"):
         return said if text else "unknown"
     return "unknown"
+
+
+def _sounding(audio: Pcm) -> bool:
+    """Whether audio holds sound worth a look (at least 0.1 s above line noise)."""
+    frames = len(audio) // FRAME_SAMPLES
+    if frames == 0:
+        return False
+    power = (audio[: frames * FRAME_SAMPLES].astype(np.float64).reshape(frames, -1) ** 2).mean(axis=1)
+    return int((power > SOUNDING_POWER).sum()) >= 5
+
+
+SOUNDING_POWER = (32768 * 10 ** (-45 / 20)) ** 2
+"""-45 dBFS: above μ-law's idle noise and line hiss, below any prompt's speech."""
 
 
 def _ends_in_tone(audio: Pcm) -> bool:

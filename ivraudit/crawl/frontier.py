@@ -38,6 +38,22 @@ class Frontier:
     def pop(self) -> Probe:
         return self._queue.popleft()
 
+    def take(self, probe: Probe) -> Probe:
+        """Take a particular pending probe out of the queue (a call is about to do it)."""
+        self._queue.remove(probe)
+        return probe
+
+    def put_back(self, probe: Probe) -> None:
+        """A probe taken but not done (the call went elsewhere): first in line again."""
+        self._queue.appendleft(probe)
+
+    def at(self, node: str) -> list[Probe]:
+        """Pending probes at ``node``, in queue order."""
+        return [p for p in self._queue if p.node == node]
+
+    def pending(self) -> list[Probe]:
+        return list(self._queue)
+
     def __len__(self) -> int:
         return len(self._queue)
 

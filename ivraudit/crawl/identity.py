@@ -8,10 +8,11 @@ a timeout) must become the same node, not a duplicate. Two signals decide:
   evidence and costs no transcription. IVRs build prompts from shared segments ("press 0 to
   reach an operator, press star to return to the main menu" ends several menus), so two
   prompts must agree in *every* second, not on average: the score is the worst one-second
-  window's correlation at the best alignment (same recording with line noise: 0.91-0.95; two
+  window's correlation at the best alignment (the same recording replayed: 0.97-1.0; two
   menus sharing their last two thirds: 0.48, where the whole-prompt correlation said 0.87);
 - **transcript similarity**, for the borderline cases (a prompt cut a little differently,
-  line noise): the same words mean the same prompt.
+  shifted by part of a frame, line noise): the same words mean the same prompt, and one word
+  of difference can mean another.
 """
 
 from __future__ import annotations
@@ -27,12 +28,20 @@ from ivraudit.telephony.constants import FRAME_SAMPLES, SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
 
 BANDS = 12
-SAME_AUDIO = 0.80
-"""Worst-window fingerprint correlation above which two prompts are the same recording."""
+SAME_AUDIO = 0.90
+"""Worst-window fingerprint correlation above which two prompts may be the same recording:
+the same recording replayed scores 0.97-1.0; two flite prompts that differ in one word
+("Our trash information is on our web site" / "Our cards information ...") up to 0.87, and
+up to 0.905 for two that differ in one similar-sounding word ("Students details are on our
+web site" / "Seniors details ..."), so below CERTAIN_AUDIO the words must agree too."""
+CERTAIN_AUDIO = 0.97
+"""Above this the audio alone says it is the same recording."""
 MAYBE_SAME_AUDIO = 0.60
 """Between this and SAME_AUDIO the transcripts decide."""
-SAME_WORDS = 0.85
-"""Transcript similarity (difflib ratio over words) that makes two prompts the same."""
+SAME_WORDS = 0.97
+"""Transcript similarity (difflib ratio over words) that makes two prompts of similar audio
+the same: all but one word in thirty. One word is often all that tells two nodes apart
+("...reached the billing team" / "...the claims team": 0.9)."""
 MAX_LAG_FRAMES = 10
 WINDOW_FRAMES = 50
 """One second: short enough that one differing phrase spoils its window."""
@@ -89,6 +98,39 @@ def audio_similarity(a: Fingerprint, b: Fingerprint, max_lag: int = MAX_LAG_FRAM
     return max(0.0, min(scores)) if scores else 0.0
 
 
+def prefix_similarity(heard: Fingerprint, known: Fingerprint) -> float:
+    """How well ``heard`` matches the beginning of ``known`` (or ``known`` of ``heard``).
+
+    For prompts heard only in part: a caller typing ahead stops listening after a second or
+    two, and a hold's recording is only its spoken part.
+    """
+    n = min(len(heard), len(known))
+    if n == 0 or n < 0.5 * max(len(heard), len(known)) and len(heard) >= len(known):
+        return 0.0
+    return audio_similarity(heard[:n], known[:n])
+
+
+def continues_prompt(after: Fingerprint, known: Fingerprint, at_frame: int) -> bool:
+    """Is ``after`` the part of the ``known`` prompt that follows its first ``at_frame`` frames?
+
+    Asked after keys went in early: a prompt that goes on ignored them. Too little of the
+    known prompt left to compare means it was ending anyway, so what follows is not it.
+    """
+    segment = known[max(0, at_frame - MAX_LAG_FRAMES): at_frame + len(after) + MAX_LAG_FRAMES]
+    if len(after) < 5 or len(segment) < len(after) // 2 + MAX_LAG_FRAMES:
+        return False
+    best = 0.0
+    for start in range(0, max(1, len(segment) - len(after) // 2)):
+        x = after[: len(segment) - start]
+        y = segment[start: start + len(x)]
+        if len(x) < max(5, len(after) // 2):
+            break
+        score = _correlation(x, y)
+        if score is not None:
+            best = max(best, score)
+    return best >= MAYBE_SAME_AUDIO
+
+
 def _aligned(a: Fingerprint, b: Fingerprint, lag: int) -> tuple[Fingerprint, Fingerprint]:
     x, y = a[max(0, lag):], b[max(0, -lag):]
     n = min(len(x), len(y))
@@ -130,13 +172,29 @@ class PromptIndex:
                   for node_id, known in self.prints.items()]
         return sorted((s for s in scored if s[0] >= MAYBE_SAME_AUDIO), reverse=True)
 
+    def match_prefix(self, print_: Fingerprint, threshold: float = SAME_AUDIO) -> str | None:
+        """The one known node whose prompt begins with this audio, or None (none, or several).
+
+        Only a unique match counts: while two known prompts begin alike, keep listening. On a
+        mapped path, where the prompt expected is known, SAME_AUDIO will do; to take what a
+        probe led to for a known prompt without hearing it out, ask for CERTAIN_AUDIO.
+        """
+        scores = sorted(((prefix_similarity(print_, known), node_id)
+                         for node_id, known in self.prints.items()
+                         if len(known) >= len(print_) - MAX_LAG_FRAMES), reverse=True)
+        if not scores or scores[0][0] < threshold:
+            return None
+        if len(scores) > 1 and scores[1][0] >= min(threshold, SAME_AUDIO):
+            return None
+        return scores[0][1]
+
     def match(self, print_: Fingerprint, transcribe: "callable[[], str]") -> str | None:
         """The known node this prompt is, or None. ``transcribe`` is called only if needed."""
         candidates = self.candidates(print_)
         if not candidates:
             return None
         score, node_id = candidates[0]
-        if score >= SAME_AUDIO:
+        if score >= CERTAIN_AUDIO and (len(candidates) == 1 or candidates[1][0] < CERTAIN_AUDIO):
             return node_id
         text = transcribe()
         for _, node_id in candidates:

@@ -35,9 +35,14 @@ class Token:
     stop: str  # "." after a sentence end, "," after a pause mark, "" otherwise
 
 
+_KEY_FOR = re.compile(r"\b(\d)-4(?:-|\s)?(?=[^\W\d_])")
+"""Whisper's "Press 1-4-loans" for "press one for loans": a digit, then "for" heard as 4."""
+
+
 def tokenize(transcript: str) -> list[Token]:
     """Split a transcript into tokens, noting the punctuation that follows each."""
     source = transcript.replace("\u2019", "'").replace("\u2018", "'").replace("\uff03", "#")
+    source = _KEY_FOR.sub(r"\1 for ", source)
     matches = list(_WORD.finditer(source))
     tokens: list[Token] = []
     for i, match in enumerate(matches):

@@ -4,18 +4,26 @@
 - a SIP line dials real numbers (``sip:…`` targets).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ivraudit.lines.base import Call, CallFailed, CallOutcome, Line
+
+if TYPE_CHECKING:
+    from ivraudit.lines.sip import SipAccount
 
 __all__ = ["Call", "CallFailed", "CallOutcome", "Line", "open_line"]
 
 
-def open_line(target: str) -> Line:
-    """The line a target names: a ``sip:`` URI or the path of a tree spec."""
-    from ivraudit.errors import LineError
-
+def open_line(target: str, *, account: SipAccount | None = None) -> Line:
+    """The line a target names: a ``sip:`` URI (dialled as ``account``) or a tree spec path."""
     if target.startswith(("sip:", "sips:")):
-        raise LineError(f"{target}: SIP lines are not available in this version yet; "
-                        "crawl a tree spec (path/to/tree.yaml) instead")
+        from ivraudit.lines.sip import SipLine
+
+        line = SipLine(target, account)
+        line.start()  # registration problems stop here, before any call
+        return line
     from ivraudit.lines.replay import ReplayLine
     from ivraudit.spec import load_spec
 

@@ -57,6 +57,8 @@ class ReplayLine:
     """Dials a tree spec; every call starts fresh at the spec's start node after its ringing."""
 
     frame_seconds = FRAME_SECONDS
+    virtual_clock = True
+    """Line time is the audio's own clock, not the wall's (ivraudit.crawl.lanes)."""
 
     def __init__(self, spec: TreeSpec, target: str | None = None) -> None:
         self.spec = spec

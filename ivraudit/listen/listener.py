@@ -12,7 +12,8 @@ second of sound) carries over from prompt to prompt.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import Enum
 
 import numpy as np
@@ -29,6 +30,16 @@ measured), shorter than the gap IVRs leave between prompts and the time they wai
 MUSIC_CONFIRM_SECONDS = 0.6
 """Music must persist this long before it ends a prompt (a chord under speech does not)."""
 
+STOP_WHEN_FROM_SECONDS = 1.0
+"""``hear(stop_when=...)`` is first asked after this much of a prompt (the issue's 'first
+second': enough to tell known prompts apart, far less than hearing them out)."""
+STOP_WHEN_EVERY_FRAMES = 10
+
+MUSIC_SAMPLE_SECONDS = 12.0
+"""How much hold music :meth:`Listener.through_hold` keeps (:attr:`Listener.music`), so an
+audit can be frozen into a replayable tree (ivraudit.regress.freeze) without storing whole
+queues."""
+
 
 class Ending(str, Enum):
     """Why the listener stopped."""
@@ -39,6 +50,7 @@ class Ending(str, Enum):
     HANGUP = "hangup"     # the line went dead
     QUIET = "quiet"       # nothing at all was heard for max_wait
     LIMIT = "limit"       # the prompt went on longer than max_prompt
+    CUT = "cut"           # the caller stopped listening early (hear(stop_when=...))
 
 
 @dataclass
@@ -50,6 +62,7 @@ class Heard:
     end: float            # call seconds where the speech ended
     ending: Ending
     pressed_at: float | None = None  # when keys given to hear(press_after_onset=...) went out
+    _prompt: "_Prompt | None" = field(default=None, repr=False, compare=False)
 
     @property
     def seconds(self) -> float:
@@ -67,8 +80,19 @@ class Listener:
         self.call = call
         self.end_silence = end_silence
         self.sound = SoundClassifier()
+        self._unread: list[Pcm] = []
+        self.music: list[Pcm] = []  # frames of the last hold's music, up to MUSIC_SAMPLE_SECONDS
+
+    def unread(self, audio: Pcm) -> None:
+        """Give back audio read too early: the next reads hear it again, first."""
+        count = len(audio) // FRAME_SAMPLES
+        self._unread.extend(audio[: count * FRAME_SAMPLES].reshape(count, FRAME_SAMPLES))
 
     def _frame(self) -> Pcm | None:
+        if self._unread:
+            frame = self._unread.pop(0)
+            self.sound.push(frame)
+            return frame
         frame = self.call.read(1)
         if len(frame) < FRAME_SAMPLES:
             return None
@@ -76,11 +100,15 @@ class Listener:
         return frame
 
     def hear(self, *, max_wait: float = 20.0, max_prompt: float = 180.0,
-             press_after_onset: tuple[str, float] | None = None) -> Heard:
+             press_after_onset: tuple[str, float] | None = None,
+             stop_when: Callable[[Pcm], bool] | None = None) -> Heard:
         """Wait up to ``max_wait`` for sound, then hear one prompt to its end.
 
         ``press_after_onset=(keys, delay)`` presses keys ``delay`` seconds into the prompt (to
-        find out whether the node takes keys while it speaks).
+        find out whether the node takes keys while it speaks). ``stop_when(audio_so_far)``,
+        asked every 0.2 s from the first second on, lets the caller stop listening as soon as
+        it knows enough (a known prompt recognised by its beginning): the prompt comes back
+        with ending ``CUT`` and :meth:`resume` hears the rest of it.
         """
         waited = 0.0
         while True:
@@ -94,41 +122,75 @@ class Listener:
             if waited >= max_wait:
                 now = self.call.seconds
                 return Heard(_empty(), now, now, Ending.QUIET)
-        onset = start
-        frames = [frame]
-        last_active = 0
-        music_frames = 0
-        pressed_at: float | None = None
-        while True:
-            now = self.call.seconds
-            if press_after_onset and pressed_at is None and now - onset >= press_after_onset[1]:
-                self.call.press(press_after_onset[0])
-                pressed_at = now
+        prompt = _Prompt(onset=start, frames=[frame])
+        return self._listen(prompt, max_prompt, press_after_onset, stop_when)
+
+    def resume(self, heard: Heard, *, max_prompt: float = 180.0) -> Heard:
+        """Hear the rest of a prompt that :meth:`hear` stopped early (ending ``CUT``)."""
+        if heard.ending is not Ending.CUT or heard._prompt is None:
+            return heard
+        return self._listen(heard._prompt, max_prompt, None, None)
+
+    def listen_on(self, heard: Heard, seconds: float) -> Pcm:
+        """Keep listening ``seconds`` past a prompt cut short; returns that audio.
+
+        Used after keys went in early, to see whether the prompt goes on regardless (no
+        barge-in). The audio stays part of the prompt, so :meth:`resume` still hears all of it.
+        """
+        prompt = heard._prompt
+        assert prompt is not None, "listen_on() needs a prompt from hear(stop_when=...)"
+        start = len(prompt.frames)
+        for _ in range(round(seconds / FRAME_SECONDS)):
             frame = self._frame()
             if frame is None:
-                return self._heard(frames, onset, last_active, Ending.HANGUP, pressed_at)
-            frames.append(frame)
-            index = len(frames) - 1
+                break
+            prompt.frames.append(frame)
             if self.sound.active:
-                last_active = index
-            if (index - last_active + 1) * FRAME_SECONDS >= self.end_silence:
-                return self._heard(frames, onset, last_active, Ending.SILENCE, pressed_at)
+                prompt.last_active = len(prompt.frames) - 1
+        extra = prompt.frames[start:]
+        return np.concatenate(extra) if extra else _empty()
+
+    def _listen(self, prompt: "_Prompt", max_prompt: float,
+                press_after_onset: tuple[str, float] | None,
+                stop_when: Callable[[Pcm], bool] | None) -> Heard:
+        onset, frames = prompt.onset, prompt.frames
+        while True:
+            now = self.call.seconds
+            if (press_after_onset and prompt.pressed_at is None
+                    and now - onset >= press_after_onset[1]):
+                self.call.press(press_after_onset[0])
+                prompt.pressed_at = now
+            index = len(frames) - 1
+            if (stop_when is not None and index * FRAME_SECONDS >= STOP_WHEN_FROM_SECONDS
+                    and index % STOP_WHEN_EVERY_FRAMES == 0 and index - prompt.last_active < 3
+                    and stop_when(np.concatenate(frames))):
+                audio = np.concatenate(frames)
+                return Heard(audio, onset, now, Ending.CUT, prompt.pressed_at, _prompt=prompt)
+            frame = self._frame()
+            if frame is None:
+                return self._heard(prompt, prompt.last_active, Ending.HANGUP)
+            frames.append(frame)
+            index += 1
+            if self.sound.active:
+                prompt.last_active = index
+            if (index - prompt.last_active + 1) * FRAME_SECONDS >= self.end_silence:
+                return self._heard(prompt, prompt.last_active, Ending.SILENCE)
             window = self.sound.window()
             if window is Sound.TONE:
                 tone_start = _start_of_run(frames, self.sound)
-                return self._heard(frames, onset, tone_start - 1, Ending.TONE, pressed_at)
-            music_frames = music_frames + 1 if window is Sound.MUSIC else 0
-            if music_frames * FRAME_SECONDS >= MUSIC_CONFIRM_SECONDS:
+                return self._heard(prompt, tone_start - 1, Ending.TONE)
+            prompt.music_frames = prompt.music_frames + 1 if window is Sound.MUSIC else 0
+            if prompt.music_frames * FRAME_SECONDS >= MUSIC_CONFIRM_SECONDS:
                 speech_end = max(-1, index - round((MUSIC_CONFIRM_SECONDS + 1.0) / FRAME_SECONDS))
-                return self._heard(frames, onset, speech_end, Ending.MUSIC, pressed_at)
+                return self._heard(prompt, speech_end, Ending.MUSIC)
             if index * FRAME_SECONDS >= max_prompt:
-                return self._heard(frames, onset, last_active, Ending.LIMIT, pressed_at)
+                return self._heard(prompt, prompt.last_active, Ending.LIMIT)
 
-    def _heard(self, frames: list[Pcm], onset: float, last: int, ending: Ending,
-               pressed_at: float | None) -> Heard:
-        keep = frames[: last + 1]
+    def _heard(self, prompt: "_Prompt", last: int, ending: Ending) -> Heard:
+        keep = prompt.frames[: last + 1]
         audio = np.concatenate(keep) if keep else _empty()
-        return Heard(audio, onset, onset + len(keep) * FRAME_SECONDS, ending, pressed_at)
+        return Heard(audio, prompt.onset, prompt.onset + len(keep) * FRAME_SECONDS, ending,
+                     prompt.pressed_at)
 
     def through_hold(self, *, max_hold: float = 900.0, max_wait: float = 20.0
                      ) -> tuple[float, list[Heard], Heard]:
@@ -139,14 +201,18 @@ class Listener:
         """
         started = self.call.seconds
         announcements: list[Heard] = []
+        self.music = []
         while True:
             if self.call.seconds - started > max_hold:
                 now = self.call.seconds
                 return started, announcements, Heard(_empty(), now, now, Ending.LIMIT)
             if self.sound.window() is Sound.MUSIC:
-                if self._frame() is None:
+                frame = self._frame()
+                if frame is None:
                     now = self.call.seconds
                     return started, announcements, Heard(_empty(), now, now, Ending.HANGUP)
+                if len(self.music) * FRAME_SECONDS < MUSIC_SAMPLE_SECONDS:
+                    self.music.append(frame)
                 continue
             heard = self.hear(max_wait=max_wait)
             if heard.ending is Ending.MUSIC:
@@ -154,6 +220,17 @@ class Listener:
                     announcements.append(heard)
                 continue
             return started, announcements, heard
+
+
+@dataclass
+class _Prompt:
+    """A prompt being heard: what :meth:`Listener.resume` needs to carry on."""
+
+    onset: float
+    frames: list[Pcm]
+    last_active: int = 0
+    music_frames: int = 0
+    pressed_at: float | None = None
 
 
 def _empty() -> Pcm:

@@ -16,12 +16,10 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-import numpy as np
-
 from ivraudit.audit.metrics import compute_metrics
 from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord, Option
 from ivraudit.crawl.probes import entry_for, invalid_key
-from ivraudit.crawl.identity import audio_similarity, fingerprint
+from ivraudit.crawl.identity import fingerprint, prefix_similarity, text_similarity
 from ivraudit.spec.behaviour import frames_for, split_frames
 from ivraudit.spec.model import BACK, HANGUP, REPEAT, NodeSpec, TreeSpec
 from ivraudit.telephony.constants import ESCAPE_KEYS, FRAME_SECONDS
@@ -52,6 +50,7 @@ def expected_audit(spec: TreeSpec) -> Audit:
             hold_seconds=(frames_for(s.seconds) * FRAME_SECONDS + gap) if s.type == "hold" else None,
             barge_in=s.barge_in if s.type in ("menu", "input") else None,
             digits=s.digits, terminator=s.terminator, language=spec.language,
+            repeats=(s.repeats if s.on_timeout == REPEAT else 0) if s.type in ("menu", "input") else None,
         )
 
     def edge(source: str, target: str, key: str, pressed: str, lead_in: float) -> None:
@@ -124,7 +123,8 @@ def ground_truth(spec: TreeSpec) -> Truth:
 
 
 def map_to_spec(spec: TreeSpec, audit: Audit) -> dict[str, str]:
-    """Which spec node each crawled node is, by the audio it recorded (hangup maps to hangup)."""
+    """Which spec node each crawled node is, by the audio it recorded and, to break near-ties,
+    its transcript against the spec's ``text`` (hangup maps to hangup)."""
     prints = {
         s.id: fingerprint(ulaw_round_trip(spec.prompt_audio(s)))
         for s in spec.nodes.values() if s.prompt
@@ -135,14 +135,9 @@ def map_to_spec(spec: TreeSpec, audit: Audit) -> dict[str, str]:
             mapping[node.id] = node.id
             continue
         heard = fingerprint(node.audio)
-        scores = {sid: _prefix_similarity(heard, p) for sid, p in prints.items()}
+        # Audio first; the words break near-ties (prompts that differ in one word sound alike).
+        scores = {sid: prefix_similarity(heard, p)
+                  + 0.5 * text_similarity(node.transcript, spec.nodes[sid].text or "")
+                  for sid, p in prints.items()}
         mapping[node.id] = max(scores, key=scores.__getitem__)
     return mapping
-
-
-def _prefix_similarity(heard: np.ndarray, prompt: np.ndarray) -> float:
-    """Similarity of a heard prompt to a spec prompt (a hold's speech is only its prompt part)."""
-    n = min(len(heard), len(prompt))
-    if n == 0 or n < 0.5 * max(len(heard), len(prompt)):
-        return 0.0
-    return audio_similarity(heard[:n], prompt[:n])

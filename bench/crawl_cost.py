@@ -1,0 +1,79 @@
+"""What a crawl costs in line time, naive and optimised, side by side, against the floor.
+
+For every bundled tree (or the specs given), one crawl per strategy in the same run: calls,
+call seconds (ringing included: what a phone bill counts), the floor (ivraudit.audit.metrics:
+each distinct prompt once, each edge once, one call per edge that ends a call), call seconds
+over the floor, and the line-clock wall time at concurrency 1 and 4 (how long the crawl takes
+on a phone line: replay lanes are kept in step on the line clock, ivraudit.crawl.lanes). Every
+crawl must map the spec's graph; the script says if one does not.
+Targets (issue 5): call seconds at most 1.3x the floor at concurrency 1; wall time at
+concurrency 4 at most a third of the naive crawl's.
+
+    python bench/crawl_cost.py [--strategies naive,typeahead,reuse,hangup,all] [TREE ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ivraudit.asr import open_recognizer  # noqa: E402
+from ivraudit.audit.metrics import compute_metrics  # noqa: E402
+from ivraudit.crawl.explorer import Explorer  # noqa: E402
+from ivraudit.crawl.strategy import CrawlStrategy  # noqa: E402
+from ivraudit.lines.replay import ReplayLine  # noqa: E402
+from ivraudit.spec import load_spec  # noqa: E402
+from ivraudit.spec.truth import ground_truth, map_to_spec  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("trees", nargs="*", type=Path)
+    parser.add_argument("--strategies", default="naive,typeahead,reuse,hangup,all")
+    args = parser.parse_args()
+    trees = args.trees or sorted((ROOT / "fixtures" / "recordings").glob("*/tree.yaml"))
+    strategies = args.strategies.split(",")
+    with tempfile.TemporaryDirectory() as cache:
+        print(f"{'tree':18s} {'strategy':10s} {'calls':>5s} {'call s':>8s} {'floor s':>8s} "
+              f"{'x floor':>7s} {'vs naive':>8s} {'wall c1':>8s} {'wall c4':>8s} "
+              f"{'c4/naive':>8s} {'graph':>6s} {'cpu s':>6s}")
+        for spec_path in trees:
+            spec = load_spec(spec_path)
+            truth = ground_truth(spec)
+            recognizer = open_recognizer("whisper", language=spec.language, cache_dir=Path(cache))
+            naive_wall = None
+            naive_seconds = None
+            for name in strategies:
+                started = time.perf_counter()
+                runs = {}
+                for concurrency in (1, 4):
+                    runs[concurrency] = Explorer(
+                        ReplayLine(spec), recognizer, language=spec.language,
+                        strategy=CrawlStrategy.parse(name), concurrency=concurrency).crawl()
+                cpu = time.perf_counter() - started
+                metrics = compute_metrics(runs[1])
+                same = all(_same_graph(spec, truth, audit) for audit in runs.values())
+                seconds = float(metrics["call_seconds"])
+                naive_seconds = naive_seconds if naive_seconds is not None else seconds
+                naive_wall = naive_wall if naive_wall is not None else runs[1].wall_seconds
+                print(f"{spec_path.parent.name:18s} {name:10s} {metrics['calls']:5d} "
+                      f"{seconds:8.0f} {metrics['floor_seconds']:8.0f} "
+                      f"{metrics['cost_ratio']:7.2f} {seconds / naive_seconds:8.2f} "
+                      f"{runs[1].wall_seconds:8.0f} {runs[4].wall_seconds:8.0f} "
+                      f"{runs[4].wall_seconds / naive_wall:8.2f} "
+                      f"{'same' if same else 'DIFF':>6s} {cpu:6.1f}", flush=True)
+
+
+def _same_graph(spec, truth, audit) -> bool:  # type: ignore[no-untyped-def]
+    mapping = map_to_spec(spec, audit)
+    return {(mapping[s], mapping[t], k) for s, t, k in audit.edges} == truth.edges
+
+
+if __name__ == "__main__":
+    main()

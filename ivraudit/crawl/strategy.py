@@ -1,0 +1,49 @@
+"""How a crawl spends line time: the naive crawl, and the strategies that bring it to the floor.
+
+The naive crawl dials once per probe and hears every prompt on the way down in full. Each
+strategy below cuts that cost without changing what the crawl learns (tests check that every
+strategy maps exactly the graph the naive crawl maps):
+
+- ``typeahead``: on a path already mapped, recognise each prompt by its beginning and press the
+  key at once. Whether a node takes keys while it speaks is measured there (does the prompt
+  stop?), never assumed; a node that does not is heard out and its key pressed after it.
+- ``reuse``: a call goes on after its probe. Where the probe leaves the line at a menu (an
+  invalid key's message led back to it, star returned to the main menu, a new submenu was
+  found) the call tries the next thing there, or walks known keys to a node that has something
+  left to try, when that is cheaper than dialling again.
+- ``hangup``: hang up as soon as nothing the call could still learn is left, instead of
+  hearing a known prompt out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+NAMES = ("typeahead", "reuse", "hangup")
+
+
+@dataclass(frozen=True)
+class CrawlStrategy:
+    typeahead: bool = True
+    reuse: bool = True
+    hangup: bool = True
+
+    @classmethod
+    def parse(cls, text: str) -> "CrawlStrategy":
+        """``naive``, ``all``, or a comma list of strategies to use (``typeahead,reuse``)."""
+        text = text.strip().lower()
+        if text == "naive":
+            return cls(False, False, False)
+        if text in ("all", "optimised", "optimized", ""):
+            return cls()
+        chosen = {part.strip() for part in text.split(",") if part.strip()}
+        unknown = chosen - set(NAMES)
+        if unknown:
+            raise ValueError(f"unknown strategy {', '.join(sorted(unknown))!r}; "
+                             f"use naive, all, or some of {', '.join(NAMES)}")
+        return cls(**{name: name in chosen for name in NAMES})
+
+    @property
+    def name(self) -> str:
+        on = [f.name for f in fields(self) if getattr(self, f.name)]
+        return "naive" if not on else ("all" if len(on) == len(NAMES) else ",".join(on))

@@ -1,0 +1,466 @@
+"""Every fix and extension of pyVoIP 1.6.8 ivraudit needs, in one place, each naming its bug.
+
+ivraudit's SIP line is built on pyVoIP's ``SIPClient`` (UDP socket, receive thread, message
+parsing, INVITE/BYE/REGISTER generation, tags, counters) and ``RTPClient`` (the media socket and
+its two threads). These subclasses change only what is broken or missing for an IVR crawler:
+
+``SIPClient``
+  1. **ACK To-tag** (``gen_ack``): the ACK for a 200 OK gets a *new random* To-tag, so the far
+     end (Asterisk, the simulator) never matches it, sends no RTP and drops the call after
+     ~32 s. Fixed by echoing the response's To-tag; an ACK for a 2xx also gets its own branch
+     and goes to the 200's Contact (RFC 3261 §13.2.2.4), one for a failure reuses the INVITE's
+     branch (§17.1.1.3).
+  2. **Registration-only start** (``start``): ``start()`` always REGISTERs (no direct mode),
+     and starts its receive thread only after a 1 s timer. Fixed: receive at once, register
+     only when asked (:meth:`FixedSIPClient.register_once`).
+  3. **register() hides failures**: a wrong password raises inside, is swallowed, and the
+     client re-registers from a timer until it gives up and stops the phone; the caller gets
+     ``None``. ``register_once`` reports success or failure, and uses the auth user.
+  4. **INVITE blocks and hangs** (``invite``): it holds the receive lock and waits, with no
+     timeout, for 100/180/401; a 486, 404, 403, 603 or silence leaves it waiting forever, and
+     its digest ``uri`` is ``sip:SERVER;transport=UDP`` instead of the Request-URI. Replaced by
+     :meth:`FixedSIPClient.send` plus a per-dialog queue of responses.
+  5. **Responses dropped** (``parse_message``): only 200, 404 and 503 reach the phone; busy,
+     decline, auth challenges, 487 are logged as "TODO". All responses now reach their dialog.
+  6. **200 OK to BYE carries a new To-tag** (``gen_ok``): same family as 1; the dialog's tag
+     is kept.
+  7. **BYE reuses the INVITE's Via branch** (``gen_bye``): a new transaction needs a new one.
+  8. **No CANCEL**: pyVoIP cannot cancel a ringing INVITE (:meth:`FixedSIPClient.gen_cancel`).
+  9. **Circular import**: ``import pyVoIP.SIP`` first fails; ``pyVoIP.VoIP`` must load first.
+  15. **No route set**: a proxy's Record-Route is ignored, so the ACK and BYE skip the proxy
+      that asked to stay in the dialog (Kamailio drops them; the call gets no media). The route
+      set of the 200 OK goes into Route headers of every in-dialog request (§12.1.2).
+
+``RTPClient``
+  10. **8-bit audio**: received G.711 is decoded to *8-bit* linear (``audioop`` width 1), 48 dB
+      of dynamic range lost. Kept as G.711 bytes and decoded to int16 by ivraudit.telephony.
+  11. **Silence is "no data"**: a blocking read waits while the buffer holds 0x80 bytes, which
+      is also what digital silence decodes to, so silence blocks forever and line time cannot
+      be counted. Frames are queued as received, silence included, in RTP-timestamp order.
+  12. **PCMA sent as PCMU** (``encode_packet``): the A-law branch calls the μ-law encoder.
+  13. **No RFC 4733 sending**: pyVoIP can receive telephone-events but not send them; the
+      transmitter here sends them (ivraudit.telephony.dtmf) with the negotiated payload type.
+  14. **Wall-clock transmitter that drifts**: one ``sleep`` per packet, busy receive loop.
+      The transmitter here is clocked by the frames received (a key lasts 0.1 s of *line*
+      time, whatever speed the far end plays at), or with ``pace_by_reading`` by the frames
+      the crawler has read (for a simulator that paces itself by the caller), falling back to
+      its own 20 ms clock when no frame comes in or is read.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import select
+import socket
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+
+import numpy as np
+
+import pyVoIP.VoIP  # noqa: F401  - bug 9: must be imported before pyVoIP.SIP
+from pyVoIP import RTP, SIP
+
+from ivraudit.telephony.constants import FRAME_SAMPLES
+from ivraudit.telephony.dtmf import DtmfSender
+from ivraudit.telephony.g711 import Pcm, alaw_decode, alaw_encode, ulaw_decode, ulaw_encode
+from ivraudit.telephony.rtp import RtpError, RtpPacket, RtpStream, timestamp_delta
+from ivraudit.telephony.sdp import PCMA
+
+_SILENCE = np.zeros(FRAME_SAMPLES, dtype=np.int16)
+
+
+class _PhoneState:
+    """What SIPClient expects of its ``phone``: a status it writes into."""
+
+    _status = None
+
+
+class FixedSIPClient(SIP.SIPClient):
+    """pyVoIP's SIP client with bugs 1-9 fixed; responses go to per-dialog queues.
+
+    ``server`` is the domain written into Request-URIs; ``destination`` is where datagrams go
+    (the outbound proxy, or the target host itself in direct mode). The password is never
+    given to pyVoIP: digest answers are computed by the line (ivraudit.telephony.digest).
+    """
+
+    def __init__(self, *, domain: str, destination: tuple[str, int], user: str, my_ip: str,
+                 my_port: int = 0) -> None:
+        super().__init__(domain, destination[1], user, "", phone=_PhoneState(),  # type: ignore[arg-type]
+                         myIP=my_ip, myPort=my_port)
+        self.destination = destination
+        self.dialogs: dict[str, queue.Queue[SIP.SIPMessage]] = {}
+        self.routes: dict[str, list[str]] = {}
+        """Each confirmed call's route set (the 200 OK's Record-Route, reversed; bug 15)."""
+        self.acks: dict[str, str] = {}
+        """The ACK sent for each confirmed call, resent if the 200 OK comes again (§13.2.2.4:
+        our ACK was lost, and the far end will hang up after 32 s without one)."""
+        self.on_request: Callable[[SIP.SIPMessage], None] = lambda message: None
+        self._thread: threading.Thread | None = None
+
+    # -- bug 2: start without registering, receive at once --------------------------------
+
+    def start(self) -> None:  # type: ignore[override]
+        if self.NSD:
+            raise RuntimeError("SIP client already started")
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.s.bind((self.myIP, self.myPort))
+        self.myPort = self.s.getsockname()[1]  # port 0 asks the OS for a free one
+        self.out = self.s
+        self.NSD = True
+        self._thread = threading.Thread(target=self._receive, name="ivraudit SIP receive",
+                                        daemon=True)
+        self._thread.start()
+
+    def _receive(self) -> None:
+        """pyVoIP's recv_loop polls every 10 ms under a lock; this waits on the socket."""
+        while self.NSD:
+            try:
+                ready, _, _ = select.select([self.s], [], [], 0.2)
+                if not ready:
+                    continue
+                raw = self.s.recv(65535)
+            except (OSError, ValueError):
+                return
+            if raw.strip(b"\r\n\x00") == b"":
+                continue  # keep-alive
+            try:
+                message = SIP.SIPMessage(raw)
+            except Exception:  # noqa: BLE001 - pyVoIP raises many kinds on odd messages
+                continue
+            self.parse_message(message)
+
+    def stop(self) -> None:
+        if not self.NSD:
+            return
+        self.NSD = False
+        self._close_sockets()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=1)
+
+    def send(self, text: str, destination: tuple[str, int] | None = None) -> None:
+        self.out.sendto(text.encode("utf-8"), destination or self.destination)
+
+    # -- bug 5: every response reaches its dialog -----------------------------------------
+
+    def parse_message(self, message: SIP.SIPMessage) -> None:
+        if message.type == SIP.SIPMessageType.RESPONSE:
+            call_id = message.headers.get("Call-ID", "")
+            if call_id in self.acks and 200 <= int(message.status) < 300:
+                self.send(self.acks[call_id])
+                return
+            box = self.dialogs.get(call_id)
+            if box is not None:
+                box.put(message)
+            return
+        method = message.method
+        if method == "BYE":
+            self.send(self.gen_ok(message), _via_address(message) or self.destination)
+            self.on_request(message)
+        elif method == "CANCEL":
+            self.send(self.gen_ok(message), _via_address(message) or self.destination)
+        elif method == "INVITE":  # a crawler takes no calls
+            self.send(self.gen_busy(message), _via_address(message) or self.destination)
+
+    # -- bug 6: keep the dialog's To-tag in a 200 OK --------------------------------------
+
+    def gen_ok(self, request: SIP.SIPMessage) -> str:
+        text = super().gen_ok(request)
+        tag = request.headers["To"].get("tag")
+        if tag:
+            text = re.sub(r"^(To: .*?;tag=)[^\r\n]*", rf"\g<1>{tag}", text, count=1, flags=re.M)
+        return text
+
+    # -- bug 1: the ACK echoes the To-tag -------------------------------------------------
+
+    def gen_ack(self, request: SIP.SIPMessage) -> str:  # type: ignore[override]
+        """ACK for ``request``, an INVITE's final response."""
+        text = super().gen_ack(request)
+        tag = request.headers["To"]["tag"]
+        text = re.sub(r"^(To: .*?;tag=)[^\r\n]*", rf"\g<1>{tag}", text, count=1, flags=re.M)
+        if 200 <= int(request.status) < 300:
+            call_id = request.headers["Call-ID"]
+            self.routes[call_id] = [r.strip() for value in reversed(raw_headers(request, "Record-Route"))
+                                    for r in reversed(value.split(","))]
+            text = self._with_routes(text, call_id)
+            contact = request.headers.get("Contact", "")
+            uri = re.search(r"<([^>]+)>", contact)
+            target = uri.group(1) if uri else contact.split(";")[0].strip()
+            if target:
+                text = re.sub(r"^ACK \S+", f"ACK {target}", text, count=1)
+            text = re.sub(r"branch=[^;\r\n]+", f"branch={self.gen_branch()}", text, count=1)
+        return text
+
+    # -- bug 7: a BYE is a new transaction ------------------------------------------------
+
+    def gen_bye(self, request: SIP.SIPMessage) -> str:
+        text = super().gen_bye(request)
+        text = re.sub(r"branch=[^;\r\n]+", f"branch={self.gen_branch()}", text, count=1)
+        return self._with_routes(text, request.headers["Call-ID"])
+
+    # -- bug 15: in-dialog requests follow the route set ----------------------------------
+
+    def _with_routes(self, text: str, call_id: str) -> str:
+        routes = self.routes.get(call_id)
+        if not routes:
+            return text
+        lines = "".join(f"Route: {route}\r\n" for route in routes)
+        return re.sub(r"^(Via: [^\r\n]*\r\n)", lambda m: m.group(1) + lines, text, count=1,
+                      flags=re.M)
+
+    # -- bug 8: CANCEL --------------------------------------------------------------------
+
+    @staticmethod
+    def gen_cancel(invite_text: str) -> str:
+        """CANCEL for an INVITE we sent: same Request-URI, Via, From, To, Call-ID, CSeq number."""
+        head = invite_text.split("\r\n\r\n", 1)[0].split("\r\n")
+        uri = head[0].split(" ")[1]
+        keep = [line for line in head[1:]
+                if line.split(":", 1)[0].lower() in ("via", "from", "to", "call-id", "max-forwards",
+                                                     "route")]
+        cseq = next(line for line in head if line.lower().startswith("cseq:"))
+        number = cseq.split(":", 1)[1].split()[0]
+        return "\r\n".join([f"CANCEL {uri} SIP/2.0", *keep, f"CSeq: {number} CANCEL",
+                            "Content-Length: 0"]) + "\r\n\r\n"
+
+    # -- bugs 3, 4: requests we send, responses we wait for -------------------------------
+
+    def new_branch(self) -> str:
+        return "z9hG4bK" + uuid.uuid4().hex[:25]
+
+    def transaction(self, call_id: str) -> queue.Queue[SIP.SIPMessage]:
+        box: queue.Queue[SIP.SIPMessage] = queue.Queue()
+        self.dialogs[call_id] = box
+        return box
+
+    def register_once(self, authorize: Callable[[str, str, str], str] | None,
+                      destination: tuple[str, int], timeout: float = 5.0) -> tuple[bool, str]:
+        """REGISTER once (answering one digest challenge); ``(registered, why not)``."""
+        text = self.gen_first_response()
+        call_id = re.search(r"^Call-ID: (.*)$", text, re.M).group(1).strip()  # type: ignore[union-attr]
+        box = self.transaction(call_id)
+        try:
+            for attempt in range(2):
+                self.send(text, destination)
+                response = _final(box, timeout)
+                if response is None:
+                    return False, f"no answer from the registrar {destination[0]}:{destination[1]}"
+                status = int(response.status)
+                if 200 <= status < 300:
+                    return True, ""
+                if status in (401, 407) and attempt == 0 and authorize is not None:
+                    header = "Proxy-Authorization" if status == 407 else "Authorization"
+                    challenge = raw_header(response, "Proxy-Authenticate" if status == 407
+                                           else "WWW-Authenticate")
+                    auth = authorize(challenge or "", "REGISTER", f"sip:{self.server}")
+                    text = _bump_cseq(re.sub(r"branch=[^;\r\n]+", f"branch={self.gen_branch()}",
+                                             text, count=1))
+                    text = text.replace("\r\nContent-Length", f"\r\n{header}: {auth}\r\nContent-Length", 1)
+                    continue
+                if status in (401, 407):
+                    return False, ("the registrar refused the credentials (wrong user or password)"
+                                   if authorize is not None else "the registrar asks for a password")
+                return False, f"the registrar answered {status} {response.status.phrase}"
+            return False, "the registrar refused the credentials"
+        finally:
+            self.dialogs.pop(call_id, None)
+
+
+def _final(box: queue.Queue[SIP.SIPMessage], timeout: float) -> SIP.SIPMessage | None:
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        try:
+            message = box.get(timeout=left)
+        except queue.Empty:
+            return None
+        if int(message.status) >= 200:
+            return message
+
+
+def _bump_cseq(text: str) -> str:
+    return re.sub(r"^CSeq: (\d+)", lambda m: f"CSeq: {int(m.group(1)) + 1}", text, count=1, flags=re.M)
+
+
+def _via_address(message: SIP.SIPMessage) -> tuple[str, int] | None:
+    try:
+        host, port = message.headers["Via"][0]["address"]
+        return host, int(port)
+    except (KeyError, IndexError, ValueError):
+        return None
+
+
+def raw_header(message: SIP.SIPMessage, name: str) -> str | None:
+    """A header exactly as received (pyVoIP parses some into dicts and drops parts)."""
+    values = raw_headers(message, name)
+    return values[0] if values else None
+
+
+def raw_headers(message: SIP.SIPMessage, name: str) -> list[str]:
+    """Every value of a header, in order (pyVoIP keeps only the last of repeated ones)."""
+    head = message.raw.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
+    values = []
+    for line in head.split("\r\n")[1:]:
+        key, sep, value = line.partition(":")
+        if sep and key.strip().lower() == name.lower():
+            values.append(value.strip())
+    return values
+
+
+def body_of(message: SIP.SIPMessage) -> str:
+    return message.raw.split(b"\r\n\r\n", 1)[1].decode("utf-8", "replace") if b"\r\n\r\n" in message.raw else ""
+
+
+class MediaClient(RTP.RTPClient):
+    """pyVoIP's RTP client with bugs 10-14 fixed: int16 frames in, DTMF out, frame-clocked.
+
+    Received audio frames are kept in order of RTP timestamp; a gap (lost packets) is filled
+    with silence so that the count of frames is the line time. ``read`` hands them out.
+    """
+
+    IDLE_SECONDS = 0.06
+    """Without incoming frames for this long, the transmitter runs on its own 20 ms clock."""
+
+    def __init__(self, codec: int, event_type: int | None, dtmf_mode: str, local_ip: str,
+                 local_port: int, remote: tuple[str, int], *, pace_by_reading: bool = False,
+                 sock: socket.socket | None = None) -> None:
+        assoc = {codec: RTP.PayloadType(codec)}
+        if event_type is not None:
+            assoc[event_type] = RTP.PayloadType.EVENT
+        super().__init__(assoc, local_ip, local_port, remote[0], remote[1],
+                         RTP.TransmitType.SENDRECV)
+        self.codec = codec
+        self.event_type = event_type
+        self.sender = DtmfSender(dtmf_mode, event_type)
+        self.stream = RtpStream()
+        self.frames: deque[Pcm] = deque()
+        self.received = 0            # frames received (including silence filled into gaps)
+        self.packets = 0
+        self.last_packet = 0.0       # monotonic time of the last packet received
+        self.arrivals: list[tuple[float, int]] | None = None
+        """Set to a list to record (arrival time, frame index) per packet (the benchmark)."""
+        self._base: int | None = None  # RTP timestamp of frame 0
+        self._ssrc: int | None = None
+        self.pace_by_reading = pace_by_reading
+        self._ticks = 0              # frames received (or read, when pacing by reading)
+        self._answered = 0           # ticks the transmitter has answered with a frame
+        self._cond = threading.Condition()
+        self._threads: list[threading.Thread] = []
+        if sock is None:  # the caller may bind before the offer, so early RTP waits in it
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.bind((local_ip, local_port))
+        self.sin = sock
+        self.inPort = self.sin.getsockname()[1]
+        self.sout = self.sin
+
+    def start(self) -> None:
+        """Start receiving and sending (the socket was bound at construction, before the offer)."""
+        for target, name in ((self.recv, "RTP receive"), (self.trans, "RTP transmit")):
+            thread = threading.Thread(target=target, name=f"ivraudit {name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self.NSD = False
+        with self._cond:
+            self._cond.notify_all()
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(timeout=1)
+        self.sin.close()
+
+    def recv(self) -> None:
+        while self.NSD:
+            try:
+                ready, _, _ = select.select([self.sin], [], [], 0.1)
+                if not ready:
+                    continue
+                data, source = self.sin.recvfrom(4096)
+            except (OSError, ValueError):
+                return
+            try:
+                packet = RtpPacket.parse(data)
+            except RtpError:
+                continue
+            if packet.payload_type != self.codec:
+                continue  # telephone-events from the far end, comfort noise: not prompts
+            self._push_audio(packet)
+
+    def _push_audio(self, packet: RtpPacket) -> None:
+        pcm = (alaw_decode if self.codec == PCMA else ulaw_decode)(packet.payload)
+        with self._cond:
+            if self._ssrc != packet.ssrc:  # a new source (e.g. after a transfer): restart its clock
+                self._ssrc, self._base = packet.ssrc, packet.timestamp - self.received * FRAME_SAMPLES
+            assert self._base is not None
+            index = timestamp_delta(packet.timestamp, self._base) // FRAME_SAMPLES
+            if index < self.received:
+                return  # late or repeated: its time has already been counted
+            gap = min(index - self.received, 50 * 10)  # fill at most 10 s of loss
+            for _ in range(gap):
+                self.frames.append(_SILENCE)
+            for start in range(0, len(pcm) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
+                self.frames.append(pcm[start:start + FRAME_SAMPLES])
+            self.received += gap + max(1, len(pcm) // FRAME_SAMPLES)
+            if not self.pace_by_reading:
+                self._ticks += gap + max(1, len(pcm) // FRAME_SAMPLES)
+            self.packets += 1
+            self.last_packet = time.monotonic()
+            if self.arrivals is not None:
+                self.arrivals.append((self.last_packet, index))
+            self._cond.notify_all()
+
+    def take(self, count: int, timeout: float) -> list[Pcm]:
+        """Up to ``count`` frames; waits up to ``timeout`` for the first one."""
+        with self._cond:
+            if not self.frames:
+                self._cond.wait(timeout)
+            taken = [self.frames.popleft() for _ in range(min(count, len(self.frames)))]
+            if self.pace_by_reading and taken:
+                self._ticks += len(taken)
+                self._cond.notify_all()
+            return taken
+
+    def trans(self) -> None:
+        """Send one frame per tick (a frame received, or read), else on our own 20 ms clock.
+
+        Pacing by reading, frames sent on the own clock (while the crawler thinks) count
+        against the reads to come, so the far end's lead over what the crawler has heard
+        returns to its window once the crawler has read the backlog instead of growing with
+        every pause.
+        """
+        encode = alaw_encode if self.codec == PCMA else ulaw_encode
+        last_send = time.monotonic()
+        while self.NSD:
+            with self._cond:
+                self._cond.wait_for(lambda: not self.NSD or self._ticks > self._answered,
+                                    timeout=self.IDLE_SECONDS if self._ticks else 0.02)
+                ticks = self._ticks
+            if not self.NSD:
+                return
+            now = time.monotonic()
+            due = ticks - self._answered
+            own_clock = due <= 0
+            if own_clock:  # nothing came in (or was read): our own 20 ms clock
+                due = int((now - last_send) / 0.02)
+                if due <= 0:
+                    continue
+            due = min(due, 50)
+            last_send = now
+            if not own_clock or self.pace_by_reading:
+                self._answered += due
+            for _ in range(due):
+                packets, audio = self.sender.frame(self.stream)
+                if not packets:
+                    pcm = audio if audio is not None else _SILENCE
+                    packets = [self.stream.packet(self.codec, encode(pcm).tobytes())]
+                for packet in packets:
+                    try:
+                        self.sout.sendto(packet.pack(), (self.outIP, self.outPort))
+                    except OSError:
+                        pass
+                self.stream.advance(FRAME_SAMPLES)

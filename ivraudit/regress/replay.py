@@ -1,0 +1,37 @@
+"""Crawling a tree spec into an audit folder from Python, with one recognizer per process.
+
+The pytest plugin and the regression tests replay frozen trees many times in one process;
+loading the speech model once (:func:`shared_recognizer`) and letting its transcript cache
+answer repeated prompts is what keeps a replay of a small tree to a few seconds.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from ivraudit.asr.cache import CachedRecognizer
+from ivraudit.regress.load import LoadedAudit, read_audit
+
+
+@functools.cache
+def shared_recognizer(engine: str = "auto", language: str = "en") -> CachedRecognizer:
+    """One recognizer per engine and language for the whole process."""
+    from ivraudit.asr import open_recognizer
+
+    return open_recognizer(engine, language=language)
+
+
+def crawl_spec(spec: Path | str, out: Path | str, *, engine: str = "auto",
+               recognizer: CachedRecognizer | None = None) -> LoadedAudit:
+    """Crawl the tree spec ``spec`` by ear over the replay line; write and read back ``out``."""
+    from ivraudit.audit.writer import write_audit
+    from ivraudit.crawl.explorer import Explorer
+    from ivraudit.lines import open_line
+
+    line = open_line(str(spec))
+    language = getattr(getattr(line, "spec", None), "language", None) or "en"
+    recognizer = recognizer or shared_recognizer(engine, language)
+    audit = Explorer(line, recognizer, language=language).crawl()
+    write_audit(audit, Path(out))
+    return read_audit(out)

@@ -1,0 +1,54 @@
+"""The report's opening sentences: the audit in words, for a reader who stops after them.
+
+Plain text built from the metrics and findings (the template escapes it like everything else).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ivraudit.audit.document import AuditDoc
+
+
+def _seconds(value: float) -> str:
+    if value < 90:
+        return f"{value:.0f} seconds"
+    minutes, rest = divmod(round(value), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary(document: dict[str, Any]) -> list[str]:
+    """Two to four sentences: the way to a person, the size of the maze, the worst findings.
+
+    ``document`` must already carry ``findings`` (see :func:`ivraudit.audit.analysis.add_analysis`)."""
+    metrics = document.get("metrics") or {}
+    sentences = []
+    seconds = metrics.get("time_to_human_seconds")
+    keys = metrics.get("path_to_human") or []
+    if seconds is None or not metrics.get("human_reachable", seconds is not None):
+        sentences.append("No key sequence the crawl tried reached a person.")
+    else:
+        how = "by pressing " + " then ".join(keys) if keys else "without pressing anything"
+        secret = [str(e.get("pressed") or e["key"]) for e in AuditDoc(document).route_to_human()
+                  if e.get("probe") == "escape"]
+        if secret:
+            how += f" ({' and '.join(secret)} never announced)"
+        hold = metrics.get("hold_seconds_to_human") or 0
+        held = f", {_seconds(hold)} of it on hold" if hold >= 1 else ""
+        ahead = metrics.get("time_to_human_typeahead_seconds")
+        sentences.append(
+            f"A caller who listens to every prompt reaches a person after {_seconds(seconds)} "
+            f"{how}{held}" + (f"; typing ahead, after {_seconds(ahead)}." if ahead else "."))
+    menus, options = int(metrics.get("menus") or 0), int(metrics.get("options") or 0)
+    depth = int(metrics.get("max_depth") or 0)
+    sentences.append(f"The tree has {_plural(menus, 'menu')} offering {_plural(options, 'option')}, "
+                     f"{_plural(depth, 'level')} deep.")
+    high = [f for f in document.get("findings", []) if f.get("severity") == "high"]
+    if high:
+        titles = sorted({f["title"].lower() for f in high})
+        sentences.append(f"Most serious: {'; '.join(titles)}.")
+    return sentences

@@ -1,0 +1,142 @@
+"""The listener on real prompts played by the replay line: where prompts end, and why."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ivraudit.lines.replay import ReplayLine
+from ivraudit.listen.listener import Ending, Listener
+from ivraudit.spec import load_spec
+from ivraudit.telephony.g711 import ulaw_round_trip
+
+from conftest import tree_path
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return load_spec(tree_path("tiny"))
+
+
+@pytest.fixture(scope="module")
+def acme():
+    return load_spec(tree_path("acme-pbx"))
+
+
+def _seconds(spec, node_id: str) -> float:
+    return len(spec.prompt_audio(spec.nodes[node_id])) / 8000
+
+
+def test_a_prompt_ends_at_the_silence_after_it(tiny):
+    listener = Listener(ReplayLine(tiny).dial())
+    heard = listener.hear()
+    assert heard.ending is Ending.SILENCE
+    assert heard.seconds == pytest.approx(_seconds(tiny, "main"), abs=0.25)
+    assert heard.onset < 0.2
+
+
+def test_hold_music_ends_a_prompt_and_is_not_silence(acme):
+    call = ReplayLine(acme).dial()
+    listener = Listener(call)
+    listener.hear()                  # the main menu
+    call.press("2")
+    heard = listener.hear()          # "please hold while we try to connect you", then music
+    assert heard.ending is Ending.MUSIC
+    assert heard.seconds == pytest.approx(_seconds(acme, "queue"), abs=0.4)
+    started, announcements, agent = listener.through_hold()
+    assert len(announcements) == 1   # at 20 s of a 40 s hold (at 40 s the agent answers)
+    assert agent.ending is Ending.SILENCE
+    assert agent.onset - heard.end == pytest.approx(41.0, abs=1.0)
+
+
+def test_a_voicemail_beep_ends_its_greeting(acme):
+    call = ReplayLine(acme).dial()
+    listener = Listener(call)
+    listener.hear()
+    call.press("1")                  # sales
+    listener.hear()
+    call.press("5")                  # leave a message
+    heard = listener.hear()
+    assert heard.ending is Ending.TONE
+    assert heard.seconds == pytest.approx(_seconds(acme, "mailbox"), abs=0.4)
+
+
+def test_a_line_that_hangs_up_and_one_that_says_nothing(tiny):
+    call = ReplayLine(tiny).dial()
+    listener = Listener(call)
+    listener.hear()
+    call.press("1")                  # "Goodbye." and the line hangs up at once
+    bye = listener.hear()
+    assert bye.ending is Ending.HANGUP and bye.seconds == pytest.approx(_seconds(tiny, "bye"), abs=0.3)
+    gone = listener.hear()
+    assert gone.ending is Ending.HANGUP and gone.empty
+
+    call = ReplayLine(tiny).dial()
+    listener = Listener(call)
+    listener.hear()
+    call.press("2")
+    listener.hear()                  # the agent greets, then waits for the caller
+    quiet = listener.hear(max_wait=2.0)
+    assert quiet.ending is Ending.QUIET and quiet.empty
+
+
+def test_stop_when_cuts_a_prompt_and_resume_hears_the_rest(acme):
+    whole = Listener(ReplayLine(acme).dial()).hear()
+    listener = Listener(ReplayLine(acme).dial())
+    asked: list[float] = []
+
+    def after_two_seconds(audio: np.ndarray) -> bool:
+        asked.append(len(audio) / 8000)
+        return len(audio) >= 16000
+
+    cut = listener.hear(stop_when=after_two_seconds)
+    assert cut.ending is Ending.CUT
+    assert asked[0] >= 1.0 and 2.0 <= cut.seconds < 2.5
+    rest = listener.resume(cut)
+    assert rest.ending is Ending.SILENCE
+    assert rest.onset == cut.onset
+    assert np.array_equal(rest.audio, whole.audio)
+
+
+def test_listen_on_keeps_the_audio_with_the_prompt_and_unread_gives_it_back(acme):
+    whole = Listener(ReplayLine(acme).dial()).hear()
+    listener = Listener(ReplayLine(acme).dial())
+    cut = listener.hear(stop_when=lambda audio: len(audio) >= 8000)
+    more = listener.listen_on(cut, 0.6)
+    assert len(more) == 30 * 160
+    assert np.array_equal(listener.resume(cut).audio, whole.audio)
+
+    listener = Listener(ReplayLine(acme).dial())
+    cut = listener.hear(stop_when=lambda audio: len(audio) >= 8000)
+    more = listener.listen_on(cut, 1.0)
+    listener.unread(more)
+    again = listener.call.read(0)  # the call itself has moved on...
+    assert len(again) == 0
+    assert np.array_equal(listener.resume(cut).audio[: len(cut.audio)], cut.audio)
+
+
+def test_unread_frames_are_heard_first(tiny):
+    class Silent:
+        """A line that sends nothing but silence."""
+
+        ring_seconds = 0.0
+        seconds = 0.0
+        ended = False
+
+        def read(self, frames: int = 1) -> np.ndarray:
+            return np.zeros(160 * frames, dtype=np.int16)
+
+        def press(self, keys: str) -> None: ...
+
+        def hangup(self) -> None: ...
+
+    speech = ulaw_round_trip(tiny.prompt_audio(tiny.nodes["main"]))
+    speech = speech[: len(speech) // 160 * 160]
+    listener = Listener(Silent())
+    listener.unread(speech)
+    heard = listener.hear(max_wait=1.0)
+    assert heard.ending is Ending.SILENCE
+    assert len(heard.audio) >= len(speech) - 0.3 * 8000
+    starts = [k for k in range(0, len(speech) - len(heard.audio) + 1, 160)
+              if np.array_equal(speech[k:k + len(heard.audio)], heard.audio)]
+    assert starts and starts[0] < 0.2 * 8000   # the given-back speech, from its first sound

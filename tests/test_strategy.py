@@ -1,0 +1,134 @@
+"""Crawl strategies, the frontier, known routes, the cost floor, and calls that fail."""
+
+from __future__ import annotations
+
+import pytest
+
+from ivraudit.asr import open_recognizer
+from ivraudit.audit.metrics import compute_metrics, floor_seconds
+from ivraudit.audit.model import Audit, EdgeRecord, NodeRecord
+from ivraudit.crawl.explorer import Explorer
+from ivraudit.crawl.frontier import Frontier, Probe
+from ivraudit.crawl.policy import CrawlPolicy
+from ivraudit.crawl.routes import known_routes
+from ivraudit.crawl.strategy import CrawlStrategy
+from ivraudit.lines.base import CallFailed, CallOutcome
+from ivraudit.lines.replay import ReplayLine
+from ivraudit.spec import load_spec
+from ivraudit.spec.truth import ground_truth, map_to_spec
+
+from conftest import tree_path
+
+
+def test_strategy_names():
+    assert CrawlStrategy.parse("naive") == CrawlStrategy(False, False, False)
+    assert CrawlStrategy.parse("all") == CrawlStrategy()
+    assert CrawlStrategy.parse("reuse, typeahead") == CrawlStrategy(True, True, False)
+    assert CrawlStrategy.parse("typeahead").name == "typeahead"
+    assert CrawlStrategy().name == "all" and CrawlStrategy.parse("naive").name == "naive"
+    with pytest.raises(ValueError, match="fast"):
+        CrawlStrategy.parse("fast")
+
+
+def test_frontier_takes_puts_back_and_filters_duplicates():
+    frontier = Frontier()
+    a, b, c = Probe("n0", "announced", "1"), Probe("n0", "announced", "2"), Probe("n1", "timeout", "timeout")
+    assert frontier.push(a) and frontier.push(b) and frontier.push(c)
+    assert not frontier.push(Probe("n0", "escape", "1"))   # the same keys at the same node
+    assert frontier.at("n0") == [a, b]
+    assert frontier.take(b) == b and frontier.pending() == [a, c]
+    frontier.put_back(b)
+    assert frontier.pop() == b and len(frontier) == 2
+
+
+def _audit() -> Audit:
+    audit = Audit(target="t", started="")
+    for node_id, kind in (("m", "menu"), ("s", "menu"), ("i", "message"), ("x", "input")):
+        audit.nodes[node_id] = NodeRecord(node_id, kind, [], [], prompt_seconds=10.0)
+    audit.add_edge(EdgeRecord("m", "s", "1", "1", 1.0, "announced"))
+    audit.add_edge(EdgeRecord("s", "m", "*", "*", 1.0, "announced"))
+    audit.add_edge(EdgeRecord("m", "i", "invalid", "9", 1.0, "invalid"))
+    audit.add_edge(EdgeRecord("i", "x", "auto", "", 1.0, "auto"))
+    audit.add_edge(EdgeRecord("s", "x", "2", "2", 1.0, "announced"))
+    audit.add_edge(EdgeRecord("m", "m", "timeout", "timeout", 5.0, "timeout"))
+    return audit
+
+
+def test_known_routes_walk_keys_only():
+    routes = known_routes(_audit(), "m", lambda edge: 2.0)
+    assert set(routes) == {"m", "s", "x"}
+    assert [e.pressed for e in routes["x"][1]] == ["1", "2"]   # not via the invalid key's message
+    assert routes["x"][0] == 4.0
+    assert [e.pressed for e in known_routes(_audit(), "s", lambda e: 1.0)["m"][1]] == ["*"]
+
+
+def test_floor_counts_each_prompt_once_and_each_edge_once():
+    audit = _audit()
+    audit.ring_seconds, audit.answer_lead = 2.0, 0.5
+    audit.nodes["m"].repeats = 2
+    audit.nodes["h"] = NodeRecord("h", "hangup", [], [])
+    audit.add_edge(EdgeRecord("m", "h", "timeout", "timeout", 0.0, "timeout"))
+    prompts = 4 * 10.0
+    edges = 4 * (1.0 + 0.1) + 1.0 + 5.0 + 0.0
+    replays = 2 * (10.0 + 5.0) - 5.0            # the menu twice more, and a wait per repeat
+    calls = 1 * (2.0 + 0.5)                      # one edge ends a call
+    assert floor_seconds(audit) == pytest.approx(prompts + edges + replays + calls)
+
+
+def test_ground_truth_floor_is_below_any_crawl():
+    truth = ground_truth(load_spec(tree_path("tiny"))).metrics
+    assert 20.0 < truth["floor_seconds"] < 40.0
+
+
+class FlakyLine(ReplayLine):
+    """A replay line whose chosen calls are busy (a stand-in for a real line's bad moments)."""
+
+    def __init__(self, spec, busy: set[int]) -> None:
+        super().__init__(spec)
+        self.busy = busy
+        self.attempts = 0
+
+    def dial(self):
+        self.attempts += 1
+        if self.attempts in self.busy:
+            raise CallFailed(CallOutcome.BUSY, "486 Busy Here", ring_seconds=0.0)
+        return super().dial()
+
+
+@pytest.fixture(scope="module")
+def recognizer():
+    return open_recognizer("whisper", model=None, language="en", cache_dir=None)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("strategy", ["naive", "all"])
+def test_a_busy_call_loses_nothing(recognizer, strategy):
+    spec = load_spec(tree_path("tiny"))
+    audit = Explorer(FlakyLine(spec, {2}), recognizer,
+                     strategy=CrawlStrategy.parse(strategy)).crawl()
+    assert [c.outcome for c in audit.calls].count("busy") == 1
+    assert audit.complete
+    mapping = map_to_spec(spec, audit)
+    assert {(mapping[s], mapping[t], k) for s, t, k in audit.edges} == ground_truth(spec).edges
+
+
+@pytest.mark.slow
+def test_a_line_that_stays_busy_ends_the_crawl_with_what_was_learned(recognizer):
+    spec = load_spec(tree_path("tiny"))
+    audit = Explorer(FlakyLine(spec, set(range(2, 100))), recognizer,
+                     strategy=CrawlStrategy.parse("naive")).crawl()
+    assert not audit.complete
+    assert len(audit.calls) == 4                      # the answer, then three busy calls
+    assert any("3 calls in a row failed" in p for p in audit.problems)
+    assert compute_metrics(audit)["menus"] == 1      # the main menu, heard on the first call
+    assert all(n.truncated for n in audit.nodes.values() if n.kind == "menu")
+
+
+@pytest.mark.slow
+def test_no_call_runs_past_its_time_limit(recognizer):
+    spec = load_spec(tree_path("tiny"))
+    audit = Explorer(ReplayLine(spec), recognizer, policy=CrawlPolicy(max_call_seconds=10.0)).crawl()
+    assert max(c.seconds for c in audit.calls) <= 10.0 + 0.02
+    assert any("--max-call-seconds (10 s)" in p for p in audit.problems)
+    assert not audit.complete                 # the no-input probe needs longer than 10 s
+    assert {n.kind for n in audit.nodes.values()} >= {"menu", "message", "human"}
