@@ -42,6 +42,8 @@ def _keys(_ctx: click.Context, _param: click.Parameter, value: str) -> frozenset
 def _strategy(_ctx: click.Context, _param: click.Parameter, value: str):  # type: ignore[no-untyped-def]
     from ivraudit.crawl.strategy import CrawlStrategy
 
+    if value == "auto":
+        return None  # chosen by the line in _run_crawl
     try:
         return CrawlStrategy.parse(value)
     except ValueError as exc:
@@ -61,9 +63,11 @@ def _crawl_options(func):
         click.option("--forbid", default="", callback=_keys, help="Keys never to press, e.g. '9#'."),
         click.option("--no-escapes", is_flag=True,
                      help="Do not probe 0, *, #, an invalid key and no input at each menu."),
-        click.option("--strategy", default="all", show_default=True, callback=_strategy,
+        click.option("--strategy", default="auto", show_default=True, callback=_strategy,
                      help="How to spend line time: all, naive (one probe per call, every prompt "
-                          "heard in full), or a comma list of typeahead, reuse, hangup."),
+                          "heard in full), or a comma list of typeahead, reuse, hangup. auto: all "
+                          "on a replay; reuse,hangup on SIP, where typeahead's barge-in check does "
+                          "not yet allow for a line's delay."),
         click.option("--concurrency", type=click.IntRange(1, 16), default=1, show_default=True,
                      help="Calls at once, sharing one frontier and one speech model."),
         click.option("--cache", type=click.Path(path_type=Path), default=None,
@@ -96,6 +100,11 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
                          max_call_seconds=max_call_seconds, forbid=forbid,
                          probe_escapes=not no_escapes)
     echo = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
+    if strategy is None:
+        from ivraudit.crawl.strategy import CrawlStrategy
+
+        strategy = CrawlStrategy.parse("all" if getattr(line, "virtual_clock", False)
+                                       else "reuse,hangup")
     explorer = Explorer(line, recognizer, policy=policy, strategy=strategy,  # type: ignore[arg-type]
                         language=language, concurrency=concurrency, progress=echo)
     try:

@@ -191,6 +191,7 @@ def test_cli_crawl_writes_the_audit_folder(tmp_path: Path):
     assert result.exit_code == 0, result.output
     document = json.loads((out / "audit.json").read_text())
     assert document["format"] == "ivraudit.audit/1"
+    assert document["strategy"] == "all"
     assert {n["kind"] for n in document["nodes"]} == {"menu", "message", "human", "hangup"}
     for node in document["nodes"]:
         if node["recording"]:
