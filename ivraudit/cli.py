@@ -66,8 +66,8 @@ def _crawl_options(func):
         click.option("--strategy", default="auto", show_default=True, callback=_strategy,
                      help="How to spend line time: all, naive (one probe per call, every prompt "
                           "heard in full), or a comma list of typeahead, reuse, hangup. auto: all "
-                          "on a replay; reuse,hangup on SIP, where typeahead's barge-in check does "
-                          "not yet allow for a line's delay."),
+                          "on a replay; reuse,hangup on SIP, where typing ahead is tested against "
+                          "fixed delays up to 0.3 s but not yet against real lines' jitter."),
         click.option("--concurrency", type=click.IntRange(1, 16), default=1, show_default=True,
                      help="Calls at once, sharing one frontier and one speech model."),
         click.option("--cache", type=click.Path(path_type=Path), default=None,

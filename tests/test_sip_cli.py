@@ -49,7 +49,7 @@ def test_crawl_over_sip_from_the_command_line(simulator, tmp_path: Path) -> None
     document = json.loads((tmp_path / "audit" / "audit.json").read_text())
     assert document["target"] == f"sip:ivr@{hostport}"
     assert {c["outcome"] for c in document["calls"]} == {"answered"}
-    assert document["strategy"] == "reuse,hangup"   # no typing ahead on a line with delay yet
+    assert document["strategy"] == "reuse,hangup"   # no typing ahead on real lines by default yet
 
 
 def test_a_busy_line_is_recorded_not_crashed(simulator, tmp_path: Path) -> None:

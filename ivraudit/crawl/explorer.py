@@ -64,7 +64,8 @@ RESULT_MARGIN_SECONDS = 1.5
 where it matched exactly one known prompt."""
 RECOGNISE_WITHIN_SECONDS = 6.0
 """A prompt not recognised by then is new (or too like another), and heard out."""
-BARGE_IN_CHECK_SECONDS = 0.6
+BARGE_IN_CHECK_SECONDS = 0.8
+BARGE_IN_JUDGED_SECONDS = 0.3
 STOP_LATENCY_SECONDS = 0.1
 """After keys went in early: how long to listen for the prompt going on (over the 0.1 s a key
 takes, under the pause IVRs leave before the next prompt)."""
@@ -505,14 +506,18 @@ class Explorer:
         if heard.ending is Ending.CUT and node.barge_in is not False:
             listener.call.press(keys)
             pressed = listener.call.seconds + KEY_PRESS_SECONDS * len(keys)
-            # The prompt plays on while the keys go out (and an IVR takes a moment to stop it).
+            # The prompt plays on while the keys go out, and on a line with delay it is heard
+            # a while longer: judge by the end of the check, where a stopped prompt is silent.
             skip = round((KEY_PRESS_SECONDS * len(keys) + STOP_LATENCY_SECONDS) / FRAME_SECONDS)
             after = listener.listen_on(heard, BARGE_IN_CHECK_SECONDS)[skip * FRAME_SAMPLES:]
-            if not self._goes_on(node, heard, after, skip):
+            last = after[-round(BARGE_IN_JUDGED_SECONDS / FRAME_SECONDS) * FRAME_SAMPLES:]
+            at = skip + (len(after) - len(last)) // FRAME_SAMPLES
+            if not self._goes_on(node, heard, last, at):
                 if node.barge_in is None:
                     node.barge_in = True
-                if _sounding(after):
-                    listener.unread(after)  # the next prompt began without a pause
+                begun = _sounding_at_the_end(after)
+                if _sounding(begun):
+                    listener.unread(begun)  # the next prompt began within the check
                 return pressed
             if node.barge_in is None:
                 node.barge_in = False
@@ -749,6 +754,20 @@ def kind_of(heard: Heard, said: str, text: str) -> str:
     if said in ("menu", "input", "human", "voicemail", "message"):
         return said if text else "unknown"
     return "unknown"
+
+
+def _sounding_at_the_end(audio: Pcm) -> Pcm:
+    """The run of sound that reaches the end of ``audio`` (empty if it ends in silence).
+
+    After keys stop a prompt, a line with delay still brings a moment of it, maybe with a
+    pause inside; only sound still going at the end of the check can be the next prompt."""
+    frames = len(audio) // FRAME_SAMPLES
+    if frames == 0:
+        return audio[:0]
+    power = (audio[: frames * FRAME_SAMPLES].astype(np.float64).reshape(frames, -1) ** 2).mean(axis=1)
+    quiet = np.flatnonzero(power <= SOUNDING_POWER)
+    start = quiet[-1] + 1 if len(quiet) else 0
+    return audio[start * FRAME_SAMPLES: frames * FRAME_SAMPLES]
 
 
 def _sounding(audio: Pcm) -> bool:
