@@ -17,9 +17,11 @@ from ivraudit.lines.sip import Secret, SipAccount, SipLine
 
 pytestmark = pytest.mark.skipif(shutil.which("kamailio") is None,
                                 reason="kamailio not installed (scripts/test-deps.sh)")
-MODULES = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules")
+# Debian's multiarch folder: x86_64-linux-gnu, aarch64-linux-gnu, ...
+MODULES = next(iter(sorted(Path("/usr/lib").glob("*/kamailio/modules"))),
+               Path("/usr/lib/x86_64-linux-gnu/kamailio/modules"))
 
-CONFIG = """#!KAMAILIO
+HEADER = """#!KAMAILIO
 debug=2
 log_stderror=yes
 children=1
@@ -28,7 +30,9 @@ listen=udp:127.0.0.1:{port}
 mpath="{modules}/"
 loadmodule "pv.so"
 loadmodule "sl.so"
-loadmodule "textops.so"
+"""
+
+CONFIG = HEADER + """loadmodule "textops.so"
 loadmodule "usrloc.so"
 loadmodule "registrar.so"
 loadmodule "auth.so"
@@ -100,16 +104,7 @@ def test_registration_failures_are_clear(kamailio: int, user: str, password: str
         assert password not in str(failed.value)
 
 
-PROXY = """#!KAMAILIO
-debug=2
-log_stderror=yes
-children=1
-auto_aliases=no
-listen=udp:127.0.0.1:{port}
-mpath="{modules}/"
-loadmodule "pv.so"
-loadmodule "sl.so"
-loadmodule "tm.so"
+PROXY = HEADER + """loadmodule "tm.so"
 loadmodule "textops.so"
 loadmodule "rr.so"
 loadmodule "maxfwd.so"

@@ -140,3 +140,15 @@ def test_unread_frames_are_heard_first(tiny):
     starts = [k for k in range(0, len(speech) - len(heard.audio) + 1, 160)
               if np.array_equal(speech[k:k + len(heard.audio)], heard.audio)]
     assert starts and starts[0] < 0.2 * 8000   # the given-back speech, from its first sound
+
+
+def test_stop_when_answering_none_is_not_asked_again(acme):
+    asked: list[float] = []
+
+    def give_up(audio: np.ndarray) -> None:
+        asked.append(len(audio) / 8000)
+        return None
+
+    heard = Listener(ReplayLine(acme).dial()).hear(stop_when=give_up)
+    assert heard.ending is Ending.SILENCE and heard.seconds > 20
+    assert len(asked) == 1

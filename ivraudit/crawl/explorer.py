@@ -476,15 +476,15 @@ class Explorer:
                                                         CERTAIN_AUDIO))
 
     def _recognised(self, min_seconds: float, margin: float,
-                    threshold: float) -> Callable[[Pcm], bool]:
+                    threshold: float) -> Callable[[Pcm], bool | None]:
         """A ``stop_when`` test: the audio so far begins exactly one known prompt."""
         unique_from: float | None = None
 
-        def stop(audio: Pcm) -> bool:
+        def stop(audio: Pcm) -> bool | None:
             nonlocal unique_from
             seconds = len(audio) / SAMPLE_RATE
             if unique_from is None and seconds > RECOGNISE_WITHIN_SECONDS:
-                return False  # a new prompt, or one too like another: hear it out
+                return None  # a new prompt, or one too like another: hear it out, stop asking
             if seconds < min_seconds or (unique_from is not None
                                          and seconds < unique_from + margin):
                 return False

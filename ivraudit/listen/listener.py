@@ -101,14 +101,15 @@ class Listener:
 
     def hear(self, *, max_wait: float = 20.0, max_prompt: float = 180.0,
              press_after_onset: tuple[str, float] | None = None,
-             stop_when: Callable[[Pcm], bool] | None = None) -> Heard:
+             stop_when: Callable[[Pcm], bool | None] | None = None) -> Heard:
         """Wait up to ``max_wait`` for sound, then hear one prompt to its end.
 
         ``press_after_onset=(keys, delay)`` presses keys ``delay`` seconds into the prompt (to
         find out whether the node takes keys while it speaks). ``stop_when(audio_so_far)``,
         asked every 0.2 s from the first second on, lets the caller stop listening as soon as
         it knows enough (a known prompt recognised by its beginning): the prompt comes back
-        with ending ``CUT`` and :meth:`resume` hears the rest of it.
+        with ending ``CUT`` and :meth:`resume` hears the rest of it. ``None`` from it means
+        "do not ask again for this prompt" (the audio loop then stops copying the prompt).
         """
         waited = 0.0
         while True:
@@ -152,7 +153,7 @@ class Listener:
 
     def _listen(self, prompt: "_Prompt", max_prompt: float,
                 press_after_onset: tuple[str, float] | None,
-                stop_when: Callable[[Pcm], bool] | None) -> Heard:
+                stop_when: Callable[[Pcm], bool | None] | None) -> Heard:
         onset, frames = prompt.onset, prompt.frames
         while True:
             now = self.call.seconds
@@ -162,10 +163,13 @@ class Listener:
                 prompt.pressed_at = now
             index = len(frames) - 1
             if (stop_when is not None and index * FRAME_SECONDS >= STOP_WHEN_FROM_SECONDS
-                    and index % STOP_WHEN_EVERY_FRAMES == 0 and index - prompt.last_active < 3
-                    and stop_when(np.concatenate(frames))):
+                    and index % STOP_WHEN_EVERY_FRAMES == 0 and index - prompt.last_active < 3):
                 audio = np.concatenate(frames)
-                return Heard(audio, onset, now, Ending.CUT, prompt.pressed_at, _prompt=prompt)
+                verdict = stop_when(audio)
+                if verdict:
+                    return Heard(audio, onset, now, Ending.CUT, prompt.pressed_at, _prompt=prompt)
+                if verdict is None:
+                    stop_when = None  # the caller will not stop this prompt: stop asking
             frame = self._frame()
             if frame is None:
                 return self._heard(prompt, prompt.last_active, Ending.HANGUP)
