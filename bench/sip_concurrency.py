@@ -10,7 +10,14 @@ audio for ``--seconds`` as a crawler would. For every level it prints:
 - the simulator's CPU seconds per call-minute, and the caller's;
 - resident memory of both processes.
 
-    python bench/sip_concurrency.py [--seconds 20] [--levels 1 4 8]
+Then (``--crawl-levels``) it crawls the synthetic-voices tree over SIP in real time at each
+concurrency, one explorer and one whisper model for all calls, as ``ivraudit crawl`` does: the
+line time the crawl took (wall), and the key lag, the most audio that had arrived but was not
+yet heard when a key went out (``SipCall.max_press_lag``: decisions falling behind the line,
+the first thing to go when calls outrun the CPU), and whether the map is exactly the tree's.
+This is what ``--concurrency``'s default for SIP rests on.
+
+    python bench/sip_concurrency.py [--seconds 20] [--levels 1 4 8] [--crawl-levels 1 2 4 8]
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "fixtures" / "recordings" / "acme-pbx" / "tree.yaml"
+CRAWL_SPEC = ROOT / "fixtures" / "recordings" / "synthetic-voices" / "tree.yaml"
 LATE_SECONDS = 0.040
 
 
@@ -65,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 4, 8])
+    parser.add_argument("--crawl-levels", type=int, nargs="*", default=[1, 2, 4, 8])
     args = parser.parse_args()
     sim = subprocess.Popen([sys.executable, "-c", "from ivraudit.cli import main; main()",
                             "simulate", str(SPEC), "--port", "0"],
@@ -100,6 +109,49 @@ def main() -> None:
     finally:
         sim.terminate()
         sim.wait(timeout=10)
+    if args.crawl_levels:
+        _crawls(args.crawl_levels)
+
+
+def _crawls(levels: list[int]) -> None:
+    """Whole real-time crawls over SIP, one per concurrency level."""
+    sys.path.insert(0, str(ROOT))
+    from ivraudit.asr import open_recognizer
+    from ivraudit.audit.metrics import compute_metrics
+    from ivraudit.crawl.explorer import Explorer
+    from ivraudit.crawl.policy import CrawlPolicy
+    from ivraudit.crawl.strategy import CrawlStrategy
+    from ivraudit.lines import open_line
+    from ivraudit.lines.sip import SipAccount
+    from ivraudit.simulator.server import Simulator
+    from ivraudit.spec import load_spec
+    from ivraudit.spec.truth import ground_truth, map_to_spec
+
+    spec = load_spec(CRAWL_SPEC)
+    truth = ground_truth(spec)
+    recognizer = open_recognizer("whisper", model=None, language="en", cache_dir=None)
+    recognizer.load()
+    print(f"\nreal-time crawls of {CRAWL_SPEC.parent.name} over SIP, strategy reuse,hangup")
+    print(f"{'calls at once':>13} {'calls':>5} {'call s':>7} {'wall s':>7} {'key lag s':>9} "
+          f"{'CPU s':>6} {'map':>5}")
+    for level in levels:
+        with Simulator(spec) as sim:
+            line = open_line(sim.uri(), account=SipAccount(ring_time_scale=1.0))
+            cpu = time.process_time()
+            try:
+                audit = Explorer(line, recognizer, policy=CrawlPolicy(), language=spec.language,
+                                 strategy=CrawlStrategy.parse("reuse,hangup"),
+                                 concurrency=level).crawl()
+            finally:
+                line.close()  # type: ignore[attr-defined]
+            cpu = time.process_time() - cpu
+        mapping = map_to_spec(spec, audit)
+        exact = audit.complete and {(mapping[a], mapping[b], k)
+                                    for a, b, k in audit.edges} == truth.edges
+        metrics = compute_metrics(audit)
+        print(f"{level:>13} {metrics['calls']:>5} {metrics['call_seconds']:>7.0f} "
+              f"{audit.wall_seconds:>7.0f} {line.max_press_lag:>9.2f} {cpu:>6.0f} "  # type: ignore[attr-defined]
+              f"{'exact' if exact else 'DIFF':>5}", flush=True)
 
 
 if __name__ == "__main__":

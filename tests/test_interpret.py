@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from ivraudit.interpret.text import tokenize
 from ivraudit.interpret import Interpretation, Option, interpret, say_key
 
 PBX_MAIN = [("1", "establish a sales partnership"), ("2", "speak with a customer advocate"),
@@ -40,6 +41,11 @@ MENUS: list[tuple[str, list[tuple[str, str]]]] = [
      [("1", "loans"), ("2", "appointments")]),
     ("You have reached deliveries, press 1-4 events, press 2-4 orders.",
      [("1", "events"), ("2", "orders")]),
+    # whisper tiny.en on Debian's spliced words "press" "one" "for" "foxtrot" "sierra" ...
+    ("Hello, press 1, 4, Foxtrot Sierra, press 2, 4, Zulu, Gulf, press 3, 4, Charlie, Romeo.",
+     [("1", "foxtrot sierra"), ("2", "zulu gulf"), ("3", "charlie romeo")]),
+    ("Foxtrot Delta Press 1-4. Victor Lima Press 2-4. Charlie Tango Press 3-4. Lima Bravo",
+     [("1", "victor lima"), ("2", "charlie tango"), ("3", "lima bravo")]),
     ("Please press 1 to mute or unmute yourself, 2 to lock or unlock the conference, 3 to eject "
      "the last user, 4 or 6 to decrease or increase the conference volume, 7 or 9 to decrease "
      "or increase your volume, or 8 to exit.", CONF_ADMIN),
@@ -367,3 +373,10 @@ def test_say_key(word: str, key: str) -> None:
 @pytest.mark.parametrize("word", ["ten", "12", "billing", "", "number", "o", "press"])
 def test_say_key_rejects(word: str) -> None:
     assert say_key(word) is None
+
+
+def test_a_list_of_keys_is_not_read_as_key_for():
+    """"1, 4, Foxtrot" is whisper's "one for foxtrot"; "1, 4, or 6" stays a list of keys."""
+    assert [t.text for t in tokenize("press 1, 4, Foxtrot")] == ["press", "1", "for", "foxtrot"]
+    assert [t.text for t in tokenize("Press 1, 4, or 6 to continue.")] == [
+        "press", "1", "4", "or", "6", "to", "continue"]

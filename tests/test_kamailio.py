@@ -52,9 +52,34 @@ request_route {{
         }}
         exit;
     }}
+    if (lookup("location")) {{
+        sl_send_reply("200", "Registered");
+        exit;
+    }}
     sl_send_reply("404", "Not here");
 }}
 """
+
+
+def _is_registered(port: int, user: str) -> bool:
+    """Ask the registrar, as any caller would: an OPTIONS to the user's address of record
+    gets 200 while the registrar has a binding for it (the config above), 404 after."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(3.0)
+    here = sock.getsockname()[1]
+    request = (f"OPTIONS sip:{user}@127.0.0.1:{port} SIP/2.0\r\n"
+               f"Via: SIP/2.0/UDP 127.0.0.1:{here};branch=z9hG4bK-{time.monotonic_ns()}\r\n"
+               f"From: <sip:probe@127.0.0.1>;tag=probe\r\nTo: <sip:{user}@127.0.0.1>\r\n"
+               f"Call-ID: probe-{time.monotonic_ns()}@127.0.0.1\r\nCSeq: 1 OPTIONS\r\n"
+               "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
+    try:
+        sock.sendto(request.encode(), ("127.0.0.1", port))
+        status = sock.recv(4096).decode().split(" ", 2)[1]
+    finally:
+        sock.close()
+    assert status in ("200", "404"), status
+    return status == "200"
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +112,16 @@ def _register(port: int, user: str, password: str | None) -> SipLine:
 def test_registration_with_the_right_password(kamailio: int) -> None:
     line = _register(kamailio, "alice", "s3cret")
     assert line.registered
+    assert _is_registered(kamailio, "alice")
     line.close()
+
+
+def test_closing_the_line_takes_the_registration_back(kamailio: int) -> None:
+    line = _register(kamailio, "alice", "s3cret")
+    assert _is_registered(kamailio, "alice")
+    line.close()
+    assert not line.registered and line.deregister_problem is None
+    assert not _is_registered(kamailio, "alice")
 
 
 @pytest.mark.parametrize("user, password, why", [

@@ -9,12 +9,14 @@ from ivraudit.asr import open_recognizer
 from ivraudit.audit.metrics import compute_metrics, floor_seconds
 from ivraudit.audit.model import Audit, EdgeRecord, NodeRecord
 from ivraudit.crawl.explorer import Explorer
+from ivraudit.crawl.identity import fingerprint
 from ivraudit.crawl.frontier import Frontier, Probe
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.routes import known_routes
 from ivraudit.crawl.strategy import CrawlStrategy
 from ivraudit.lines.base import CallFailed, CallOutcome
 from ivraudit.lines.replay import ReplayLine
+from ivraudit.listen.listener import Ending, Listener
 from ivraudit.spec import load_spec
 from ivraudit.spec.truth import ground_truth, map_to_spec
 
@@ -194,3 +196,49 @@ def test_typing_ahead_through_a_line_with_delay_maps_the_same_graph(recognizer, 
     assert {(mapping[s], mapping[t], k) for s, t, k in audit.edges} == ground_truth(spec).edges
     root = next(n for n in audit.nodes.values() if n.path == [] and n.kind == "menu")
     assert root.barge_in is True
+
+
+# -- how much of a known prompt a caller hears --------------------------------------------------
+
+
+def _explorer_knowing_the_main_menu(name: str, strategy: str = "all"):
+    """An explorer whose index holds one tree's main menu as heard on a first call."""
+    spec = load_spec(tree_path(name))
+    line = ReplayLine(spec)
+    explorer = Explorer(line, recognizer=None, strategy=CrawlStrategy.parse(strategy))
+    first = Listener(line.dial()).hear()
+    node = NodeRecord("n0", "menu", [], [], transcript=spec.nodes[spec.start].text,
+                      prompt_seconds=first.seconds, audio=first.audio, barge_in=True)
+    explorer.audit.nodes["n0"] = node
+    explorer.index.add("n0", fingerprint(first.audio), node.transcript)
+    return explorer, line, first
+
+
+def test_a_return_to_a_node_of_this_call_is_taken_on_its_first_second():
+    """After an invalid key or a message the line goes back to a menu the caller was at:
+    that return is recognised on a mapped path's evidence (its first second), any other
+    known prompt only after 2.5 s and a margin."""
+    explorer, line, first = _explorer_knowing_the_main_menu("synthetic-voices")
+    returning = explorer._hear_result(Listener(line.dial()), frozenset({"n0"}))
+    elsewhere = explorer._hear_result(Listener(line.dial()), frozenset({"n5"}))
+    assert returning.ending is Ending.CUT and elsewhere.ending is Ending.CUT
+    assert 1.0 <= returning.seconds < 1.5
+    assert elsewhere.seconds >= 2.5
+    assert explorer._identify(returning) == explorer._identify(elsewhere) == "n0"
+
+
+def test_typing_ahead_through_a_known_node_presses_as_it_begins():
+    """On the way through a node that takes keys while it speaks, the key goes in 0.3 to
+    0.5 s into its prompt, once the prompt begins as that node's does; a prompt that begins
+    otherwise is heard until it is recognised or heard out."""
+    explorer, line, first = _explorer_knowing_the_main_menu("acme-pbx")
+    through = explorer._hear_known(Listener(line.dial()), passing="n0")
+    assert through.ending is Ending.CUT and 0.3 <= through.seconds < 0.5
+    assert explorer._typed_through(through, "n0")
+    stopping = explorer._hear_known(Listener(line.dial()))
+    assert stopping.ending is Ending.CUT and stopping.seconds >= 1.0
+    other = load_spec(tree_path("tiny"))
+    stranger = Listener(ReplayLine(other).dial())
+    heard = explorer._hear_known(stranger, passing="n0")
+    assert not explorer._typed_through(heard, "n0")
+    assert heard.ending is not Ending.CUT  # not the main menu: heard out

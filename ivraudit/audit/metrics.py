@@ -132,6 +132,7 @@ def compute_metrics(audit: Audit) -> dict[str, object]:
         "unknown": sum(1 for n in nodes.values() if n.kind == "unknown"),
         "calls": len(audit.calls),
         "call_seconds": _round(audit.call_seconds),
+        "navigating_seconds": _round(sum(c.navigating_seconds for c in audit.calls)),
         "failed_calls": sum(1 for c in audit.calls if c.outcome != "answered" or c.error),
         "wall_seconds": _round(audit.wall_seconds or audit.call_seconds),
         "concurrency": audit.concurrency,

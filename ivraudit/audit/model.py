@@ -79,6 +79,7 @@ class CallRecord:
     ring_seconds: float = 0.0
     seconds: float = 0.0
     error: str | None = None
+    navigating_seconds: float = 0.0   # of ``seconds``: walking known paths to the probe's node
 
 
 @dataclass

@@ -64,7 +64,8 @@ def audit_to_json(audit: Audit, metrics: dict[str, object] | None = None) -> dic
         ],
         "calls": [
             {"index": c.index, "purpose": c.purpose, "path": c.path, "outcome": c.outcome,
-             "ring_seconds": c.ring_seconds, "seconds": c.seconds, "error": c.error}
+             "ring_seconds": c.ring_seconds, "seconds": c.seconds,
+             "navigating_seconds": c.navigating_seconds, "error": c.error}
             for c in audit.calls
         ],
         "problems": audit.problems,

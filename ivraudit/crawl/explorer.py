@@ -30,7 +30,7 @@ from ivraudit.audit.model import (
 )
 from ivraudit.crawl.frontier import Frontier, Probe
 from ivraudit.crawl.identity import (
-    CERTAIN_AUDIO, SAME_AUDIO, PromptIndex, continues_prompt, fingerprint,
+    CERTAIN_AUDIO, SAME_AUDIO, PromptIndex, audio_similarity, continues_prompt, fingerprint,
 )
 from ivraudit.crawl.lanes import CallBudgetExceeded, Conductor, LaneCall
 from ivraudit.crawl.policy import CrawlPolicy
@@ -49,7 +49,10 @@ from ivraudit.telephony.constants import (
 from ivraudit.telephony.g711 import Pcm
 
 TYPEAHEAD_PRESS_DELAY = 0.3
-"""How far into a prompt the type-ahead call presses its key."""
+"""How far into a prompt a caller typing ahead presses its key."""
+TYPED_LAG_FRAMES = 3
+"""Alignment allowed when a prompt's first 0.3 s are compared with a known prompt's: both
+start at their first sound, and a wide search would find a fit in so little audio."""
 MAX_PROMPTS_TO_REACH = 12
 MAX_FAILED_CALLS_IN_A_ROW = 3
 """A line that fails this many calls in a row (busy, no answer...) ends the crawl."""
@@ -107,6 +110,7 @@ class Explorer:
                                    has_work=lambda: bool(self.frontier) and not self._stopping)
         self._found_at: dict[Probe, float] = {}   # line time a probe became known
         self._stopping = False
+        self._records: dict[Listener, CallRecord] = {}  # the record of each call going on
 
     # -- the crawl ------------------------------------------------------------------------
 
@@ -208,13 +212,17 @@ class Explorer:
         call = LaneCall(raw, conductor, started, limit=self.policy.max_call_seconds)
         record.ring_seconds = raw.ring_seconds
         self.audit.ring_seconds = self.audit.ring_seconds or raw.ring_seconds
+        listener = Listener(call)
+        self._records[listener] = record
         try:
-            yield Listener(call)
+            yield listener
         except (CallBudgetExceeded, Diverged) as problem:
             record.error = str(problem)
             self.audit.problems.append(f"call {record.index} ({' '.join(path)}): {problem}")
         finally:
             record.seconds = round(raw.seconds, 3)
+            record.navigating_seconds = round(record.navigating_seconds, 3)
+            self._records.pop(listener, None)
             call.hangup()
             conductor.end()
 
@@ -241,7 +249,9 @@ class Explorer:
                 if probe is None or node is None:
                     stop = self._answer(listener)
                 else:
-                    stop = self._try(listener, probe, self._navigate(listener, node))
+                    with self._navigating(listener):
+                        heard = self._navigate(listener, node)
+                    stop = self._try(listener, probe, heard)
                     done = True
                 while stop is not None and self.strategy.reuse:
                     chosen = self._next_from(*stop)
@@ -249,7 +259,8 @@ class Explorer:
                         break
                     probe, route = chosen
                     done = False
-                    heard = self._walk(listener, stop[1], route)
+                    with self._navigating(listener):
+                        heard = self._walk(listener, stop[1], route)
                     if heard is None:
                         break
                     stop = self._try(listener, probe, heard)
@@ -257,6 +268,16 @@ class Explorer:
             finally:
                 if not done and probe is not None:
                     self._retry_later(probe)
+
+    @contextmanager
+    def _navigating(self, listener: Listener) -> Iterator[None]:
+        """Count the line time of a walk on known paths in the call's navigating seconds:
+        the part of a crawl's cost the floor leaves out (the floor hears each prompt once)."""
+        started = listener.call.seconds
+        try:
+            yield
+        finally:
+            self._records[listener].navigating_seconds += listener.call.seconds - started
 
     def _retry_later(self, probe: Probe) -> None:
         """Put an unfinished probe back, unless it has failed twice already."""
@@ -287,16 +308,17 @@ class Explorer:
         what happens; returns where the line then waits for the caller, if it does."""
         node = self.audit.nodes[probe.node]
         keys = probe.keys
+        been = frozenset(node.via + [node.id])
         if probe.role == "timeout":
             heard = listener.resume(heard)
             action_at = heard.end
-            nxt = self._hear_result(listener)
+            nxt = self._hear_result(listener, been)
         elif keys == UNKNOWN_ENTRY:
             listener.resume(heard)
             keys, nxt, action_at = self._enter_digits(listener)
         else:
             action_at = self._press_at(listener, node, heard, keys)
-            nxt = self._hear_result(listener)
+            nxt = self._hear_result(listener, been)
         path, via = node.path + [keys], node.via + [node.id]
         repeats = 0
         while probe.role == "timeout" and repeats < self.policy.max_repeats:
@@ -305,7 +327,7 @@ class Explorer:
             self._edge(node.id, node.id, "timeout", "timeout", nxt.onset - action_at, "timeout")
             repeats += 1
             action_at = listener.resume(nxt).end
-            nxt = self._hear_result(listener)
+            nxt = self._hear_result(listener, been)
         if probe.role == "timeout":
             node.repeats = repeats
         return self._follow(listener, node.id, probe.label, keys, probe.role, nxt, action_at,
@@ -371,7 +393,7 @@ class Explorer:
                     node.announcements = len(announcements)
                     keep_hold_audio(node, listener.music, heard.end, announcements)
             else:
-                nxt = self._hear_result(listener)
+                nxt = self._hear_result(listener, frozenset(via))
             source, key, pressed, role, action_at = target, "auto", "", "auto", heard.end
             heard = nxt
 
@@ -417,15 +439,18 @@ class Explorer:
     def _navigate(self, listener: Listener, node: NodeRecord) -> Heard:
         """Walk ``node``'s known path from the answer; returns ``node``'s prompt as heard."""
         for expect, token in zip(node.via, node.path):
-            heard = self._reach(listener, expect)
+            heard = self._reach(listener, expect, passing=token != "timeout")
             self._act(listener, self.audit.nodes[expect], heard, token)
         return self._reach(listener, node.id)
 
     def _walk(self, listener: Listener, heard: Heard, route: list[EdgeRecord]) -> Heard | None:
         """Follow known key edges within a call; None if the line went somewhere else."""
-        for edge in route:
+        for i, edge in enumerate(route):
             self._act(listener, self.audit.nodes[edge.source], heard, edge.pressed)
-            heard = self._hear_known(listener)
+            passing = i + 1 < len(route) and route[i + 1].key != "timeout"
+            heard = self._hear_known(listener, edge.target if passing else None)
+            if heard.ending is Ending.CUT and self._typed_through(heard, edge.target):
+                continue
             if self._identify(heard) != edge.target:
                 return None
         return heard
@@ -436,13 +461,19 @@ class Explorer:
             return listener.resume(heard).end
         return self._press_at(listener, node, heard, token)
 
-    def _reach(self, listener: Listener, expect: str) -> Heard:
+    def _reach(self, listener: Listener, expect: str, passing: bool = False) -> Heard:
         """Hear prompts until ``expect``'s; known prompts on the way (a message, a queue) are
-        passed through, anything else means the path no longer leads there."""
-        heard = self._hear_known(listener)
+        passed through, anything else means the path no longer leads there.
+
+        ``passing``: the caller only passes through ``expect`` on the way to a node further
+        down, so where it takes keys while it speaks, its key can go in as soon as it starts
+        (see :meth:`_typed_through`)."""
+        heard = self._hear_known(listener, expect if passing else None)
         for _ in range(MAX_PROMPTS_TO_REACH):
             if heard.empty:
                 raise Diverged(f"expected {expect}, the line gave {heard.ending.value}")
+            if heard.ending is Ending.CUT and self._typed_through(heard, expect):
+                return heard
             known = self._identify(heard)
             if known == expect:
                 return heard
@@ -457,27 +488,66 @@ class Explorer:
 
     # -- typing ahead on known paths ------------------------------------------------------
 
-    def _hear_known(self, listener: Listener) -> Heard:
-        """Hear a prompt on a mapped path: with ``typeahead``, only until it is recognised."""
+    def _hear_known(self, listener: Listener, passing: str | None = None) -> Heard:
+        """Hear a prompt on a mapped path: with ``typeahead``, only until it is recognised,
+        or, at a node the caller is ``passing`` through that takes keys while it speaks, only
+        until it has begun as that node's prompt does."""
         if not self.strategy.typeahead:
             return listener.hear(max_wait=self.policy.max_wait)
-        return listener.hear(max_wait=self.policy.max_wait,
-                             stop_when=self._recognised(NAVIGATION_MIN_SECONDS, 0.0, SAME_AUDIO))
+        recognised = self._recognised(NAVIGATION_MIN_SECONDS, 0.0, SAME_AUDIO)
+        node = self.audit.nodes.get(passing) if passing else None
+        if node is None or node.barge_in is not True:
+            return listener.hear(max_wait=self.policy.max_wait, stop_when=recognised)
+        early = round(TYPEAHEAD_PRESS_DELAY * SAMPLE_RATE)
 
-    def _hear_result(self, listener: Listener) -> Heard:
+        def stop(audio: Pcm) -> bool | None:
+            if len(audio) >= early and len(audio) - early < FRAME_SAMPLES * 10 \
+                    and self._begins_as(audio, node.id):
+                return True
+            return recognised(audio) if len(audio) >= NAVIGATION_MIN_SECONDS * SAMPLE_RATE else False
+        return listener.hear(max_wait=self.policy.max_wait, stop_when=stop,
+                             ask_from=TYPEAHEAD_PRESS_DELAY)
+
+    def _begins_as(self, audio: Pcm, node_id: str) -> bool:
+        """Does ``audio`` (the first fraction of a second of a prompt) begin as ``node_id``'s
+        prompt does? Weak evidence alone; a walk that acts on it is confirmed at its end."""
+        known = self.index.prints.get(node_id)
+        heard = fingerprint(audio)
+        if known is None or len(heard) == 0 or len(known) < len(heard):
+            return False
+        return audio_similarity(heard, known[: len(heard)], max_lag=TYPED_LAG_FRAMES) >= SAME_AUDIO
+
+    def _typed_through(self, heard: Heard, expect: str) -> bool:
+        """Was ``heard`` cut as soon as it began like ``expect`` (to type ahead through it)?
+
+        Pressing into a prompt the moment it begins is what typing ahead is. The prompt is
+        taken on its first fraction of a second only where its node takes keys while it
+        speaks and only on the way to a node further down: that node is then confirmed on
+        the full evidence, and a wrong turn on the way ends the walk there (Diverged).
+        """
+        return heard.seconds < NAVIGATION_MIN_SECONDS and self._begins_as(heard.audio, expect)
+
+    def _hear_result(self, listener: Listener, been: frozenset[str] = frozenset()) -> Heard:
         """Hear what a probe led to. With ``hangup``, a known prompt is recognised by its
         beginning, with a margin: listening goes on ``RESULT_MARGIN_SECONDS`` past the point
         where it became unmistakable among the known prompts, as a new prompt may begin like
-        a known one (the demo's directory and accounting menus share their first 1.5 s)."""
+        a known one (the demo's directory and accounting menus share their first 1.5 s).
+
+        A return to a node this call has ``been`` at (the probe's node, a menu on its path,
+        the main menu) is what IVRs do after an invalid key, a message, "star for the
+        previous menu": one of those is taken on the evidence a mapped path asks for, its
+        first second matching it alone among the known prompts.
+        """
         if not self.strategy.hangup:
             return listener.hear(max_wait=self.policy.max_wait)
         return listener.hear(max_wait=self.policy.max_wait,
                              stop_when=self._recognised(RESULT_MIN_SECONDS, RESULT_MARGIN_SECONDS,
-                                                        CERTAIN_AUDIO))
+                                                        CERTAIN_AUDIO, been))
 
-    def _recognised(self, min_seconds: float, margin: float,
-                    threshold: float) -> Callable[[Pcm], bool | None]:
-        """A ``stop_when`` test: the audio so far begins exactly one known prompt."""
+    def _recognised(self, min_seconds: float, margin: float, threshold: float,
+                    been: frozenset[str] = frozenset()) -> Callable[[Pcm], bool | None]:
+        """A ``stop_when`` test: the audio so far begins exactly one known prompt (after
+        ``NAVIGATION_MIN_SECONDS`` and at SAME_AUDIO, if that prompt is one of ``been``)."""
         unique_from: float | None = None
 
         def stop(audio: Pcm) -> bool | None:
@@ -485,6 +555,9 @@ class Explorer:
             seconds = len(audio) / SAMPLE_RATE
             if unique_from is None and seconds > RECOGNISE_WITHIN_SECONDS:
                 return None  # a new prompt, or one too like another: hear it out, stop asking
+            if (been and unique_from is None and seconds >= NAVIGATION_MIN_SECONDS
+                    and self.index.match_prefix(fingerprint(audio), SAME_AUDIO) in been):
+                return True
             if seconds < min_seconds or (unique_from is not None
                                          and seconds < unique_from + margin):
                 return False

@@ -35,8 +35,10 @@ class Token:
     stop: str  # "." after a sentence end, "," after a pause mark, "" otherwise
 
 
-_KEY_FOR = re.compile(r"\b(\d)-4(?:-|\s)?(?=[^\W\d_])")
-"""Whisper's "Press 1-4-loans" for "press one for loans": a digit, then "for" heard as 4."""
+_KEY_FOR = re.compile(r"\b(\d)(?:-|,\s*)4(?:[-,.])?\s*(?!(?:or|and|to)\b)(?=[^\W\d_])")
+"""Whisper's "Press 1-4-loans", "press 1, 4, Foxtrot" and "Press 1-4. Victor" for "press one for
+loans", "press one for foxtrot" and "press one for victor": a digit, then "for" heard as 4,
+then a word ("press 1, 4, or 6" is a list)."""
 
 
 def tokenize(transcript: str) -> list[Token]:

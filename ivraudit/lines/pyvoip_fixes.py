@@ -237,9 +237,13 @@ class FixedSIPClient(SIP.SIPClient):
         return box
 
     def register_once(self, authorize: Callable[[str, str, str], str] | None,
-                      destination: tuple[str, int], timeout: float = 5.0) -> tuple[bool, str]:
-        """REGISTER once (answering one digest challenge); ``(registered, why not)``."""
-        text = self.gen_first_response()
+                      destination: tuple[str, int], timeout: float = 5.0,
+                      deregister: bool = False) -> tuple[bool, str]:
+        """REGISTER once (answering one digest challenge); ``(registered, why not)``.
+
+        ``deregister`` sends ``Expires: 0``: the registrar drops the binding (RFC 3261 10.2.2),
+        so calls to the account stop reaching a crawler that has gone."""
+        text = self.gen_first_response(deregister=deregister)
         call_id = re.search(r"^Call-ID: (.*)$", text, re.M).group(1).strip()  # type: ignore[union-attr]
         box = self.transaction(call_id)
         try:

@@ -47,6 +47,8 @@ import pyVoIP.VoIP  # noqa: F401,E402 - see pyvoip_fixes bug 9
 from pyVoIP import RTP, SIP  # noqa: E402
 
 DTMF_MODES = ("auto", "rfc4733", "inband")
+DEREGISTER_TIMEOUT = 2.0
+"""Seconds closing waits for the registrar to confirm the deregistration."""
 ENV_PREFIX = "IVRAUDIT_SIP_"
 OUTCOMES = {
     486: CallOutcome.BUSY, 600: CallOutcome.BUSY,
@@ -295,6 +297,7 @@ class SipLine:
         """Largest lag, in line seconds, between what the far end had sent and what the
         crawler had heard when it pressed a key, over all calls."""
         self.registered = False
+        self.deregister_problem: str | None = None
         self._started = False
 
     @property
@@ -323,19 +326,29 @@ class SipLine:
                                        daemon=True)
             refresh.start()
 
+    def _registrar(self) -> tuple[str, int]:
+        assert self.account.registrar is not None
+        return (_hostport(self.account.registrar) if not self.account.outbound_proxy
+                else self.destination)
+
     def _keep_registered(self) -> None:
         """Refresh the registration at half its lifetime, for crawls longer than it."""
-        assert self.account.registrar is not None
-        registrar = (_hostport(self.account.registrar) if not self.account.outbound_proxy
-                     else self.destination)
+        registrar = self._registrar()
         while not self._closing.wait(self.sip.default_expires / 2):
             ok, _ = self.sip.register_once(self._authorizer(), registrar)
             self.registered = ok
 
     def close(self) -> None:
+        """Hang up every call and, if registered, take the registration back (Expires: 0)
+        rather than leave the registrar routing calls to a closed socket until it expires."""
         self._closing.set()
         for call in list(self._calls.values()):
             call.hangup()
+        if self.registered and self._started:
+            ok, why = self.sip.register_once(self._authorizer(), self._registrar(),
+                                             timeout=DEREGISTER_TIMEOUT, deregister=True)
+            self.registered = not ok
+            self.deregister_problem = why if not ok else None
         self.sip.stop()
         self._started = False
 

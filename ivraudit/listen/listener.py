@@ -101,12 +101,14 @@ class Listener:
 
     def hear(self, *, max_wait: float = 20.0, max_prompt: float = 180.0,
              press_after_onset: tuple[str, float] | None = None,
-             stop_when: Callable[[Pcm], bool | None] | None = None) -> Heard:
+             stop_when: Callable[[Pcm], bool | None] | None = None,
+             ask_from: float = STOP_WHEN_FROM_SECONDS) -> Heard:
         """Wait up to ``max_wait`` for sound, then hear one prompt to its end.
 
         ``press_after_onset=(keys, delay)`` presses keys ``delay`` seconds into the prompt (to
         find out whether the node takes keys while it speaks). ``stop_when(audio_so_far)``,
-        asked every 0.2 s from the first second on, lets the caller stop listening as soon as
+        asked every 0.2 s from the first second on (from ``ask_from`` seconds: a caller typing
+        ahead through a prompt it knows asks sooner), lets the caller stop listening as soon as
         it knows enough (a known prompt recognised by its beginning): the prompt comes back
         with ending ``CUT`` and :meth:`resume` hears the rest of it. ``None`` from it means
         "do not ask again for this prompt" (the audio loop then stops copying the prompt).
@@ -124,7 +126,7 @@ class Listener:
                 now = self.call.seconds
                 return Heard(_empty(), now, now, Ending.QUIET)
         prompt = _Prompt(onset=start, frames=[frame])
-        return self._listen(prompt, max_prompt, press_after_onset, stop_when)
+        return self._listen(prompt, max_prompt, press_after_onset, stop_when, ask_from)
 
     def resume(self, heard: Heard, *, max_prompt: float = 180.0) -> Heard:
         """Hear the rest of a prompt that :meth:`hear` stopped early (ending ``CUT``)."""
@@ -153,7 +155,8 @@ class Listener:
 
     def _listen(self, prompt: "_Prompt", max_prompt: float,
                 press_after_onset: tuple[str, float] | None,
-                stop_when: Callable[[Pcm], bool | None] | None) -> Heard:
+                stop_when: Callable[[Pcm], bool | None] | None,
+                ask_from: float = STOP_WHEN_FROM_SECONDS) -> Heard:
         onset, frames = prompt.onset, prompt.frames
         while True:
             now = self.call.seconds
@@ -162,7 +165,7 @@ class Listener:
                 self.call.press(press_after_onset[0])
                 prompt.pressed_at = now
             index = len(frames) - 1
-            if (stop_when is not None and index * FRAME_SECONDS >= STOP_WHEN_FROM_SECONDS
+            if (stop_when is not None and index * FRAME_SECONDS >= ask_from
                     and index % STOP_WHEN_EVERY_FRAMES == 0 and index - prompt.last_active < 3):
                 audio = np.concatenate(frames)
                 verdict = stop_when(audio)

@@ -147,7 +147,8 @@ def _to_audit(doc: dict[str, Any], folder: Path | None, notes: list[str] | None)
         audit.calls.append(CallRecord(int(raw.get("index", 0)), str(raw.get("purpose", "")),
                                       list(raw.get("path", [])), str(raw.get("outcome", "")),
                                       float(raw.get("ring_seconds") or 0.0),
-                                      float(raw.get("seconds") or 0.0), raw.get("error")))
+                                      float(raw.get("seconds") or 0.0), raw.get("error"),
+                                      float(raw.get("navigating_seconds") or 0.0)))
     return audit
 
 
