@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from ivraudit.crawl.identity import (
-    CERTAIN_AUDIO, MAYBE_SAME_AUDIO, SAME_AUDIO, PromptIndex, audio_similarity, continues_prompt, fingerprint,
-    text_similarity,
+    CERTAIN_AUDIO, MAYBE_SAME_AUDIO, SAME_AUDIO, PrefixWatch, PromptIndex, audio_similarity,
+    continues_prompt, fingerprint, prefix_similarities, prefix_similarity, text_similarity,
+    unique_prefix,
 )
 from ivraudit.spec import load_spec
 from ivraudit.telephony.g711 import ulaw_round_trip
@@ -135,3 +136,31 @@ def test_continues_prompt_tells_the_rest_of_a_prompt_from_the_next_one(acme):
     assert continues_prompt(rest, main, 50)
     assert not continues_prompt(other, main, 50)
     assert not continues_prompt(rest, main, len(main))      # nothing of it left to compare
+
+
+@pytest.mark.parametrize("seconds", [0.3, 1.0, 2.5, 6.0])
+def test_prompts_scored_together_score_as_one_by_one(acme, seconds):
+    """The stacked scoring a prompt being heard is matched with gives prefix_similarity's
+    numbers, including for prompts of one window or less and the prompt itself."""
+    prints = [fingerprint(pcm) for pcm in acme.values()]
+    heard = fingerprint(_as_heard_again(acme["accounting"], 37, 30.0)[: int(seconds * 8000)])
+    longer = [p for p in prints if len(p) >= len(heard)]
+    together = prefix_similarities(heard, longer)
+    assert together == pytest.approx([prefix_similarity(heard, p) for p in longer], abs=1e-6)
+    assert max(together) >= SAME_AUDIO  # the accounting menu itself is among them
+    assert prefix_similarities(heard, []) == []
+
+
+def test_a_prefix_watch_drops_the_prompts_a_beginning_has_stopped_resembling(acme):
+    index = PromptIndex()
+    for node, pcm in acme.items():
+        index.add(node, fingerprint(pcm), node)
+    watch = PrefixWatch(index)
+    heard = _as_heard_again(acme["directory"], 40, 30.0)
+    first = watch.scores(fingerprint(heard[:8000]))
+    assert len(first) == len([p for p in index.prints.values() if len(p) >= 50 - 10])
+    assert watch.alive is not None and "directory" in watch.alive
+    assert len(watch.alive) <= len(index.prints) // 2  # most are already out of the running
+    later = watch.scores(fingerprint(heard[:32000]))
+    assert {n for _, n in later} <= set(acme) and len(later) < len(first)
+    assert unique_prefix(later, SAME_AUDIO) == index.match_prefix(fingerprint(heard[:32000])) == "directory"

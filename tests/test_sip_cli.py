@@ -60,6 +60,17 @@ def test_a_busy_line_is_recorded_not_crashed(simulator, tmp_path: Path) -> None:
     assert "incomplete" in result.stderr and "busy" in result.stderr
     document = json.loads((tmp_path / "audit" / "audit.json").read_text())
     assert [c["outcome"] for c in document["calls"]] == ["busy"]
+    assert "more than was measured" not in result.stderr
+
+
+def test_more_calls_at_once_than_measured_are_warned_about(simulator, tmp_path: Path) -> None:
+    """Nine calls at once over SIP: a warning, even with -q, and the crawl goes on (its busy
+    line stops it after three calls in a row fail, never more than nine at once)."""
+    hostport, _ = simulator
+    result = ivraudit("crawl", f"sip:busy@{hostport}", "--out", str(tmp_path / "audit"),
+                      "--asr", "whisper", "--concurrency", "9", "-q")
+    assert "9 calls at once over SIP is more than was measured (8" in result.stderr
+    assert result.returncode == 1 and "Traceback" not in result.stderr
 
 
 def test_password_in_the_account_file_is_refused(tmp_path: Path) -> None:

@@ -30,7 +30,8 @@ from ivraudit.audit.model import (
 )
 from ivraudit.crawl.frontier import Frontier, Probe
 from ivraudit.crawl.identity import (
-    CERTAIN_AUDIO, SAME_AUDIO, PromptIndex, audio_similarity, continues_prompt, fingerprint,
+    CERTAIN_AUDIO, SAME_AUDIO, PrefixWatch, PromptIndex, audio_similarity, continues_prompt,
+    fingerprint, unique_prefix,
 )
 from ivraudit.crawl.lanes import CallBudgetExceeded, Conductor, LaneCall
 from ivraudit.crawl.policy import CrawlPolicy
@@ -549,19 +550,23 @@ class Explorer:
         """A ``stop_when`` test: the audio so far begins exactly one known prompt (after
         ``NAVIGATION_MIN_SECONDS`` and at SAME_AUDIO, if that prompt is one of ``been``)."""
         unique_from: float | None = None
+        watch = PrefixWatch(self.index)
+        first = min(min_seconds, NAVIGATION_MIN_SECONDS) if been else min_seconds
 
         def stop(audio: Pcm) -> bool | None:
             nonlocal unique_from
             seconds = len(audio) / SAMPLE_RATE
             if unique_from is None and seconds > RECOGNISE_WITHIN_SECONDS:
                 return None  # a new prompt, or one too like another: hear it out, stop asking
-            if (been and unique_from is None and seconds >= NAVIGATION_MIN_SECONDS
-                    and self.index.match_prefix(fingerprint(audio), SAME_AUDIO) in been):
+            if seconds < first:
+                return False
+            scores = watch.scores(fingerprint(audio))
+            if been and unique_from is None and unique_prefix(scores, SAME_AUDIO) in been:
                 return True
             if seconds < min_seconds or (unique_from is not None
                                          and seconds < unique_from + margin):
                 return False
-            unique = self.index.match_prefix(fingerprint(audio), threshold) is not None
+            unique = unique_prefix(scores, threshold) is not None
             if unique and unique_from is None:
                 unique_from = seconds
                 return margin == 0.0

@@ -110,6 +110,57 @@ def prefix_similarity(heard: Fingerprint, known: Fingerprint) -> float:
     return audio_similarity(heard[:n], known[:n])
 
 
+def prefix_similarities(heard: Fingerprint, known: list[Fingerprint]) -> list[float]:
+    """:func:`prefix_similarity` of ``heard`` with each of ``known`` (each at least as long),
+    computed for all of them at once: the same alignment search and worst one-second window as
+    :func:`audio_similarity`, on arrays stacked over the known prompts."""
+    n = len(heard)
+    if not known:
+        return []
+    if n == 0:
+        return [0.0] * len(known)
+    stack = np.stack([k[:n] for k in known]).astype(np.float64)      # (prompts, n, bands)
+    a = heard.astype(np.float64)
+    best = np.full(len(known), -1.0)
+    best_lag = np.zeros(len(known), dtype=int)
+    for lag in range(-MAX_LAG_FRAMES, MAX_LAG_FRAMES + 1):
+        m = n - abs(lag)
+        if m < 0.8 * n or m <= 0:
+            continue
+        x = a[max(0, lag): max(0, lag) + m]
+        y = stack[:, max(0, -lag): max(0, -lag) + m]
+        score = _correlations(x, y)
+        better = score > best
+        best[better], best_lag[better] = score[better], lag
+    out = np.zeros(len(known))
+    for lag in np.unique(best_lag[best > 0]):
+        group = np.flatnonzero((best_lag == lag) & (best > 0))
+        m = n - abs(int(lag))
+        x = a[max(0, lag): max(0, lag) + m]
+        y = stack[group, max(0, -lag): max(0, -lag) + m]
+        worst = np.full(len(group), np.inf)
+        seen = np.zeros(len(group), dtype=bool)
+        for start in range(0, m, WINDOW_FRAMES):
+            if start and m - start < WINDOW_FRAMES // 2:
+                continue  # a short tail joins no window
+            window = _correlations(x[start:start + WINDOW_FRAMES], y[:, start:start + WINDOW_FRAMES])
+            valid = ~np.isnan(window)
+            worst[valid] = np.minimum(worst[valid], window[valid])
+            seen |= valid
+        out[group] = np.where(seen, np.maximum(0.0, worst), 0.0)
+    return [float(v) for v in out]
+
+
+def _correlations(x: npt.NDArray[np.float64], ys: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """:func:`_correlation` of ``x`` with each of ``ys`` (NaN where either side is flat)."""
+    xs = x - x.mean()
+    centred = ys - ys.mean(axis=(1, 2), keepdims=True)
+    numerator = (centred * xs).sum(axis=(1, 2))
+    denominator = np.sqrt((xs * xs).sum() * (centred * centred).sum(axis=(1, 2)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
+
+
 def continues_prompt(after: Fingerprint, known: Fingerprint, at_frame: int) -> bool:
     """Is ``after`` the part of the ``known`` prompt that follows its first ``at_frame`` frames?
 
@@ -147,6 +198,36 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[\w']+", text.lower())
 
 
+def unique_prefix(scores: list[tuple[float, str]], threshold: float) -> str | None:
+    """The best of ``scores`` if it reaches ``threshold`` and no other could be the same."""
+    if not scores or scores[0][0] < threshold:
+        return None
+    if len(scores) > 1 and scores[1][0] >= min(threshold, SAME_AUDIO):
+        return None
+    return scores[0][1]
+
+
+class PrefixWatch:
+    """Matches a prompt against the known prompts while it is being heard.
+
+    Asked every 0.2 s with the audio so far, it compares only the prompts still in the running:
+    one the beginning has stopped resembling (below MAYBE_SAME_AUDIO) only resembles it less as
+    more is heard, as the score is the worst window's. On a 200-node tree that is the
+    difference between comparing 200 prompts five times a second and comparing a handful
+    (bench/crawl_cost.py's CPU column). A prompt first known while this one plays is not
+    watched for; the prompt heard out is still matched in full.
+    """
+
+    def __init__(self, index: "PromptIndex") -> None:
+        self.index = index
+        self.alive: set[str] | None = None
+
+    def scores(self, print_: Fingerprint) -> list[tuple[float, str]]:
+        scores = self.index.prefix_scores(print_, self.alive)
+        self.alive = {node_id for score, node_id in scores if score >= MAYBE_SAME_AUDIO}
+        return scores
+
+
 def text_similarity(a: str, b: str) -> float:
     """Similarity of two transcripts by their words (punctuation and case ignored)."""
     wa, wb = _words(a), _words(b)
@@ -179,14 +260,20 @@ class PromptIndex:
         mapped path, where the prompt expected is known, SAME_AUDIO will do; to take what a
         probe led to for a known prompt without hearing it out, ask for CERTAIN_AUDIO.
         """
-        scores = sorted(((prefix_similarity(print_, known), node_id)
-                         for node_id, known in self.prints.items()
-                         if len(known) >= len(print_) - MAX_LAG_FRAMES), reverse=True)
-        if not scores or scores[0][0] < threshold:
-            return None
-        if len(scores) > 1 and scores[1][0] >= min(threshold, SAME_AUDIO):
-            return None
-        return scores[0][1]
+        return unique_prefix(self.prefix_scores(print_), threshold)
+
+    def prefix_scores(self, print_: Fingerprint,
+                      among: set[str] | None = None) -> list[tuple[float, str]]:
+        """How well this audio begins each known prompt (of ``among``, if given), best first;
+        prompts shorter than the audio are left out. The prompts at least as long as the
+        audio are scored together (:func:`prefix_similarities`), the same numbers as
+        :func:`prefix_similarity` gives one by one, at a fraction of the cost."""
+        known = self.prints if among is None else {n: self.prints[n] for n in among}
+        longer = [n for n, p in known.items() if len(p) >= len(print_)]
+        scored = list(zip(prefix_similarities(print_, [known[n] for n in longer]), longer))
+        scored += [(prefix_similarity(print_, p), n) for n, p in known.items()
+                   if len(print_) - MAX_LAG_FRAMES <= len(p) < len(print_)]
+        return sorted(scored, reverse=True)
 
     def match(self, print_: Fingerprint, transcribe: "callable[[], str]") -> str | None:
         """The known node this prompt is, or None. ``transcribe`` is called only if needed."""
