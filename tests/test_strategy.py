@@ -214,16 +214,16 @@ def _explorer_knowing_the_main_menu(name: str, strategy: str = "all"):
     return explorer, line, first
 
 
-def test_a_return_to_a_node_of_this_call_is_taken_on_its_first_second():
+def test_a_return_to_a_node_of_this_call_is_taken_a_second_after_it_is_unmistakable():
     """After an invalid key or a message the line goes back to a menu the caller was at:
-    that return is recognised on a mapped path's evidence (its first second), any other
-    known prompt only after 2.5 s and a margin."""
+    that return is taken once it has matched that menu alone for a second (from its first
+    second on), any other known prompt only after 2.5 s and a margin of 1.5 s."""
     explorer, line, first = _explorer_knowing_the_main_menu("synthetic-voices")
     returning = explorer._hear_result(Listener(line.dial()), frozenset({"n0"}))
     elsewhere = explorer._hear_result(Listener(line.dial()), frozenset({"n5"}))
     assert returning.ending is Ending.CUT and elsewhere.ending is Ending.CUT
-    assert 1.0 <= returning.seconds < 1.5
-    assert elsewhere.seconds >= 2.5
+    assert 2.0 <= returning.seconds < 2.5
+    assert elsewhere.seconds >= 3.0
     assert explorer._identify(returning) == explorer._identify(elsewhere) == "n0"
 
 

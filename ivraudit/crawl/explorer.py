@@ -66,6 +66,10 @@ RESULT_MIN_SECONDS = 2.5
 RESULT_MARGIN_SECONDS = 1.5
 """What a probe led to is only taken for a known prompt after 2.5 s, and 1.5 s past the point
 where it matched exactly one known prompt."""
+RETURN_MARGIN_SECONDS = 1.0
+"""A return to a menu of this call is taken after matching it alone for this long, from its
+first second on: a new prompt can begin like a menu on the path ("Whiskey quebec..." after
+"Whiskey mike...", generated 200-node maze: 0.92-0.94 for 1.4 s, then 0.2-0.5)."""
 RECOGNISE_WITHIN_SECONDS = 6.0
 """A prompt not recognised by then is new (or too like another), and heard out."""
 BARGE_IN_CHECK_SECONDS = 0.8
@@ -536,8 +540,8 @@ class Explorer:
 
         A return to a node this call has ``been`` at (the probe's node, a menu on its path,
         the main menu) is what IVRs do after an invalid key, a message, "star for the
-        previous menu": one of those is taken on the evidence a mapped path asks for, its
-        first second matching it alone among the known prompts.
+        previous menu": one of those is taken once it has matched that prompt alone among the
+        known ones (at SAME_AUDIO, as on a mapped path) for ``RETURN_MARGIN_SECONDS``.
         """
         if not self.strategy.hangup:
             return listener.hear(max_wait=self.policy.max_wait)
@@ -547,22 +551,30 @@ class Explorer:
 
     def _recognised(self, min_seconds: float, margin: float, threshold: float,
                     been: frozenset[str] = frozenset()) -> Callable[[Pcm], bool | None]:
-        """A ``stop_when`` test: the audio so far begins exactly one known prompt (after
-        ``NAVIGATION_MIN_SECONDS`` and at SAME_AUDIO, if that prompt is one of ``been``)."""
+        """A ``stop_when`` test: the audio so far begins exactly one known prompt (at
+        SAME_AUDIO and for ``RETURN_MARGIN_SECONDS`` from the first second on, if that prompt
+        is one of ``been``)."""
         unique_from: float | None = None
+        return_from: tuple[float, str] | None = None  # since when it has matched a node of been
         watch = PrefixWatch(self.index)
         first = min(min_seconds, NAVIGATION_MIN_SECONDS) if been else min_seconds
 
         def stop(audio: Pcm) -> bool | None:
-            nonlocal unique_from
+            nonlocal unique_from, return_from
             seconds = len(audio) / SAMPLE_RATE
-            if unique_from is None and seconds > RECOGNISE_WITHIN_SECONDS:
+            if unique_from is None and return_from is None and seconds > RECOGNISE_WITHIN_SECONDS:
                 return None  # a new prompt, or one too like another: hear it out, stop asking
             if seconds < first:
                 return False
             scores = watch.scores(fingerprint(audio))
-            if been and unique_from is None and unique_prefix(scores, SAME_AUDIO) in been:
-                return True
+            if been:
+                returning = unique_prefix(scores, SAME_AUDIO)
+                if returning not in been:
+                    return_from = None
+                elif return_from is None or returning != return_from[1]:
+                    return_from = (seconds, returning)
+                elif seconds >= return_from[0] + RETURN_MARGIN_SECONDS:
+                    return True
             if seconds < min_seconds or (unique_from is not None
                                          and seconds < unique_from + margin):
                 return False
