@@ -234,11 +234,11 @@ def test_typing_ahead_through_a_known_node_presses_as_it_begins():
     explorer, line, first = _explorer_knowing_the_main_menu("acme-pbx")
     through = explorer._hear_known(Listener(line.dial()), passing="n0")
     assert through.ending is Ending.CUT and 0.3 <= through.seconds < 0.5
-    assert explorer._typed_through(through, "n0")
+    assert explorer._typed_through(through)
     stopping = explorer._hear_known(Listener(line.dial()))
     assert stopping.ending is Ending.CUT and stopping.seconds >= 1.0
     other = load_spec(tree_path("tiny"))
     stranger = Listener(ReplayLine(other).dial())
     heard = explorer._hear_known(stranger, passing="n0")
-    assert not explorer._typed_through(heard, "n0")
+    assert not explorer._typed_through(heard)
     assert heard.ending is not Ending.CUT  # not the main menu: heard out

@@ -454,7 +454,7 @@ class Explorer:
             self._act(listener, self.audit.nodes[edge.source], heard, edge.pressed)
             passing = i + 1 < len(route) and route[i + 1].key != "timeout"
             heard = self._hear_known(listener, edge.target if passing else None)
-            if heard.ending is Ending.CUT and self._typed_through(heard, edge.target):
+            if self._typed_through(heard):
                 continue
             if self._identify(heard) != edge.target:
                 return None
@@ -477,7 +477,7 @@ class Explorer:
         for _ in range(MAX_PROMPTS_TO_REACH):
             if heard.empty:
                 raise Diverged(f"expected {expect}, the line gave {heard.ending.value}")
-            if heard.ending is Ending.CUT and self._typed_through(heard, expect):
+            if self._typed_through(heard):
                 return heard
             known = self._identify(heard)
             if known == expect:
@@ -509,7 +509,7 @@ class Explorer:
             if len(audio) >= early and len(audio) - early < FRAME_SAMPLES * 10 \
                     and self._begins_as(audio, node.id):
                 return True
-            return recognised(audio) if len(audio) >= NAVIGATION_MIN_SECONDS * SAMPLE_RATE else False
+            return recognised(audio)  # False before the first second
         return listener.hear(max_wait=self.policy.max_wait, stop_when=stop,
                              ask_from=TYPEAHEAD_PRESS_DELAY)
 
@@ -522,15 +522,17 @@ class Explorer:
             return False
         return audio_similarity(heard, known[: len(heard)], max_lag=TYPED_LAG_FRAMES) >= SAME_AUDIO
 
-    def _typed_through(self, heard: Heard, expect: str) -> bool:
-        """Was ``heard`` cut as soon as it began like ``expect`` (to type ahead through it)?
+    @staticmethod
+    def _typed_through(heard: Heard) -> bool:
+        """Was ``heard`` cut as soon as it began like the node the caller is passing through?
 
-        Pressing into a prompt the moment it begins is what typing ahead is. The prompt is
-        taken on its first fraction of a second only where its node takes keys while it
-        speaks and only on the way to a node further down: that node is then confirmed on
-        the full evidence, and a wrong turn on the way ends the walk there (Diverged).
+        Only :meth:`_hear_known`'s early test cuts a prompt before its first second, and only
+        once it begins as that node's prompt does. Pressing into a prompt the moment it begins
+        is what typing ahead is; it is done only where the node takes keys while it speaks
+        and only on the way to a node further down: that node is then confirmed on the full
+        evidence, and a wrong turn on the way ends the walk there (Diverged).
         """
-        return heard.seconds < NAVIGATION_MIN_SECONDS and self._begins_as(heard.audio, expect)
+        return heard.ending is Ending.CUT and heard.seconds < NAVIGATION_MIN_SECONDS
 
     def _hear_result(self, listener: Listener, been: frozenset[str] = frozenset()) -> Heard:
         """Hear what a probe led to. With ``hangup``, a known prompt is recognised by its
