@@ -48,6 +48,8 @@ def test_the_maze_is_a_valid_tree_of_about_the_size_asked(maze: Path):
 def test_the_same_size_and_seed_give_the_same_files(maze: Path, tmp_path: Path):
     again = _generator().write_maze(50, tmp_path)
     assert again.read_text() == maze.read_text()
+    wavs = sorted(w.name for w in maze.parent.glob("*.wav"))
+    assert len(wavs) >= 45 and wavs == sorted(w.name for w in again.parent.glob("*.wav"))
     for wav in maze.parent.glob("*.wav"):
         assert (again.parent / wav.name).read_bytes() == wav.read_bytes(), wav.name
 
