@@ -83,6 +83,17 @@ def test_report_shows_headline_figures_findings_and_formula():
     assert html.count('class="detail"') == len(doc["nodes"])
 
 
+def test_every_key_found_invalid_is_listed_and_the_drawing_counts_them():
+    """Which keys do nothing at a menu is an answer too (is 0 an operator here?): the details
+    list every key found invalid, the drawing shows the first and how many more."""
+    doc = good_tree()
+    doc["nodes"].append(node("n9", "message", "That option is invalid."))
+    doc["edges"].append({**edge("n0", "n9", "invalid", "9", "invalid"), "also_pressed": ["*", "#"]})
+    html = render_report(doc)
+    assert "keys not offered: <kbd>9</kbd> <kbd>*</kbd> <kbd>#</kbd>" in html
+    assert "9+2\u2717" in html
+
+
 def test_the_report_opens_with_the_audit_in_words():
     doc = good_tree()
     doc["edges"] = [e for e in doc["edges"] if not (e["source"] == "n0" and e["key"] == "0")]

@@ -148,22 +148,50 @@ CALL_ENDING_KINDS = ("hangup", "human", "voicemail")
 def floor_seconds(audit: Audit) -> float:
     """The least line time any crawl needs to learn this graph.
 
-    Every distinct prompt heard once; every edge observed once, with what it costs on the
+    Every distinct prompt heard once; every edge observed once (an invalid edge once per key
+    found invalid), with what it costs on the
     line whatever the strategy: the keys, the silence or hold until the next sound (a gap, a
     timeout's wait, a queue), and on a no-input edge back to the same node the prompt the IVR
-    replays meanwhile, as many times as it repeats before giving up; and for every edge into something that ends a call (the line hangs up,
-    a human or voicemail answers) one call, with its ringing and the silence before the first
-    prompt. A crawl's ``cost_ratio`` is its call seconds over this floor.
+    replays meanwhile, as many times as it repeats before giving up; and one call, with its
+    ringing and the silence before the first prompt, for every caller's action that ends a
+    call (:func:`call_ending_actions`). A crawl's ``cost_ratio`` is its call seconds over this
+    floor.
     """
     prompts = sum(n.prompt_seconds for n in audit.nodes.values())
-    edges = sum(press_seconds(e) + e.lead_in for e in audit.edges.values())
+    edges = sum(press_seconds(e) + e.lead_in
+                + sum(KEY_PRESS_SECONDS * len(k) + e.lead_in for k in e.also_pressed)
+                for e in audit.edges.values())
     replays = sum((audit.nodes[e.source].prompt_seconds + e.lead_in)
                   * (audit.nodes[e.source].repeats or 1) - e.lead_in
                   for e in audit.edges.values() if e.key == "timeout" and e.source == e.target)
-    endings = {(e.source, e.key, e.pressed) for e in audit.edges.values()
-               if audit.nodes[e.target].kind in CALL_ENDING_KINDS}
-    calls = max(1, len(endings))
+    calls = max(1, len(call_ending_actions(audit)))
     return prompts + edges + replays + calls * (audit.ring_seconds + audit.answer_lead)
+
+
+def call_ending_actions(audit: Audit) -> set[tuple[str, str, str]]:
+    """The caller's actions (a key at a menu, an entry, waiting) after which the call is
+    over whatever the caller does: the line hangs up, a human or voicemail answers, maybe
+    after messages and a queue that move on by themselves. Each must be the last action of a
+    call of its own, so a crawl makes at least this many calls.
+
+    Counting the edges *into* an ending instead undercounts: every menu's no-input wait
+    leads to one shared "goodbye" message, whose one edge into the hangup ends them all.
+    A message that has gone on to anything else, or is not known to go on, is not counted.
+    """
+    ends: dict[str, bool] = {}
+
+    def ending(node_id: str) -> bool:
+        if node_id not in ends:
+            ends[node_id] = False  # a cycle of automatic moves never ends a call by itself
+            node = audit.nodes[node_id]
+            after = audit.out_edges(node_id)
+            ends[node_id] = node.kind in CALL_ENDING_KINDS or (
+                not node.acting and bool(after)
+                and all(e.key == "auto" and ending(e.target) for e in after))
+        return ends[node_id]
+
+    return {(e.source, e.key, pressed) for e in audit.edges.values()
+            if e.key != "auto" and ending(e.target) for pressed in e.keys_pressed}
 
 
 def to_digraph(audit: Audit) -> nx.DiGraph:

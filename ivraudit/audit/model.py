@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ivraudit.audit.document import key_order
 from ivraudit.telephony.g711 import Pcm
 
 HANGUP_NODE = "hangup"
@@ -68,6 +69,14 @@ class EdgeRecord:
     pressed: str = ""
     lead_in: float = 0.0
     probe: str = ""     # what the explorer was testing: announced, escape, invalid, timeout, input, auto
+    also_pressed: list[str] = field(default_factory=list)
+    """Other keys that did just what ``pressed`` did (an invalid edge: every key found invalid
+    at its menu, the escape keys among them), in keypad order."""
+
+    @property
+    def keys_pressed(self) -> list[str]:
+        """``pressed`` and ``also_pressed``: every action observed on this edge."""
+        return [self.pressed, *self.also_pressed]
 
 
 @dataclass
@@ -101,8 +110,17 @@ class Audit:
     wall_seconds: float = 0.0         # line time from the first dial to the last hangup
 
     def add_edge(self, edge: EdgeRecord) -> EdgeRecord:
-        """Add an edge unless the same (source, target, key) is known; returns the kept one."""
-        return self.edges.setdefault((edge.source, edge.target, edge.key), edge)
+        """Add an edge unless the same (source, target, key) is known; returns the kept one.
+
+        Another key found to do what a known invalid edge does is kept on that edge, in
+        ``also_pressed``: which keys do nothing at a menu is part of what a crawl learns (is
+        0 an operator here?), and each was a probe of its own.
+        """
+        kept = self.edges.setdefault((edge.source, edge.target, edge.key), edge)
+        if kept is not edge and edge.key == "invalid":
+            keys = set(kept.also_pressed) | {k for k in edge.keys_pressed if k != kept.pressed}
+            kept.also_pressed = sorted(keys, key=key_order)
+        return kept
 
     def out_edges(self, node_id: str) -> list[EdgeRecord]:
         return [e for e in self.edges.values() if e.source == node_id]

@@ -59,7 +59,7 @@ def audit_to_json(audit: Audit, metrics: dict[str, object] | None = None) -> dic
         ],
         "edges": [
             {"source": e.source, "target": e.target, "key": e.key, "pressed": e.pressed,
-             "lead_in_seconds": e.lead_in, "probe": e.probe}
+             "also_pressed": e.also_pressed, "lead_in_seconds": e.lead_in, "probe": e.probe}
             for e in audit.edges.values()
         ],
         "calls": [
@@ -84,7 +84,7 @@ def audit_to_graph(audit: Audit) -> nx.MultiDiGraph:
                        options=json.dumps([[o.key, o.label] for o in n.options]))
     for e in audit.edges.values():
         graph.add_edge(e.source, e.target, key=e.key, label=e.key, pressed=e.pressed,
-                       lead_in_seconds=e.lead_in)
+                       also_pressed=" ".join(e.also_pressed), lead_in_seconds=e.lead_in)
     return graph
 
 

@@ -138,7 +138,8 @@ def _to_audit(doc: dict[str, Any], folder: Path | None, notes: list[str] | None)
     for raw in doc["edges"]:
         edge = EdgeRecord(str(raw["source"]), str(raw["target"]), str(raw["key"]),
                           str(raw.get("pressed", "")), float(raw.get("lead_in_seconds") or 0.0),
-                          str(raw.get("probe", "")))
+                          str(raw.get("probe", "")),
+                          [str(k) for k in raw.get("also_pressed") or []])  # newer audits only
         for end in (edge.source, edge.target):
             if end not in audit.nodes:
                 raise ValueError(f"edge {edge.source}->{edge.target} names unknown node {end!r}")

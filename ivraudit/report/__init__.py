@@ -101,6 +101,7 @@ def _node_views(doc: AuditDoc, findings: list[dict[str, Any]],
             target = doc.nodes[edge["target"]]
             leaving.append({
                 "key": edge["key"], "pressed": edge.get("pressed") or "",
+                "invalid_keys": [k for k in [edge.get("pressed"), *(edge.get("also_pressed") or [])] if k],
                 "shown": edge_label(edge) or "(on its own)",
                 "label": labels.get(edge["key"], ""), "probe": edge.get("probe") or "",
                 "target": target["id"], "target_kind": target.get("kind", ""),

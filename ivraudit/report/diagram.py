@@ -58,8 +58,9 @@ def edge_label(edge: Edge) -> str:
         return ""
     if key == "timeout":
         return "wait"
-    if key == "invalid":
-        return f"{pressed}\u2717" if pressed else "bad key"
+    if key == "invalid":  # the first key found invalid, and how many more were
+        more = len(edge.get("also_pressed") or [])
+        return (f"{pressed}{f'+{more}' if more else ''}\u2717") if pressed else "bad key"
     if key == "input":
         return pressed if len(pressed) <= 6 else pressed[:4] + "\u2026"
     return key
