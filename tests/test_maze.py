@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ivraudit.asr import open_recognizer
@@ -68,3 +69,23 @@ def test_the_optimised_crawl_maps_the_maze_exactly(maze: Path, concurrency: int,
     mapping = map_to_spec(spec, audit)
     assert audit.complete, audit.problems
     assert {(mapping[s], mapping[t], k) for s, t, k in audit.edges} == ground_truth(spec).edges
+
+
+def test_every_prompt_begins_as_its_own_beginning(maze: Path):
+    """The first 0.4 s and the first second of every maze prompt match that prompt's known
+    fingerprint. A fingerprint is centred on the whole prompt, so its first part must be
+    centred again before comparing: uncentred, "Zulu golf..." scored 0.82 at 0.4 s (its z's
+    are brighter than the prompt as a whole) and typing through it never happened."""
+    from ivraudit.crawl.identity import SAME_AUDIO, fingerprint, prefix_similarity
+
+    spec = load_spec(maze)
+    prompts = [node for node in spec.nodes.values() if node.prompt]
+    assert len(prompts) >= 45
+    for node in prompts:
+        audio = spec.prompt_audio(node)
+        first_sound = int(np.flatnonzero(np.abs(audio.astype(np.int32)) > 300)[0])
+        audio = audio[max(0, first_sound - 80):]  # heard from its first sound, as a listener does
+        whole = fingerprint(audio)
+        for seconds in (0.4, 1.0):
+            head = fingerprint(audio[: int(seconds * 8000)])
+            assert prefix_similarity(head, whole) >= SAME_AUDIO, (node.id, seconds)

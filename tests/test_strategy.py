@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 from ivraudit.asr import open_recognizer
-from ivraudit.audit.metrics import compute_metrics, floor_seconds
+from ivraudit.audit.metrics import call_ending_actions, compute_metrics, floor_seconds
 from ivraudit.audit.model import Audit, EdgeRecord, NodeRecord
-from ivraudit.crawl.explorer import Explorer
+from ivraudit.crawl.explorer import (
+    NAVIGATION_MIN_SECONDS, RESULT_MARGIN_SECONDS, RESULT_MIN_SECONDS, RETURN_MARGIN_SECONDS, Explorer,
+)
 from ivraudit.crawl.identity import fingerprint
 from ivraudit.crawl.frontier import Frontier, Probe
 from ivraudit.crawl.policy import CrawlPolicy
@@ -76,6 +78,48 @@ def test_floor_counts_each_prompt_once_and_each_edge_once():
     replays = 2 * (10.0 + 5.0) - 5.0            # the menu twice more, and a wait per repeat
     calls = 1 * (2.0 + 0.5)                      # one edge ends a call
     assert floor_seconds(audit) == pytest.approx(prompts + edges + replays + calls)
+
+
+def test_an_invalid_edge_keeps_every_key_found_invalid_in_keypad_order():
+    audit = Audit(target="t", started="")
+    kept = audit.add_edge(EdgeRecord("m", "inv", "invalid", "9", 1.0, "invalid"))
+    for key in ("#", "0", "*", "0", "9"):
+        assert audit.add_edge(EdgeRecord("m", "inv", "invalid", key, 1.5, "invalid")) is kept
+    assert kept.keys_pressed == ["9", "0", "*", "#"] and kept.lead_in == 1.0
+    audit.add_edge(EdgeRecord("m", "s", "1", "1", 1.0, "announced"))
+    audit.add_edge(EdgeRecord("m", "s", "1", "1", 2.0, "announced"))
+    assert audit.edges[("m", "s", "1")].also_pressed == []
+    # each key found invalid was an observation of its own: its key and its lead-in
+    audit.nodes.update({n: NodeRecord(n, k, [], []) for n, k in
+                        (("m", "menu"), ("s", "menu"), ("inv", "message"))})
+    assert floor_seconds(audit) == pytest.approx(4 * (0.1 + 1.0) + (0.1 + 1.0))
+
+
+def test_floor_counts_a_call_for_every_action_that_ends_one():
+    """Two menus whose no-input waits both end in one shared goodbye need two calls, not the
+    one edge from the goodbye to the hangup; a key to a queue that goes on to a human ends a
+    call too; a shared message that returns to a menu does not."""
+    audit = Audit(target="t", started="")
+    audit.ring_seconds, audit.answer_lead = 3.0, 0.5
+    for node_id, kind in (("m", "menu"), ("s", "menu"), ("bye", "message"), ("inv", "message"),
+                          ("q", "hold"), ("h", "human"), ("hangup", "hangup")):
+        audit.nodes[node_id] = NodeRecord(node_id, kind, [], [], prompt_seconds=1.0)
+    for source, target, key, role in (
+            ("m", "s", "1", "announced"), ("m", "bye", "timeout", "timeout"),
+            ("s", "bye", "timeout", "timeout"), ("bye", "hangup", "auto", "auto"),
+            ("m", "inv", "invalid", "invalid"), ("s", "inv", "invalid", "invalid"),
+            ("inv", "m", "auto", "auto"), ("inv", "s", "auto", "auto"),
+            ("s", "q", "0", "escape"), ("q", "h", "auto", "auto"), ("s", "t", "2", "announced")):
+        pressed = {"auto": "", "invalid": "9"}.get(key, key)
+        audit.add_edge(EdgeRecord(source, target, key, pressed, 0.0, role))
+    audit.nodes["t"] = NodeRecord("t", "menu", [], [], prompt_seconds=1.0)
+    for key in "9#":  # a menu that says goodbye to a wrong key: each wrong key ends a call
+        audit.add_edge(EdgeRecord("t", "bye", "invalid", key, 0.0, "invalid"))
+    assert call_ending_actions(audit) == {("m", "timeout", "timeout"), ("s", "timeout", "timeout"),
+                                          ("s", "0", "0"), ("t", "invalid", "9"),
+                                          ("t", "invalid", "#")}
+    prompts, edges = 8 * 1.0, 7 * 0.1   # keys: 1, 0, 2, an invalid key at each menu, and #
+    assert floor_seconds(audit) == pytest.approx(prompts + edges + 5 * 3.5)
 
 
 def test_ground_truth_floor_is_below_any_crawl():
@@ -214,17 +258,39 @@ def _explorer_knowing_the_main_menu(name: str, strategy: str = "all"):
     return explorer, line, first
 
 
-def test_a_return_to_a_node_of_this_call_is_taken_a_second_after_it_is_unmistakable():
+def test_a_return_to_a_node_of_this_call_is_taken_once_it_matched_alone_for_a_margin():
     """After an invalid key or a message the line goes back to a menu the caller was at:
-    that return is taken once it has matched that menu alone for a second (from its first
-    second on), any other known prompt only after 2.5 s and a margin of 1.5 s."""
+    that return is taken once it has matched that menu alone for RETURN_MARGIN_SECONDS
+    (from its first second on), any other known prompt only after 2.5 s and a margin of
+    1.5 s."""
     explorer, line, first = _explorer_knowing_the_main_menu("synthetic-voices")
     returning = explorer._hear_result(Listener(line.dial()), frozenset({"n0"}))
     elsewhere = explorer._hear_result(Listener(line.dial()), frozenset({"n5"}))
     assert returning.ending is Ending.CUT and elsewhere.ending is Ending.CUT
-    assert 2.0 <= returning.seconds < 2.5
-    assert elsewhere.seconds >= 3.0
+    soonest = NAVIGATION_MIN_SECONDS + RETURN_MARGIN_SECONDS
+    assert soonest <= returning.seconds < soonest + 0.5
+    assert elsewhere.seconds >= RESULT_MIN_SECONDS + RESULT_MARGIN_SECONDS
     assert explorer._identify(returning) == explorer._identify(elsewhere) == "n0"
+
+
+def test_where_a_message_went_on_from_the_same_menu_before_is_taken_on_its_first_second():
+    """The "invalid entry" message went back to the menu that played it: after the next
+    wrong key there, that menu's return is a step of a mapped path, taken on its first
+    second. Seen to go on elsewhere too, or to nowhere, nothing is expected."""
+    explorer, line, first = _explorer_knowing_the_main_menu("synthetic-voices")
+    explorer._continued("n0", "inv", "n0")
+    explorer._continued("n0", "inv", "n0")
+    expect = explorer._continuations[("n0", "inv")]
+    assert expect == "n0"
+    expected = explorer._hear_result(Listener(line.dial()), frozenset({"n0"}), expect)
+    returning = explorer._hear_result(Listener(line.dial()), frozenset({"n0"}))
+    assert expected.ending is Ending.CUT and explorer._identify(expected) == "n0"
+    assert NAVIGATION_MIN_SECONDS <= expected.seconds < NAVIGATION_MIN_SECONDS + 0.3
+    assert expected.seconds < returning.seconds
+    explorer._continued("n0", "inv", "n5")
+    explorer._continued("n1", "inv", None)
+    explorer._continued("n1", "inv", "n1")
+    assert explorer._continuations == {("n0", "inv"): None, ("n1", "inv"): None}
 
 
 def test_typing_ahead_through_a_known_node_presses_as_it_begins():
@@ -242,3 +308,50 @@ def test_typing_ahead_through_a_known_node_presses_as_it_begins():
     heard = explorer._hear_known(stranger, passing="n0")
     assert not explorer._typed_through(heard)
     assert heard.ending is not Ending.CUT  # not the main menu: heard out
+
+
+_DEBIAN_SOUNDS = "/usr/share/asterisk/sounds/en/"
+
+
+def _spliced(*names: str) -> np.ndarray:
+    """Debian's human-recorded words one after another, as the generated maze splices them."""
+    from ivraudit.telephony.wav import read_telephone_audio
+
+    gap = np.zeros(400, dtype=np.int16)
+    return np.concatenate([part for name in names
+                           for part in (read_telephone_audio(f"{_DEBIAN_SOUNDS}{name}.wav"), gap)])
+
+
+def _menu_named(first: str, second: str) -> np.ndarray:
+    return _spliced(f"phonetic/{first}_p", f"phonetic/{second}_p", "vm-press", "digits/1", "for",
+                    "phonetic/t_p", "phonetic/e_p", "vm-press", "digits/2", "for", "phonetic/l_p",
+                    "phonetic/d_p", "vm-starmain")
+
+
+@pytest.mark.parametrize("playing,taken", [("mike", True), ("quebec", False)])
+def test_a_new_prompt_that_begins_like_a_menu_of_this_call_is_not_taken_for_a_return(
+        tmp_path, playing, taken):
+    """ "Whiskey quebec..." begins like "Whiskey mike..." for its first second (the generated
+    200-node maze has such pairs): heard where a return to "Whiskey mike" may come, it is
+    heard out, while "Whiskey mike" itself is taken for the return it is."""
+    from ivraudit.telephony.g711 import ulaw_round_trip
+    from ivraudit.telephony.wav import write_wav
+
+    write_wav(tmp_path / "playing.wav", _menu_named("w", playing[0]))
+    (tmp_path / "tree.yaml").write_text(
+        "format: ivraudit.tree/1\nname: one menu\nlanguage: en\nstart: menu\nanswer_after: 1.0\n"
+        "nodes:\n  menu:\n    type: menu\n    prompt: playing.wav\n"
+        "    options: {\"1\": menu}\n")
+    spec = load_spec(tmp_path / "tree.yaml")
+    explorer = Explorer(ReplayLine(spec), recognizer=None)
+    known = ulaw_round_trip(_menu_named("w", "m"))
+    explorer.audit.nodes["n0"] = NodeRecord("n0", "menu", [], [], transcript="Whiskey mike.",
+                                            prompt_seconds=len(known) / 8000, audio=known)
+    explorer.index.add("n0", fingerprint(known), "Whiskey mike.")
+    heard = explorer._hear_result(Listener(ReplayLine(spec).dial()), frozenset({"n0"}))
+    if taken:
+        assert heard.ending is Ending.CUT and explorer._identify(heard) == "n0"
+        assert heard.seconds < NAVIGATION_MIN_SECONDS + RETURN_MARGIN_SECONDS + 0.5
+    else:
+        assert heard.seconds > 6.0
+        assert heard.ending is not Ending.CUT or explorer._identify(heard) is None

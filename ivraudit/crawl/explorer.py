@@ -30,10 +30,11 @@ from ivraudit.audit.model import (
 )
 from ivraudit.crawl.frontier import Frontier, Probe
 from ivraudit.crawl.identity import (
-    CERTAIN_AUDIO, SAME_AUDIO, PrefixWatch, PromptIndex, audio_similarity, continues_prompt,
-    fingerprint, unique_prefix,
+    CERTAIN_AUDIO, SAME_AUDIO, PrefixWatch, PromptIndex, audio_similarity, centred,
+    continues_prompt, fingerprint, unique_prefix,
 )
 from ivraudit.crawl.lanes import CallBudgetExceeded, Conductor, LaneCall
+from ivraudit.crawl.outlook import ENDS, MOVES, STAYS, Outlook
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.routes import known_routes
 from ivraudit.crawl.strategy import CrawlStrategy
@@ -66,10 +67,12 @@ RESULT_MIN_SECONDS = 2.5
 RESULT_MARGIN_SECONDS = 1.5
 """What a probe led to is only taken for a known prompt after 2.5 s, and 1.5 s past the point
 where it matched exactly one known prompt."""
-RETURN_MARGIN_SECONDS = 1.0
+RETURN_MARGIN_SECONDS = 0.6
 """A return to a menu of this call is taken after matching it alone for this long, from its
-first second on: a new prompt can begin like a menu on the path ("Whiskey quebec..." after
-"Whiskey mike...", generated 200-node maze: 0.92-0.94 for 1.4 s, then 0.2-0.5)."""
+first second on: a new prompt can begin like a menu on the path. "Whiskey quebec..." after
+"Whiskey mike..." (the generated 200-node maze has such pairs) scores 0.95 at 1.2 s, 0.90 at
+1.4 s and 0.68 at 1.6 s, when the half second after the first has a window of its own; at
+0.4 s the test in tests/test_strategy.py takes it for a return."""
 RECOGNISE_WITHIN_SECONDS = 6.0
 """A prompt not recognised by then is new (or too like another), and heard out."""
 BARGE_IN_CHECK_SECONDS = 0.8
@@ -116,6 +119,9 @@ class Explorer:
         self._found_at: dict[Probe, float] = {}   # line time a probe became known
         self._stopping = False
         self._records: dict[Listener, CallRecord] = {}  # the record of each call going on
+        self.outlook = Outlook()  # what probes of each kind did to their calls so far
+        # (start, message) -> what the message went on to after an action at start
+        self._continuations: dict[tuple[str, str], str | None] = {}
 
     # -- the crawl ------------------------------------------------------------------------
 
@@ -177,7 +183,7 @@ class Explorer:
                 elif self._failed_in_a_row >= MAX_FAILED_CALLS_IN_A_ROW:
                     self._stop_early(f"{self._failed_in_a_row} calls in a row failed")
                 else:
-                    self._session(self.frontier.pop())
+                    self._session(self._opening(self.frontier.pop()))
                     continue
                 self._stopping = True
                 conductor.lock.notify_all()
@@ -256,7 +262,7 @@ class Explorer:
                 else:
                     with self._navigating(listener):
                         heard = self._navigate(listener, node)
-                    stop = self._try(listener, probe, heard)
+                    stop = self._tried(listener, probe, heard)
                     done = True
                 while stop is not None and self.strategy.reuse:
                     chosen = self._next_from(*stop)
@@ -268,7 +274,7 @@ class Explorer:
                         heard = self._walk(listener, stop[1], route)
                     if heard is None:
                         break
-                    stop = self._try(listener, probe, heard)
+                    stop = self._tried(listener, probe, heard)
                     done = True
             finally:
                 if not done and probe is not None:
@@ -307,6 +313,12 @@ class Explorer:
         assert root is not None
         self._after_arrival(listener, root, True, heard, [], [])
         return (root, heard) if self.audit.nodes[root].acting else None
+
+    def _tried(self, listener: Listener, probe: Probe, heard: Heard) -> tuple[str, Heard] | None:
+        """:meth:`_try`, and what it did to the call noted in the outlook."""
+        stop = self._try(listener, probe, heard)
+        self.outlook.saw(probe, ENDS if stop is None else STAYS if stop[0] == probe.node else MOVES)
+        return stop
 
     def _try(self, listener: Listener, probe: Probe, heard: Heard) -> tuple[str, Heard] | None:
         """Do ``probe`` at its node, whose prompt ``heard`` is playing or over, and follow
@@ -375,6 +387,8 @@ class Explorer:
         origin = (source, pressed or key, role)  # the caller's action this chain follows from
         while True:
             target, new = self._node_for(heard, path, via)
+            if not first:  # ``source`` moved on by itself: note where, after ``origin``'s node
+                self._continued(origin[0], source, target)
             if target is None:
                 if first:
                     self._first_target[(source, role)] = "(nothing)"
@@ -398,9 +412,23 @@ class Explorer:
                     node.announcements = len(announcements)
                     keep_hold_audio(node, listener.music, heard.end, announcements)
             else:
-                nxt = self._hear_result(listener, frozenset(via))
+                nxt = self._hear_result(listener, frozenset(via),
+                                        self._continuations.get((origin[0], target)))
             source, key, pressed, role, action_at = target, "auto", "", "auto", heard.end
             heard = nxt
+
+    def _continued(self, start: str, node_id: str, then: str | None) -> None:
+        """Note that ``node_id``, reached by an action at ``start``, went on to ``then``.
+
+        Where a message goes on by itself can depend on where the caller came from (one
+        "invalid entry" message returns to whichever menu played it), so it is noted per
+        starting node. Seen to go on somewhere else another time, it is not expected at all.
+        """
+        key = (start, node_id)
+        if then is None or self._continuations.get(key, then) != then:
+            self._continuations[key] = None
+        elif key not in self._continuations:
+            self._continuations[key] = then
 
     def _after_arrival(self, listener: Listener, node_id: str, new: bool, heard: Heard,
                        path: list[str], via: list[str]) -> bool:
@@ -520,7 +548,8 @@ class Explorer:
         heard = fingerprint(audio)
         if known is None or len(heard) == 0 or len(known) < len(heard):
             return False
-        return audio_similarity(heard, known[: len(heard)], max_lag=TYPED_LAG_FRAMES) >= SAME_AUDIO
+        return audio_similarity(heard, centred(known[: len(heard)]),
+                                max_lag=TYPED_LAG_FRAMES) >= SAME_AUDIO
 
     @staticmethod
     def _typed_through(heard: Heard) -> bool:
@@ -534,7 +563,8 @@ class Explorer:
         """
         return heard.ending is Ending.CUT and heard.seconds < NAVIGATION_MIN_SECONDS
 
-    def _hear_result(self, listener: Listener, been: frozenset[str] = frozenset()) -> Heard:
+    def _hear_result(self, listener: Listener, been: frozenset[str] = frozenset(),
+                     expect: str | None = None) -> Heard:
         """Hear what a probe led to. With ``hangup``, a known prompt is recognised by its
         beginning, with a margin: listening goes on ``RESULT_MARGIN_SECONDS`` past the point
         where it became unmistakable among the known prompts, as a new prompt may begin like
@@ -544,22 +574,27 @@ class Explorer:
         the main menu) is what IVRs do after an invalid key, a message, "star for the
         previous menu": one of those is taken once it has matched that prompt alone among the
         known ones (at SAME_AUDIO, as on a mapped path) for ``RETURN_MARGIN_SECONDS``.
+
+        What a known message goes on to, where it went on to that node before from the same
+        start (``expect``: the "invalid entry" message back to the menu that played it), is a
+        step of a mapped path, and taken as one: on its first second.
         """
         if not self.strategy.hangup:
             return listener.hear(max_wait=self.policy.max_wait)
         return listener.hear(max_wait=self.policy.max_wait,
                              stop_when=self._recognised(RESULT_MIN_SECONDS, RESULT_MARGIN_SECONDS,
-                                                        CERTAIN_AUDIO, been))
+                                                        CERTAIN_AUDIO, been, expect))
 
     def _recognised(self, min_seconds: float, margin: float, threshold: float,
-                    been: frozenset[str] = frozenset()) -> Callable[[Pcm], bool | None]:
+                    been: frozenset[str] = frozenset(), expect: str | None = None
+                    ) -> Callable[[Pcm], bool | None]:
         """A ``stop_when`` test: the audio so far begins exactly one known prompt (at
         SAME_AUDIO and for ``RETURN_MARGIN_SECONDS`` from the first second on, if that prompt
-        is one of ``been``)."""
+        is one of ``been``; at SAME_AUDIO from the first second on if it is ``expect``)."""
         unique_from: float | None = None
         return_from: tuple[float, str] | None = None  # since when it has matched a node of been
         watch = PrefixWatch(self.index)
-        first = min(min_seconds, NAVIGATION_MIN_SECONDS) if been else min_seconds
+        first = min(min_seconds, NAVIGATION_MIN_SECONDS) if been or expect else min_seconds
 
         def stop(audio: Pcm) -> bool | None:
             nonlocal unique_from, return_from
@@ -569,6 +604,8 @@ class Explorer:
             if seconds < first:
                 return False
             scores = watch.scores(fingerprint(audio))
+            if expect is not None and unique_prefix(scores, SAME_AUDIO) == expect:
+                return True
             if been:
                 returning = unique_prefix(scores, SAME_AUDIO)
                 if returning not in been:
@@ -648,8 +685,7 @@ class Explorer:
                 # The prompt was just heard out, which is where a no-input probe starts: doing
                 # it now saves hearing the prompt again, if that costs more than coming back.
                 return self.frontier.take(waiting), []
-            first = next(p for p in here if p.role != "timeout" or len(here) == 1)
-            return self.frontier.take(first), []
+            return self.frontier.take(self._least_loss(here)), []
         routes = known_routes(self.audit, at, self._step_cost)
         best: tuple[float, Probe, list[EdgeRecord]] | None = None
         for probe in self.frontier.pending():
@@ -662,6 +698,27 @@ class Explorer:
         if best is None:
             return None
         return self.frontier.take(best[1]), best[2]
+
+    def _opening(self, probe: Probe) -> Probe:
+        """The probe a new call to ``probe``'s node starts with: with ``reuse``, the one there
+        least likely to end the call or take it elsewhere (ivraudit.crawl.outlook)."""
+        here = self.frontier.at(probe.node)
+        if not self.strategy.reuse or not here:
+            return probe
+        best = self._least_loss([probe, *here])
+        if best is not probe:
+            self.frontier.take(best)
+            self.frontier.put_back(probe)
+        return best
+
+    def _least_loss(self, here: list[Probe]) -> Probe:
+        """Of the probes pending at one node, the one to try first: the one a call is least
+        likely to lose by (a no-input probe only when nothing else is left; ties in queue
+        order)."""
+        candidates = [p for p in here if p.role != "timeout"] or here
+        node = self.audit.nodes[candidates[0].node]
+        redial = self._redial_cost(node)
+        return min(candidates, key=lambda p: self.outlook.loss(p, redial, self.audit.ring_seconds))
 
     def _step_cost(self, edge: EdgeRecord) -> float:
         """Expected line seconds of one known step (hear or recognise, press, wait)."""

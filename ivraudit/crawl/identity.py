@@ -89,13 +89,18 @@ def audio_similarity(a: Fingerprint, b: Fingerprint, max_lag: int = MAX_LAG_FRAM
     if best <= 0:
         return 0.0
     x, y = _aligned(a, b, best_lag)
-    windows = [
-        _correlation(x[start:start + WINDOW_FRAMES], y[start:start + WINDOW_FRAMES])
-        for start in range(0, len(x), WINDOW_FRAMES)
-        if start == 0 or len(x) - start >= WINDOW_FRAMES // 2  # a short tail joins no window
-    ]
+    windows = [_correlation(x[start:start + WINDOW_FRAMES], y[start:start + WINDOW_FRAMES])
+               for start in _window_starts(len(x))]
     scores = [w for w in windows if w is not None]
     return max(0.0, min(scores)) if scores else 0.0
+
+
+def _window_starts(frames: int) -> list[int]:
+    """Where the one-second windows of ``frames`` frames of aligned fingerprints start: back
+    to back from the first frame; a short tail (under half a second) joins no window, as the
+    ends of two recordings of one prompt are cut a little differently."""
+    return [start for start in range(0, frames, WINDOW_FRAMES)
+            if start == 0 or frames - start >= WINDOW_FRAMES // 2]
 
 
 def prefix_similarity(heard: Fingerprint, known: Fingerprint) -> float:
@@ -107,7 +112,19 @@ def prefix_similarity(heard: Fingerprint, known: Fingerprint) -> float:
     n = min(len(heard), len(known))
     if n == 0 or n < 0.5 * max(len(heard), len(known)) and len(heard) >= len(known):
         return 0.0
-    return audio_similarity(heard[:n], known[:n])
+    return audio_similarity(centred(heard[:n]), centred(known[:n]))
+
+
+def centred(part: Fingerprint) -> Fingerprint:
+    """A part of a fingerprint as :func:`fingerprint` gives it for that part of the audio.
+
+    A fingerprint's bands are centred on the whole prompt, so its first second is not what
+    fingerprinting the first second gives: the offset is the difference between the first
+    second's spectral balance and the prompt's. Compared as they are, the same recording's
+    beginning scored 0.815 ("Zulu golf...", 0.4 s, generated maze: its z's are bright);
+    centred on the same span, 1.00. Centring is linear, so this is exact.
+    """
+    return (part - part.mean(axis=0)).astype(np.float32) if len(part) else part
 
 
 def prefix_similarities(heard: Fingerprint, known: list[Fingerprint]) -> list[float]:
@@ -119,8 +136,8 @@ def prefix_similarities(heard: Fingerprint, known: list[Fingerprint]) -> list[fl
         return []
     if n == 0:
         return [0.0] * len(known)
-    stack = np.stack([k[:n] for k in known]).astype(np.float64)      # (prompts, n, bands)
-    a = heard.astype(np.float64)
+    stack = np.stack([centred(k[:n]) for k in known]).astype(np.float64)  # (prompts, n, bands)
+    a = centred(heard).astype(np.float64)
     best = np.full(len(known), -1.0)
     best_lag = np.zeros(len(known), dtype=int)
     for lag in range(-MAX_LAG_FRAMES, MAX_LAG_FRAMES + 1):
@@ -140,9 +157,7 @@ def prefix_similarities(heard: Fingerprint, known: list[Fingerprint]) -> list[fl
         y = stack[group, max(0, -lag): max(0, -lag) + m]
         worst = np.full(len(group), np.inf)
         seen = np.zeros(len(group), dtype=bool)
-        for start in range(0, m, WINDOW_FRAMES):
-            if start and m - start < WINDOW_FRAMES // 2:
-                continue  # a short tail joins no window
+        for start in _window_starts(m):
             window = _correlations(x[start:start + WINDOW_FRAMES], y[:, start:start + WINDOW_FRAMES])
             valid = ~np.isnan(window)
             worst[valid] = np.minimum(worst[valid], window[valid])
@@ -176,7 +191,7 @@ def continues_prompt(after: Fingerprint, known: Fingerprint, at_frame: int) -> b
         y = segment[start: start + len(x)]
         if len(x) < max(5, len(after) // 2):
             break
-        score = _correlation(x, y)
+        score = _correlation(centred(x), centred(y))
         if score is not None:
             best = max(best, score)
     return best >= MAYBE_SAME_AUDIO
