@@ -10,7 +10,8 @@ strategy maps exactly the graph the naive crawl maps):
 - ``reuse``: a call goes on after its probe. Where the probe leaves the line at a menu (an
   invalid key's message led back to it, star returned to the main menu, a new submenu was
   found) the call tries the next thing there, or walks known keys to a node that has something
-  left to try, when that is cheaper than dialling again.
+  left to try, when that is cheaper than dialling again. At each menu the probes least likely
+  to end the call or take it elsewhere go first (ivraudit.crawl.outlook).
 - ``hangup``: hang up as soon as nothing the call could still learn is left, instead of
   hearing a known prompt out.
 """
