@@ -162,6 +162,51 @@ def test_keys_ignored_without_barge_in(make_spec):
     assert session.node == "main"
 
 
+TWO_MENUS = """
+format: ivraudit.tree/1
+name: Two menus
+start: main
+nodes:
+  main:
+    type: menu
+    prompt: main.wav
+    options: {"1": sub}
+  sub:
+    type: menu
+    prompt: main.wav
+    options: {"2": bye}
+  bye:
+    type: message
+    prompt: bye.wav
+    next: hangup
+"""
+
+
+@pytest.mark.parametrize("typeahead, events", [
+    (True, [("prompt", "main"), ("key", "1"), ("key", "2"), ("prompt", "bye")]),
+    (False, [("prompt", "main"), ("key", "1"), ("ignored", "2"), ("prompt", "sub")]),
+])
+def test_keys_typed_before_a_node_speaks_are_kept_unless_it_drops_them(make_spec, typeahead, events):
+    """Two keys typed at once: the second reaches the IVR while it moves to the submenu. It
+    is kept for the submenu (the default), or dropped by one with ``typeahead: false``."""
+    text = TWO_MENUS if typeahead else TWO_MENUS.replace(
+        'options: {"2": bye}', 'options: {"2": bye}\n    typeahead: false')
+    spec = load_spec(make_spec(text, {"main.wav": 3.0, "bye.wav": 0.8}))
+    assert spec.nodes["sub"].typeahead is typeahead and spec.nodes["main"].typeahead is True
+    session = IvrSession(spec)
+    _run(session, 1.0)
+    session.press("1")
+    session.press("2")
+    _run(session, 6.0)
+    assert [(e.what, e.detail) for e in session.events][:4] == events
+
+
+def test_typeahead_must_be_a_boolean(make_spec):
+    text = TWO_MENUS.replace('options: {"2": bye}', 'options: {"2": bye}\n    typeahead: sometimes')
+    with pytest.raises(SpecError, match=r"sub\.typeahead"):
+        load_spec(make_spec(text, {"main.wav": 3.0, "bye.wav": 0.8}))
+
+
 def test_ground_truth_graph_and_times(make_spec):
     from ivraudit.spec.truth import ground_truth
 

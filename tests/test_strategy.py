@@ -242,6 +242,55 @@ def test_typing_ahead_through_a_line_with_delay_maps_the_same_graph(recognizer, 
     assert root.barge_in is True
 
 
+class RecordingLine(ReplayLine):
+    """The replay line, keeping each call's IVR session to read what the IVR did."""
+
+    def __init__(self, spec) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(spec)
+        self.sessions: list = []
+
+    def dial(self):  # type: ignore[no-untyped-def]
+        call = super().dial()
+        self.sessions.append(call.session)
+        return call
+
+
+def _crawl_recorded(spec, recognizer):  # type: ignore[no-untyped-def]
+    line = RecordingLine(spec)
+    audit = Explorer(line, recognizer).crawl()
+    assert audit.complete and not audit.problems, audit.problems
+    mapping = map_to_spec(spec, audit)
+    assert {(mapping[s], mapping[t], k) for s, t, k in audit.edges} == ground_truth(spec).edges
+    events = [[(e.what, e.detail) for e in session.events] for session in line.sessions]
+    through = [ev for ev in events if ("prompt", "account_number") in ev]
+    return events, through
+
+
+@pytest.mark.slow
+def test_a_known_path_is_typed_in_one_burst_where_each_menu_keeps_early_keys(recognizer):
+    """Calls back to the account-number entry (3, then 1) type both keys at once: the
+    accounting menu takes its key before it speaks, so its prompt is never played."""
+    events, through = _crawl_recorded(load_spec(tree_path("acme-pbx")), recognizer)
+    assert len(through) >= 3
+    assert any(("prompt", "accounting") not in ev for ev in through)
+    assert not any(what == "ignored" for ev in events for what, _ in ev)
+
+
+@pytest.mark.slow
+def test_a_menu_that_drops_early_keys_is_typed_into_once_and_then_waited_for(recognizer):
+    """A menu that clears its digit buffer on entry (``typeahead: false``) drops the key typed
+    ahead for it once; the crawl hears it out, presses again, maps the same graph, and types
+    no key ahead into it again."""
+    from dataclasses import replace
+
+    spec = load_spec(tree_path("acme-pbx"))
+    spec.nodes["accounting"] = replace(spec.nodes["accounting"], typeahead=False)
+    events, through = _crawl_recorded(spec, recognizer)
+    assert len(through) >= 3
+    assert all(("prompt", "accounting") in ev for ev in through)
+    assert sum(what == "ignored" for ev in events for what, _ in ev) == 1
+
+
 # -- how much of a known prompt a caller hears --------------------------------------------------
 
 
@@ -291,6 +340,22 @@ def test_where_a_message_went_on_from_the_same_menu_before_is_taken_on_its_first
     explorer._continued("n1", "inv", None)
     explorer._continued("n1", "inv", "n1")
     assert explorer._continuations == {("n0", "inv"): None, ("n1", "inv"): None}
+
+
+def test_a_message_that_went_back_to_every_menu_is_expected_back_at_a_new_one():
+    """Seen to go back to the menu that played it from two menus, the "invalid entry"
+    message is expected back at a third on its first hearing there; once it went elsewhere
+    from any menu, nowhere new."""
+    explorer, line, first = _explorer_knowing_the_main_menu("synthetic-voices")
+    explorer._continued("n3", "inv", "n3")
+    assert explorer._expected_after("n6", "inv") is None       # one menu proves little
+    explorer._continued("n5", "inv", "n5")
+    assert explorer._expected_after("n6", "inv") == "n6"
+    assert explorer._expected_after("n3", "inv") == "n3"
+    assert explorer._expected_after("n6", "bye") is None        # another message
+    explorer._continued("n7", "inv", "n0")
+    assert explorer._expected_after("n6", "inv") is None
+    assert explorer._expected_after("n7", "inv") == "n0"        # where it went from there
 
 
 def test_typing_ahead_through_a_known_node_presses_as_it_begins():

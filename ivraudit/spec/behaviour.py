@@ -154,9 +154,14 @@ class IvrSession:
         return self._frames_cache[node.id]
 
     def _prompt(self, node: NodeSpec, *, accept: bool) -> Frames:
-        """The gap (except before the call's first prompt), then the node's prompt."""
+        """The gap (except before the call's first prompt), then the node's prompt. A node
+        without ``typeahead`` drops keys that came before its prompt began."""
+        early = accept and node.typeahead
+        if not node.typeahead:
+            while self._heard:
+                self._take_key(False)
         if self._prompts_played:
-            key = yield from self._silence(self.spec.gap, accept=accept)
+            key = yield from self._silence(self.spec.gap, accept=early)
             if key is not None:
                 return key
         self._prompts_played += 1

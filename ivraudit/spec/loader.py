@@ -22,13 +22,14 @@ FORMAT = "ivraudit.tree/1"
 
 _COMMON_FIELDS = {"type", "prompt", "text"}
 _FIELDS_BY_TYPE: dict[str, set[str]] = {
-    "menu": {"options", "barge_in", "wait", "on_timeout", "repeats", "on_exhausted", "on_invalid"},
+    "menu": {"options", "barge_in", "typeahead", "wait", "on_timeout", "repeats", "on_exhausted",
+             "on_invalid"},
     "message": {"next"},
     "hold": {"music", "seconds", "announce", "announce_every", "next"},
     "human": set(),
     "voicemail": set(),
     "input": {"digits", "terminator", "wait", "next", "on_timeout", "repeats", "on_exhausted",
-              "barge_in"},
+              "barge_in", "typeahead"},
 }
 _TOP_FIELDS = {"format", "name", "language", "start", "answer_after", "gap", "nodes"}
 
@@ -159,6 +160,10 @@ def _read_node(check: _Checker, node_id: str, raw: Any) -> NodeSpec:
         if not isinstance(barge_in, bool):
             raise check.fail(f"{where}.barge_in", f"must be true or false, not {barge_in!r}")
         fields["barge_in"] = barge_in
+        typeahead = raw.get("typeahead", True)
+        if not isinstance(typeahead, bool):
+            raise check.fail(f"{where}.typeahead", f"must be true or false, not {typeahead!r}")
+        fields["typeahead"] = typeahead
         fields["wait"] = check.number(raw, "wait", where, 5.0, minimum=0.1)
         fields["on_timeout"] = check.text(raw, "on_timeout", where, REPEAT)
         fields["repeats"] = check.integer(raw, "repeats", where, 2)

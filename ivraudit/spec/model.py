@@ -1,12 +1,16 @@
 """The in-memory form of a tree spec, validated and with its audio decoded.
 
-Field names and defaults follow ``ivraudit.tree/1`` (shared/docs/ivr-tree-format.md). Two
+Field names and defaults follow ``ivraudit.tree/1`` (shared/docs/ivr-tree-format.md). Three
 fields extend the format without breaking it:
 
 - ``gap`` (tree level, default 1.0 s): the silence an IVR leaves before a node's prompt when it
   moves to that node (after a key, a timeout or an automatic ``next``). Real IVRs always leave
   one; it is what lets a caller, and the crawler, hear where one prompt ends and the next begins.
 - ``text`` (node level, optional): the words the prompt says, for measuring recognition.
+- ``typeahead`` (menu and input nodes, default true): keys that reach the IVR while it moves to
+  the node (typed ahead, before its prompt begins) are kept for it, as most IVRs keep a
+  caller's early digits. False: the node drops them (it clears its digit buffer on entry), so a
+  caller typing a known path ahead must wait for it to speak.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class NodeSpec:
     # menu
     options: dict[str, str] = field(default_factory=dict)
     barge_in: bool = True
+    typeahead: bool = True
     wait: float = 5.0
     on_timeout: str = REPEAT
     repeats: int = 2
