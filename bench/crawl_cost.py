@@ -6,7 +6,10 @@ strategy in the same run: calls,
 call seconds (ringing included: what a phone bill counts), the floor (ivraudit.audit.metrics:
 each distinct prompt once, each edge once, one call per edge that ends a call), call seconds
 over the floor, the part of the call seconds spent walking known paths to a probe's node (nav:
-none of it is in the floor), and the line-clock wall time at concurrency 1 and 4 (how long the crawl takes
+none of it is in the floor), the "invalid entry" messages the line played again after every key
+found invalid but the first (msg: the floor hears each message once; the line plays it in full,
+taking no keys, after each wrong key, and a crawl must press them all to map what the naive crawl
+maps), and the line-clock wall time at concurrency 1 and 4 (how long the crawl takes
 on a phone line: replay lanes are kept in step on the line clock, ivraudit.crawl.lanes). Every
 crawl must map the spec's graph; the script says if one does not.
 Targets (issue 5): call seconds at most 1.3x the floor at concurrency 1; wall time at
@@ -32,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from ivraudit.asr import open_recognizer  # noqa: E402
 from ivraudit.audit.metrics import compute_metrics  # noqa: E402
+from ivraudit.audit.model import Audit  # noqa: E402
 from ivraudit.crawl.explorer import Explorer  # noqa: E402
 from ivraudit.crawl.policy import CrawlPolicy  # noqa: E402
 from ivraudit.crawl.strategy import CrawlStrategy  # noqa: E402
@@ -56,7 +60,7 @@ def main() -> None:
             trees += [write_maze(int(n), Path(mazes)) for n in args.generated.split(",")]
         policy = CrawlPolicy(max_calls=100_000)
         print(f"{'tree':18s} {'strategy':10s} {'calls':>5s} {'call s':>8s} {'floor s':>8s} "
-              f"{'x floor':>7s} {'vs naive':>8s} {'nav s':>7s} {'wall c1':>8s} {'wall c4':>8s} "
+              f"{'x floor':>7s} {'vs naive':>8s} {'nav s':>7s} {'msg s':>6s} {'wall c1':>8s} {'wall c4':>8s} "
               f"{'c4/naive':>8s} {'graph':>6s} {'cpu s':>6s}")
         for spec_path in trees:
             spec = load_spec(spec_path)
@@ -80,10 +84,27 @@ def main() -> None:
                 print(f"{spec_path.parent.name:18s} {name:10s} {metrics['calls']:5d} "
                       f"{seconds:8.0f} {metrics['floor_seconds']:8.0f} "
                       f"{metrics['cost_ratio']:7.2f} {seconds / naive_seconds:8.2f} "
-                      f"{metrics['navigating_seconds']:7.0f} "
+                      f"{metrics['navigating_seconds']:7.0f} {replayed_messages(runs[1]):6.0f} "
                       f"{runs[1].wall_seconds:8.0f} {runs[4].wall_seconds:8.0f} "
                       f"{runs[4].wall_seconds / naive_wall:8.2f} "
                       f"{'same' if same else 'DIFF':>6s} {cpu:6.1f}", flush=True)
+
+
+def replayed_messages(audit: Audit) -> float:
+    """Line seconds of messages played again after keys found invalid, over the floor's
+    share: each key pressed on an invalid edge into a message plays it, and then the pause
+    before the menu comes back; the floor has each message once and each return once."""
+    total = 0.0
+    messages: set[str] = set()
+    for edge in audit.edges.values():
+        message = audit.nodes[edge.target]
+        if edge.key != "invalid" or message.kind != "message":
+            continue
+        back = next((b.lead_in for b in audit.out_edges(message.id)
+                     if b.key == "auto" and b.target == edge.source), 0.0)
+        total += (len(edge.keys_pressed) - 1) * (message.prompt_seconds + back) + message.prompt_seconds
+        messages.add(message.id)
+    return total - sum(audit.nodes[m].prompt_seconds for m in messages)
 
 
 def _same_graph(spec, truth, audit) -> bool:  # type: ignore[no-untyped-def]

@@ -303,6 +303,11 @@ INPUTS: list[tuple[str, int | None, str | None]] = [
     ("Please enter your eight-digit account number, followed by the pound key.", 8, "#"),
     ("please enter the number you wish to call", None, None),
     ("please enter the number you wish to call, followed by the pound key.", None, "#"),
+    # whisper tiny.en on the Debian prompt: a key is named, and it rhymes with pound
+    ("Please enter the number you wish to call, followed by the town key.", None, "#"),
+    ("Please enter your account number, followed by the car key.", None, "*"),
+    ("Please enter your account number, followed by the blue key.", None, None),
+    ("Please enter the number you wish to call, followed by the town clerk.", None, None),
     ("please enter the extension", None, None),
     ("Please enter your phone number, starting with the area code.", 10, None),
     ("Please enter your password followed by the pound key.", None, "#"),

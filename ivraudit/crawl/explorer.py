@@ -122,8 +122,10 @@ class Explorer:
         self.outlook = Outlook()  # what probes of each kind did to their calls so far
         # (start, message) -> what the message went on to after an action at start
         self._continuations: dict[tuple[str, str], str | None] = {}
-        # nodes where a burst of typed keys went wrong: typed from, or dropped a key at
-        self._typing_broke: set[str] = set()
+        # typing ahead in bursts (_typed_run): nodes found to drop keys typed before they
+        # spoke, and nodes a burst typed from went astray
+        self._drops_typed: set[str] = set()
+        self._burst_astray: set[str] = set()
 
     # -- the crawl ------------------------------------------------------------------------
 
@@ -518,13 +520,13 @@ class Explorer:
                                     strict=strict, skipped=skipped)
             except Diverged:
                 if skipped:
-                    self._typing_broke.add(stops[at])
+                    self._burst_astray.add(stops[at])
                 raise
             landed = stops[end] if self._typed_through(heard) else self._identify(heard)
             if landed in skipped:
                 # That node had not taken the key typed for it before it spoke: it is
                 # waiting for it now, and gets it, like any later key, one at a time.
-                self._typing_broke.add(landed)
+                self._drops_typed.add(landed)
                 at = stops.index(landed, at + 1)
             else:
                 at = end
@@ -550,11 +552,11 @@ class Explorer:
         again, and a burst that led astray is not tried again from where it was typed.
         """
         end = at + 1
-        if not self.strategy.typeahead or tokens[at] == "timeout" or stops[at] in self._typing_broke:
+        if not self.strategy.typeahead or tokens[at] == "timeout" or stops[at] in self._burst_astray:
             return end
         while (end < len(tokens) and tokens[end] != "timeout"
                and self.audit.nodes[stops[end]].barge_in is True
-               and stops[end] not in self._typing_broke
+               and stops[end] not in self._drops_typed
                and any(edge.target == stops[end] and edge.pressed == tokens[end - 1]
                        for edge in self.audit.out_edges(stops[end - 1]))):
             end += 1

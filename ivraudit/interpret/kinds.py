@@ -148,6 +148,15 @@ def digits_asked(tokens: list[Token], language: str) -> int | None:
     return None
 
 
+_NAMED_A_KEY = re.compile(r" (?:key|button|sign)\b")
+_SOUNDS_LIKE_TERMINATOR = ((re.compile(r"^[a-z]*(?:ound|own)s?$"), "#"),
+                           (re.compile(r"^[a-z]*(?:ar|art|are)s?$"), "*"))
+"""How a misheard terminator still sounds: whisper tiny.en hears the Debian prompt "followed by
+the pound key" as "followed by the town key". Where a prompt plainly names a key to end an
+entry with ("followed by the ... key") and the name is no key, a word that rhymes with pound
+is the pound key and one that rhymes with star the star key; anything else is not guessed."""
+
+
 def terminator_asked(tokens: list[Token]) -> str | None:
     """"#" or "*" if the prompt asks to end the entry with it ("followed by the pound key")."""
     text = " ".join(t.text for t in tokens)
@@ -156,4 +165,10 @@ def terminator_asked(tokens: list[Token]) -> str | None:
             key = say_key(match.group("key"))
             if key in ("#", "*"):
                 return key
+    for match in _TERMINATOR.finditer(text):
+        word = match.group("key").lower()
+        if say_key(word) is None and _NAMED_A_KEY.match(text, match.end()):
+            for sound, key in _SOUNDS_LIKE_TERMINATOR:
+                if sound.match(word):
+                    return key
     return None
