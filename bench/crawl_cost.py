@@ -91,10 +91,10 @@ def main() -> None:
 
 
 def replayed_messages(audit: Audit) -> float:
-    """Line seconds of messages played again after keys found invalid, over the floor's
-    share: each key pressed on an invalid edge into a message plays it, and then the pause
-    before the menu comes back; the floor has each message once and each return once."""
-    total = 0.0
+    """Line seconds of messages played again after keys found invalid: each key pressed on
+    an invalid edge into a message plays it, and each but the first there the pause before
+    the menu comes back; the floor has each message once and each return once."""
+    heard = 0.0
     messages: set[str] = set()
     for edge in audit.edges.values():
         message = audit.nodes[edge.target]
@@ -102,9 +102,10 @@ def replayed_messages(audit: Audit) -> float:
             continue
         back = next((b.lead_in for b in audit.out_edges(message.id)
                      if b.key == "auto" and b.target == edge.source), 0.0)
-        total += (len(edge.keys_pressed) - 1) * (message.prompt_seconds + back) + message.prompt_seconds
+        presses = len(edge.keys_pressed)
+        heard += presses * message.prompt_seconds + (presses - 1) * back
         messages.add(message.id)
-    return total - sum(audit.nodes[m].prompt_seconds for m in messages)
+    return heard - sum(audit.nodes[m].prompt_seconds for m in messages)
 
 
 def _same_graph(spec, truth, audit) -> bool:  # type: ignore[no-untyped-def]

@@ -61,6 +61,12 @@ class _Checker:
             raise self.fail(f"{where}.{key}", f"must be a whole number ≥ {minimum}, not {value!r}")
         return value
 
+    def flag(self, raw: dict[str, Any], key: str, where: str, default: bool) -> bool:
+        value = raw.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(f"{where}.{key}", f"must be true or false, not {value!r}")
+        return value
+
     def text(self, raw: dict[str, Any], key: str, where: str, default: str | None) -> str | None:
         value = raw.get(key, default)
         if value is not None and not isinstance(value, str):
@@ -156,14 +162,8 @@ def _read_node(check: _Checker, node_id: str, raw: Any) -> NodeSpec:
         fields["options"] = parsed
         fields["on_invalid"] = check.text(raw, "on_invalid", where, REPEAT)
     if kind in ("menu", "input"):
-        barge_in = raw.get("barge_in", True)
-        if not isinstance(barge_in, bool):
-            raise check.fail(f"{where}.barge_in", f"must be true or false, not {barge_in!r}")
-        fields["barge_in"] = barge_in
-        typeahead = raw.get("typeahead", True)
-        if not isinstance(typeahead, bool):
-            raise check.fail(f"{where}.typeahead", f"must be true or false, not {typeahead!r}")
-        fields["typeahead"] = typeahead
+        fields["barge_in"] = check.flag(raw, "barge_in", where, True)
+        fields["typeahead"] = check.flag(raw, "typeahead", where, True)
         fields["wait"] = check.number(raw, "wait", where, 5.0, minimum=0.1)
         fields["on_timeout"] = check.text(raw, "on_timeout", where, REPEAT)
         fields["repeats"] = check.integer(raw, "repeats", where, 2)
