@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -36,3 +40,32 @@ def make_spec(tmp_path: Path):
 
 def silence(seconds: float) -> np.ndarray:
     return np.zeros(int(seconds * 8000), dtype=np.int16)
+
+
+class Peer:
+    """A real program the tests start as a SIP peer (Kamailio, baresip), on 127.0.0.1.
+
+    Its output goes to a log file (shown if it fails to start), not to a pipe nobody reads,
+    which a chatty peer could fill and block on. It runs in a process group of its own, so
+    that one that does not end when asked is ended with every process it forked (Kamailio
+    forks workers; CI once saw it outlive a 10 s wait after SIGTERM)."""
+
+    def __init__(self, args: list[str], log: Path, *, settle: float = 1.0) -> None:
+        self.log = log
+        with log.open("w") as out:
+            self.process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(settle)  # it binds its sockets
+        assert self.process.poll() is None, f"{args[0]} exited: {self.output()}"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        """Ask it to end (our own child, by its handle); end its group if it has not in 10 s."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import tree_path
+from conftest import Peer, tree_path
 from ivraudit.lines.sip import SipAccount, SipLine
 
 pytestmark = pytest.mark.skipif(shutil.which("baresip") is None,
@@ -90,13 +89,11 @@ def baresip(tmp_path: Path):
         f"ctrl_tcp_listen 127.0.0.1:{ctrl_port}",
     ]) + "\n")
     (tmp_path / "accounts").write_text("<sip:ivr@127.0.0.1>;regint=0;answermode=auto\n")
-    process = subprocess.Popen(["baresip", "-f", str(tmp_path)], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    peer = Peer(["baresip", "-f", str(tmp_path)], tmp_path / "baresip.log", settle=0.0)
     events = Events(ctrl_port)
     yield f"sip:ivr@127.0.0.1:{sip_port}", events
     events.close()
-    process.terminate()   # our own child, by its handle
-    process.wait(timeout=10)
+    peer.stop()
 
 
 def test_baresip_receives_our_rfc4733_digits(baresip) -> None:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import shutil
 import socket
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
+from conftest import Peer
 from ivraudit.errors import LineError
 from ivraudit.lines.sip import Secret, SipAccount, SipLine
 
@@ -91,14 +91,10 @@ def kamailio(tmp_path_factory):
     probe.close()
     config = folder / "kamailio.cfg"
     config.write_text(CONFIG.format(port=port, modules=MODULES, user="alice", password="s3cret"))
-    process = subprocess.Popen(["kamailio", "-f", str(config), "-DD", "-E", "-n", "1",
-                                "-Y", str(folder)], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    time.sleep(1.0)
-    assert process.poll() is None, process.communicate()[0]
+    peer = Peer(["kamailio", "-f", str(config), "-DD", "-E", "-n", "1", "-Y", str(folder)],
+                folder / "kamailio.log")
     yield port
-    process.terminate()   # our own child, by its handle
-    process.wait(timeout=10)
+    peer.stop()
 
 
 def _register(port: int, user: str, password: str | None) -> SipLine:
@@ -185,12 +181,9 @@ def test_a_call_through_kamailio_with_proxy_auth_and_record_route(tmp_path: Path
         config = tmp_path / "proxy.cfg"
         config.write_text(PROXY.format(port=port, modules=MODULES, password="pr0xy",
                                        upstream=sim.port))
-        process = subprocess.Popen(["kamailio", "-f", str(config), "-DD", "-E", "-n", "1",
-                                    "-Y", str(tmp_path)], stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True)
+        peer = Peer(["kamailio", "-f", str(config), "-DD", "-E", "-n", "1", "-Y", str(tmp_path)],
+                    tmp_path / "kamailio.log")
         try:
-            time.sleep(1.0)
-            assert process.poll() is None, process.communicate()[0]
             uri = f"sip:ivr@127.0.0.1:{port}"
             with SipLine(uri, SipAccount(user="alice", password=Secret("bad"))) as line:
                 with pytest.raises(CallFailed) as failed:
@@ -210,5 +203,4 @@ def test_a_call_through_kamailio_with_proxy_auth_and_record_route(tmp_path: Path
             assert trace.ended_by == "caller"                  # the BYE got through too
             assert len(sim.traces) == 1                        # the bad password never reached it
         finally:
-            process.terminate()   # our own child, by its handle
-            process.wait(timeout=10)
+            peer.stop()
