@@ -122,6 +122,27 @@ def test_floor_counts_a_call_for_every_action_that_ends_one():
     assert floor_seconds(audit) == pytest.approx(prompts + edges + 5 * 3.5)
 
 
+@pytest.mark.parametrize("operator_lead_in, keys", [(1.08, ["2"]), (1.12, ["2"]), (0.5, ["0"])])
+def test_two_keys_to_one_queue_name_the_first_announced_unless_one_is_plainly_faster(
+        operator_lead_in, keys):
+    """"2 for an advocate" and "0 for an operator" lead to one queue: measured over SIP their
+    lead-ins differ by a frame, and the way to a human named is the first one announced (as
+    the spec's ground truth names it); a key faster by more than a key press is named."""
+    from ivraudit.audit.model import Option
+
+    audit = Audit(target="t", started="")
+    audit.ring_seconds = 2.0
+    audit.nodes["m"] = NodeRecord("m", "menu", [], [], prompt_seconds=10.0,
+                                  options=[Option("1", "sales"), Option("2", "advocate"),
+                                           Option("0", "operator")])
+    audit.nodes["q"] = NodeRecord("q", "hold", ["2"], ["m"], prompt_seconds=2.0, hold_seconds=40.0)
+    audit.nodes["h"] = NodeRecord("h", "human", ["2", "auto"], ["m", "q"], prompt_seconds=3.0)
+    audit.add_edge(EdgeRecord("m", "q", "2", "2", 1.10, "announced"))
+    audit.add_edge(EdgeRecord("m", "q", "0", "0", operator_lead_in, "announced"))
+    audit.add_edge(EdgeRecord("q", "h", "auto", "", 41.0, "auto"))
+    assert compute_metrics(audit)["path_to_human"] == keys
+
+
 def test_ground_truth_floor_is_below_any_crawl():
     truth = ground_truth(load_spec(tree_path("tiny"))).metrics
     assert 20.0 < truth["floor_seconds"] < 40.0

@@ -56,6 +56,19 @@ class Route:
         return [e.pressed for e in self.edges if e.key != "auto" and e.pressed]
 
 
+SAME_ROUTE_SECONDS = KEY_PRESS_SECONDS
+"""Two keys from one menu to the same node ("2 for an advocate", "0 for an operator", one
+queue) take the same time when their measured times differ by less than a key press: on a
+SIP line a lead-in moves by a frame or two. Then the key the menu announces first is named,
+as the spec's ground truth names it, not whichever one jitter favoured."""
+
+
+def _announced_rank(audit: Audit, edge: EdgeRecord) -> int:
+    """Where ``edge``'s key comes in its menu's announcement (unannounced keys last)."""
+    keys = [option.key for option in audit.nodes[edge.source].options]
+    return keys.index(edge.pressed) if edge.pressed in keys else len(keys)
+
+
 def fastest_route(audit: Audit, root: str, goal: Callable[[NodeRecord], bool],
                   weight: Callable[[Audit, EdgeRecord], float], start_seconds: float
                   ) -> Route | None:
@@ -64,7 +77,10 @@ def fastest_route(audit: Audit, root: str, goal: Callable[[NodeRecord], bool],
     graph.add_nodes_from(audit.nodes)
     for edge in audit.edges.values():
         w = weight(audit, edge)
-        if not graph.has_edge(edge.source, edge.target) or graph[edge.source][edge.target]["w"] > w:
+        kept = graph.get_edge_data(edge.source, edge.target)
+        if kept is None or w < kept["w"] - SAME_ROUTE_SECONDS or (
+                w <= kept["w"] + SAME_ROUTE_SECONDS
+                and _announced_rank(audit, edge) < _announced_rank(audit, kept["edge"])):
             graph.add_edge(edge.source, edge.target, w=w, edge=edge)
     if root not in graph:
         return None
