@@ -17,6 +17,7 @@ cold disk), ~510 MB resident, and about 2.3 s of audio per CPU second on one cor
 
 from __future__ import annotations
 
+import atexit
 import json
 import threading
 from pathlib import Path
@@ -41,6 +42,11 @@ _GENERIC_FOLDER_NAMES = frozenset({"model", "models", "vosk", "vosk-model"})
 
 _loaded: dict[str, Any] = {}
 _load_lock = threading.Lock()
+# vosk 0.3.x: Model.__del__ calls vosk's C library through a module global that Python has
+# already cleared when a model is still alive at interpreter shutdown ("AttributeError:
+# 'NoneType' object has no attribute 'vosk_model_free'", printed after every test run).
+# Letting the loaded models go at exit, while the library is still there, frees them cleanly.
+atexit.register(_loaded.clear)
 
 
 def is_vosk_model(path: Path) -> bool:
