@@ -152,3 +152,23 @@ def test_stop_when_answering_none_is_not_asked_again(acme):
     heard = Listener(ReplayLine(acme).dial()).hear(stop_when=give_up)
     assert heard.ending is Ending.SILENCE and heard.seconds > 20
     assert len(asked) == 1
+
+
+def test_a_known_prompt_heard_to_its_known_length_ends_at_a_short_silence(acme):
+    """Resumed with the length it is known to have, a prompt ends 0.2 s into the silence
+    after it (a caller can act in the pause after it); told a longer length, it still ends
+    at the usual 0.7 s of silence, and a prompt is never cut before its known length."""
+    def resumed(known: float | None) -> tuple[float, float]:
+        listener = Listener(ReplayLine(acme).dial())
+        cut = listener.hear(stop_when=lambda audio: len(audio) >= 8000)
+        rest = listener.resume(cut, known_seconds=known)
+        assert rest.ending is Ending.SILENCE
+        return rest.seconds, listener.call.seconds - rest.end
+
+    whole, usual = resumed(None)
+    seconds, waited = resumed(whole)
+    assert seconds == whole
+    assert waited == pytest.approx(0.2, abs=0.03) and usual == pytest.approx(0.7, abs=0.03)
+    assert resumed(whole + 5.0) == (whole, usual)
+    early = resumed(whole - 1.0)  # told too short: ends at the first 0.2 s pause after that
+    assert early[0] <= whole and early[1] == pytest.approx(0.2, abs=0.03)

@@ -312,6 +312,57 @@ def test_a_menu_that_drops_early_keys_is_typed_into_once_and_then_waited_for(rec
     assert sum(what == "ignored" for ev in events for what, _ in ev) == 1
 
 
+def _typed_into_a_pause(events: list[list[tuple[str, str]]], message: str = "invalid") -> list[str]:
+    """Keys the IVR took right after ``message``, before any other prompt began."""
+    return [ev[i + 1][1] for ev in events for i in range(len(ev) - 1)
+            if ev[i] == ("prompt", message) and ev[i + 1][0] == "key"]
+
+
+@pytest.mark.slow
+def test_wrong_keys_go_in_during_the_pause_after_the_invalid_message(recognizer):
+    """Where "invalid option, please try again" is known to go back to its menu, the next
+    wrong key goes in during the pause after it, before the menu speaks again; the crawl
+    still maps the ground truth, and no key is lost."""
+    events, _ = _crawl_recorded(load_spec(tree_path("acme-pbx")), recognizer)
+    typed = _typed_into_a_pause(events)
+    assert len(typed) >= 3 and set(typed) <= {"#", "*", "0"}
+    assert not any(what == "ignored" for ev in events for what, _ in ev)
+
+
+@pytest.mark.slow
+def test_a_menu_that_drops_keys_typed_before_it_speaks_is_found_out_in_the_pause(recognizer):
+    """The directory clears its digits on entry: the key typed into the pause after the
+    invalid message is dropped, once; the directory is heard and pressed into from then on,
+    and the crawl maps the same graph."""
+    from dataclasses import replace
+
+    spec = load_spec(tree_path("acme-pbx"))
+    spec.nodes["directory"] = replace(spec.nodes["directory"], typeahead=False)
+    events, _ = _crawl_recorded(spec, recognizer)
+    assert sum(what == "ignored" for ev in events for what, _ in ev) == 1
+
+
+@pytest.mark.slow
+def test_a_wrong_key_that_is_an_option_there_is_not_believed_when_typed_into_a_pause(recognizer):
+    """At the directory, # quietly hangs up (an option nobody announces). Typed into the pause
+    after the invalid message, it does not bring the message back: the call ends there, the
+    key is tried again on a call that hears the directory first, and the graph is the truth."""
+    from dataclasses import replace
+
+    spec = load_spec(tree_path("acme-pbx"))
+    directory = spec.nodes["directory"]
+    spec.nodes["directory"] = replace(directory, options={**directory.options, "#": "goodbye"})
+    events, _ = _crawl_recorded(spec, recognizer)
+
+    def has(run: list[tuple[str, str]]) -> list[int]:
+        return [n for n, ev in enumerate(events)
+                if any(ev[i:i + len(run)] == run for i in range(len(ev)))]
+    typed = has([("prompt", "directory"), ("key", "9"), ("prompt", "invalid"), ("key", "#"),
+                 ("prompt", "goodbye")])
+    heard_first = has([("prompt", "directory"), ("key", "#"), ("prompt", "goodbye")])
+    assert typed and heard_first and typed[0] < heard_first[0]
+
+
 # -- how much of a known prompt a caller hears --------------------------------------------------
 
 
@@ -377,6 +428,43 @@ def test_a_message_that_went_back_to_every_menu_is_expected_back_at_a_new_one():
     explorer._continued("n7", "inv", "n0")
     assert explorer._expected_after("n6", "inv") is None
     assert explorer._expected_after("n7", "inv") == "n0"        # where it went from there
+
+
+def test_a_new_message_is_expected_back_where_messages_on_this_line_go_back():
+    """A message never heard going on is expected back at the menu it was reached from once
+    two messages went back to theirs and none went on to another prompt; a goodbye that
+    hung up is no evidence against it, a queue's agent is not a message, and a message that
+    went elsewhere ends the expectation."""
+    explorer, line, first = _explorer_knowing_the_main_menu("synthetic-voices")
+    for node_id, kind in [("inv", "message"), ("thanks", "message"), ("bye", "message"),
+                          ("new", "message"), ("queue", "hold"), ("agent", "human")]:
+        explorer.audit.nodes[node_id] = NodeRecord(node_id, kind, [], [])
+    explorer._continued("n3", "inv", "n3")
+    explorer._continued("n5", "inv", "n5")
+    assert explorer._expected_after("n6", "new") is None        # one message proves little
+    explorer._continued("n3", "thanks", "n3")
+    explorer._continued("n0", "bye", "hangup")
+    explorer._continued("n0", "queue", "agent")
+    assert explorer._expected_after("n6", "new") == "n6"
+    explorer._continued("n4", "thanks", "n0")
+    assert explorer._expected_after("n6", "new") is None
+
+
+def test_an_announced_key_is_expected_where_it_led_at_every_other_menu():
+    """Star led back to the main menu from two menus: at a third it is expected there (a
+    head start, taken on the first second); once it led anywhere else, or as a key a menu
+    did not announce, it does not count."""
+    explorer, line, first = _explorer_knowing_the_main_menu("synthetic-voices")
+    for node_id in ("n1", "n2", "n3", "n4"):
+        explorer.audit.nodes[node_id] = NodeRecord(node_id, "menu", [], [])
+    explorer.audit.add_edge(EdgeRecord("n1", "n0", "*", "*", 1.0, "announced"))
+    explorer.audit.add_edge(EdgeRecord("n0", "n9", "invalid", "*", 1.0, "escape"))
+    assert explorer._expected_press("n3", "*") is None
+    explorer.audit.add_edge(EdgeRecord("n2", "n0", "*", "*", 1.0, "announced"))
+    assert explorer._expected_press("n3", "*") == "n0"
+    assert explorer._expected_press("n3", "1") is None
+    explorer.audit.add_edge(EdgeRecord("n4", "n1", "*", "*", 1.0, "announced"))
+    assert explorer._expected_press("n3", "*") is None
 
 
 def test_typing_ahead_through_a_known_node_presses_as_it_begins():

@@ -77,6 +77,10 @@ RECOGNISE_WITHIN_SECONDS = 6.0
 """A prompt not recognised by then is new (or too like another), and heard out."""
 BARGE_IN_CHECK_SECONDS = 0.8
 BARGE_IN_JUDGED_SECONDS = 0.3
+WRONG_KEY_ROLES = ("invalid", "escape")
+"""Probes of keys a menu did not announce: most bring its "invalid entry" message."""
+PAUSE_MATCH_SECONDS = 0.3
+"""A message is taken as heard to its end when it lasted this close to its known length."""
 STOP_LATENCY_SECONDS = 0.1
 """After keys went in early: how long to listen for the prompt going on (over the 0.1 s a key
 takes, under the pause IVRs leave before the next prompt)."""
@@ -126,6 +130,8 @@ class Explorer:
         # spoke, and nodes a burst typed from went astray
         self._drops_typed: set[str] = set()
         self._burst_astray: set[str] = set()
+        # typing into the pause after a message (_through_pause): menus where it went wrong
+        self._pause_astray: set[str] = set()
 
     # -- the crawl ------------------------------------------------------------------------
 
@@ -339,7 +345,8 @@ class Explorer:
             keys, nxt, action_at = self._enter_digits(listener)
         else:
             action_at = self._press_at(listener, node, heard, keys)
-            nxt = self._hear_result(listener, been)
+            nxt = self._hear_result(listener, been, self._expected_press(node.id, keys)
+                                    if probe.role == "announced" else None)
         path, via = node.path + [keys], node.via + [node.id]
         repeats = 0
         while probe.role == "timeout" and repeats < self.policy.max_repeats:
@@ -408,7 +415,8 @@ class Explorer:
             node = self.audit.nodes[target]
             if not self._after_arrival(listener, target, new, heard, path, via):
                 return (target, heard) if node.acting and heard.ending is not Ending.HANGUP else None
-            heard = listener.resume(heard)
+            expected = None if node.kind == "hold" else self._expected_after(origin[0], target)
+            heard = listener.resume(heard, known_seconds=node.prompt_seconds if expected else None)
             if node.kind == "hold":
                 _, announcements, nxt = listener.through_hold(max_wait=self.policy.max_wait)
                 if new:
@@ -416,10 +424,95 @@ class Explorer:
                     node.announcements = len(announcements)
                     keep_hold_audio(node, listener.music, heard.end, announcements)
             else:
-                nxt = self._hear_result(listener, frozenset(via),
-                                        self._expected_after(origin[0], target))
+                paused = self._through_pause(listener, origin, target, heard, via, expected)
+                if paused is None:
+                    return None
+                heard, nxt = paused
             source, key, pressed, role, action_at = target, "auto", "", "auto", heard.end
             heard = nxt
+
+    def _through_pause(self, listener: Listener, origin: tuple[str, str, str], message: str,
+                       heard: Heard, via: list[str], expected: str | None
+                       ) -> tuple[Heard, Heard] | None:
+        """Hear what ``message`` (reached by the action ``origin``, heard to its end as
+        ``heard``) goes on to; returns the message as last heard and the next prompt, or None
+        when the call is to end here.
+
+        Typing into the pause: where the message is known to go back to ``start`` (an
+        "invalid entry, please try again"), the next wrong key to try there goes in during
+        the pause after it, before ``start`` speaks again, instead of after hearing its first
+        second (see :meth:`_pause_probe` for where). Each such key must bring the same
+        message back; the chain of them is believed only once ``start`` is then heard again
+        on its first second, as it is after every message. A key the line did not take there
+        (``start`` speaks instead), or any other result, goes back to the frontier, ``start``
+        is not typed into like this again, and a result that cannot be placed ends the call.
+        """
+        start, _, role = origin
+        wrong = role in WRONG_KEY_ROLES or self._first_target.get((start, "invalid")) == message
+        typed: list[tuple[Probe, Heard, float]] = []
+        been = frozenset(via)
+        try:
+            while wrong and (probe := self._pause_probe(start, expected, heard, message)):
+                self.frontier.take(probe)
+                listener.call.press(probe.keys)
+                action_at = listener.call.seconds + KEY_PRESS_SECONDS * len(probe.keys)
+                result = self._hear_result(listener, been, message)
+                landed = self._identify(result)
+                if landed != message:
+                    self.frontier.put_back(probe)
+                    if landed != start:
+                        self._pause_astray.add(start)
+                        return None  # the line is somewhere the typed keys cannot account for
+                    # start speaks: it dropped the key typed before it spoke (see _typed_run)
+                    self._drops_typed.add(start)
+                    self._typed_into_pause(start, message, typed)  # at start, as believed
+                    typed.clear()
+                    return heard, result
+                typed.append((probe, result, action_at))
+                heard = listener.resume(result, known_seconds=self.audit.nodes[message].prompt_seconds)
+            nxt = self._hear_result(listener, been, expected)
+            if typed and self._identify(nxt) == start:
+                self._typed_into_pause(start, message, typed)
+                typed.clear()
+            elif typed:
+                self._pause_astray.add(start)
+            return heard, nxt
+        finally:
+            for probe, _, _ in reversed(typed):  # not confirmed: tried again later
+                self.frontier.put_back(probe)
+
+    def _pause_probe(self, start: str, expected: str | None, heard: Heard,
+                     message: str) -> Probe | None:
+        """The probe to type into the pause after ``message`` (what a wrong key did at
+        ``start``), heard to its end as ``heard``, if any: ``message`` goes back to
+        ``start``; ``start`` is not known to ignore keys while it speaks nor to drop keys
+        typed before it speaks (one that does is found out at the cost of hearing its first
+        second, as without typing); and a wrong key (the invalid key, an escape key) is left
+        there that is more likely than not to do what the last one did
+        (ivraudit.crawl.outlook)."""
+        if not (self.strategy.typeahead and self.strategy.reuse) or expected != start:
+            return None
+        node = self.audit.nodes[start]
+        if node.barge_in is False or start in self._drops_typed or start in self._pause_astray:
+            return None
+        lasts = self.audit.nodes[message].prompt_seconds
+        if heard.ending is not Ending.SILENCE or abs(heard.seconds - lasts) > PAUSE_MATCH_SECONDS:
+            return None  # not heard to the end it is known to have
+        wrong = [p for p in self.frontier.at(start) if p.role in WRONG_KEY_ROLES
+                 and self.outlook.chances(p)[STAYS] > 0.5]
+        return self._least_loss(wrong) if wrong else None
+
+    def _typed_into_pause(self, start: str, message: str,
+                          typed: list[tuple[Probe, Heard, float]]) -> None:
+        """Record the keys typed into pauses at ``start``, each of which brought ``message``,
+        now that the line is known to have been back there each time."""
+        for probe, heard, action_at in typed:
+            self._edge(start, message, probe.label, probe.keys, heard.onset - action_at, probe.role)
+            self._derived(message, start, probe.keys, probe.role)
+            self._first_target.setdefault((start, probe.role if probe.role != "escape"
+                                           else probe.keys), message)
+            self._continued(start, message, start)
+            self.outlook.saw(probe, STAYS)
 
     def _continued(self, start: str, node_id: str, then: str | None) -> None:
         """Note that ``node_id``, reached by an action at ``start``, went on to ``then``.
@@ -438,14 +531,39 @@ class Explorer:
         """Where ``node_id`` (a message), reached by an action at ``start``, is expected to
         go on: where it went from ``start`` before; else, if from every other start (two at
         least) it went back to that start, as "invalid entry, please try again" does, back to
-        ``start``. Only ever a head start: a prompt that is not the expected one is heard on
-        and recognised as usual."""
+        ``start``; else, for a message never heard going on, back to ``start`` if on this
+        line messages do that (two at least did, and every one that went on to a prompt
+        went back where it was reached from). Only ever a head start: a prompt that is not
+        the expected one is heard on and recognised as usual."""
         if (start, node_id) in self._continuations:
             return self._continuations[(start, node_id)]
         seen = [(where, then) for (where, message), then in self._continuations.items()
                 if message == node_id]
-        if len(seen) >= 2 and all(then == where for where, then in seen):
+        if seen:
+            return start if len(seen) >= 2 and all(then == where for where, then in seen) else None
+        went_on = [(where, message, then) for (where, message), then in self._continuations.items()
+                   if then != HANGUP_NODE and self._is_message(message)]
+        if (len({message for _, message, _ in went_on}) >= 2
+                and all(then == where for where, _, then in went_on)):
             return start
+        return None
+
+    def _is_message(self, node_id: str) -> bool:
+        node = self.audit.nodes.get(node_id)
+        return node is not None and node.kind == "message"
+
+    def _expected_press(self, start: str, keys: str) -> str | None:
+        """Where announced ``keys`` are expected to lead from ``start``, where they were not
+        pressed yet: where they led as an announced option at every other menu (two at
+        least), as "star for the main menu" does. A head start only, as for messages."""
+        sources, targets = set(), set()
+        for edge in self.audit.edges.values():
+            if edge.probe == "announced" and edge.pressed == keys and edge.source != start:
+                sources.add(edge.source)
+                targets.add(edge.target)
+        if len(sources) >= 2 and len(targets) == 1:
+            target = targets.pop()
+            return target if self.audit.nodes[target].acting else None
         return None
 
     def _after_arrival(self, listener: Listener, node_id: str, new: bool, heard: Heard,

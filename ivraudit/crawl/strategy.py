@@ -7,6 +7,9 @@ strategy maps exactly the graph the naive crawl maps):
 - ``typeahead``: on a path already mapped, recognise each prompt by its beginning and press the
   key at once. Whether a node takes keys while it speaks is measured there (does the prompt
   stop?), never assumed; a node that does not is heard out and its key pressed after it.
+  With ``reuse`` too, the next wrong key to try at a menu goes in during the pause after its
+  "invalid entry" message, where that message is known to go back to the menu; the keys typed
+  so are believed once the menu is heard again.
 - ``reuse``: a call goes on after its probe. Where the probe leaves the line at a menu (an
   invalid key's message led back to it, star returned to the main menu, a new submenu was
   found) the call tries the next thing there, or walks known keys to a node that has something

@@ -30,6 +30,12 @@ measured), shorter than the gap IVRs leave between prompts and the time they wai
 MUSIC_CONFIRM_SECONDS = 0.6
 """Music must persist this long before it ends a prompt (a chord under speech does not)."""
 
+KNOWN_END_SILENCE_SECONDS = 0.2
+"""Silence that ends a known prompt heard for as long as it lasts (see :meth:`Listener.resume`):
+nothing of it is left to come, so a caller who acts in the pause after it need not wait out
+``END_SILENCE_SECONDS``."""
+KNOWN_END_TOLERANCE_SECONDS = 0.1
+
 STOP_WHEN_FROM_SECONDS = 1.0
 """``hear(stop_when=...)`` is first asked after this much of a prompt (the issue's 'first
 second': enough to tell known prompts apart, far less than hearing them out)."""
@@ -128,11 +134,16 @@ class Listener:
         prompt = _Prompt(onset=start, frames=[frame])
         return self._listen(prompt, max_prompt, press_after_onset, stop_when, ask_from)
 
-    def resume(self, heard: Heard, *, max_prompt: float = 180.0) -> Heard:
-        """Hear the rest of a prompt that :meth:`hear` stopped early (ending ``CUT``)."""
+    def resume(self, heard: Heard, *, max_prompt: float = 180.0,
+               known_seconds: float | None = None) -> Heard:
+        """Hear the rest of a prompt that :meth:`hear` stopped early (ending ``CUT``).
+
+        ``known_seconds``: the prompt is a known one that lasts this long; once it has, a
+        short silence (``KNOWN_END_SILENCE_SECONDS``) ends it. A pause inside it still takes
+        ``end_silence``, so a prompt that goes on after a pause is not cut in two."""
         if heard.ending is not Ending.CUT or heard._prompt is None:
             return heard
-        return self._listen(heard._prompt, max_prompt, None, None)
+        return self._listen(heard._prompt, max_prompt, None, None, known_seconds=known_seconds)
 
     def listen_on(self, heard: Heard, seconds: float) -> Pcm:
         """Keep listening ``seconds`` past a prompt cut short; returns that audio.
@@ -156,8 +167,11 @@ class Listener:
     def _listen(self, prompt: "_Prompt", max_prompt: float,
                 press_after_onset: tuple[str, float] | None,
                 stop_when: Callable[[Pcm], bool | None] | None,
-                ask_from: float = STOP_WHEN_FROM_SECONDS) -> Heard:
+                ask_from: float = STOP_WHEN_FROM_SECONDS,
+                known_seconds: float | None = None) -> Heard:
         onset, frames = prompt.onset, prompt.frames
+        known_frames = (None if known_seconds is None else
+                        round((known_seconds - KNOWN_END_TOLERANCE_SECONDS) / FRAME_SECONDS))
         while True:
             now = self.call.seconds
             if (press_after_onset and prompt.pressed_at is None
@@ -180,7 +194,10 @@ class Listener:
             index += 1
             if self.sound.active:
                 prompt.last_active = index
-            if (index - prompt.last_active + 1) * FRAME_SECONDS >= self.end_silence:
+            quiet = (index - prompt.last_active + 1) * FRAME_SECONDS
+            if quiet >= self.end_silence or (
+                    known_frames is not None and prompt.last_active + 1 >= known_frames
+                    and quiet >= KNOWN_END_SILENCE_SECONDS):
                 return self._heard(prompt, prompt.last_active, Ending.SILENCE)
             window = self.sound.window()
             if window is Sound.TONE:
