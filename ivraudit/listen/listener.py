@@ -12,6 +12,7 @@ second of sound) carries over from prompt to prompt.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -113,8 +114,8 @@ class Listener:
 
         ``press_after_onset=(keys, delay)`` presses keys ``delay`` seconds into the prompt (to
         find out whether the node takes keys while it speaks). ``stop_when(audio_so_far)``,
-        asked every 0.2 s from the first second on (from ``ask_from`` seconds: a caller typing
-        ahead through a prompt it knows asks sooner), lets the caller stop listening as soon as
+        asked every 0.2 s from the first second on (first at ``ask_from`` seconds, then on the
+        0.2 s: a caller typing ahead through a prompt it knows asks sooner), lets the caller stop listening as soon as
         it knows enough (a known prompt recognised by its beginning): the prompt comes back
         with ending ``CUT`` and :meth:`resume` hears the rest of it. ``None`` from it means
         "do not ask again for this prompt" (the audio loop then stops copying the prompt).
@@ -170,6 +171,7 @@ class Listener:
                 ask_from: float = STOP_WHEN_FROM_SECONDS,
                 known_seconds: float | None = None) -> Heard:
         onset, frames = prompt.onset, prompt.frames
+        first_ask = math.ceil(ask_from / FRAME_SECONDS - 1e-9)  # then every 0.2 s on the 0.2 s
         known_frames = (None if known_seconds is None else
                         round((known_seconds - KNOWN_END_TOLERANCE_SECONDS) / FRAME_SECONDS))
         while True:
@@ -179,8 +181,9 @@ class Listener:
                 self.call.press(press_after_onset[0])
                 prompt.pressed_at = now
             index = len(frames) - 1
-            if (stop_when is not None and index * FRAME_SECONDS >= ask_from
-                    and index % STOP_WHEN_EVERY_FRAMES == 0 and index - prompt.last_active < 3):
+            if (stop_when is not None and index >= first_ask
+                    and (index == first_ask or index % STOP_WHEN_EVERY_FRAMES == 0)
+                    and index - prompt.last_active < 3):
                 audio = np.concatenate(frames)
                 verdict = stop_when(audio)
                 if verdict:
