@@ -36,6 +36,7 @@ KNOWN_END_SILENCE_SECONDS = 0.2
 nothing of it is left to come, so a caller who acts in the pause after it need not wait out
 ``END_SILENCE_SECONDS``."""
 KNOWN_END_TOLERANCE_SECONDS = 0.1
+"""How much shorter than its known length a known prompt may come out and still be over."""
 
 STOP_WHEN_FROM_SECONDS = 1.0
 """``hear(stop_when=...)`` is first asked after this much of a prompt (the issue's 'first
@@ -115,8 +116,8 @@ class Listener:
         ``press_after_onset=(keys, delay)`` presses keys ``delay`` seconds into the prompt (to
         find out whether the node takes keys while it speaks). ``stop_when(audio_so_far)``,
         asked every 0.2 s from the first second on (first at ``ask_from`` seconds, then on the
-        0.2 s: a caller typing ahead through a prompt it knows asks sooner), lets the caller stop listening as soon as
-        it knows enough (a known prompt recognised by its beginning): the prompt comes back
+        0.2 s: a caller typing ahead through a prompt it knows asks sooner), lets the caller
+        stop listening as soon as it knows enough (a known prompt recognised by its beginning): the prompt comes back
         with ending ``CUT`` and :meth:`resume` hears the rest of it. ``None`` from it means
         "do not ask again for this prompt" (the audio loop then stops copying the prompt).
         """
