@@ -117,9 +117,10 @@ class Listener:
         find out whether the node takes keys while it speaks). ``stop_when(audio_so_far)``,
         asked every 0.2 s from the first second on (first at ``ask_from`` seconds, then on the
         0.2 s: a caller typing ahead through a prompt it knows asks sooner), lets the caller
-        stop listening as soon as it knows enough (a known prompt recognised by its beginning): the prompt comes back
-        with ending ``CUT`` and :meth:`resume` hears the rest of it. ``None`` from it means
-        "do not ask again for this prompt" (the audio loop then stops copying the prompt).
+        stop listening as soon as it knows enough (a known prompt recognised by its
+        beginning): the prompt comes back with ending ``CUT`` and :meth:`resume` hears the
+        rest of it. ``None`` from it means "do not ask again for this prompt" (the audio loop
+        then stops copying the prompt).
         """
         waited = 0.0
         while True:
