@@ -451,6 +451,7 @@ class Explorer:
         wrong = role in WRONG_KEY_ROLES or self._first_target.get((start, "invalid")) == message
         typed: list[tuple[Probe, Heard, float]] = []
         been = frozenset(via)
+        lasts = self.audit.nodes[message].prompt_seconds
         try:
             while wrong and (probe := self._pause_probe(start, expected, heard, message)):
                 self.frontier.take(probe)
@@ -469,7 +470,7 @@ class Explorer:
                     typed.clear()
                     return heard, result
                 typed.append((probe, result, action_at))
-                heard = listener.resume(result, known_seconds=self.audit.nodes[message].prompt_seconds)
+                heard = listener.resume(result, known_seconds=lasts)
             nxt = self._hear_result(listener, been, expected)
             if typed and self._identify(nxt) == start:
                 self._typed_into_pause(start, message, typed)
