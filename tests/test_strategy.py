@@ -7,10 +7,12 @@ import pytest
 
 from ivraudit.asr import open_recognizer
 from ivraudit.audit.metrics import call_ending_actions, compute_metrics, floor_seconds
-from ivraudit.audit.model import Audit, EdgeRecord, NodeRecord
-from ivraudit.crawl.explorer import (
-    NAVIGATION_MIN_SECONDS, RESULT_MARGIN_SECONDS, RESULT_MIN_SECONDS, RETURN_MARGIN_SECONDS, Explorer,
-)
+from ivraudit.audit.model import Audit, CallRecord, EdgeRecord, NodeRecord
+from ivraudit.crawl.explorer import Explorer
+from ivraudit.crawl.hangup import RESULT_MARGIN_SECONDS, RESULT_MIN_SECONDS
+from ivraudit.crawl.recognition import NAVIGATION_MIN_SECONDS, RETURN_MARGIN_SECONDS
+from ivraudit.crawl.session import CallSession
+from ivraudit.crawl.typeahead import typed_through
 from ivraudit.crawl.identity import fingerprint
 from ivraudit.crawl.frontier import Frontier, Probe
 from ivraudit.crawl.policy import CrawlPolicy
@@ -366,6 +368,12 @@ def test_a_wrong_key_that_is_an_option_there_is_not_believed_when_typed_into_a_p
 # -- how much of a known prompt a caller hears --------------------------------------------------
 
 
+def _session(call) -> CallSession:  # type: ignore[no-untyped-def]
+    """A call as the crawl's strategies use it, outside a crawl."""
+    return CallSession(Listener(call), CallRecord(index=1, purpose="test", path=[], outcome="answered"),
+                       max_wait=20.0)
+
+
 def _explorer_knowing_the_main_menu(name: str, strategy: str = "all"):
     """An explorer whose index holds one tree's main menu as heard on a first call."""
     spec = load_spec(tree_path(name))
@@ -385,13 +393,13 @@ def test_a_return_to_a_node_of_this_call_is_taken_once_it_matched_alone_for_a_ma
     (from its first second on), any other known prompt only after 2.5 s and a margin of
     1.5 s."""
     explorer, line, first = _explorer_knowing_the_main_menu("synthetic-voices")
-    returning = explorer._hear_result(Listener(line.dial()), frozenset({"n0"}))
-    elsewhere = explorer._hear_result(Listener(line.dial()), frozenset({"n5"}))
+    returning = explorer.strategies.results.hear(_session(line.dial()), frozenset({"n0"}))
+    elsewhere = explorer.strategies.results.hear(_session(line.dial()), frozenset({"n5"}))
     assert returning.ending is Ending.CUT and elsewhere.ending is Ending.CUT
     soonest = NAVIGATION_MIN_SECONDS + RETURN_MARGIN_SECONDS
     assert soonest <= returning.seconds < soonest + 0.5
     assert elsewhere.seconds >= RESULT_MIN_SECONDS + RESULT_MARGIN_SECONDS
-    assert explorer._identify(returning) == explorer._identify(elsewhere) == "n0"
+    assert explorer.mapper.identify(returning) == explorer.mapper.identify(elsewhere) == "n0"
 
 
 def test_where_a_message_went_on_from_the_same_menu_before_is_taken_on_its_first_second():
@@ -399,19 +407,19 @@ def test_where_a_message_went_on_from_the_same_menu_before_is_taken_on_its_first
     wrong key there, that menu's return is a step of a mapped path, taken on its first
     second. Seen to go on elsewhere too, or to nowhere, nothing is expected."""
     explorer, line, first = _explorer_knowing_the_main_menu("synthetic-voices")
-    explorer._continued("n0", "inv", "n0")
-    explorer._continued("n0", "inv", "n0")
-    expect = explorer._continuations[("n0", "inv")]
+    explorer.expectations.continued("n0", "inv", "n0")
+    explorer.expectations.continued("n0", "inv", "n0")
+    expect = explorer.expectations.continuations[("n0", "inv")]
     assert expect == "n0"
-    expected = explorer._hear_result(Listener(line.dial()), frozenset({"n0"}), expect)
-    returning = explorer._hear_result(Listener(line.dial()), frozenset({"n0"}))
-    assert expected.ending is Ending.CUT and explorer._identify(expected) == "n0"
+    expected = explorer.strategies.results.hear(_session(line.dial()), frozenset({"n0"}), expect)
+    returning = explorer.strategies.results.hear(_session(line.dial()), frozenset({"n0"}))
+    assert expected.ending is Ending.CUT and explorer.mapper.identify(expected) == "n0"
     assert NAVIGATION_MIN_SECONDS <= expected.seconds < NAVIGATION_MIN_SECONDS + 0.3
     assert expected.seconds < returning.seconds
-    explorer._continued("n0", "inv", "n5")
-    explorer._continued("n1", "inv", None)
-    explorer._continued("n1", "inv", "n1")
-    assert explorer._continuations == {("n0", "inv"): None, ("n1", "inv"): None}
+    explorer.expectations.continued("n0", "inv", "n5")
+    explorer.expectations.continued("n1", "inv", None)
+    explorer.expectations.continued("n1", "inv", "n1")
+    assert explorer.expectations.continuations == {("n0", "inv"): None, ("n1", "inv"): None}
 
 
 def test_a_message_that_went_back_to_every_menu_is_expected_back_at_a_new_one():
@@ -419,15 +427,15 @@ def test_a_message_that_went_back_to_every_menu_is_expected_back_at_a_new_one():
     message is expected back at a third on its first hearing there; once it went elsewhere
     from any menu, nowhere new."""
     explorer, line, first = _explorer_knowing_the_main_menu("synthetic-voices")
-    explorer._continued("n3", "inv", "n3")
-    assert explorer._expected_after("n6", "inv") is None       # one menu proves little
-    explorer._continued("n5", "inv", "n5")
-    assert explorer._expected_after("n6", "inv") == "n6"
-    assert explorer._expected_after("n3", "inv") == "n3"
-    assert explorer._expected_after("n6", "bye") is None        # another message
-    explorer._continued("n7", "inv", "n0")
-    assert explorer._expected_after("n6", "inv") is None
-    assert explorer._expected_after("n7", "inv") == "n0"        # where it went from there
+    explorer.expectations.continued("n3", "inv", "n3")
+    assert explorer.expectations.after_message("n6", "inv") is None       # one menu proves little
+    explorer.expectations.continued("n5", "inv", "n5")
+    assert explorer.expectations.after_message("n6", "inv") == "n6"
+    assert explorer.expectations.after_message("n3", "inv") == "n3"
+    assert explorer.expectations.after_message("n6", "bye") is None        # another message
+    explorer.expectations.continued("n7", "inv", "n0")
+    assert explorer.expectations.after_message("n6", "inv") is None
+    assert explorer.expectations.after_message("n7", "inv") == "n0"        # where it went from there
 
 
 def test_a_new_message_is_expected_back_where_messages_on_this_line_go_back():
@@ -439,15 +447,15 @@ def test_a_new_message_is_expected_back_where_messages_on_this_line_go_back():
     for node_id, kind in [("inv", "message"), ("thanks", "message"), ("bye", "message"),
                           ("new", "message"), ("queue", "hold"), ("agent", "human")]:
         explorer.audit.nodes[node_id] = NodeRecord(node_id, kind, [], [])
-    explorer._continued("n3", "inv", "n3")
-    explorer._continued("n5", "inv", "n5")
-    assert explorer._expected_after("n6", "new") is None        # one message proves little
-    explorer._continued("n3", "thanks", "n3")
-    explorer._continued("n0", "bye", "hangup")
-    explorer._continued("n0", "queue", "agent")
-    assert explorer._expected_after("n6", "new") == "n6"
-    explorer._continued("n4", "thanks", "n0")
-    assert explorer._expected_after("n6", "new") is None
+    explorer.expectations.continued("n3", "inv", "n3")
+    explorer.expectations.continued("n5", "inv", "n5")
+    assert explorer.expectations.after_message("n6", "new") is None        # one message proves little
+    explorer.expectations.continued("n3", "thanks", "n3")
+    explorer.expectations.continued("n0", "bye", "hangup")
+    explorer.expectations.continued("n0", "queue", "agent")
+    assert explorer.expectations.after_message("n6", "new") == "n6"
+    explorer.expectations.continued("n4", "thanks", "n0")
+    assert explorer.expectations.after_message("n6", "new") is None
 
 
 def test_an_announced_key_is_expected_where_it_led_at_every_other_menu():
@@ -459,12 +467,12 @@ def test_an_announced_key_is_expected_where_it_led_at_every_other_menu():
         explorer.audit.nodes[node_id] = NodeRecord(node_id, "menu", [], [])
     explorer.audit.add_edge(EdgeRecord("n1", "n0", "*", "*", 1.0, "announced"))
     explorer.audit.add_edge(EdgeRecord("n0", "n9", "invalid", "*", 1.0, "escape"))
-    assert explorer._expected_press("n3", "*") is None
+    assert explorer.expectations.after_press("n3", "*") is None
     explorer.audit.add_edge(EdgeRecord("n2", "n0", "*", "*", 1.0, "announced"))
-    assert explorer._expected_press("n3", "*") == "n0"
-    assert explorer._expected_press("n3", "1") is None
+    assert explorer.expectations.after_press("n3", "*") == "n0"
+    assert explorer.expectations.after_press("n3", "1") is None
     explorer.audit.add_edge(EdgeRecord("n4", "n1", "*", "*", 1.0, "announced"))
-    assert explorer._expected_press("n3", "*") is None
+    assert explorer.expectations.after_press("n3", "*") is None
 
 
 def test_typing_ahead_through_a_known_node_presses_as_it_begins():
@@ -473,15 +481,15 @@ def test_typing_ahead_through_a_known_node_presses_as_it_begins():
     node's does; a prompt that begins otherwise is heard until it is recognised or heard
     out."""
     explorer, line, first = _explorer_knowing_the_main_menu("acme-pbx")
-    through = explorer._hear_known(Listener(line.dial()), passing="n0")
+    through = explorer.strategies.typing.hear_known(_session(line.dial()), explorer.audit.nodes["n0"])
     assert through.ending is Ending.CUT and 0.3 <= through.seconds < 0.36
-    assert explorer._typed_through(through)
-    stopping = explorer._hear_known(Listener(line.dial()))
+    assert typed_through(through)
+    stopping = explorer.strategies.typing.hear_known(_session(line.dial()))
     assert stopping.ending is Ending.CUT and stopping.seconds >= 1.0
     other = load_spec(tree_path("tiny"))
-    stranger = Listener(ReplayLine(other).dial())
-    heard = explorer._hear_known(stranger, passing="n0")
-    assert not explorer._typed_through(heard)
+    stranger = _session(ReplayLine(other).dial())
+    heard = explorer.strategies.typing.hear_known(stranger, explorer.audit.nodes["n0"])
+    assert not typed_through(heard)
     assert heard.ending is not Ending.CUT  # not the main menu: heard out
 
 
@@ -523,10 +531,10 @@ def test_a_new_prompt_that_begins_like_a_menu_of_this_call_is_not_taken_for_a_re
     explorer.audit.nodes["n0"] = NodeRecord("n0", "menu", [], [], transcript="Whiskey mike.",
                                             prompt_seconds=len(known) / 8000, audio=known)
     explorer.index.add("n0", fingerprint(known), "Whiskey mike.")
-    heard = explorer._hear_result(Listener(ReplayLine(spec).dial()), frozenset({"n0"}))
+    heard = explorer.strategies.results.hear(_session(ReplayLine(spec).dial()), frozenset({"n0"}))
     if taken:
-        assert heard.ending is Ending.CUT and explorer._identify(heard) == "n0"
+        assert heard.ending is Ending.CUT and explorer.mapper.identify(heard) == "n0"
         assert heard.seconds < NAVIGATION_MIN_SECONDS + RETURN_MARGIN_SECONDS + 0.5
     else:
         assert heard.seconds > 6.0
-        assert heard.ending is not Ending.CUT or explorer._identify(heard) is None
+        assert heard.ending is not Ending.CUT or explorer.mapper.identify(heard) is None

@@ -17,11 +17,26 @@ strategy maps exactly the graph the naive crawl maps):
   to end the call or take it elsewhere go first (ivraudit.crawl.outlook).
 - ``hangup``: hang up as soon as nothing the call could still learn is left, instead of
   hearing a known prompt out.
+
+:class:`CrawlStrategy` is the choice; :meth:`Strategies.compose` builds the objects it stands
+for, each in its own module (typeahead.py, hangup.py, pause.py, reuse.py), each with a naive
+counterpart, so the rest of the crawl never asks which strategy is on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
+
+from ivraudit.audit.model import Audit
+from ivraudit.crawl.expectations import Expectations
+from ivraudit.crawl.hangup import EarlyHangup, HearingResultsOut
+from ivraudit.crawl.mapper import Mapper
+from ivraudit.crawl.pause import HearingThePause, TypingIntoThePause
+from ivraudit.crawl.policy import CrawlPolicy
+from ivraudit.crawl.reuse import OneProbePerCall, Reuse
+from ivraudit.crawl.scheduler import Scheduler
+from ivraudit.crawl.typeahead import HearingOut, TypingAhead
 
 NAMES = ("typeahead", "reuse", "hangup")
 
@@ -51,3 +66,26 @@ class CrawlStrategy:
     def name(self) -> str:
         on = [f.name for f in fields(self) if getattr(self, f.name)]
         return "naive" if not on else ("all" if len(on) == len(NAMES) else ",".join(on))
+
+
+@dataclass(frozen=True)
+class Strategies:
+    """The objects a :class:`CrawlStrategy` stands for, composed for one crawl."""
+
+    typing: HearingOut          # how known prompts on a walk are heard, and keys typed
+    results: HearingResultsOut  # how what a probe led to is heard
+    pause: HearingThePause      # what a call does in the pause after a message
+    reuse: OneProbePerCall      # whether a call goes on after its probe, and with what
+
+    @classmethod
+    def compose(cls, choice: CrawlStrategy, audit: Audit, policy: CrawlPolicy, mapper: Mapper,
+                expectations: Expectations, *, now: Callable[[], float]
+                ) -> tuple[Strategies, Scheduler]:
+        """The strategies ``choice`` names, and the scheduler whose costs depend on them."""
+        typing = TypingAhead(mapper.index) if choice.typeahead else HearingOut()
+        scheduler = Scheduler(audit, policy, now, typing.heard_seconds)
+        results = EarlyHangup(mapper.index) if choice.hangup else HearingResultsOut()
+        pause = (TypingIntoThePause(results, mapper, scheduler, typing, expectations)
+                 if choice.typeahead and choice.reuse else HearingThePause(results))
+        reuse = Reuse(scheduler) if choice.reuse else OneProbePerCall()
+        return cls(typing, results, pause, reuse), scheduler

@@ -20,6 +20,7 @@ from enum import Enum
 import numpy as np
 
 from ivraudit.lines.base import Call
+from ivraudit.listen.activity import sounding, sounding_at_the_end
 from ivraudit.listen.sound import Sound, SoundClassifier
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
 from ivraudit.telephony.g711 import Pcm
@@ -42,6 +43,12 @@ STOP_WHEN_FROM_SECONDS = 1.0
 """``hear(stop_when=...)`` is first asked after this much of a prompt (the issue's 'first
 second': enough to tell known prompts apart, far less than hearing them out)."""
 STOP_WHEN_EVERY_FRAMES = 10
+
+BARGE_IN_CHECK_SECONDS = 0.8
+"""After keys went into a prompt: how long to listen on for the prompt going on regardless."""
+BARGE_IN_JUDGED_SECONDS = 0.3
+"""Of that check, the last part that judges: a prompt stopped by the keys is silent there,
+even on a line whose delay brings a moment more of it after the keys."""
 
 MUSIC_SAMPLE_SECONDS = 12.0
 """How much hold music :meth:`Listener.through_hold` keeps (:attr:`Listener.music`), so an
@@ -166,6 +173,30 @@ class Listener:
                 prompt.last_active = len(prompt.frames) - 1
         extra = prompt.frames[start:]
         return np.concatenate(extra) if extra else _empty()
+
+    def stopped_by_keys(self, heard: Heard, sending: float,
+                        goes_on: Callable[[Pcm, int], bool]) -> bool:
+        """Did keys pressed into a prompt cut short (``heard``) stop it? Listens on past it.
+
+        The prompt plays on while the keys go out (``sending`` seconds), and on a line with
+        delay it is heard a while longer, so it is judged by the end of the check, where a
+        stopped prompt is silent: ``goes_on(audio, frame)`` says whether the audio judged
+        (``frame`` frames after the cut) is more of the prompt. A stopped prompt's check may
+        already hold the beginning of the next one: sound still going at its end is given
+        back, so the next :meth:`hear` starts with it. A prompt that goes on stays part of
+        ``heard``, so :meth:`resume` hears all of it.
+        """
+        skip = round(sending / FRAME_SECONDS)
+        check = max(BARGE_IN_CHECK_SECONDS, sending + BARGE_IN_JUDGED_SECONDS)
+        after = self.listen_on(heard, check)[skip * FRAME_SAMPLES:]
+        last = after[-round(BARGE_IN_JUDGED_SECONDS / FRAME_SECONDS) * FRAME_SAMPLES:]
+        at = skip + (len(after) - len(last)) // FRAME_SAMPLES
+        if goes_on(last, at):
+            return False
+        begun = sounding_at_the_end(after)
+        if sounding(begun):
+            self.unread(begun)  # the next prompt began within the check
+        return True
 
     def _listen(self, prompt: "_Prompt", max_prompt: float,
                 press_after_onset: tuple[str, float] | None,

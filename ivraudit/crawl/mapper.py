@@ -1,0 +1,170 @@
+"""The mapper: prompts heard on calls become the audit's nodes, edges and paths.
+
+A prompt heard before is the same node (ivraudit.crawl.identity), so a loop is an edge back,
+not a copy; a new one is transcribed once and read (ivraudit.interpret) for its kind and
+options. Every action seen to lead somewhere is kept, so each node's path can be settled at
+the end as its shortest way from the answer, whatever order the calls went in.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+
+from ivraudit.asr.base import Recognizer
+from ivraudit.asr.cache import CachedRecognizer
+from ivraudit.audit.metrics import root_of
+from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord, Option
+from ivraudit.crawl.identity import Fingerprint, PromptIndex, fingerprint
+from ivraudit.interpret import interpret
+from ivraudit.interpret.node_kind import node_kind
+from ivraudit.listen.activity import ends_in_tone
+from ivraudit.listen.listener import Ending, Heard
+from ivraudit.telephony.constants import SAMPLE_RATE
+from ivraudit.telephony.g711 import Pcm
+
+PROBE_ORDER = {"invalid": 0, "announced": 1, "escape": 2, "timeout": 3, "input": 4}
+"""The order the naive crawl tries a menu's probes in, which settles ties between paths."""
+
+
+class Mapper:
+    """Turns heard prompts into nodes and actions into edges of one audit."""
+
+    def __init__(self, audit: Audit, recognizer: Recognizer | None, language: str,
+                 progress: Callable[[str], None]) -> None:
+        self.audit = audit
+        self.index = PromptIndex()
+        self.language = language
+        self.progress = progress
+        # The one transcript cache: by audio content (a prompt heard again is not
+        # transcribed again), whether or not the caller's recogniser already has one.
+        self.recognizer = (recognizer if recognizer is None or isinstance(recognizer, CachedRecognizer)
+                           else CachedRecognizer(recognizer))
+        self.asr_seconds = 0.0
+        # (node, role or escape key) -> what that probe led to the first time it was tried
+        self.first_target: dict[tuple[str, str], str] = {}
+        # target -> the (source, action, role) seen to lead to it
+        self._ways: dict[str, list[tuple[str, str, str]]] = {}
+
+    # -- what a prompt is -------------------------------------------------------------------
+
+    def transcribe(self, audio: Pcm) -> str:
+        if self.recognizer is None:
+            raise RuntimeError("this crawl has no speech recogniser")
+        started = time.perf_counter()
+        text = self.recognizer.transcribe(audio, SAMPLE_RATE).text.strip()
+        self.asr_seconds += time.perf_counter() - started
+        return text
+
+    def known(self, heard: Heard) -> str | None:
+        """The known node a prompt heard to its end is (the hangup node for a dead line)."""
+        if heard.empty:
+            return HANGUP_NODE if heard.ending is Ending.HANGUP else None
+        return self.index.match(fingerprint(heard.audio), lambda: self.transcribe(heard.audio))
+
+    def identify(self, heard: Heard) -> str | None:
+        """The known node a prompt is: by its beginning if it was cut short, else in full."""
+        if heard.ending is Ending.CUT:
+            return self.index.match_prefix(fingerprint(heard.audio))
+        return self.known(heard)
+
+    def print_of(self, node_id: str) -> Fingerprint | None:
+        return self.index.prints.get(node_id)
+
+    def node_for(self, heard: Heard, path: list[str], via: list[str]) -> tuple[str | None, bool]:
+        """The node this prompt is (a known one, a new one, or the hangup node), and whether
+        it is new; None for nothing heard."""
+        if heard.empty:
+            if heard.ending is not Ending.HANGUP:
+                return None, False
+            if HANGUP_NODE in self.audit.nodes:
+                return HANGUP_NODE, False
+            self.audit.nodes[HANGUP_NODE] = NodeRecord(HANGUP_NODE, "hangup", list(path), list(via),
+                                                       language=self.language)
+            return HANGUP_NODE, True
+        if heard.ending is Ending.CUT:  # cut short only once recognised
+            known = self.index.match_prefix(fingerprint(heard.audio))
+            if known is not None:
+                return known, False
+        print_ = fingerprint(heard.audio)
+        known = self.index.match(print_, lambda: self.transcribe(heard.audio))
+        if known is not None:
+            return known, False
+        text = self.transcribe(heard.audio)
+        reading = interpret(text, self.language)
+        music = heard.ending is Ending.MUSIC
+        kind = node_kind(reading.kind, text, ran_into_music=music,
+                         ends_in_tone=not music and (heard.ending is Ending.TONE
+                                                     or ends_in_tone(heard.audio)))
+        node = NodeRecord(
+            id=f"n{sum(1 for n in self.audit.nodes if n != HANGUP_NODE)}",
+            kind=kind, path=list(path), via=list(via), transcript=text,
+            options=[Option(o.key, o.label) for o in reading.options] if kind == "menu" else [],
+            prompt_seconds=round(heard.seconds, 3), audio=heard.audio,
+            digits=reading.digits, terminator=reading.terminator, language=self.language,
+        )
+        self.audit.nodes[node.id] = node
+        self.index.add(node.id, print_, text)
+        self.progress(f"  new {node.kind} {node.id} at [{' '.join(path)}]: {text[:70]}")
+        return node.id, True
+
+    # -- edges and paths --------------------------------------------------------------------
+
+    def add_edge(self, source: str, target: str, key: str, pressed: str, lead_in: float,
+                 role: str) -> None:
+        self.audit.add_edge(EdgeRecord(source, target, key, pressed, round(max(0.0, lead_in), 3),
+                                       role))
+
+    def first_result(self, source: str, role: str, pressed: str, target: str) -> None:
+        """Note where a probe of ``role`` led at ``source``, if it is the first of its kind
+        there (escape keys each count as their own kind)."""
+        self.first_target.setdefault((source, role if role != "escape" else pressed), target)
+
+    def led_to(self, target: str, source: str, action: str, role: str) -> None:
+        """Note that doing ``action`` at ``source`` led to ``target`` (maybe through messages
+        and queues); a shorter way there than the node's path so far becomes its path."""
+        ways = self._ways.setdefault(target, [])
+        if (source, action, role) not in ways:
+            ways.append((source, action, role))
+        node, origin = self.audit.nodes[target], self.audit.nodes[source]
+        if target != source and len(origin.path) + 1 < len(node.path):
+            node.path, node.via = origin.path + [action], origin.via + [source]
+
+    def settle_paths(self) -> None:
+        """Each node's path: its shortest way from the answer among the ways calls saw,
+        found breadth-first in the order the naive crawl probes (so the same whatever order
+        this crawl went in). Each way is an action at a node that led here on a real call."""
+        root = root_of(self.audit)
+        if root is None:
+            return
+        leads: dict[str, list[tuple[int, int, str, str]]] = {}
+        for target, ways in self._ways.items():
+            for source, action, role in ways:
+                rank = self._option_rank(source, action)
+                leads.setdefault(source, []).append((PROBE_ORDER.get(role, 9), rank, action, target))
+        found: dict[str, tuple[list[str], list[str]]] = {root: ([], [])}
+        queue = deque([root])
+        while queue:
+            node = queue.popleft()
+            path, via = found[node]
+            for _, _, action, target in sorted(leads.get(node, [])):
+                if target not in found:
+                    found[target] = (path + [action], via + [node])
+                    queue.append(target)
+        for node_id, (path, via) in found.items():
+            self.audit.nodes[node_id].path, self.audit.nodes[node_id].via = path, via
+
+    def _option_rank(self, node_id: str, key: str) -> int:
+        keys = [o.key for o in self.audit.nodes[node_id].options]
+        return keys.index(key) if key in keys else len(keys)
+
+    def judge_escape_keys(self) -> None:
+        """An escape key that does what the invalid key does is invalid, not an option."""
+        for (source, target, key), edge in list(self.audit.edges.items()):
+            if edge.probe != "escape":
+                continue
+            if self.first_target.get((source, "invalid")) == target:
+                del self.audit.edges[(source, target, key)]
+                self.audit.add_edge(EdgeRecord(source, target, "invalid", edge.pressed,
+                                               edge.lead_in, "invalid"))

@@ -1,0 +1,168 @@
+"""The prober: does one thing at a node and follows what the line does after it.
+
+A probe presses a key (announced, escape, invalid), enters digits or waits; then the line may
+play messages, hold music, repeat the menu, answer with a person, or hang up. Everything heard
+becomes nodes and edges (the mapper) until the line waits for the caller again or the call is
+over. How results are heard (to their end, or until known) and what happens in the pause after
+a message are the strategies' (ivraudit.crawl.hangup, ivraudit.crawl.pause).
+"""
+
+from __future__ import annotations
+
+from ivraudit.audit.hold import keep_hold_audio
+from ivraudit.audit.model import Audit
+from ivraudit.crawl.expectations import Expectations
+from ivraudit.crawl.frontier import Probe
+from ivraudit.crawl.hangup import HearingResultsOut
+from ivraudit.crawl.mapper import Mapper
+from ivraudit.crawl.outlook import ENDS, MOVES, STAYS
+from ivraudit.crawl.pause import Action, HearingThePause
+from ivraudit.crawl.policy import CrawlPolicy
+from ivraudit.crawl.probes import UNKNOWN_ENTRY
+from ivraudit.crawl.scheduler import Scheduler
+from ivraudit.crawl.session import CallSession
+from ivraudit.listen.listener import Ending, Heard
+
+CALL_ENDING_KINDS = ("human", "voicemail", "hangup")
+"""Nodes after which a crawl's call has nothing left to learn."""
+NOTHING = "(nothing)"
+"""What a probe led to when nothing at all was heard after it."""
+
+Stop = tuple[str, Heard]
+"""Where the line waits for the caller: the node, and its prompt as heard (maybe only its
+beginning)."""
+
+
+class Prober:
+    """Tries probes on calls and maps what follows."""
+
+    def __init__(self, audit: Audit, policy: CrawlPolicy, mapper: Mapper, scheduler: Scheduler,
+                 expectations: Expectations, results: HearingResultsOut,
+                 pause: HearingThePause) -> None:
+        self.audit = audit
+        self.policy = policy
+        self.mapper = mapper
+        self.scheduler = scheduler
+        self.expectations = expectations
+        self.results = results
+        self.pause = pause
+
+    def answer(self, session: CallSession) -> Stop | None:
+        """The first call: hear what the line says first; that prompt is the root."""
+        heard = session.hear()
+        if heard.empty:
+            self.audit.problems.append(f"nothing heard after the answer ({heard.ending.value})")
+            self.audit.complete = False
+            return None
+        self.audit.answer_lead = round(heard.onset, 3)
+        root, _ = self.mapper.node_for(heard, [], [])
+        assert root is not None
+        self._arrived(root, True, heard)
+        return (root, heard) if self.audit.nodes[root].acting else None
+
+    def try_probe(self, session: CallSession, probe: Probe, heard: Heard) -> Stop | None:
+        """Do ``probe`` at its node, whose prompt ``heard`` is playing or over, and follow
+        what happens; returns where the line then waits for the caller, if it does. What the
+        probe did to the call is noted in the outlook."""
+        stop = self._try(session, probe, heard)
+        self.scheduler.outlook.saw(probe, ENDS if stop is None
+                                   else STAYS if stop[0] == probe.node else MOVES)
+        return stop
+
+    def _try(self, session: CallSession, probe: Probe, heard: Heard) -> Stop | None:
+        node = self.audit.nodes[probe.node]
+        keys = probe.keys
+        been = frozenset(node.via + [node.id])
+        if probe.role == "timeout":
+            heard = session.resume(heard)
+            action_at = heard.end
+            nxt = self.results.hear(session, been)
+        elif keys == UNKNOWN_ENTRY:
+            session.resume(heard)
+            keys, nxt, action_at = session.enter_digits(self.policy.allows)
+        else:
+            action_at = session.press_at(node, heard, keys, self.mapper.print_of(node.id))
+            expected = (self.expectations.after_press(node.id, keys)
+                        if probe.role == "announced" else None)
+            nxt = self.results.hear(session, been, expected)
+        path, via = node.path + [keys], node.via + [node.id]
+        if probe.role == "timeout":
+            nxt, action_at = self._through_repeats(session, node.id, nxt, action_at, been)
+        return self._follow(session, Action(node.id, keys, probe.role), probe.label, nxt,
+                            action_at, path, via)
+
+    def _through_repeats(self, session: CallSession, node_id: str, nxt: Heard, action_at: float,
+                         been: frozenset[str]) -> tuple[Heard, float]:
+        """A caller who says nothing may hear the menu again (up to the policy's
+        ``max_repeats`` times are followed); each repeat is a timeout edge back to it."""
+        repeats = 0
+        while repeats < self.policy.max_repeats:
+            if self.mapper.identify(nxt) != node_id:
+                break
+            self.mapper.add_edge(node_id, node_id, "timeout", "timeout", nxt.onset - action_at,
+                                 "timeout")
+            repeats += 1
+            action_at = session.resume(nxt).end
+            nxt = self.results.hear(session, been)
+        self.audit.nodes[node_id].repeats = repeats
+        return nxt, action_at
+
+    def _follow(self, session: CallSession, origin: Action, key: str, heard: Heard,
+                action_at: float, path: list[str], via: list[str]) -> Stop | None:
+        """From the caller's action ``origin`` (its edge labelled ``key``), follow the line
+        until it waits for the caller again.
+
+        Returns the node where it waits and its prompt as heard (maybe only its beginning),
+        or None when the call is over (hangup, a human, voicemail, nothing heard, a known
+        queue not worth sitting through again).
+        """
+        first = True
+        source, pressed, role = origin.node, origin.pressed, origin.role
+        while True:
+            target, new = self.mapper.node_for(heard, path, via)
+            if not first:  # ``source`` moved on by itself: note where, after origin's node
+                self.expectations.continued(origin.node, source, target)
+            if target is None:
+                if first:
+                    self.mapper.first_target[(source, role)] = NOTHING
+                self.audit.problems.append(
+                    f"{source} {pressed or key}: nothing heard for {self.policy.max_wait:g} s")
+                return None
+            self.mapper.add_edge(source, target, key, pressed, heard.onset - action_at, role)
+            self.mapper.led_to(target, origin.node, origin.pressed, origin.role)
+            if first:
+                self.mapper.first_result(source, role, pressed, target)
+                first = False
+            node = self.audit.nodes[target]
+            if not self._arrived(target, new, heard):
+                return (target, heard) if node.acting and heard.ending is not Ending.HANGUP else None
+            expected = (None if node.kind == "hold"
+                        else self.expectations.after_message(origin.node, target))
+            heard = session.resume(heard, known_seconds=node.prompt_seconds if expected else None)
+            if node.kind == "hold":
+                _, announcements, nxt = session.through_hold()
+                if new:
+                    node.hold_seconds = round(nxt.onset - heard.end, 3)
+                    node.announcements = len(announcements)
+                    keep_hold_audio(node, session.listener.music, heard.end, announcements)
+            else:
+                paused = self.pause.through(session, origin, target, heard, via, expected)
+                if paused is None:
+                    return None
+                heard, nxt = paused
+            source, key, pressed, role, action_at = target, "auto", "", "auto", heard.end
+            heard = nxt
+
+    def _arrived(self, node_id: str, new: bool, heard: Heard) -> bool:
+        """Queue a new acting node's probes; True if the line moves on by itself from here."""
+        node = self.audit.nodes[node_id]
+        if node.acting:
+            if new:
+                self.scheduler.queue_probes(node)
+            return False
+        if node.kind in CALL_ENDING_KINDS or heard.ending is Ending.HANGUP:
+            return node.kind not in CALL_ENDING_KINDS
+        if node.kind == "hold" and not new and any(
+                e.key == "auto" for e in self.audit.out_edges(node_id)):
+            return False  # a known queue: no need to sit through it again
+        return True

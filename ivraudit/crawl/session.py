@@ -1,0 +1,127 @@
+"""A call session: one answered call as the crawl uses it.
+
+It holds the call's listener and its record in the audit, and does what a caller does on a
+call: hear prompts, press keys (checking, when keys go into a prompt, whether the prompt
+stopped for them: barge-in), enter digits one at a time, and count the line time spent
+walking known paths. It knows nothing of the map; what a prompt *is* is the mapper's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from ivraudit.audit.model import CallRecord, NodeRecord
+from ivraudit.crawl.identity import Fingerprint, continues_prompt, fingerprint
+from ivraudit.crawl.probes import DIGIT_PATIENCE_SECONDS, MAX_ENTRY_DIGITS
+from ivraudit.lines.base import Call
+from ivraudit.listen.activity import sounding
+from ivraudit.listen.listener import STOP_WHEN_FROM_SECONDS, Ending, Heard, Listener
+from ivraudit.telephony.constants import FRAME_SAMPLES, KEY_PRESS_SECONDS
+from ivraudit.telephony.g711 import Pcm
+
+STOP_LATENCY_SECONDS = 0.1
+"""After keys went in early: how long to listen for the prompt going on (over the 0.1 s a key
+takes, under the pause IVRs leave before the next prompt)."""
+ENTRY_DIGITS = "1234567890"
+"""Digits tried, in order, to answer an input node that did not say how much to enter."""
+
+
+class CallSession:
+    """One answered call: its listener, its record, and the caller's acts on it."""
+
+    def __init__(self, listener: Listener, record: CallRecord, max_wait: float) -> None:
+        self.listener = listener
+        self.record = record
+        self.max_wait = max_wait
+
+    @property
+    def call(self) -> Call:
+        return self.listener.call
+
+    @property
+    def seconds(self) -> float:
+        """Line seconds since the answer."""
+        return self.listener.call.seconds
+
+    def hear(self, *, max_wait: float | None = None,
+             stop_when: Callable[[Pcm], bool | None] | None = None,
+             ask_from: float = STOP_WHEN_FROM_SECONDS,
+             press_after_onset: tuple[str, float] | None = None) -> Heard:
+        """The next prompt (see :meth:`Listener.hear`), waiting the policy's ``max_wait``."""
+        return self.listener.hear(max_wait=self.max_wait if max_wait is None else max_wait,
+                                  stop_when=stop_when, ask_from=ask_from,
+                                  press_after_onset=press_after_onset)
+
+    def resume(self, heard: Heard, known_seconds: float | None = None) -> Heard:
+        """The rest of a prompt heard only in part (see :meth:`Listener.resume`)."""
+        return self.listener.resume(heard, known_seconds=known_seconds)
+
+    def through_hold(self) -> tuple[float, list[Heard], Heard]:
+        return self.listener.through_hold(max_wait=self.max_wait)
+
+    def press(self, keys: str) -> float:
+        """Press ``keys`` now; returns the line time the last one ended."""
+        self.call.press(keys)
+        return self.call.seconds + KEY_PRESS_SECONDS * len(keys)
+
+    def press_at(self, node: NodeRecord, heard: Heard, keys: str,
+                 known: Fingerprint | None) -> float:
+        """Press ``keys`` at ``node``, whose prompt (fingerprint ``known``) is ``heard``;
+        returns the line time the press ended.
+
+        If the prompt was cut short (recognised by its beginning) the keys go in at once,
+        unless the node is known not to take keys while it speaks. Whether it does is seen
+        right there, and noted on the node: a prompt that goes on after the keys ignored
+        them, so it is heard out and the keys pressed again.
+        """
+        if heard.ending is Ending.CUT and node.barge_in is not False:
+            pressed = self.press(keys)
+            # A burst of typed keys is judged once its last key went out.
+            sending = KEY_PRESS_SECONDS * len(keys) + STOP_LATENCY_SECONDS
+            start = len(heard.audio) // FRAME_SAMPLES
+
+            def goes_on(after: Pcm, at: int) -> bool:
+                if not sounding(after):
+                    return False
+                return known is None or continues_prompt(fingerprint(after), known, start + at)
+
+            if self.listener.stopped_by_keys(heard, sending, goes_on):
+                if node.barge_in is None:
+                    node.barge_in = True
+                return pressed
+            if node.barge_in is None:
+                node.barge_in = False
+        self.resume(heard)
+        return self.press(keys)
+
+    def enter_digits(self, allows: Callable[[str], bool]) -> tuple[str, Heard, float]:
+        """Enter digits one by one until an input node moves on; then the pound key.
+
+        Only keys ``allows`` go out: the digit is the first allowed one, and the pound key is
+        left out when it is forbidden. Returns what was entered, what the line said next and
+        the line time the last key ended.
+        """
+        digit = next(d for d in ENTRY_DIGITS if allows(d))
+        entered = ""
+        for _ in range(MAX_ENTRY_DIGITS):
+            entered += digit
+            action_at = self.press(digit)
+            heard = self.hear(max_wait=DIGIT_PATIENCE_SECONDS)
+            if heard.ending is not Ending.QUIET:
+                return entered, heard, action_at
+        if not allows("#"):
+            action_at = self.seconds
+            return entered, self.hear(), action_at
+        action_at = self.press("#")
+        return entered + "#", self.hear(), action_at
+
+    @contextmanager
+    def navigating(self) -> Iterator[None]:
+        """Count the line time of a walk on known paths in the call's navigating seconds:
+        the part of a crawl's cost the floor leaves out (the floor hears each prompt once)."""
+        started = self.seconds
+        try:
+            yield
+        finally:
+            self.record.navigating_seconds += self.seconds - started

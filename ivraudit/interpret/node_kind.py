@@ -1,0 +1,24 @@
+"""A node's kind from both what was heard around the words and what the words say.
+
+:func:`ivraudit.interpret.interpret` reads the words alone; the listener knows what the words
+ran into (hold music, a beep). Music after a prompt makes it a queue whatever it said; a beep
+makes it voicemail; "please hold" with no music after it was only a message.
+"""
+
+from __future__ import annotations
+
+SAID_KINDS = ("menu", "input", "human", "voicemail", "message")
+"""Kinds the words alone may decide, when nothing heard around them overrules them."""
+
+
+def node_kind(said: str, text: str, *, ran_into_music: bool, ends_in_tone: bool) -> str:
+    """The kind of node a prompt is: ``said`` is the words' reading, ``text`` the transcript."""
+    if ran_into_music:
+        return "hold"
+    if ends_in_tone:
+        return "voicemail"
+    if said == "hold":
+        return "message"  # says "please hold" but no music followed
+    if said in SAID_KINDS:
+        return said if text else "unknown"
+    return "unknown"
