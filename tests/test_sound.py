@@ -1,49 +1,36 @@
 """The sound classifier on held-out line audio: silence, speech, music and tones.
 
-The data and its split come from ``bench/sound_classifier.py`` (the constants in
-``ivraudit/listen/sound.py`` were tuned on the other half): Asterisk's English prompts whose
-name hashes to the held-out half, two held-out hold-music tracks, two held-out synthetic
-voices, Asterisk's beep, and generated tones and noise, all through μ-law. The thresholds
-leave margin under what the bench measures (99-100 % on these sets).
+The data and its split come from ``ivraudit.listen.corpus`` (the constants in
+``ivraudit/listen/fitted.py`` were fitted, and those in ``ivraudit/listen/sound.py`` tuned, on
+the other half): Asterisk's English prompts whose name hashes to the held-out half, two
+held-out hold-music tracks, two held-out synthetic voices, Asterisk's beep, and generated tones
+and noise, all through μ-law. The thresholds leave margin under what the bench
+(``bench/sound_classifier.py``) measures (99-100 % on these sets).
 """
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
+import os
+import runpy
+import subprocess
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
 
+from ivraudit.listen import corpus, fitted, fitting, sound
 from ivraudit.listen.sound import Sound, SoundClassifier, classify, frame_dbfs, is_tone
 from ivraudit.telephony.constants import FRAME_SAMPLES, SAMPLE_RATE
 from ivraudit.telephony.tones import beep, tone
+from ivraudit.telephony.wav import read_telephone_audio
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("sound_bench", ROOT / "bench" / "sound_classifier.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["sound_bench"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
-
-needs_sounds = pytest.mark.skipif(
-    not (bench.SOUNDS / "en").is_dir() or not bench.MOH.is_dir(),
-    reason="needs asterisk-core-sounds-en-wav and asterisk-moh-opsound-wav",
-)
-needs_tts = pytest.mark.skipif(
-    shutil.which("flite") is None or shutil.which("espeak-ng") is None
-    or shutil.which("sox") is None, reason="needs flite, espeak-ng and sox")
+_MISSING_RECORDINGS = corpus.missing(voices=False)
+_MISSING_VOICES = corpus.missing(recordings=False)
+needs_sounds = pytest.mark.skipif(bool(_MISSING_RECORDINGS),
+                                  reason=f"needs {' '.join(_MISSING_RECORDINGS)}")
+needs_tts = pytest.mark.skipif(bool(_MISSING_VOICES), reason=f"needs {' '.join(_MISSING_VOICES)}")
 
 
 def frames(pcm: np.ndarray) -> list[np.ndarray]:
@@ -63,12 +50,12 @@ def verdicts(pcm: np.ndarray, sc: SoundClassifier | None = None) -> list[Sound]:
 
 @pytest.fixture(scope="module")
 def held_out_prompts() -> list[tuple[str, np.ndarray]]:
-    return bench.prompts("test", languages=("en",))
+    return corpus.prompts("test", languages=("en",))
 
 
 @pytest.fixture(scope="module")
 def held_out_music() -> list[tuple[str, np.ndarray]]:
-    return bench.music("test")
+    return corpus.music("test")
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +63,9 @@ def held_out_voices(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str,
     cache = tmp_path_factory.mktemp("voices")
     out = []
     for engine, voice in (("flite", "awb"), ("flite", "rms"), ("espeak-ng", "en-us+m3")):
-        for i, text in enumerate(bench.SENTENCES[:4]):
+        for i, text in enumerate(corpus.SENTENCES[:4]):
             out.append((f"{engine}-{voice}/{i}",
-                        bench.line(bench.synthesise(engine, voice, text, cache))))
+                        corpus.line(corpus.synthesise(engine, voice, text, cache))))
     return out
 
 
@@ -87,9 +74,9 @@ def held_out_voices(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str,
 def test_line_noise_and_digital_silence_are_not_sound() -> None:
     rng = np.random.default_rng(0)
     for pcm in (np.zeros(SAMPLE_RATE * 2, np.int16),
-                bench.line(bench.noise(3.0, -60, rng)),
-                bench.line(bench.noise(3.0, -60, rng, "pink")),
-                bench.line(bench.noise(3.0, -55, rng, "band"))):
+                corpus.line(corpus.noise(3.0, -60, rng)),
+                corpus.line(corpus.noise(3.0, -60, rng, "pink")),
+                corpus.line(corpus.noise(3.0, -55, rng, "band"))):
         sc = SoundClassifier()
         flags = []
         for frame in frames(pcm):
@@ -102,7 +89,7 @@ def test_line_noise_and_digital_silence_are_not_sound() -> None:
 
 def test_loud_line_noise_is_learnt_as_the_floor() -> None:
     """-45 dBFS hiss is over the absolute floor, but the noise floor learns it within 1 s."""
-    pcm = bench.line(bench.noise(4.0, -45, np.random.default_rng(1)))
+    pcm = corpus.line(corpus.noise(4.0, -45, np.random.default_rng(1)))
     sc = SoundClassifier()
     flags = []
     for frame in frames(pcm):
@@ -117,8 +104,8 @@ def test_speech_is_active_even_quiet_and_its_pauses_are_not(held_out_prompts) ->
     for _, prompt in held_out_prompts[:20]:
         for gain_db in (0.0, -20.0):  # as recorded, and 20 dB quieter (peaks near -30 dBFS)
             quiet = np.round(prompt.astype(np.float64) * 10 ** (gain_db / 20))
-            hiss = bench.noise(len(prompt) / SAMPLE_RATE, -62, rng).astype(np.float64)
-            pcm = bench.line(np.clip(quiet + hiss, -32768, 32767).astype(np.int16))
+            hiss = corpus.noise(len(prompt) / SAMPLE_RATE, -62, rng).astype(np.float64)
+            pcm = corpus.line(np.clip(quiet + hiss, -32768, 32767).astype(np.int16))
             sc = SoundClassifier()
             levels, flags = [], []
             for frame in frames(pcm):
@@ -146,8 +133,8 @@ def test_active_is_decided_on_the_frame_itself() -> None:
 
 @needs_sounds
 def test_held_out_prompts_are_speech(held_out_prompts) -> None:
-    got = [bench.verdict(pcm)[0] for _, pcm in bench.speech_windows(held_out_prompts)
-           if bench.sounding(pcm) >= 0.2]
+    got = [corpus.verdict(pcm)[0] for _, pcm in corpus.speech_windows(held_out_prompts)
+           if corpus.sounding(pcm) >= 0.2]
     assert len(got) > 200
     assert np.mean([v is Sound.SPEECH for v in got]) >= 0.95
     assert np.mean([v is Sound.MUSIC for v in got]) <= 0.02
@@ -156,15 +143,15 @@ def test_held_out_prompts_are_speech(held_out_prompts) -> None:
 @needs_sounds
 @needs_tts
 def test_held_out_synthetic_voices_are_speech(held_out_voices) -> None:
-    got = [bench.verdict(pcm)[0] for _, pcm in bench.speech_windows(held_out_voices)
-           if bench.sounding(pcm) >= 0.2]
+    got = [corpus.verdict(pcm)[0] for _, pcm in corpus.speech_windows(held_out_voices)
+           if corpus.sounding(pcm) >= 0.2]
     assert np.mean([v is Sound.SPEECH for v in got]) >= 0.9
 
 
 @needs_sounds
 def test_held_out_hold_music_is_music(held_out_music) -> None:
-    got = [bench.verdict(pcm)[0] for _, pcm in bench.music_windows(held_out_music, seed=5)
-           if bench.sounding(pcm) >= 0.2]
+    got = [corpus.verdict(pcm)[0] for _, pcm in corpus.music_windows(held_out_music, seed=5)
+           if corpus.sounding(pcm) >= 0.2]
     assert len(got) > 100
     assert np.mean([v is Sound.MUSIC for v in got]) >= 0.95
 
@@ -221,7 +208,7 @@ def test_announcement_interrupting_music_is_speech(held_out_prompts, held_out_mu
 
 @needs_sounds
 def test_asterisk_beep_is_a_tone() -> None:
-    pcm = bench.line(bench.read_telephone_audio(bench.SOUNDS / "en" / "beep.wav"))
+    pcm = corpus.line(read_telephone_audio(corpus.SOUNDS / "en" / "beep.wav"))
     assert classify(pcm) is Sound.TONE
     assert is_tone(pcm)
     padded = np.concatenate([np.zeros(SAMPLE_RATE // 2, np.int16), pcm,
@@ -238,7 +225,7 @@ def test_asterisk_beep_is_a_tone() -> None:
     ((697.0, 1209.0), 0.25, -25.0),  # DTMF 1, quiet
 ])
 def test_steady_tones_are_tones(hz, seconds, dbfs) -> None:
-    pcm = bench.line(np.concatenate([np.zeros(3000, np.int16), tone(hz, seconds, dbfs)]))
+    pcm = corpus.line(np.concatenate([np.zeros(3000, np.int16), tone(hz, seconds, dbfs)]))
     assert classify(pcm) is Sound.TONE
     assert Sound.TONE in verdicts(np.concatenate([pcm, np.zeros(1600, np.int16)]))
 
@@ -247,7 +234,7 @@ def test_dtmf_digit_train_is_a_tone() -> None:
     digits = [(697.0, 1209.0), (770.0, 1336.0), (852.0, 1477.0), (941.0, 1336.0)] * 2
     pcm = np.concatenate([np.concatenate([tone(d, 0.1, -12), np.zeros(800, np.int16)])
                           for d in digits])
-    assert classify(bench.line(pcm)) is Sound.TONE
+    assert classify(corpus.line(pcm)) is Sound.TONE
 
 
 @needs_sounds
@@ -255,7 +242,7 @@ def test_beep_after_a_prompt_is_heard_at_once(held_out_prompts) -> None:
     """A voicemail greeting ending in a beep: TONE within 0.4 s of the beep, never before."""
     for _, prompt in held_out_prompts[:10]:
         onset = len(prompt) // FRAME_SAMPLES
-        pcm = np.concatenate([prompt[: onset * FRAME_SAMPLES], bench.line(beep())])
+        pcm = np.concatenate([prompt[: onset * FRAME_SAMPLES], corpus.line(beep())])
         got = verdicts(pcm)
         assert Sound.TONE not in got[:onset]
         first = next(i for i, v in enumerate(got[onset:]) if v is Sound.TONE)
@@ -272,7 +259,7 @@ def test_prompts_are_never_tones(held_out_prompts) -> None:
 
 def test_reset_forgets_the_call() -> None:
     sc = SoundClassifier()
-    for frame in frames(bench.line(tone(1000.0, 1.0, -12))):
+    for frame in frames(corpus.line(tone(1000.0, 1.0, -12))):
         sc.push(frame)
     assert sc.window() is Sound.TONE and sc.active
     sc.reset()
@@ -302,7 +289,7 @@ def test_whole_clips_classify(held_out_prompts, held_out_music) -> None:
 
 def test_short_clips_classify() -> None:
     assert classify(np.zeros(100, np.int16)) is Sound.SILENCE
-    assert classify(bench.line(tone(1000.0, 0.3, -12))) is Sound.TONE
+    assert classify(corpus.line(tone(1000.0, 0.3, -12))) is Sound.TONE
 
 
 @needs_sounds
@@ -320,3 +307,72 @@ def test_cheap_enough_for_every_frame_of_every_call(held_out_music) -> None:
             sc.window()
         best = min(best, time.process_time() - started)
     assert best < 0.25
+
+
+# -- the fitted score -------------------------------------------------------------------------
+
+def test_fitted_module_is_as_the_fitting_writes_it() -> None:
+    """ivraudit/listen/fitted.py is exactly what the writer makes of its constants (nobody
+    edited it by hand), over the features the classifier scores, and the classifier uses it."""
+    assert fitting.render(fitting.committed()) == fitting.FITTED_PATH.read_text(encoding="utf-8")
+    assert fitted.SCORE_FEATURES == sound.SCORE_FEATURES
+    assert (sound.SCORE_CENTER, sound.SCORE_SCALE, sound.SCORE_WEIGHTS, sound.SCORE_BIAS) == (
+        fitted.SCORE_CENTER, fitted.SCORE_SCALE, fitted.SCORE_WEIGHTS, fitted.SCORE_BIAS)
+
+
+def test_written_module_yields_the_constants(tmp_path: Path) -> None:
+    score = fitting.Score(
+        features=("flux", "a_rather_long_statistic_name", "another_long_statistic_name",
+                  "and_a_third_one_to_wrap_the_line"),
+        center=(0.378, -6.256, 1e-05, 1234.5), scale=(0.128, 3.5, 0.001, 256.378),
+        weights=(4.94, -2.14, 0.0, 12.0), bias=-2.91)
+    path = fitting.write(score, tmp_path / "fitted_copy.py")
+    text = path.read_text(encoding="utf-8")
+    assert "do not edit by hand" in text and fitting.WRITE_COMMAND in text
+    assert max(len(line_) for line_ in text.splitlines()) <= 99
+    module = runpy.run_path(str(path))
+    assert fitting.Score(features=module["SCORE_FEATURES"], center=module["SCORE_CENTER"],
+                         scale=module["SCORE_SCALE"], weights=module["SCORE_WEIGHTS"],
+                         bias=module["SCORE_BIAS"]) == score
+
+
+@needs_sounds
+@needs_tts
+def test_refit_on_the_corpus_is_close_to_the_fitted_constants(tmp_path: Path) -> None:
+    """Refitting on the tuning half gives nearly, not exactly, the committed constants (about
+    8 s). The committed ones came from a state of the data or code that the history does not
+    record: a refit moves two centres by under 0.005 of a scale, one scale by 0.13 % and the
+    weights by 0.01, which changes no verdict of the bench; and a refit reads windows with too
+    little voicing at the committed centre, so it is not exactly a fixed point either."""
+    refit = fitting.fit(tmp_path).score
+    now = fitting.committed()
+    assert refit.features == now.features
+    for c_new, c_now, s_now in zip(refit.center, now.center, now.scale):
+        assert abs(c_new - c_now) <= 0.01 * s_now
+    for s_new, s_now in zip(refit.scale, now.scale):
+        assert abs(s_new - s_now) <= 0.01 * s_now
+    for w_new, w_now in zip(refit.weights, now.weights):
+        assert abs(w_new - w_now) <= 0.05
+    assert abs(refit.bias - now.bias) <= 0.05
+
+
+def test_the_classifier_imports_no_corpus_code() -> None:
+    """The classifier at run time needs its constants, not the corpus or the fitting (nor
+    their Debian packages)."""
+    code = ("import sys, ivraudit.listen.sound, ivraudit.listen.listener; "
+            "print(sorted(m for m in sys.modules if m.startswith('ivraudit.listen.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}).stdout
+    assert "ivraudit.listen.corpus" not in out and "ivraudit.listen.fitting" not in out
+    assert "ivraudit.listen.fitted" in out
+
+
+def test_the_corpus_without_its_packages_says_what_to_install(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(corpus, "SOUNDS", tmp_path / "sounds")
+    monkeypatch.setattr(corpus, "MOH", tmp_path / "moh")
+    assert {"asterisk-core-sounds-en-wav", "asterisk-moh-opsound-wav"} <= set(corpus.missing())
+    with pytest.raises(corpus.CorpusUnavailable, match="asterisk-core-sounds-en-wav"):
+        corpus.prompts("tune")
+    with pytest.raises(corpus.CorpusUnavailable, match="apt-get install asterisk-moh-opsound-wav"):
+        corpus.music("test")

@@ -21,8 +21,9 @@ features are few, level-independent and cheap:
   between frames 40 ms apart, the spread of frame energy (dB), the spread of the spectral
   centroid, the mean periodicity (autocorrelation at the pitch lag), and the shares of
   consecutive voiced frames whose pitch stays exactly put or glides by 1–3 samples. A
-  logistic score over them (fitted on half of the data, see ``bench/sound_classifier.py``)
-  decides, with hysteresis weighted against cutting a prompt short.
+  logistic score over them decides, with hysteresis weighted against cutting a prompt short.
+  It is fitted on the tuning half of :mod:`ivraudit.listen.corpus` by
+  :mod:`ivraudit.listen.fitting`, which writes the constants to :mod:`ivraudit.listen.fitted`.
 - **Tones** (a voicemail beep, dial tone, DTMF) are frames whose energy lies almost all in a
   few spectral bins above 300 Hz and whose spectrum does not move. Synthesiser notes in hold
   music can be just as pure for a few hundred milliseconds, so after or amid music a tone
@@ -47,6 +48,7 @@ from enum import Enum
 import numpy as np
 import numpy.typing as npt
 
+from ivraudit.listen.fitted import SCORE_BIAS, SCORE_CENTER, SCORE_SCALE, SCORE_WEIGHTS
 from ivraudit.telephony.constants import FRAME_SAMPLES, SAMPLE_RATE
 
 __all__ = ["Sound", "SoundClassifier", "classify", "is_tone", "frame_dbfs"]
@@ -148,13 +150,12 @@ TONE_SHARE = 0.5
 
 # ---------------------------------------------------------------------------------------------
 # Speech against music: logistic score over window statistics, standardised (mean, scale) and
-# weighted; positive is speech. Fitted on the tuning half of the data (bench/sound_classifier.py).
+# weighted; positive is speech. SCORE_CENTER, SCORE_SCALE, SCORE_WEIGHTS and SCORE_BIAS are
+# fitted on the tuning half of the data (ivraudit.listen.corpus) by ivraudit.listen.fitting,
+# which writes them to ivraudit.listen.fitted (``python bench/sound_classifier.py --write``);
+# a change to SCORE_FEATURES needs that refit (fitted.py records the features it was fitted over).
 SCORE_FEATURES = ("flux", "energy_spread", "centroid_spread", "harmonicity", "pitch_same",
                   "pitch_glide")
-SCORE_CENTER = (0.378, 6.256, 298.665, 0.79, 0.27, 0.344)
-SCORE_SCALE = (0.128, 3.519, 256.378, 0.077, 0.181, 0.161)
-SCORE_WEIGHTS = (4.94, 2.14, 2.63, 4.02, -1.65, 0.81)
-SCORE_BIAS = -2.91
 SCORE_CLIP = 3.0
 """No standardised feature may count for more than this many scales either way, so one
 extreme statistic (a hiss with no pitch, a very bright word) cannot outvote the others."""
