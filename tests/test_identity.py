@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ivraudit.crawl.identity import (
+from ivraudit.identity import (
     CERTAIN_AUDIO, MAYBE_SAME_AUDIO, SAME_AUDIO, PrefixWatch, PromptIndex, audio_similarity,
     continues_prompt, fingerprint, prefix_similarities, prefix_similarity, text_similarity,
     unique_prefix,

@@ -76,7 +76,7 @@ def test_every_prompt_begins_as_its_own_beginning(maze: Path):
     fingerprint. A fingerprint is centred on the whole prompt, so its first part must be
     centred again before comparing: uncentred, "Zulu golf..." scored 0.82 at 0.4 s (its z's
     are brighter than the prompt as a whole) and typing through it never happened."""
-    from ivraudit.crawl.identity import SAME_AUDIO, fingerprint, prefix_similarity
+    from ivraudit.identity import SAME_AUDIO, fingerprint, prefix_similarity
 
     spec = load_spec(maze)
     prompts = [node for node in spec.nodes.values() if node.prompt]

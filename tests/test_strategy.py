@@ -11,11 +11,11 @@ from ivraudit.audit.model import Audit, EdgeRecord, NodeRecord
 from ivraudit.crawl.explorer import (
     NAVIGATION_MIN_SECONDS, RESULT_MARGIN_SECONDS, RESULT_MIN_SECONDS, RETURN_MARGIN_SECONDS, Explorer,
 )
-from ivraudit.crawl.identity import fingerprint
 from ivraudit.crawl.frontier import Frontier, Probe
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.routes import known_routes
 from ivraudit.crawl.strategy import CrawlStrategy
+from ivraudit.identity import fingerprint
 from ivraudit.lines.base import CallFailed, CallOutcome
 from ivraudit.lines.replay import ReplayLine
 from ivraudit.listen.listener import Ending, Listener

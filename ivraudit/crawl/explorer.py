@@ -29,7 +29,7 @@ from ivraudit.audit.model import (
     HANGUP_NODE, Audit, CallRecord, EdgeRecord, NodeRecord, Option,
 )
 from ivraudit.crawl.frontier import Frontier, Probe
-from ivraudit.crawl.identity import (
+from ivraudit.identity import (
     CERTAIN_AUDIO, SAME_AUDIO, PrefixWatch, PromptIndex, audio_similarity, centred,
     continues_prompt, fingerprint, unique_prefix,
 )

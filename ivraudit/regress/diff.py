@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ivraudit.audit.model import HANGUP_NODE, EdgeRecord, NodeRecord
-from ivraudit.crawl.identity import SAME_AUDIO, audio_similarity
+from ivraudit.identity import SAME_AUDIO, audio_similarity
 from ivraudit.regress.load import LoadedAudit
 from ivraudit.regress.matching import Side, match_nodes
 from ivraudit.regress.words import same_words, word_diff, words

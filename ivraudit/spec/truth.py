@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from ivraudit.audit.metrics import compute_metrics
 from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord, Option
 from ivraudit.crawl.probes import entry_for, invalid_key
-from ivraudit.crawl.identity import fingerprint, prefix_similarity, text_similarity
+from ivraudit.identity import fingerprint, prefix_similarity, text_similarity
 from ivraudit.spec.behaviour import frames_for, split_frames
 from ivraudit.spec.model import BACK, HANGUP, REPEAT, NodeSpec, TreeSpec
 from ivraudit.telephony.constants import ESCAPE_KEYS, FRAME_SECONDS
