@@ -97,6 +97,7 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
     from ivraudit.crawl.explorer import Explorer
     from ivraudit.crawl.policy import CrawlPolicy
     from ivraudit.lines import open_line
+    from ivraudit.report.files import write_report
 
     line = open_line(target, account=account)  # type: ignore[arg-type]  # bad spec/WAV/registration fail here
     language = language or getattr(getattr(line, "spec", None), "language", None) or "en"
@@ -124,7 +125,7 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
         close = getattr(line, "close", None)  # a SIP line hangs up and closes its sockets
         if close is not None:
             close()
-    report = write_audit(audit, out)
+    report = write_report(out, write_audit(audit, out))
     metrics = compute_metrics(audit)
     tth = metrics["time_to_human_seconds"]
     click.echo(f"{metrics['nodes']} nodes, {metrics['menus']} menus, depth {metrics['max_depth']}, "

@@ -187,6 +187,7 @@ def test_a_sip_crawl_freezes_and_replays_to_the_same_graph() -> None:
     from ivraudit.regress.freeze import freeze
     from ivraudit.regress.load import read_audit
     from ivraudit.regress.replay import crawl_spec, shared_recognizer
+    from ivraudit.report.files import write_report
     from ivraudit.simulator import Simulator
     from regress_support import FIXTURES, WORK, need_whisper
 
@@ -200,7 +201,7 @@ def test_a_sip_crawl_freezes_and_replays_to_the_same_graph() -> None:
         finally:
             line.close()  # type: ignore[attr-defined]
     assert audit.complete and audit.target.startswith("sip:")
-    write_audit(audit, WORK / "sip-tiny")
+    write_report(WORK / "sip-tiny", write_audit(audit, WORK / "sip-tiny"))
     sip = read_audit(WORK / "sip-tiny")
     result = freeze(sip.folder, WORK / "sip-tiny-frozen")
     replay = crawl_spec(result.spec_path, WORK / "sip-tiny-replay")

@@ -1,8 +1,11 @@
-"""Reading audit folders and writing report pages, for ``ivraudit report``.
+"""Writing report pages into audit folders, for ``ivraudit crawl`` and ``ivraudit report``.
 
 Kept out of the CLI so tests and other tools (a CI job comparing this week's crawl with last
-week's) can call the same code. Pages are written to a temporary name and renamed into
-place, like the audit writer does, so a failed render never leaves half a report.
+week's) can call the same code. A crawl writes its audit folder (ivraudit.audit.writer) and
+then its page here (:func:`write_report`); ``ivraudit report`` renders the page again from the
+folder's ``audit.json`` (:func:`rerender`). Pages are written to a temporary name and renamed
+into place by the audit writer's :func:`~ivraudit.audit.writer.write_atomically`, so a failed
+render never leaves half a report.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ivraudit.audit.writer import write_atomically
 from ivraudit.errors import IvrauditError
+from ivraudit.report import render_compare, render_report
 
 
 class AuditFolderError(IvrauditError):
@@ -32,18 +37,20 @@ def load_audit(folder: Path) -> dict[str, Any]:
 
 
 def _write(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.part")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    write_atomically(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def write_report(folder: Path, document: dict[str, Any], embed_audio: bool = True) -> Path:
+    """Write ``folder/report.html`` for the audit ``document`` (the folder's ``audit.json``, as
+    :func:`~ivraudit.audit.writer.write_audit` returns it); returns the page's path."""
+    report = folder / "report.html"
+    _write(report, render_report(document, folder, embed_audio=embed_audio))
+    return report
 
 
 def rerender(folder: Path, embed_audio: bool = True) -> Path:
     """Write ``folder/report.html`` again from ``folder/audit.json``; returns its path."""
-    from ivraudit.report import render_report
-
-    report = folder / "report.html"
-    _write(report, render_report(load_audit(folder), folder, embed_audio=embed_audio))
-    return report
+    return write_report(folder, load_audit(folder), embed_audio=embed_audio)
 
 
 def audit_name(folder: Path, others: list[Path]) -> str:
@@ -57,8 +64,6 @@ def audit_name(folder: Path, others: list[Path]) -> str:
 
 def write_compare(folders: list[Path], out: Path) -> Path:
     """Write a page ranking the audits in ``folders`` to ``out``; returns ``out``."""
-    from ivraudit.report import render_compare
-
     entries = []
     for folder in folders:
         document = load_audit(folder)
