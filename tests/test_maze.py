@@ -15,7 +15,7 @@ from ivraudit.crawl.explorer import Explorer
 from ivraudit.crawl.strategy import CrawlStrategy
 from ivraudit.lines.replay import ReplayLine
 from ivraudit.spec import load_spec
-from ivraudit.spec.truth import ground_truth, map_to_spec
+from ivraudit.testing.truth import ground_truth, map_to_spec
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

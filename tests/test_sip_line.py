@@ -28,10 +28,10 @@ from ivraudit.lines.sip import Secret, SipAccount, SipLine, load_account, parse_
 from ivraudit.report.files import write_report
 from ivraudit.simulator import Simulator
 from ivraudit.spec import load_spec
-from ivraudit.spec.truth import ground_truth, map_to_spec
 from ivraudit.telephony.digest import DigestChallenger
 from ivraudit.telephony.g711 import ulaw_encode
 from ivraudit.telephony.rtp import RtpStream
+from ivraudit.testing.truth import ground_truth, map_to_spec
 
 TINY = load_spec(tree_path("tiny"))
 PACED = dict(paced=True)

@@ -20,7 +20,7 @@ from ivraudit.lines.base import CallFailed, CallOutcome
 from ivraudit.lines.replay import ReplayLine
 from ivraudit.listen.listener import Ending, Listener
 from ivraudit.spec import load_spec
-from ivraudit.spec.truth import ground_truth, map_to_spec
+from ivraudit.testing.truth import ground_truth, map_to_spec
 
 from conftest import tree_path
 

@@ -3,7 +3,7 @@
 Times are added up along paths from what each node and edge measured: a node's prompt (first
 sound to end of speech), the key presses (0.1 s each), and each edge's lead-in (the silence,
 wait or hold between the caller's action and the next first sound). The same formulas, fed with
-a spec's numbers instead of measurements, give the ground truth (ivraudit.spec.truth).
+a spec's numbers instead of measurements, give the ground truth (ivraudit.testing.truth).
 
 - listening: every prompt heard in full before its key is pressed;
 - typing ahead: a node that takes keys while it speaks (barge-in, measured) costs only the key

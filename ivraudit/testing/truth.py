@@ -9,6 +9,10 @@ found when they are escape keys, which is the case in the bundled trees.
 
 The truth is built as an :class:`~ivraudit.audit.model.Audit` with the spec's durations, so
 its times come from the very formulas (ivraudit.audit.metrics) the crawl's times come from.
+
+It lives here, above the crawl, rather than with the spec: what a perfect crawl maps depends on
+the crawler's probing rules (ivraudit.crawl.probes), and the spec, which the replay line and the
+simulator stand on, must not depend on the crawler.
 """
 
 from __future__ import annotations
