@@ -327,7 +327,7 @@ def diff(old: Path, new: Path, as_json: bool, ignore: tuple[str, ...], tolerance
     import json
 
     from ivraudit.regress.diff import diff_audits, format_diff
-    from ivraudit.regress.load import read_audit
+    from ivraudit.audit.reader import read_audit
 
     kinds = [k.strip() for item in ignore for k in item.split(",") if k.strip()]
     audits = [read_audit(old, missing_audio_ok=True), read_audit(new, missing_audio_ok=True)]

@@ -11,11 +11,11 @@ import yaml
 from click.testing import CliRunner
 
 from ivraudit.audit.model import Audit, EdgeRecord, NodeRecord
+from ivraudit.audit.reader import LoadedAudit
 from ivraudit.cli import main
 from ivraudit.regress.diff import diff_audits
 from ivraudit.regress.freeze import build_spec
 from ivraudit.regress.timing import estimate_timing
-from ivraudit.regress.load import LoadedAudit
 from ivraudit.spec.loader import load_spec
 from regress_support import frozen, graph, original, replayed
 
@@ -185,7 +185,7 @@ def test_a_sip_crawl_freezes_and_replays_to_the_same_graph() -> None:
     from ivraudit.lines import open_line
     from ivraudit.lines.sip import SipAccount
     from ivraudit.regress.freeze import freeze
-    from ivraudit.regress.load import read_audit
+    from ivraudit.audit.reader import read_audit
     from ivraudit.regress.replay import crawl_spec, shared_recognizer
     from ivraudit.report.files import write_report
     from ivraudit.simulator import Simulator

@@ -31,8 +31,8 @@ import yaml
 
 from ivraudit.audit.metrics import root_of
 from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord
+from ivraudit.audit.reader import AuditInputError, read_audit
 from ivraudit.regress.hold_calibration import calibrate_hold
-from ivraudit.regress.load import AuditInputError, read_audit
 from ivraudit.regress.timing import estimate_timing, frames, median, silence
 from ivraudit.spec.loader import FORMAT as SPEC_FORMAT
 from ivraudit.spec.loader import load_spec

@@ -11,7 +11,7 @@ import functools
 from pathlib import Path
 
 from ivraudit.asr.cache import CachedRecognizer
-from ivraudit.regress.load import LoadedAudit, read_audit
+from ivraudit.audit.reader import LoadedAudit, read_audit
 
 
 @functools.cache

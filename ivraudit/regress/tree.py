@@ -20,8 +20,8 @@ from ivraudit.audit.metrics import (
     fastest_route, listening_weight, root_of, takes_typeahead, typeahead_weight,
 )
 from ivraudit.audit.model import HANGUP_NODE, ACTING_KINDS, Audit, EdgeRecord, NodeRecord
+from ivraudit.audit.reader import LoadedAudit, read_audit
 from ivraudit.regress.expectation import IvrExpectation
-from ivraudit.regress.load import LoadedAudit, read_audit
 from ivraudit.regress.words import closest_phrase, find_phrase
 from ivraudit.telephony.constants import DTMF_KEYS
 

@@ -10,30 +10,31 @@ render never leaves half a report.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
+from ivraudit.audit.reader import AuditInputError, read_document
 from ivraudit.audit.writer import write_atomically
-from ivraudit.errors import IvrauditError
 from ivraudit.report import render_compare, render_report
 
 
-class AuditFolderError(IvrauditError):
-    """An audit folder whose audit.json is missing or unreadable."""
+class AuditFolderError(AuditInputError):
+    """An audit folder ``ivraudit report`` cannot read (the reader's message, unchanged).
+
+    Exit status 1, what ``ivraudit report`` has always returned for it: the command has no
+    other failure to tell it from, unlike ``ivraudit diff``, whose 1 means "changed"."""
+
+    exit_code = 1
 
 
 def load_audit(folder: Path) -> dict[str, Any]:
-    """The ``audit.json`` document of an audit folder."""
-    path = folder / "audit.json"
+    """The ``audit.json`` document of an audit folder, read by
+    :func:`ivraudit.audit.reader.read_document`."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise AuditFolderError(f"{path}: cannot read ({exc})") from None
-    if not isinstance(document, dict) or not isinstance(document.get("nodes"), list):
-        raise AuditFolderError(f"{path}: not an ivraudit audit (no nodes)")
-    return document
+        return read_document(folder)
+    except AuditInputError as exc:
+        raise AuditFolderError(str(exc)) from None
 
 
 def _write(path: Path, text: str) -> None:
