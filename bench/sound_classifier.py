@@ -145,7 +145,7 @@ def synthesise(engine: str, voice: str, text: str, cache: Path) -> Pcm:
         else:
             cmd = ["espeak-ng", "-v", voice, "-w", str(raw), text]
         subprocess.run(cmd, check=True, capture_output=True)
-        subprocess.run(["sox", "-D", "-R", str(raw), "-r", "8000", "-c", "1", "-b", "16",
+        subprocess.run(["sox", "-D", "-R", str(raw), "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16",
                         str(out)], check=True, capture_output=True)
         raw.unlink()
     return read_telephone_audio(out)
@@ -312,7 +312,7 @@ def confusion(split: str, cache: Path) -> None:
         matrix[truth, got] += 1
         sources.setdefault(source, Counter())[got is truth] += 1
         if got is not truth:
-            misses.append(f"{truth.value:>7s} -> {got.value:7s} {name} ({len(pcm) / 8000:.1f} s)")
+            misses.append(f"{truth.value:>7s} -> {got.value:7s} {name} ({len(pcm) / SAMPLE_RATE:.1f} s)")
     print(f"\nwindow() after each {split} window (rows: truth, columns: verdict)")
     print(f"{'':>9s}" + "".join(f"{c.value:>9s}" for c in CLASSES) + f"{'n':>7s}{'correct':>9s}")
     for t in CLASSES:

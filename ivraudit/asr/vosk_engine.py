@@ -36,7 +36,7 @@ GET_VOSK = (
     "project's model list yourself"
 )
 
-CHUNK_SAMPLES = 4000
+CHUNK_SAMPLES = SAMPLE_RATE // 2
 """Half a second of 8 kHz audio per AcceptWaveform call, so Vosk can close utterances."""
 
 _GENERIC_FOLDER_NAMES = frozenset({"model", "models", "vosk", "vosk-model"})

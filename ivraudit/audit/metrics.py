@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord
+from ivraudit.kinds import CALL_ENDING_KINDS
 from ivraudit.telephony.constants import KEY_PRESS_SECONDS
 
 
@@ -156,9 +157,6 @@ def compute_metrics(audit: Audit) -> dict[str, object]:
         "cost_ratio": round(audit.call_seconds / floor, 3) if floor else None,
         "complete": audit.complete,
     }
-
-
-CALL_ENDING_KINDS = ("hangup", "human", "voicemail")
 
 
 def floor_seconds(audit: Audit) -> float:

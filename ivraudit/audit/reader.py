@@ -17,13 +17,12 @@ from typing import Any
 
 import numpy as np
 
+from ivraudit.audit.document import FORMAT
 from ivraudit.audit.metrics import compute_metrics
 from ivraudit.audit.model import Audit, CallRecord, EdgeRecord, NodeRecord, Option
 from ivraudit.errors import AudioError, IvrauditError
 from ivraudit.telephony.g711 import Pcm
 from ivraudit.telephony.wav import read_telephone_audio
-
-FORMAT = "ivraudit.audit/1"
 
 
 class AuditInputError(IvrauditError):

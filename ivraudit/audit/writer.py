@@ -20,12 +20,11 @@ from pathlib import Path
 import networkx as nx
 
 from ivraudit.audit.analysis import add_analysis
+from ivraudit.audit.document import FORMAT
 from ivraudit.audit.hold import hold_json, hold_recordings
 from ivraudit.audit.metrics import compute_metrics
 from ivraudit.audit.model import Audit
 from ivraudit.telephony.wav import write_wav
-
-FORMAT = "ivraudit.audit/1"
 
 
 def audit_to_json(audit: Audit, metrics: dict[str, object] | None = None) -> dict[str, object]:
