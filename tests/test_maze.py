@@ -15,6 +15,7 @@ from ivraudit.crawl.explorer import Explorer
 from ivraudit.crawl.strategy import CrawlStrategy
 from ivraudit.lines.replay import ReplayLine
 from ivraudit.spec import load_spec
+from ivraudit.telephony.constants import SAMPLE_RATE
 from ivraudit.testing.truth import ground_truth, map_to_spec
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -87,5 +88,5 @@ def test_every_prompt_begins_as_its_own_beginning(maze: Path):
         audio = audio[max(0, first_sound - 80):]  # heard from its first sound, as a listener does
         whole = fingerprint(audio)
         for seconds in (0.4, 1.0):
-            head = fingerprint(audio[: int(seconds * 8000)])
+            head = fingerprint(audio[: int(seconds * SAMPLE_RATE)])
             assert prefix_similarity(head, whole) >= SAME_AUDIO, (node.id, seconds)

@@ -20,6 +20,7 @@ from ivraudit.lines.base import CallFailed, CallOutcome
 from ivraudit.lines.replay import ReplayLine
 from ivraudit.listen.listener import Ending, Listener
 from ivraudit.spec import load_spec
+from ivraudit.telephony.constants import SAMPLE_RATE
 from ivraudit.testing.truth import ground_truth, map_to_spec
 
 from conftest import tree_path
@@ -521,7 +522,7 @@ def test_a_new_prompt_that_begins_like_a_menu_of_this_call_is_not_taken_for_a_re
     explorer = Explorer(ReplayLine(spec), recognizer=None)
     known = ulaw_round_trip(_menu_named("w", "m"))
     explorer.audit.nodes["n0"] = NodeRecord("n0", "menu", [], [], transcript="Whiskey mike.",
-                                            prompt_seconds=len(known) / 8000, audio=known)
+                                            prompt_seconds=len(known) / SAMPLE_RATE, audio=known)
     explorer.index.add("n0", fingerprint(known), "Whiskey mike.")
     heard = explorer._hear_result(Listener(ReplayLine(spec).dial()), frozenset({"n0"}))
     if taken:
