@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import networkx as nx
@@ -111,11 +112,10 @@ def write_audit(audit: Audit, folder: Path) -> dict[str, object]:
     for node in audit.nodes.values():
         if len(node.audio):
             kept.add(f"{node.id}.wav")
-            write_atomically(recordings / f"{node.id}.wav",
-                             lambda p, a=node.audio: write_wav(p, a))
+            write_atomically(recordings / f"{node.id}.wav", partial(write_wav, pcm=node.audio))
         for name, pcm in hold_recordings(node).items():
             kept.add(Path(name).name)
-            write_atomically(folder / name, lambda p, a=pcm: write_wav(p, a))
+            write_atomically(folder / name, partial(write_wav, pcm=pcm))
     document = audit_to_json(audit)
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     write_atomically(folder / "audit.json", lambda p: p.write_text(text, encoding="utf-8"))
