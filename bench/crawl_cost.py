@@ -41,7 +41,7 @@ from ivraudit.crawl.policy import CrawlPolicy  # noqa: E402
 from ivraudit.crawl.strategy import CrawlStrategy  # noqa: E402
 from ivraudit.lines.replay import ReplayLine  # noqa: E402
 from ivraudit.spec import load_spec  # noqa: E402
-from ivraudit.spec.truth import ground_truth, map_to_spec  # noqa: E402
+from ivraudit.testing.truth import ground_truth, map_to_spec  # noqa: E402
 
 
 def main() -> None:

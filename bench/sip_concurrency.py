@@ -125,7 +125,7 @@ def _crawls(levels: list[int]) -> None:
     from ivraudit.lines.sip import SipAccount
     from ivraudit.simulator.server import Simulator
     from ivraudit.spec import load_spec
-    from ivraudit.spec.truth import ground_truth, map_to_spec
+    from ivraudit.testing.truth import ground_truth, map_to_spec
 
     spec = load_spec(CRAWL_SPEC)
     truth = ground_truth(spec)

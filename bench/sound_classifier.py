@@ -68,7 +68,7 @@ def confusion(split: str, cache: Path) -> None:
         matrix[truth, got] += 1
         sources.setdefault(source, Counter())[got is truth] += 1
         if got is not truth:
-            misses.append(f"{truth.value:>7s} -> {got.value:7s} {name} ({len(pcm) / 8000:.1f} s)")
+            misses.append(f"{truth.value:>7s} -> {got.value:7s} {name} ({len(pcm) / SAMPLE_RATE:.1f} s)")
     print(f"\nwindow() after each {split} window (rows: truth, columns: verdict)")
     print(f"{'':>9s}" + "".join(f"{c.value:>9s}" for c in CLASSES) + f"{'n':>7s}{'correct':>9s}")
     for t in CLASSES:

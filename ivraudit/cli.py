@@ -97,6 +97,7 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
     from ivraudit.crawl.explorer import Explorer
     from ivraudit.crawl.policy import CrawlPolicy
     from ivraudit.lines import open_line
+    from ivraudit.report.files import write_report
 
     line = open_line(target, account=account)  # type: ignore[arg-type]  # bad spec/WAV/registration fail here
     language = language or getattr(getattr(line, "spec", None), "language", None) or "en"
@@ -124,7 +125,7 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
         close = getattr(line, "close", None)  # a SIP line hangs up and closes its sockets
         if close is not None:
             close()
-    report = write_audit(audit, out)
+    report = write_report(out, write_audit(audit, out))
     metrics = compute_metrics(audit)
     tth = metrics["time_to_human_seconds"]
     click.echo(f"{metrics['nodes']} nodes, {metrics['menus']} menus, depth {metrics['max_depth']}, "
@@ -326,7 +327,7 @@ def diff(old: Path, new: Path, as_json: bool, ignore: tuple[str, ...], tolerance
     import json
 
     from ivraudit.regress.diff import diff_audits, format_diff
-    from ivraudit.regress.load import read_audit
+    from ivraudit.audit.reader import read_audit
 
     kinds = [k.strip() for item in ignore for k in item.split(",") if k.strip()]
     audits = [read_audit(old, missing_audio_ok=True), read_audit(new, missing_audio_ok=True)]

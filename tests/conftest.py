@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ivraudit.telephony.constants import SAMPLE_RATE
 from ivraudit.telephony.tones import tone
 from ivraudit.telephony.wav import write_wav
 
@@ -39,7 +40,7 @@ def make_spec(tmp_path: Path):
 
 
 def silence(seconds: float) -> np.ndarray:
-    return np.zeros(int(seconds * 8000), dtype=np.int16)
+    return np.zeros(int(seconds * SAMPLE_RATE), dtype=np.int16)
 
 
 class Peer:

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ivraudit.audit.reader import LoadedAudit
 from ivraudit.regress.freeze import FreezeResult, freeze
-from ivraudit.regress.load import LoadedAudit
 from ivraudit.regress.replay import crawl_spec
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,6 +25,7 @@ from ivraudit.asr import CachedRecognizer, Transcript, open_recognizer
 from ivraudit.asr.base import as_pcm16
 from ivraudit.asr.cache import cache_key
 from ivraudit.errors import AudioError, ModelError
+from ivraudit.telephony.constants import SAMPLE_RATE
 from ivraudit.telephony.g711 import ulaw_round_trip
 from ivraudit.telephony.wav import read_telephone_audio, read_wav
 
@@ -156,7 +157,7 @@ class Counting:
         self.engine = self.inner.engine
         self.calls = 0
 
-    def transcribe(self, pcm: np.ndarray, sample_rate: int = 8000) -> Transcript:
+    def transcribe(self, pcm: np.ndarray, sample_rate: int = SAMPLE_RATE) -> Transcript:
         self.calls += 1
         return self.inner.transcribe(pcm, sample_rate)
 
@@ -195,7 +196,7 @@ def test_whisper_transcribes_debian_prompts_at_8khz(whisper: CachedRecognizer) -
     errors = words = 0
     report = []
     for name in PROMPTS:
-        transcript = whisper.transcribe(line_audio(SOUNDS / f"{name}.wav"), 8000)
+        transcript = whisper.transcribe(line_audio(SOUNDS / f"{name}.wav"), SAMPLE_RATE)
         reference, hypothesis = normalise(texts[name]), normalise(transcript.text)
         wrong = word_errors(reference, hypothesis)
         errors += wrong
@@ -216,7 +217,7 @@ def test_whisper_transcript_has_words_with_times(whisper: CachedRecognizer) -> N
     assert transcript.words
     starts = [w.start for w in transcript.words]
     assert starts == sorted(starts)
-    assert all(0.0 <= w.start <= w.end <= len(pcm) / 8000 + 0.5 for w in transcript.words)
+    assert all(0.0 <= w.start <= w.end <= len(pcm) / SAMPLE_RATE + 0.5 for w in transcript.words)
     assert all(w.confidence is not None and 0.0 <= w.confidence <= 1.0 for w in transcript.words)
 
 
@@ -266,7 +267,7 @@ def test_vosk_decodes_8khz_audio_with_the_korean_model(
 ) -> None:
     text = "1번을 누르세요. 상담원과 통화하시려면 0번을 누르세요."  # press 1; for an agent press 0
     pcm = synthesise(tmp_path, ["espeak-ng", "-v", "ko", "-w", "{out}", text])
-    transcript = vosk_ko.transcribe(pcm, 8000)
+    transcript = vosk_ko.transcribe(pcm, SAMPLE_RATE)
     assert isinstance(transcript, Transcript)
     assert vosk_ko.engine.startswith("vosk:") and transcript.engine == vosk_ko.engine
     assert transcript.text.strip()
@@ -274,7 +275,7 @@ def test_vosk_decodes_8khz_audio_with_the_korean_model(
     starts = [w.start for w in transcript.words]
     assert starts == sorted(starts)
     assert all(w.start <= w.end for w in transcript.words)
-    assert transcript.words[-1].end <= len(pcm) / 8000 + 0.5
+    assert transcript.words[-1].end <= len(pcm) / SAMPLE_RATE + 0.5
 
 
 @pytest.mark.slow
@@ -289,8 +290,8 @@ def test_vosk_keeps_every_utterance_of_a_prompt(vosk_ko: CachedRecognizer, tmp_p
     transcript = vosk_ko.transcribe(np.concatenate([first, pause, second]))
     starts = [w.start for w in transcript.words]
     assert starts == sorted(starts)
-    assert any(s < len(first) / 8000 for s in starts)
-    assert any(s >= (len(first) + len(pause)) / 8000 - 0.2 for s in starts)
+    assert any(s < len(first) / SAMPLE_RATE for s in starts)
+    assert any(s >= (len(first) + len(pause)) / SAMPLE_RATE - 0.2 for s in starts)
     assert transcript.text.split()[0] == transcript.words[0].text
 
 
@@ -363,8 +364,8 @@ def test_cache_answers_repeated_audio_without_the_engine(
     assert second == first and engine.calls == 1
     stats = cached.stats
     assert (stats.calls, stats.hits, stats.misses) == (2, 1, 1)
-    assert stats.audio_seconds == pytest.approx(2 * len(pcm) / 8000)
-    assert stats.engine_audio_seconds == pytest.approx(len(pcm) / 8000)
+    assert stats.audio_seconds == pytest.approx(2 * len(pcm) / SAMPLE_RATE)
+    assert stats.engine_audio_seconds == pytest.approx(len(pcm) / SAMPLE_RATE)
     assert stats.engine_seconds > 0
 
     # A new recognizer (a new crawl) reads the transcript from disk.
@@ -374,7 +375,7 @@ def test_cache_answers_repeated_audio_without_the_engine(
     assert again.calls == 0 and fresh.stats.hits == 1 and fresh.stats.engine_seconds == 0
 
     # A damaged entry is decoded again and rewritten, not trusted.
-    entry = tmp_path / f"{cache_key(pcm, 8000, engine.engine)}.json"
+    entry = tmp_path / f"{cache_key(pcm, SAMPLE_RATE, engine.engine)}.json"
     entry.write_text("{not json")
     mended = Counting(whisper)
     assert CachedRecognizer(mended, tmp_path).transcribe(pcm) == first
@@ -383,13 +384,13 @@ def test_cache_answers_repeated_audio_without_the_engine(
 
 def test_cache_key_depends_on_audio_rate_and_engine() -> None:
     pcm = (np.arange(800) % 200 * 50).astype(np.int16)
-    key = cache_key(pcm, 8000, "whisper:tiny.en")
-    assert key == cache_key(pcm.copy(), 8000, "whisper:tiny.en")
+    key = cache_key(pcm, SAMPLE_RATE, "whisper:tiny.en")
+    assert key == cache_key(pcm.copy(), SAMPLE_RATE, "whisper:tiny.en")
     assert key != cache_key(pcm, 16000, "whisper:tiny.en")
-    assert key != cache_key(pcm, 8000, "vosk:vosk-model-small-en-us-0.15")
+    assert key != cache_key(pcm, SAMPLE_RATE, "vosk:vosk-model-small-en-us-0.15")
     changed = pcm.copy()
     changed[400] += 1
-    assert key != cache_key(changed, 8000, "whisper:tiny.en")
+    assert key != cache_key(changed, SAMPLE_RATE, "whisper:tiny.en")
 
 
 @pytest.mark.slow

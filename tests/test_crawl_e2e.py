@@ -3,7 +3,7 @@
 Real parts only: the replay line plays the fixtures' real audio (Debian human-recorded prompts,
 flite and espeak-ng voices, hold music) through a μ-law round trip, whisper tiny.en transcribes
 it, and the explorer decides everything from what it hears. The truth is computed from the spec
-(ivraudit.spec.truth); crawled nodes are mapped to spec nodes by their recorded audio only.
+(ivraudit.testing.truth); crawled nodes are mapped to spec nodes by their recorded audio only.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ivraudit.crawl.strategy import CrawlStrategy
 from ivraudit.interpret import interpret
 from ivraudit.lines import open_line
 from ivraudit.spec import load_spec
-from ivraudit.spec.truth import ground_truth, map_to_spec
+from ivraudit.testing.truth import ground_truth, map_to_spec
 
 from conftest import TREES, tree_path
 

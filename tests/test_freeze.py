@@ -11,12 +11,13 @@ import yaml
 from click.testing import CliRunner
 
 from ivraudit.audit.model import Audit, EdgeRecord, NodeRecord
+from ivraudit.audit.reader import LoadedAudit
 from ivraudit.cli import main
 from ivraudit.regress.diff import diff_audits
 from ivraudit.regress.freeze import build_spec
 from ivraudit.regress.timing import estimate_timing
-from ivraudit.regress.load import LoadedAudit
 from ivraudit.spec.loader import load_spec
+from ivraudit.telephony.constants import SAMPLE_RATE
 from regress_support import frozen, graph, original, replayed
 
 
@@ -86,7 +87,7 @@ def test_frozen_folder_is_self_contained(tmp_path: Path) -> None:
 # -- the rules, on hand-made audits (no speech recognition) --------------------------------
 
 def _pcm(seconds: float) -> np.ndarray:
-    t = np.arange(int(seconds * 8000)) / 8000
+    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
     return (3000 * np.sin(2 * np.pi * 300 * t) * (1 + np.sin(2 * np.pi * 4 * t))).astype(np.int16)
 
 
@@ -136,7 +137,7 @@ def test_each_observed_behaviour_becomes_its_spec_field() -> None:
     assert nodes["n3"]["terminator"] == "#" and nodes["n3"]["next"] == "n4"
     assert nodes["n3"]["on_timeout"] == "hangup" and nodes["n3"]["wait"] == 3600.0
     assert nodes["n4"]["next"] == "hangup"
-    assert len(files["prompts/n0.wav"]) == int((0.2 + 2.0) * 8000)  # leading silence kept
+    assert len(files["prompts/n0.wav"]) == int((0.2 + 2.0) * SAMPLE_RATE)  # leading silence kept
 
 
 def test_repeats_heard_by_the_crawl_are_kept() -> None:
@@ -185,8 +186,9 @@ def test_a_sip_crawl_freezes_and_replays_to_the_same_graph() -> None:
     from ivraudit.lines import open_line
     from ivraudit.lines.sip import SipAccount
     from ivraudit.regress.freeze import freeze
-    from ivraudit.regress.load import read_audit
+    from ivraudit.audit.reader import read_audit
     from ivraudit.regress.replay import crawl_spec, shared_recognizer
+    from ivraudit.report.files import write_report
     from ivraudit.simulator import Simulator
     from regress_support import FIXTURES, WORK, need_whisper
 
@@ -200,7 +202,7 @@ def test_a_sip_crawl_freezes_and_replays_to_the_same_graph() -> None:
         finally:
             line.close()  # type: ignore[attr-defined]
     assert audit.complete and audit.target.startswith("sip:")
-    write_audit(audit, WORK / "sip-tiny")
+    write_report(WORK / "sip-tiny", write_audit(audit, WORK / "sip-tiny"))
     sip = read_audit(WORK / "sip-tiny")
     result = freeze(sip.folder, WORK / "sip-tiny-frozen")
     replay = crawl_spec(result.spec_path, WORK / "sip-tiny-replay")

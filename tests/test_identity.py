@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ivraudit.crawl.identity import (
+from ivraudit.identity import (
     CERTAIN_AUDIO, MAYBE_SAME_AUDIO, SAME_AUDIO, PrefixWatch, PromptIndex, audio_similarity,
     continues_prompt, fingerprint, prefix_similarities, prefix_similarity, text_similarity,
     unique_prefix,
 )
 from ivraudit.spec import load_spec
+from ivraudit.telephony.constants import SAMPLE_RATE
 from ivraudit.telephony.g711 import ulaw_round_trip
 
 from conftest import tree_path
@@ -99,7 +100,7 @@ def test_index_does_not_merge_a_new_prompt(acme):
 def test_a_prompt_shorter_than_one_window_is_still_compared():
     spec = load_spec(tree_path("tiny"))
     bye = ulaw_round_trip(spec.prompt_audio(spec.nodes["bye"]))
-    assert len(bye) < 8000
+    assert len(bye) < SAMPLE_RATE
     assert audio_similarity(fingerprint(bye), fingerprint(_as_heard_again(bye, 20, 30.0))) >= SAME_AUDIO
 
 
@@ -107,7 +108,7 @@ def test_a_known_prompt_is_recognised_by_its_beginning(acme):
     index = PromptIndex()
     for node in ("main", "sales", "directory", "invalid"):
         index.add(node, fingerprint(acme[node]), node)
-    heard = _as_heard_again(acme["main"], 40, 30.0)[: 8000 + 40]
+    heard = _as_heard_again(acme["main"], 40, 30.0)[: SAMPLE_RATE + 40]
     assert index.match_prefix(fingerprint(heard)) == "main"
     assert index.match_prefix(fingerprint(_as_heard_again(acme["sales"], 0, 30.0)[:12000])) == "sales"
 
@@ -131,7 +132,7 @@ def test_an_unknown_prompt_matches_no_beginning(acme):
 
 def test_continues_prompt_tells_the_rest_of_a_prompt_from_the_next_one(acme):
     main = fingerprint(acme["main"])
-    rest = fingerprint(acme["main"][8000:8000 + 4800])      # 0.6 s, 1 s into the prompt
+    rest = fingerprint(acme["main"][SAMPLE_RATE:SAMPLE_RATE * 8 // 5])  # 0.6 s, 1 s into the prompt
     other = fingerprint(acme["sales"][:4800])
     assert continues_prompt(rest, main, 50)
     assert not continues_prompt(other, main, 50)
@@ -143,7 +144,7 @@ def test_prompts_scored_together_score_as_one_by_one(acme, seconds):
     """The stacked scoring a prompt being heard is matched with gives prefix_similarity's
     numbers, including for prompts of one window or less and the prompt itself."""
     prints = [fingerprint(pcm) for pcm in acme.values()]
-    heard = fingerprint(_as_heard_again(acme["accounting"], 37, 30.0)[: int(seconds * 8000)])
+    heard = fingerprint(_as_heard_again(acme["accounting"], 37, 30.0)[: int(seconds * SAMPLE_RATE)])
     longer = [p for p in prints if len(p) >= len(heard)]
     together = prefix_similarities(heard, longer)
     assert together == pytest.approx([prefix_similarity(heard, p) for p in longer], abs=1e-6)
@@ -157,7 +158,7 @@ def test_a_prefix_watch_drops_the_prompts_a_beginning_has_stopped_resembling(acm
         index.add(node, fingerprint(pcm), node)
     watch = PrefixWatch(index)
     heard = _as_heard_again(acme["directory"], 40, 30.0)
-    first = watch.scores(fingerprint(heard[:8000]))
+    first = watch.scores(fingerprint(heard[:SAMPLE_RATE]))
     assert len(first) == len([p for p in index.prints.values() if len(p) >= 50 - 10])
     assert watch.alive is not None and "directory" in watch.alive
     assert len(watch.alive) <= len(index.prints) // 2  # most are already out of the running

@@ -8,6 +8,7 @@ import pytest
 from ivraudit.lines.replay import ReplayLine
 from ivraudit.listen.listener import Ending, Listener
 from ivraudit.spec import load_spec
+from ivraudit.telephony.constants import SAMPLE_RATE
 from ivraudit.telephony.g711 import ulaw_round_trip
 
 from conftest import tree_path
@@ -24,7 +25,7 @@ def acme():
 
 
 def _seconds(spec, node_id: str) -> float:
-    return len(spec.prompt_audio(spec.nodes[node_id])) / 8000
+    return len(spec.prompt_audio(spec.nodes[node_id])) / SAMPLE_RATE
 
 
 def test_a_prompt_ends_at_the_silence_after_it(tiny):
@@ -86,7 +87,7 @@ def test_stop_when_cuts_a_prompt_and_resume_hears_the_rest(acme):
     asked: list[float] = []
 
     def after_two_seconds(audio: np.ndarray) -> bool:
-        asked.append(len(audio) / 8000)
+        asked.append(len(audio) / SAMPLE_RATE)
         return len(audio) >= 16000
 
     cut = listener.hear(stop_when=after_two_seconds)
@@ -101,13 +102,13 @@ def test_stop_when_cuts_a_prompt_and_resume_hears_the_rest(acme):
 def test_listen_on_keeps_the_audio_with_the_prompt_and_unread_gives_it_back(acme):
     whole = Listener(ReplayLine(acme).dial()).hear()
     listener = Listener(ReplayLine(acme).dial())
-    cut = listener.hear(stop_when=lambda audio: len(audio) >= 8000)
+    cut = listener.hear(stop_when=lambda audio: len(audio) >= SAMPLE_RATE)
     more = listener.listen_on(cut, 0.6)
     assert len(more) == 30 * 160
     assert np.array_equal(listener.resume(cut).audio, whole.audio)
 
     listener = Listener(ReplayLine(acme).dial())
-    cut = listener.hear(stop_when=lambda audio: len(audio) >= 8000)
+    cut = listener.hear(stop_when=lambda audio: len(audio) >= SAMPLE_RATE)
     more = listener.listen_on(cut, 1.0)
     listener.unread(more)
     again = listener.call.read(0)  # the call itself has moved on...
@@ -136,17 +137,17 @@ def test_unread_frames_are_heard_first(tiny):
     listener.unread(speech)
     heard = listener.hear(max_wait=1.0)
     assert heard.ending is Ending.SILENCE
-    assert len(heard.audio) >= len(speech) - 0.3 * 8000
+    assert len(heard.audio) >= len(speech) - 0.3 * SAMPLE_RATE
     starts = [k for k in range(0, len(speech) - len(heard.audio) + 1, 160)
               if np.array_equal(speech[k:k + len(heard.audio)], heard.audio)]
-    assert starts and starts[0] < 0.2 * 8000   # the given-back speech, from its first sound
+    assert starts and starts[0] < 0.2 * SAMPLE_RATE   # the given-back speech, from its first sound
 
 
 def test_stop_when_answering_none_is_not_asked_again(acme):
     asked: list[float] = []
 
     def give_up(audio: np.ndarray) -> None:
-        asked.append(len(audio) / 8000)
+        asked.append(len(audio) / SAMPLE_RATE)
         return None
 
     heard = Listener(ReplayLine(acme).dial()).hear(stop_when=give_up)
@@ -160,7 +161,7 @@ def test_a_known_prompt_heard_to_its_known_length_ends_at_a_short_silence(acme):
     at the usual 0.7 s of silence, and a prompt is never cut before its known length."""
     def resumed(known: float | None) -> tuple[float, float]:
         listener = Listener(ReplayLine(acme).dial())
-        cut = listener.hear(stop_when=lambda audio: len(audio) >= 8000)
+        cut = listener.hear(stop_when=lambda audio: len(audio) >= SAMPLE_RATE)
         rest = listener.resume(cut, known_seconds=known)
         assert rest.ending is Ending.SILENCE
         return rest.seconds, listener.call.seconds - rest.end

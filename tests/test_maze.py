@@ -15,7 +15,8 @@ from ivraudit.crawl.explorer import Explorer
 from ivraudit.crawl.strategy import CrawlStrategy
 from ivraudit.lines.replay import ReplayLine
 from ivraudit.spec import load_spec
-from ivraudit.spec.truth import ground_truth, map_to_spec
+from ivraudit.telephony.constants import SAMPLE_RATE
+from ivraudit.testing.truth import ground_truth, map_to_spec
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -76,7 +77,7 @@ def test_every_prompt_begins_as_its_own_beginning(maze: Path):
     fingerprint. A fingerprint is centred on the whole prompt, so its first part must be
     centred again before comparing: uncentred, "Zulu golf..." scored 0.82 at 0.4 s (its z's
     are brighter than the prompt as a whole) and typing through it never happened."""
-    from ivraudit.crawl.identity import SAME_AUDIO, fingerprint, prefix_similarity
+    from ivraudit.identity import SAME_AUDIO, fingerprint, prefix_similarity
 
     spec = load_spec(maze)
     prompts = [node for node in spec.nodes.values() if node.prompt]
@@ -87,5 +88,5 @@ def test_every_prompt_begins_as_its_own_beginning(maze: Path):
         audio = audio[max(0, first_sound - 80):]  # heard from its first sound, as a listener does
         whole = fingerprint(audio)
         for seconds in (0.4, 1.0):
-            head = fingerprint(audio[: int(seconds * 8000)])
+            head = fingerprint(audio[: int(seconds * SAMPLE_RATE)])
             assert prefix_similarity(head, whole) >= SAME_AUDIO, (node.id, seconds)

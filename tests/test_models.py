@@ -26,13 +26,13 @@ from ivraudit.asr.models import (
     catalogue,
     download_model,
     fetch_catalogue,
+    is_vosk_model,
     list_models,
     models_dir,
     parse_catalogue,
     resolve_model,
     snapshot_catalogue,
 )
-from ivraudit.asr.vosk_engine import is_vosk_model
 from ivraudit.errors import ModelError
 
 NAME = "vosk-model-test-0.1"

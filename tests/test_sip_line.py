@@ -25,12 +25,13 @@ from ivraudit.errors import LineError
 from ivraudit.lines import CallFailed, CallOutcome, open_line
 from ivraudit.lines.pyvoip_fixes import FixedSIPClient, MediaClient
 from ivraudit.lines.sip import Secret, SipAccount, SipLine, load_account, parse_target
+from ivraudit.report.files import write_report
 from ivraudit.simulator import Simulator
 from ivraudit.spec import load_spec
-from ivraudit.spec.truth import ground_truth, map_to_spec
 from ivraudit.telephony.digest import DigestChallenger
 from ivraudit.telephony.g711 import ulaw_encode
 from ivraudit.telephony.rtp import RtpStream
+from ivraudit.testing.truth import ground_truth, map_to_spec
 
 TINY = load_spec(tree_path("tiny"))
 PACED = dict(paced=True)
@@ -357,7 +358,7 @@ def test_tiny_crawl_over_sip_reproduces_the_replay_graph(recognizer, dtmf: str, 
         want["time_to_human_typeahead_seconds"], abs=0.35)
     how = {how for t in traces for _, _, how in t.keys}
     assert how == {"rfc4733" if dtmf == "auto" else "inband"}
-    write_audit(audit, tmp_path / "audit")   # the audit writes like any other
+    write_report(tmp_path / "audit", write_audit(audit, tmp_path / "audit"))  # like any other
     document = json.loads((tmp_path / "audit" / "audit.json").read_text())
     assert document["target"].startswith("sip:ivr@127.0.0.1:")
 

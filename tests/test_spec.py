@@ -208,7 +208,7 @@ def test_typeahead_must_be_a_boolean(make_spec):
 
 
 def test_ground_truth_graph_and_times(make_spec):
-    from ivraudit.spec.truth import ground_truth
+    from ivraudit.testing.truth import ground_truth
 
     truth = ground_truth(load_spec(make_spec(GOOD, WAVS)))
     assert truth.edges == {

@@ -13,16 +13,17 @@ from ivraudit.crawl.hangup import RESULT_MARGIN_SECONDS, RESULT_MIN_SECONDS
 from ivraudit.crawl.recognition import NAVIGATION_MIN_SECONDS, RETURN_MARGIN_SECONDS
 from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.typeahead import typed_through
-from ivraudit.crawl.identity import fingerprint
 from ivraudit.crawl.frontier import Frontier, Probe
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.routes import known_routes
 from ivraudit.crawl.strategy import CrawlStrategy
+from ivraudit.identity import fingerprint
 from ivraudit.lines.base import CallFailed, CallOutcome
 from ivraudit.lines.replay import ReplayLine
 from ivraudit.listen.listener import Ending, Listener
 from ivraudit.spec import load_spec
-from ivraudit.spec.truth import ground_truth, map_to_spec
+from ivraudit.telephony.constants import SAMPLE_RATE
+from ivraudit.testing.truth import ground_truth, map_to_spec
 
 from conftest import tree_path
 
@@ -529,7 +530,7 @@ def test_a_new_prompt_that_begins_like_a_menu_of_this_call_is_not_taken_for_a_re
     explorer = Explorer(ReplayLine(spec), recognizer=None)
     known = ulaw_round_trip(_menu_named("w", "m"))
     explorer.audit.nodes["n0"] = NodeRecord("n0", "menu", [], [], transcript="Whiskey mike.",
-                                            prompt_seconds=len(known) / 8000, audio=known)
+                                            prompt_seconds=len(known) / SAMPLE_RATE, audio=known)
     explorer.index.add("n0", fingerprint(known), "Whiskey mike.")
     heard = explorer.strategies.results.hear(_session(ReplayLine(spec).dial()), frozenset({"n0"}))
     if taken:

@@ -44,8 +44,8 @@ def open_recognizer(
     come here, before a call is placed. ``cpu_threads`` (threads per decode) and ``workers``
     (decodes that may run at once, for crawls with several calls in flight) tune Whisper.
     """
-    from ivraudit.asr.models import how_to_get_a_model, resolve_model
-    from ivraudit.asr.vosk_engine import VoskRecognizer, is_vosk_model
+    from ivraudit.asr.models import how_to_get_a_model, is_vosk_model, resolve_model
+    from ivraudit.asr.vosk_engine import VoskRecognizer
     from ivraudit.asr.whisper_engine import (
         WhisperRecognizer,
         bundled_model,

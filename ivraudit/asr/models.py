@@ -93,10 +93,22 @@ def site_url(override: str | None = None) -> str:
     return url.rstrip("/")
 
 
+def is_vosk_model(path: Path) -> bool:
+    """True if ``path`` has the files every Vosk model layout has (acoustic model and config).
+
+    Here rather than in :mod:`~ivraudit.asr.vosk_engine` because a download is only put in
+    place once it has this layout; the engine imports it from here, so the dependency between
+    the two modules goes one way (the engine needs the cache, the cache never the engine).
+    """
+    if not path.is_dir():
+        return False
+    has_am = (path / "am" / "final.mdl").is_file() or (path / "final.mdl").is_file()
+    has_conf = (path / "conf" / "mfcc.conf").is_file() or (path / "mfcc.conf").is_file()
+    return has_am and has_conf
+
+
 def is_installed(name: str, cache_dir: Path | None = None) -> bool:
     """True if the cache holds a complete Vosk model folder called ``name``."""
-    from ivraudit.asr.vosk_engine import is_vosk_model
-
     return is_vosk_model((cache_dir or models_dir()) / name)
 
 
@@ -407,8 +419,6 @@ def download_model(
     Already installed models are returned without a download. ``progress(done, total)`` is
     called as bytes arrive. On any failure nothing is left in the cache.
     """
-    from ivraudit.asr.vosk_engine import is_vosk_model
-
     site = site_url(base_url)
     overridden = site != DEFAULT_BASE_URL
     entry = find_entry(name, catalogue(site))

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ivraudit.asr.base import Transcript, Word, as_pcm16, check_rate
+from ivraudit.asr.models import is_vosk_model, resolve_model
 from ivraudit.errors import ModelError
 from ivraudit.telephony.constants import SAMPLE_RATE
 
@@ -35,7 +36,7 @@ GET_VOSK = (
     "project's model list yourself"
 )
 
-CHUNK_SAMPLES = 4000
+CHUNK_SAMPLES = SAMPLE_RATE // 2
 """Half a second of 8 kHz audio per AcceptWaveform call, so Vosk can close utterances."""
 
 _GENERIC_FOLDER_NAMES = frozenset({"model", "models", "vosk", "vosk-model"})
@@ -47,15 +48,6 @@ _load_lock = threading.Lock()
 # 'NoneType' object has no attribute 'vosk_model_free'", printed after every test run).
 # Letting the loaded models go at exit, while the library is still there, frees them cleanly.
 atexit.register(_loaded.clear)
-
-
-def is_vosk_model(path: Path) -> bool:
-    """True if ``path`` has the files every Vosk model layout has (acoustic model and config)."""
-    if not path.is_dir():
-        return False
-    has_am = (path / "am" / "final.mdl").is_file() or (path / "final.mdl").is_file()
-    has_conf = (path / "conf" / "mfcc.conf").is_file() or (path / "mfcc.conf").is_file()
-    return has_am and has_conf
 
 
 def model_label(path: Path) -> str:
@@ -106,8 +98,6 @@ class VoskRecognizer:
     """Transcribes prompts with a Vosk model folder, loaded on first use."""
 
     def __init__(self, model: Path | str) -> None:
-        from ivraudit.asr.models import resolve_model
-
         self.model_path = check_vosk_model(resolve_model(model))
         self.engine = f"vosk:{model_label(self.model_path)}"
 

@@ -3,6 +3,10 @@
 The findings, the maze score and the report work from the JSON document rather than from the
 crawler's in-memory ``Audit``, so that ``ivraudit report DIR`` can re-render any audit folder,
 including ones written by an older version or by another tool that follows the format.
+
+The names the format fixes (:data:`FORMAT`, :data:`HANGUP_NODE`) are defined here, in the
+audit module that imports no other, so the model, the writer and the reader all take them from
+one place.
 """
 
 from __future__ import annotations
@@ -12,8 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-HANGUP = "hangup"
-ACTING_KINDS = ("menu", "input")
+from ivraudit.kinds import ACTING_KINDS, HANGUP_KIND
+
+FORMAT = "ivraudit.audit/1"
+"""The format id every ``audit.json`` carries; readers refuse any other."""
+HANGUP_NODE = HANGUP_KIND
+"""The id of the one node that stands for "the line went dead": its kind's name."""
 NON_KEY_EDGES = ("auto", "timeout", "invalid", "input")
 
 Node = dict[str, Any]
@@ -60,7 +68,7 @@ class AuditDoc:
     @property
     def root(self) -> str | None:
         """The node heard on answering: empty path, lowest id (the format has no root field)."""
-        roots = [n["id"] for n in self.ordered_nodes() if not n.get("path") and n["id"] != HANGUP]
+        roots = [n["id"] for n in self.ordered_nodes() if not n.get("path") and n["id"] != HANGUP_NODE]
         return roots[0] if roots else None
 
     def out_edges(self, node_id: str) -> list[Edge]:

@@ -17,7 +17,8 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ivraudit.audit.document import HANGUP, AuditDoc, Node, quote
+from ivraudit.audit.document import HANGUP_NODE, AuditDoc, Node, quote
+from ivraudit.kinds import HANGUP_KIND
 
 MAX_OPTIONS = 4
 """ISO/IEC 13714: at most four choices per menu, not counting help, repeat and back."""
@@ -240,7 +241,7 @@ def hangs_up_on_no_input(doc: AuditDoc) -> list[str]:
         for edge in doc.out_edges(node["id"]):
             if edge["key"] != "timeout" or edge["target"] == node["id"]:
                 continue
-            if doc.follow_auto(edge["target"])[-1] == HANGUP:
+            if doc.follow_auto(edge["target"])[-1] == HANGUP_NODE:
                 ids.append(node["id"])
                 break
     return ids
@@ -253,10 +254,10 @@ def check_hangs_up(doc: AuditDoc) -> list[Finding]:
         timeouts = [e for e in doc.out_edges(node_id) if e["key"] == "timeout"]
         repeats = any(e["target"] == node_id for e in timeouts)
         final = next(e for e in timeouts if e["target"] != node_id
-                     and doc.follow_auto(e["target"])[-1] == HANGUP)
+                     and doc.follow_auto(e["target"])[-1] == HANGUP_NODE)
         said = doc.nodes[final["target"]]
         wait = float(final.get("lead_in_seconds") or 0)
-        end = ("the line goes dead" if said["id"] == HANGUP else
+        end = ("the line goes dead" if said["id"] == HANGUP_NODE else
                f"it says \u201c{quote(said.get('transcript', ''), 60)}\u201d and hangs up")
         detail = (f"A caller who presses nothing ({_where(node)}) "
                   + ("hears the prompt again; still silent, " if repeats else "")
@@ -278,7 +279,7 @@ def check_invalid_key(doc: AuditDoc) -> list[Finding]:
         pressed = edge.get("pressed") or "an invalid key"
         if menu["id"] in back:
             continue
-        if any(doc.nodes[n].get("kind") == "hangup" for n in back):
+        if any(doc.nodes[n].get("kind") == HANGUP_KIND for n in back):
             found.append(_finding(doc, "invalid-key", "high", menu,
                                   f"Pressing {pressed}, a key this menu ({_where(menu)}) does "
                                   "not offer, ends the call."))

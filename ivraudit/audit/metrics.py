@@ -3,7 +3,7 @@
 Times are added up along paths from what each node and edge measured: a node's prompt (first
 sound to end of speech), the key presses (0.1 s each), and each edge's lead-in (the silence,
 wait or hold between the caller's action and the next first sound). The same formulas, fed with
-a spec's numbers instead of measurements, give the ground truth (ivraudit.spec.truth).
+a spec's numbers instead of measurements, give the ground truth (ivraudit.testing.truth).
 
 - listening: every prompt heard in full before its key is pressed;
 - typing ahead: a node that takes keys while it speaks (barge-in, measured) costs only the key
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord
+from ivraudit.kinds import CALL_ENDING_KINDS
 from ivraudit.telephony.constants import KEY_PRESS_SECONDS
 
 
@@ -156,9 +157,6 @@ def compute_metrics(audit: Audit) -> dict[str, object]:
         "cost_ratio": round(audit.call_seconds / floor, 3) if floor else None,
         "complete": audit.complete,
     }
-
-
-CALL_ENDING_KINDS = ("hangup", "human", "voicemail")
 
 
 def floor_seconds(audit: Audit) -> float:

@@ -13,14 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+# HANGUP_NODE is re-exported: crawl and regress code takes it from the model it builds with.
+from ivraudit.audit.document import HANGUP_NODE as HANGUP_NODE
 from ivraudit.audit.document import key_order
+from ivraudit.kinds import ACTING_KINDS
 from ivraudit.telephony.g711 import Pcm
-
-HANGUP_NODE = "hangup"
-"""The one node that stands for 'the line went dead'."""
-
-ACTING_KINDS = ("menu", "input")
-"""Kinds of node that wait for the caller to do something."""
 
 
 @dataclass

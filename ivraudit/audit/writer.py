@@ -1,25 +1,31 @@
-"""Writing an audit folder: ``audit.json``, ``graph.graphml``, ``recordings/``, ``report.html``.
+"""Writing an audit folder: ``audit.json``, ``graph.graphml``, ``recordings/``.
 
 The folder layout and the JSON fields are the contract of ``ivraudit.audit/1``
-(shared/docs/audit-format.md). Files are written to a temporary name and renamed into place, so
-an interrupted write never leaves a half file where a good one was.
+(shared/docs/audit-format.md). Files are written to a temporary name and renamed into place
+(:func:`write_atomically`), so an interrupted write never leaves a half file where a good one
+was.
+
+The folder's ``report.html`` is not written here: the report is a layer above the audit (it
+reads audits; the audit knows nothing of pages), so whoever writes an audit renders its report
+next, from the document :func:`write_audit` returns (:func:`ivraudit.report.files.write_report`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import networkx as nx
 
 from ivraudit.audit.analysis import add_analysis
+from ivraudit.audit.document import FORMAT
 from ivraudit.audit.hold import hold_json, hold_recordings
 from ivraudit.audit.metrics import compute_metrics
 from ivraudit.audit.model import Audit
 from ivraudit.telephony.wav import write_wav
-
-FORMAT = "ivraudit.audit/1"
 
 
 def audit_to_json(audit: Audit, metrics: dict[str, object] | None = None) -> dict[str, object]:
@@ -88,16 +94,17 @@ def audit_to_graph(audit: Audit) -> nx.MultiDiGraph:
     return graph
 
 
-def _replace(path: Path, write) -> None:
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """Have ``write`` write ``path``'s content to a temporary file beside it, then rename that
+    into place: readers see the old file or the new one, never half of one."""
     temporary = path.with_name(f".{path.name}.part")
     write(temporary)
     os.replace(temporary, path)
 
 
-def write_audit(audit: Audit, folder: Path) -> Path:
-    """Write the whole audit folder; returns the path of the report."""
-    from ivraudit.report import render_report
-
+def write_audit(audit: Audit, folder: Path) -> dict[str, object]:
+    """Write the audit folder (recordings, ``audit.json``, ``graph.graphml``); returns the
+    ``audit.json`` document, which the report is rendered from."""
     folder.mkdir(parents=True, exist_ok=True)
     recordings = folder / "recordings"
     recordings.mkdir(exist_ok=True)
@@ -105,19 +112,16 @@ def write_audit(audit: Audit, folder: Path) -> Path:
     for node in audit.nodes.values():
         if len(node.audio):
             kept.add(f"{node.id}.wav")
-            _replace(recordings / f"{node.id}.wav", lambda p, a=node.audio: write_wav(p, a))
+            write_atomically(recordings / f"{node.id}.wav", partial(write_wav, pcm=node.audio))
         for name, pcm in hold_recordings(node).items():
             kept.add(Path(name).name)
-            _replace(folder / name, lambda p, a=pcm: write_wav(p, a))
+            write_atomically(folder / name, partial(write_wav, pcm=pcm))
     document = audit_to_json(audit)
-    _replace(folder / "audit.json",
-             lambda p: p.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n",
-                                    encoding="utf-8"))
-    _replace(folder / "graph.graphml", lambda p: nx.write_graphml(audit_to_graph(audit), p))
-    report = folder / "report.html"
-    _replace(report, lambda p: p.write_text(render_report(document, folder),
-                                          encoding="utf-8"))
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    write_atomically(folder / "audit.json", lambda p: p.write_text(text, encoding="utf-8"))
+    write_atomically(folder / "graph.graphml",
+                     lambda p: nx.write_graphml(audit_to_graph(audit), p))
     for stale in recordings.glob("n*.wav"):  # an earlier audit's nodes, now replaced
         if stale.name not in kept:
             stale.unlink()
-    return report
+    return document

@@ -35,7 +35,7 @@ from ivraudit.audit.model import Audit, CallRecord
 from ivraudit.crawl.bargein import measure_barge_in
 from ivraudit.crawl.expectations import Expectations
 from ivraudit.crawl.frontier import Frontier, Probe
-from ivraudit.crawl.identity import PromptIndex
+from ivraudit.identity import PromptIndex
 from ivraudit.crawl.lanes import CallBudgetExceeded, Conductor, LaneCall
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.policy import CrawlPolicy

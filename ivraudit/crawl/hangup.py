@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from ivraudit.crawl.identity import CERTAIN_AUDIO, PromptIndex
+from ivraudit.identity import CERTAIN_AUDIO, PromptIndex
 from ivraudit.crawl.recognition import recognised
 from ivraudit.crawl.session import CallSession
 from ivraudit.listen.listener import Heard

@@ -16,7 +16,7 @@ from ivraudit.asr.base import Recognizer
 from ivraudit.asr.cache import CachedRecognizer
 from ivraudit.audit.metrics import root_of
 from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord, Option
-from ivraudit.crawl.identity import Fingerprint, PromptIndex, fingerprint
+from ivraudit.identity import Fingerprint, PromptIndex, fingerprint
 from ivraudit.interpret import interpret
 from ivraudit.interpret.node_kind import node_kind
 from ivraudit.listen.activity import ends_in_tone

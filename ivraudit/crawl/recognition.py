@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ivraudit.crawl.identity import (
+from ivraudit.identity import (
     SAME_AUDIO, PrefixWatch, PromptIndex, audio_similarity, centred, fingerprint, unique_prefix,
 )
 from ivraudit.telephony.constants import SAMPLE_RATE

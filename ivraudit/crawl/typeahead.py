@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from ivraudit.audit.model import Audit, NodeRecord
-from ivraudit.crawl.identity import SAME_AUDIO, PromptIndex
+from ivraudit.identity import SAME_AUDIO, PromptIndex
 from ivraudit.crawl.recognition import NAVIGATION_MIN_SECONDS, begins_as, recognised
 from ivraudit.crawl.session import CallSession
 from ivraudit.listen.listener import STOP_WHEN_EVERY_FRAMES, Ending, Heard

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from ivraudit.interpret.keys import say_key
 from ivraudit.interpret.kinds import classify, digits_asked, terminator_asked
-from ivraudit.interpret.model import KINDS, Interpretation, Option
+from ivraudit.interpret.model import Interpretation, Option
 from ivraudit.interpret.options import read_options
 from ivraudit.interpret.text import tokenize
+from ivraudit.kinds import KINDS
 
 __all__ = ["KINDS", "Interpretation", "Option", "interpret", "say_key"]
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-KINDS = ("menu", "input", "hold", "human", "voicemail", "message")
-
 
 @dataclass(frozen=True)
 class Option:
@@ -23,7 +21,7 @@ class Option:
 class Interpretation:
     """The best reading of a prompt's words alone (audio cues are the crawler's business)."""
 
-    kind: str  # one of KINDS
+    kind: str  # one of ivraudit.kinds.KINDS
     options: tuple[Option, ...] = ()  # in announcement order; empty unless kind == "menu"
     digits: int | None = None  # input: how many digits it asks for, if it says
     terminator: str | None = None  # input: "#" or "*" if it asks to end the entry with one

@@ -1,7 +1,7 @@
 """Regression testing of phone trees: freeze an audit into a replayable tree, diff two audits,
-and a pytest plugin for assertions about a tree (entry point ``pytest11: ivraudit``).
+and a pytest plugin for assertions about a tree (entry point ``pytest11: ivraudit``). All of
+them read audit folders with :mod:`ivraudit.audit.reader`, the reader ``ivraudit report`` uses.
 
-- :mod:`~ivraudit.regress.load`: read an audit folder back into the audit model;
 - :mod:`~ivraudit.regress.freeze`: audit -> ``ivraudit.tree/1`` spec with its audio, using
   :mod:`~ivraudit.regress.timing` (measured silences -> spec fields) and
   :mod:`~ivraudit.regress.hold_calibration` (hold queues, tuned by listening);

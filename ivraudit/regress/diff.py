@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ivraudit.audit.model import HANGUP_NODE, EdgeRecord, NodeRecord
-from ivraudit.crawl.identity import SAME_AUDIO, audio_similarity
-from ivraudit.regress.load import LoadedAudit
+from ivraudit.audit.reader import AuditInputError, LoadedAudit
+from ivraudit.identity import SAME_AUDIO, audio_similarity
 from ivraudit.regress.matching import Side, match_nodes
 from ivraudit.regress.words import same_words, word_diff, words
 from ivraudit.telephony.constants import DTMF_KEYS
@@ -328,8 +328,6 @@ def diff_audits(old: LoadedAudit, new: LoadedAudit, *, ignore: Iterable[str] = (
     ignore = set(ignore)
     unknown = ignore - set(CHANGE_KINDS)
     if unknown:
-        from ivraudit.regress.load import AuditInputError
-
         raise AuditInputError(f"--ignore: unknown change kind(s) {', '.join(sorted(unknown))}; "
                               f"known: {', '.join(CHANGE_KINDS)}")
     comparer = _Comparer(old, new, tolerance)

@@ -31,11 +31,13 @@ import yaml
 
 from ivraudit.audit.metrics import root_of
 from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord
+from ivraudit.audit.reader import AuditInputError, read_audit
+from ivraudit.kinds import ACTING_KINDS
 from ivraudit.regress.hold_calibration import calibrate_hold
-from ivraudit.regress.load import AuditInputError, read_audit
 from ivraudit.regress.timing import estimate_timing, frames, median, silence
 from ivraudit.spec.loader import FORMAT as SPEC_FORMAT
 from ivraudit.spec.loader import load_spec
+from ivraudit.spec.model import HANGUP as SPEC_HANGUP
 from ivraudit.telephony.constants import DTMF_KEYS
 from ivraudit.telephony.g711 import Pcm
 from ivraudit.telephony.wav import write_wav
@@ -73,7 +75,7 @@ class _Freezer:
     # -- helpers --------------------------------------------------------------------------
 
     def _target(self, node_id: str) -> str:
-        return "hangup" if node_id == HANGUP_NODE else node_id
+        return SPEC_HANGUP if node_id == HANGUP_NODE else node_id
 
     def _edges(self, node: NodeRecord, *keys: str) -> list[EdgeRecord]:
         return [e for e in self.audit.out_edges(node.id) if e.key in keys]
@@ -95,7 +97,7 @@ class _Freezer:
     def node(self, node: NodeRecord) -> dict[str, object]:
         kind = node.kind
         body: dict[str, object]
-        if kind in ("menu", "input"):
+        if kind in ACTING_KINDS:
             body = self._acting(node)
         elif kind == "hold":
             body = self._hold(node)
@@ -122,7 +124,7 @@ class _Freezer:
         if not targets:
             if node.truncated:
                 self.warnings.append(f"{node.id}: not explored (crawl limit); frozen as hanging up")
-                return "hangup"
+                return SPEC_HANGUP
             return self._sink()
         if len(targets) == 1:
             return self._target(targets[0])
@@ -141,7 +143,7 @@ class _Freezer:
             if not options:
                 self.warnings.append(f"{node.id}: no option was explored (crawl limit); "
                                      "frozen as hanging up on every key")
-                options = {k: "hangup" for k in "123456789"}
+                options = {k: SPEC_HANGUP for k in "123456789"}
             body["options"] = dict(sorted(options.items(), key=lambda kv: DTMF_KEYS.index(kv[0])))
         else:
             self._entry(node, body)
@@ -176,7 +178,7 @@ class _Freezer:
                 body["digits"] = max(1, len(pressed))
         else:
             self.warnings.append(f"{node.id}: no entry was explored; frozen as hanging up")
-            body["next"] = "hangup"
+            body["next"] = SPEC_HANGUP
             if node.terminator:
                 body["terminator"] = node.terminator
             else:
@@ -186,7 +188,7 @@ class _Freezer:
         edges = self._edges(node, "timeout")
         if not edges:
             body["wait"] = NEVER_SECONDS
-            body["on_timeout"] = "hangup"
+            body["on_timeout"] = SPEC_HANGUP
             return
         waits = [e.lead_in - self.timing.arrive(e.target) for e in edges]
         body["wait"] = round(max(0.1, frames(median(waits, 5.0))), 2)
@@ -249,7 +251,7 @@ def build_spec(audit: Audit, *, name: str | None = None) -> tuple[dict[str, obje
     if freezer.needs_sink:
         freezer.files[f"prompts/{SINK}.wav"] = silence(1.0)
         nodes[SINK] = {"type": "hold", "music": f"prompts/{SINK}.wav",
-                       "seconds": NEVER_SECONDS, "next": "hangup"}
+                       "seconds": NEVER_SECONDS, "next": SPEC_HANGUP}
         freezer.warnings.append("nothing was heard after some nodes; they lead to a silent "
                                 f"queue ({SINK})")
     document: dict[str, object] = {

@@ -4,7 +4,7 @@ Node ids are the crawler's discovery order, so they mean nothing across audits. 
 matched in four passes, most certain first:
 
 1. the root with the root, the hangup with the hangup;
-2. **prompt identity**: the same recording (audio fingerprint, ivraudit.crawl.identity) or the
+2. **prompt identity**: the same recording (audio fingerprint, ivraudit.identity) or the
    same words (transcript similarity): a prompt that moved is still itself;
 3. **path**: the node the same keys reach, of the same kind: a prompt reworded in place;
 4. **structure**: the node a matched parent reaches by the same key, of the same kind (a
@@ -18,7 +18,7 @@ from typing import Any
 
 from ivraudit.audit.metrics import root_of
 from ivraudit.audit.model import HANGUP_NODE, Audit, NodeRecord
-from ivraudit.crawl.identity import (
+from ivraudit.identity import (
     SAME_AUDIO, SAME_WORDS, audio_similarity, fingerprint, text_similarity,
 )
 

@@ -67,7 +67,7 @@ def ivr_tree(request: pytest.FixtureRequest,
         path = Path(where).resolve()
         if path not in cache:
             from ivraudit.errors import IvrauditError
-            from ivraudit.regress.load import read_audit
+            from ivraudit.audit.reader import read_audit
             from ivraudit.regress.replay import crawl_spec
             from ivraudit.regress.tree import IvrTree
 

@@ -11,7 +11,7 @@ import functools
 from pathlib import Path
 
 from ivraudit.asr.cache import CachedRecognizer
-from ivraudit.regress.load import LoadedAudit, read_audit
+from ivraudit.audit.reader import LoadedAudit, read_audit
 
 
 @functools.cache
@@ -28,10 +28,11 @@ def crawl_spec(spec: Path | str, out: Path | str, *, engine: str = "auto",
     from ivraudit.audit.writer import write_audit
     from ivraudit.crawl.explorer import Explorer
     from ivraudit.lines import open_line
+    from ivraudit.report.files import write_report
 
     line = open_line(str(spec))
     language = getattr(getattr(line, "spec", None), "language", None) or "en"
     recognizer = recognizer or shared_recognizer(engine, language)
     audit = Explorer(line, recognizer, language=language).crawl()
-    write_audit(audit, Path(out))
+    write_report(Path(out), write_audit(audit, Path(out)))
     return read_audit(out)

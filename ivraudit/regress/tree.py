@@ -19,9 +19,10 @@ from pathlib import Path
 from ivraudit.audit.metrics import (
     fastest_route, listening_weight, root_of, takes_typeahead, typeahead_weight,
 )
-from ivraudit.audit.model import HANGUP_NODE, ACTING_KINDS, Audit, EdgeRecord, NodeRecord
+from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord
+from ivraudit.audit.reader import LoadedAudit, read_audit
+from ivraudit.kinds import ACTING_KINDS, CALL_ENDING_KINDS
 from ivraudit.regress.expectation import IvrExpectation
-from ivraudit.regress.load import LoadedAudit, read_audit
 from ivraudit.regress.words import closest_phrase, find_phrase
 from ivraudit.telephony.constants import DTMF_KEYS
 
@@ -166,7 +167,7 @@ class Walk:
         seen = {steps[-1].node.id}
         for _ in range(MAX_AUTO_STEPS):
             node = steps[-1].node
-            if node.kind in ACTING_KINDS or node.kind in ("human", "voicemail", "hangup"):
+            if node.kind in ACTING_KINDS or node.kind in CALL_ENDING_KINDS:
                 break
             autos = [e for e in self.tree.audit.out_edges(node.id) if e.key == "auto"]
             if len(autos) > 1:  # 'back': to the menu the caller came from

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from ivraudit.audit.document import HANGUP, AuditDoc, Edge, key_order
+from ivraudit.audit.document import HANGUP_NODE, AuditDoc, Edge, key_order
+from ivraudit.kinds import HANGUP_KIND
 
 COLUMN = 200      # horizontal distance between columns
 BOX_W = 156
@@ -29,13 +30,13 @@ TOP = 40          # room for the column headings
 
 KIND_COLOURS: dict[str, str] = {
     "menu": "#cfe0ff", "message": "#e7e9ee", "hold": "#ffe8a8", "human": "#bff0cb",
-    "voicemail": "#e4d4ff", "input": "#c9efef", "hangup": "#ffc9c9", "unknown": "#f2f2f2",
+    "voicemail": "#e4d4ff", "input": "#c9efef", HANGUP_KIND: "#ffc9c9", "unknown": "#f2f2f2",
 }
 SHORT_KIND: dict[str, str] = {"hold": "hold", "input": "entry", "unknown": "unclear"}
 """Kind names that fit in a box next to the id and the seconds."""
 KIND_NAMES: dict[str, str] = {
     "menu": "menu", "message": "message", "hold": "hold / queue", "human": "human",
-    "voicemail": "voicemail", "input": "digit entry", "hangup": "line dead", "unknown": "not understood",
+    "voicemail": "voicemail", "input": "digit entry", HANGUP_KIND: "line dead", "unknown": "not understood",
 }
 
 
@@ -72,7 +73,7 @@ def layout(doc: AuditDoc) -> dict[str, Placed]:
     layers = doc.layers(drawn_edges(doc))
     columns: dict[int, list[str]] = {}
     for node_id in (n["id"] for n in doc.ordered_nodes()):
-        if node_id != HANGUP:  # drawn as a red cross beside each node that hangs up
+        if node_id != HANGUP_NODE:  # drawn as a red cross beside each node that hangs up
             columns.setdefault(layers[node_id], []).append(node_id)
     rows: dict[str, int] = {}
     for column in sorted(columns):
@@ -115,7 +116,7 @@ def _node_svg(node: dict, box: Placed, on_route: bool, selected: bool) -> Markup
     kind = node.get("kind", "unknown")
     colour = KIND_COLOURS.get(kind, KIND_COLOURS["unknown"])
     keys = " ".join(node.get("path") or []) or "answer"
-    summary = node.get("transcript") or ("(the line went dead)" if kind == "hangup" else "(silence)")
+    summary = node.get("transcript") or ("(the line went dead)" if kind == HANGUP_KIND else "(silence)")
     seconds = node.get("hold_seconds") or node.get("prompt_seconds") or 0.0
     classes = "node" + (" on-route" if on_route else "") + (" selected" if selected else "")
     label = f"{node['id']}: {KIND_NAMES.get(kind, kind)}, keys {keys}. {summary}"

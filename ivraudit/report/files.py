@@ -1,49 +1,57 @@
-"""Reading audit folders and writing report pages, for ``ivraudit report``.
+"""Writing report pages into audit folders, for ``ivraudit crawl`` and ``ivraudit report``.
 
 Kept out of the CLI so tests and other tools (a CI job comparing this week's crawl with last
-week's) can call the same code. Pages are written to a temporary name and renamed into
-place, like the audit writer does, so a failed render never leaves half a report.
+week's) can call the same code. A crawl writes its audit folder (ivraudit.audit.writer) and
+then its page here (:func:`write_report`); ``ivraudit report`` renders the page again from the
+folder's ``audit.json`` (:func:`rerender`). Pages are written to a temporary name and renamed
+into place by the audit writer's :func:`~ivraudit.audit.writer.write_atomically`, so a failed
+render never leaves half a report.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
-from ivraudit.errors import IvrauditError
+from ivraudit.audit.reader import AuditInputError, read_document
+from ivraudit.audit.writer import write_atomically
+from ivraudit.report import render_compare, render_report
 
 
-class AuditFolderError(IvrauditError):
-    """An audit folder whose audit.json is missing or unreadable."""
+class AuditFolderError(AuditInputError):
+    """An audit folder ``ivraudit report`` cannot read (the reader's message, unchanged).
+
+    Exit status 1, what ``ivraudit report`` has always returned for it: the command has no
+    other failure to tell it from, unlike ``ivraudit diff``, whose 1 means "changed"."""
+
+    exit_code = 1
 
 
 def load_audit(folder: Path) -> dict[str, Any]:
-    """The ``audit.json`` document of an audit folder."""
-    path = folder / "audit.json"
+    """The ``audit.json`` document of an audit folder, read by
+    :func:`ivraudit.audit.reader.read_document`."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise AuditFolderError(f"{path}: cannot read ({exc})") from None
-    if not isinstance(document, dict) or not isinstance(document.get("nodes"), list):
-        raise AuditFolderError(f"{path}: not an ivraudit audit (no nodes)")
-    return document
+        return read_document(folder)
+    except AuditInputError as exc:
+        raise AuditFolderError(str(exc)) from None
 
 
 def _write(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.part")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    write_atomically(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def write_report(folder: Path, document: dict[str, Any], embed_audio: bool = True) -> Path:
+    """Write ``folder/report.html`` for the audit ``document`` (the folder's ``audit.json``, as
+    :func:`~ivraudit.audit.writer.write_audit` returns it); returns the page's path."""
+    report = folder / "report.html"
+    _write(report, render_report(document, folder, embed_audio=embed_audio))
+    return report
 
 
 def rerender(folder: Path, embed_audio: bool = True) -> Path:
     """Write ``folder/report.html`` again from ``folder/audit.json``; returns its path."""
-    from ivraudit.report import render_report
-
-    report = folder / "report.html"
-    _write(report, render_report(load_audit(folder), folder, embed_audio=embed_audio))
-    return report
+    return write_report(folder, load_audit(folder), embed_audio=embed_audio)
 
 
 def audit_name(folder: Path, others: list[Path]) -> str:
@@ -57,8 +65,6 @@ def audit_name(folder: Path, others: list[Path]) -> str:
 
 def write_compare(folders: list[Path], out: Path) -> Path:
     """Write a page ranking the audits in ``folders`` to ``out``; returns ``out``."""
-    from ivraudit.report import render_compare
-
     entries = []
     for folder in folders:
         document = load_audit(folder)

@@ -13,7 +13,8 @@ from typing import Any
 import yaml
 
 from ivraudit.errors import AudioError, SpecError
-from ivraudit.spec.model import BACK, HANGUP, NODE_TYPES, REPEAT, NodeSpec, TreeSpec
+from ivraudit.kinds import ACTING_KINDS, KINDS
+from ivraudit.spec.model import BACK, HANGUP, REPEAT, NodeSpec, TreeSpec
 from ivraudit.telephony.constants import DTMF_KEYS
 from ivraudit.telephony.g711 import Pcm
 from ivraudit.telephony.wav import read_telephone_audio
@@ -131,8 +132,8 @@ def _read_node(check: _Checker, node_id: str, raw: Any) -> NodeSpec:
     if not isinstance(raw, dict):
         raise check.fail(where, "must be a mapping with a type")
     kind = raw.get("type")
-    if kind not in NODE_TYPES:
-        raise check.fail(f"{where}.type", f"{kind!r} is not one of {', '.join(NODE_TYPES)}")
+    if kind not in KINDS:
+        raise check.fail(f"{where}.type", f"{kind!r} is not one of {', '.join(KINDS)}")
     allowed = _COMMON_FIELDS | _FIELDS_BY_TYPE[kind]
     for key in raw:
         if key not in allowed:
@@ -161,7 +162,7 @@ def _read_node(check: _Checker, node_id: str, raw: Any) -> NodeSpec:
             parsed[key] = target
         fields["options"] = parsed
         fields["on_invalid"] = check.text(raw, "on_invalid", where, REPEAT)
-    if kind in ("menu", "input"):
+    if kind in ACTING_KINDS:
         fields["barge_in"] = check.flag(raw, "barge_in", where, True)
         fields["typeahead"] = check.flag(raw, "typeahead", where, True)
         fields["wait"] = check.number(raw, "wait", where, 5.0, minimum=0.1)
@@ -209,7 +210,7 @@ def _check_targets(check: _Checker, nodes: dict[str, NodeSpec]) -> None:
         where = f"nodes.{node.id}"
         for key, dest in node.options.items():
             target(dest, f"{where}.options.{key}", allow=(HANGUP,))
-        if node.type in ("menu", "input"):
+        if node.type in ACTING_KINDS:
             target(node.on_timeout, f"{where}.on_timeout", allow=(REPEAT, HANGUP))
             target(node.on_exhausted, f"{where}.on_exhausted", allow=(HANGUP,))
         if node.type == "menu":

@@ -20,8 +20,10 @@ from pathlib import Path
 
 from ivraudit.telephony.g711 import Pcm
 
-NODE_TYPES = ("menu", "message", "hold", "human", "voicemail", "input")
 HANGUP = "hangup"
+"""The reserved target that ends the call: a word of the spec format, not a node kind (the
+audit's hangup node, ivraudit.kinds.HANGUP_KIND, is spelled alike; the ground truth and freeze
+translate one into the other)."""
 BACK = "back"
 REPEAT = "repeat"
 

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ivraudit.telephony.constants import SAMPLE_RATE
+
 PCMU = 0
 PCMA = 8
 STATIC_CODECS = {PCMU: "PCMU", PCMA: "PCMA"}
 DEFAULT_EVENT_TYPE = 101
+CLOCK = f"/{SAMPLE_RATE}"
+"""The rtpmap clock-rate suffix of every payload type a call uses: G.711 and telephone-events
+both run at the telephone sample rate."""
 
 
 class SdpError(ValueError):
@@ -45,7 +50,7 @@ class AudioOffer:
     def event_type(self) -> int | None:
         """The payload type of telephone-events at 8 kHz, if offered."""
         for pt in self.payload_types:
-            if self.codec_name(pt) == "telephone-event" and self.rtpmap.get(pt, "/8000").endswith("/8000"):
+            if self.codec_name(pt) == "telephone-event" and self.rtpmap.get(pt, CLOCK).endswith(CLOCK):
                 return pt
         return None
 
@@ -105,9 +110,9 @@ def build_sdp(address: str, port: int, payload_types: list[int], *, event_type: 
         f"m=audio {port} RTP/AVP {' '.join(str(p) for p in pts)}",
     ]
     for pt in payload_types:
-        lines.append(f"a=rtpmap:{pt} {STATIC_CODECS[pt]}/8000")
+        lines.append(f"a=rtpmap:{pt} {STATIC_CODECS[pt]}{CLOCK}")
     if event_type is not None:
-        lines += [f"a=rtpmap:{event_type} telephone-event/8000", f"a=fmtp:{event_type} 0-15"]
+        lines += [f"a=rtpmap:{event_type} telephone-event{CLOCK}", f"a=fmtp:{event_type} 0-15"]
     lines += ["a=ptime:20", f"a={direction}"]
     return "\r\n".join(lines) + "\r\n"
 

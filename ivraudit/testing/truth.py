@@ -9,6 +9,10 @@ found when they are escape keys, which is the case in the bundled trees.
 
 The truth is built as an :class:`~ivraudit.audit.model.Audit` with the spec's durations, so
 its times come from the very formulas (ivraudit.audit.metrics) the crawl's times come from.
+
+It lives here, above the crawl, rather than with the spec: what a perfect crawl maps depends on
+the crawler's probing rules (ivraudit.crawl.probes), and the spec, which the replay line and the
+simulator stand on, must not depend on the crawler.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from dataclasses import dataclass
 from ivraudit.audit.metrics import compute_metrics
 from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord, Option
 from ivraudit.crawl.probes import entry_for, invalid_key
-from ivraudit.crawl.identity import fingerprint, prefix_similarity, text_similarity
+from ivraudit.identity import fingerprint, prefix_similarity, text_similarity
+from ivraudit.kinds import ACTING_KINDS, HANGUP_KIND
 from ivraudit.spec.behaviour import frames_for, split_frames
 from ivraudit.spec.model import BACK, HANGUP, REPEAT, NodeSpec, TreeSpec
 from ivraudit.telephony.constants import ESCAPE_KEYS, FRAME_SECONDS
@@ -40,7 +45,7 @@ def expected_audit(spec: TreeSpec) -> Audit:
         if node_id in audit.nodes:
             return
         if node_id == HANGUP:
-            audit.nodes[HANGUP_NODE] = NodeRecord(HANGUP_NODE, "hangup", path, via)
+            audit.nodes[HANGUP_NODE] = NodeRecord(HANGUP_NODE, HANGUP_KIND, path, via)
             return
         s = spec.nodes[node_id]
         audit.nodes[node_id] = NodeRecord(
@@ -48,9 +53,9 @@ def expected_audit(spec: TreeSpec) -> Audit:
             options=[Option(k, t) for k, t in s.options.items()],
             prompt_seconds=_seconds(spec, s),
             hold_seconds=(frames_for(s.seconds) * FRAME_SECONDS + gap) if s.type == "hold" else None,
-            barge_in=s.barge_in if s.type in ("menu", "input") else None,
+            barge_in=s.barge_in if s.type in ACTING_KINDS else None,
             digits=s.digits, terminator=s.terminator, language=spec.language,
-            repeats=(s.repeats if s.on_timeout == REPEAT else 0) if s.type in ("menu", "input") else None,
+            repeats=(s.repeats if s.on_timeout == REPEAT else 0) if s.type in ACTING_KINDS else None,
         )
 
     def edge(source: str, target: str, key: str, pressed: str, lead_in: float) -> None:
@@ -77,7 +82,7 @@ def expected_audit(spec: TreeSpec) -> Audit:
             steps += [(invalid_target, "invalid", k, gap) for k in ESCAPE_KEYS if k not in announced]
         if s.type == "input":
             steps.append((s.next or HANGUP, "input", entry_for(s.digits, s.terminator), gap))
-        if s.type in ("menu", "input"):
+        if s.type in ACTING_KINDS:
             wait = frames_for(s.wait) * FRAME_SECONDS + gap
             if s.on_timeout != REPEAT:
                 steps.append((s.on_timeout, "timeout", "timeout", wait))

@@ -1,9 +1,11 @@
-"""Reading an audit folder (``ivraudit.audit/1``) back into :class:`~ivraudit.audit.model.Audit`.
+"""Reading an audit folder (``ivraudit.audit/1``): its ``audit.json`` document, or the model.
 
-``freeze`` and ``diff`` work on audits written by any crawl (replay or SIP, today's or a
-year-old one), so they read the folder, not the crawler's memory. Everything a user can get
-wrong (a path that is not an audit, broken JSON, a missing recording) is an
-:class:`AuditInputError` with exit status 2 and a message naming the file.
+One reader for every command that reads audits back, written by any crawl (replay or SIP,
+today's or a year-old one): ``ivraudit report`` renders pages from the document
+(:func:`read_document`); ``freeze``, ``diff`` and the pytest plugin work on the
+:class:`~ivraudit.audit.model.Audit` it describes, recordings included (:func:`read_audit`).
+Everything a user can get wrong (a path that is not an audit, broken JSON, another format, a
+missing recording) is an :class:`AuditInputError` with a message naming the file.
 """
 
 from __future__ import annotations
@@ -15,17 +17,19 @@ from typing import Any
 
 import numpy as np
 
+from ivraudit.audit.document import FORMAT
 from ivraudit.audit.metrics import compute_metrics
 from ivraudit.audit.model import Audit, CallRecord, EdgeRecord, NodeRecord, Option
 from ivraudit.errors import AudioError, IvrauditError
 from ivraudit.telephony.g711 import Pcm
 from ivraudit.telephony.wav import read_telephone_audio
 
-FORMAT = "ivraudit.audit/1"
-
 
 class AuditInputError(IvrauditError):
-    """An audit folder cannot be read (missing, not an audit, corrupt)."""
+    """An audit folder cannot be read (missing, not an audit, corrupt).
+
+    Exit status 2, because ``ivraudit diff`` exits 1 for "the tree changed" and a bad input
+    must not read as a change."""
 
     exit_code = 2
 
@@ -60,12 +64,13 @@ def audit_file(where: Path | str) -> Path:
     return path
 
 
-def read_audit(where: Path | str, *, audio: bool = True,
-               missing_audio_ok: bool = False) -> LoadedAudit:
-    """Read an audit folder; with ``audio`` the recordings are decoded too. A missing or
-    broken recording is an error, or with ``missing_audio_ok`` a note (diff can still compare
-    transcripts; freeze cannot play what is not there)."""
-    path = audit_file(where)
+def read_document(where: Path | str) -> dict[str, Any]:
+    """The ``audit.json`` document of an audit folder (``where`` may be the folder or the
+    file), checked to be an ``ivraudit.audit/1`` document with a list of nodes."""
+    return _document(audit_file(where))
+
+
+def _document(path: Path) -> dict[str, Any]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -75,6 +80,18 @@ def read_audit(where: Path | str, *, audio: bool = True,
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         found = document.get("format") if isinstance(document, dict) else type(document).__name__
         raise AuditInputError(f"{path}: format must be {FORMAT!r}, not {found!r}")
+    if not isinstance(document.get("nodes"), list):
+        raise AuditInputError(f"{path}: not a valid audit (nodes must be a list)")
+    return document
+
+
+def read_audit(where: Path | str, *, audio: bool = True,
+               missing_audio_ok: bool = False) -> LoadedAudit:
+    """Read an audit folder; with ``audio`` the recordings are decoded too. A missing or
+    broken recording is an error, or with ``missing_audio_ok`` a note (diff can still compare
+    transcripts; freeze cannot play what is not there)."""
+    path = audit_file(where)
+    document = _document(path)
     folder = path.parent
     notes: list[str] = []
     try:

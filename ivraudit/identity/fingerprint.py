@@ -1,25 +1,15 @@
-"""Is this prompt one we have heard before?
+"""Audio fingerprints: is this the same recording?
 
-A prompt heard again (a loop, "back to the main menu", two paths to one node, a repeat after
-a timeout) must become the same node, not a duplicate. Two signals decide:
-
-- an **audio fingerprint**: log energy in 12 telephone bands per 20 ms frame. Recordings
-  replayed by an IVR come back nearly sample-identical, so matching fingerprints is strong
-  evidence and costs no transcription. IVRs build prompts from shared segments ("press 0 to
-  reach an operator, press star to return to the main menu" ends several menus), so two
-  prompts must agree in *every* second, not on average: the score is the worst one-second
-  window's correlation at the best alignment (the same recording replayed: 0.97-1.0; two
-  menus sharing their last two thirds: 0.48, where the whole-prompt correlation said 0.87);
-- **transcript similarity**, for the borderline cases (a prompt cut a little differently,
-  shifted by part of a frame, line noise): the same words mean the same prompt, and one word
-  of difference can mean another.
+An **audio fingerprint** is the log energy in 12 telephone bands per 20 ms frame. Recordings
+replayed by an IVR come back nearly sample-identical, so matching fingerprints is strong
+evidence and costs no transcription. IVRs build prompts from shared segments ("press 0 to
+reach an operator, press star to return to the main menu" ends several menus), so two prompts
+must agree in *every* second, not on average: the score is the worst one-second window's
+correlation at the best alignment (the same recording replayed: 0.97-1.0; two menus sharing
+their last two thirds: 0.48, where the whole-prompt correlation said 0.87).
 """
 
 from __future__ import annotations
-
-import difflib
-import re
-from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -38,10 +28,6 @@ CERTAIN_AUDIO = 0.97
 """Above this the audio alone says it is the same recording."""
 MAYBE_SAME_AUDIO = 0.60
 """Between this and SAME_AUDIO the transcripts decide."""
-SAME_WORDS = 0.97
-"""Transcript similarity (difflib ratio over words) that makes two prompts of similar audio
-the same: all but one word in thirty. One word is often all that tells two nodes apart
-("...reached the billing team" / "...the claims team": 0.9)."""
 MAX_LAG_FRAMES = 10
 WINDOW_FRAMES = 50
 """One second: short enough that one differing phrase spoils its window."""
@@ -207,99 +193,3 @@ def _correlation(x: Fingerprint, y: Fingerprint) -> float | None:
     xs, ys = x.ravel() - x.mean(), y.ravel() - y.mean()
     denom = float(np.sqrt((xs * xs).sum() * (ys * ys).sum()))
     return float((xs * ys).sum()) / denom if denom > 0 else None
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[\w']+", text.lower())
-
-
-def unique_prefix(scores: list[tuple[float, str]], threshold: float) -> str | None:
-    """The best of ``scores`` if it reaches ``threshold`` and no other could be the same."""
-    if not scores or scores[0][0] < threshold:
-        return None
-    if len(scores) > 1 and scores[1][0] >= min(threshold, SAME_AUDIO):
-        return None
-    return scores[0][1]
-
-
-class PrefixWatch:
-    """Matches a prompt against the known prompts while it is being heard.
-
-    Asked every 0.2 s with the audio so far, it compares only the prompts still in the running:
-    one the beginning has stopped resembling (below MAYBE_SAME_AUDIO) only resembles it less as
-    more is heard, as the score is the worst window's. On a 200-node tree that is the
-    difference between comparing 200 prompts five times a second and comparing a handful
-    (bench/crawl_cost.py's CPU column). A prompt first known while this one plays is not
-    watched for; the prompt heard out is still matched in full.
-    """
-
-    def __init__(self, index: "PromptIndex") -> None:
-        self.index = index
-        self.alive: set[str] | None = None
-
-    def scores(self, print_: Fingerprint) -> list[tuple[float, str]]:
-        scores = self.index.prefix_scores(print_, self.alive)
-        self.alive = {node_id for score, node_id in scores if score >= MAYBE_SAME_AUDIO}
-        return scores
-
-
-def text_similarity(a: str, b: str) -> float:
-    """Similarity of two transcripts by their words (punctuation and case ignored)."""
-    wa, wb = _words(a), _words(b)
-    if not wa and not wb:
-        return 1.0
-    return difflib.SequenceMatcher(None, wa, wb, autojunk=False).ratio()
-
-
-@dataclass
-class PromptIndex:
-    """The prompts of the known nodes, for telling a new prompt from one heard before."""
-
-    prints: dict[str, Fingerprint] = field(default_factory=dict)
-    transcripts: dict[str, str] = field(default_factory=dict)
-
-    def add(self, node_id: str, print_: Fingerprint, transcript: str) -> None:
-        self.prints[node_id] = print_
-        self.transcripts[node_id] = transcript
-
-    def candidates(self, print_: Fingerprint) -> list[tuple[float, str]]:
-        """Known nodes whose audio might be this prompt, best first, with their scores."""
-        scored = [(audio_similarity(print_, known), node_id)
-                  for node_id, known in self.prints.items()]
-        return sorted((s for s in scored if s[0] >= MAYBE_SAME_AUDIO), reverse=True)
-
-    def match_prefix(self, print_: Fingerprint, threshold: float = SAME_AUDIO) -> str | None:
-        """The one known node whose prompt begins with this audio, or None (none, or several).
-
-        Only a unique match counts: while two known prompts begin alike, keep listening. On a
-        mapped path, where the prompt expected is known, SAME_AUDIO will do; to take what a
-        probe led to for a known prompt without hearing it out, ask for CERTAIN_AUDIO.
-        """
-        return unique_prefix(self.prefix_scores(print_), threshold)
-
-    def prefix_scores(self, print_: Fingerprint,
-                      among: set[str] | None = None) -> list[tuple[float, str]]:
-        """How well this audio begins each known prompt (of ``among``, if given), best first;
-        prompts shorter than the audio are left out. The prompts at least as long as the
-        audio are scored together (:func:`prefix_similarities`), the same numbers as
-        :func:`prefix_similarity` gives one by one, at a fraction of the cost."""
-        known = self.prints if among is None else {n: self.prints[n] for n in among}
-        longer = [n for n, p in known.items() if len(p) >= len(print_)]
-        scored = list(zip(prefix_similarities(print_, [known[n] for n in longer]), longer))
-        scored += [(prefix_similarity(print_, p), n) for n, p in known.items()
-                   if len(print_) - MAX_LAG_FRAMES <= len(p) < len(print_)]
-        return sorted(scored, reverse=True)
-
-    def match(self, print_: Fingerprint, transcribe: "callable[[], str]") -> str | None:
-        """The known node this prompt is, or None. ``transcribe`` is called only if needed."""
-        candidates = self.candidates(print_)
-        if not candidates:
-            return None
-        score, node_id = candidates[0]
-        if score >= CERTAIN_AUDIO and (len(candidates) == 1 or candidates[1][0] < CERTAIN_AUDIO):
-            return node_id
-        text = transcribe()
-        for _, node_id in candidates:
-            if text_similarity(text, self.transcripts[node_id]) >= SAME_WORDS:
-                return node_id
-        return None

@@ -1,0 +1,102 @@
+"""The known prompts, for telling a new prompt from one heard before.
+
+:class:`PromptIndex` holds each known node's fingerprint and transcript and decides with both
+signals (:mod:`~ivraudit.identity.fingerprint`, :mod:`~ivraudit.identity.text`);
+:class:`PrefixWatch` matches a prompt against it while the prompt is still being heard, so a
+caller who recognises a prompt early can act before it ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ivraudit.identity.fingerprint import (
+    CERTAIN_AUDIO, MAX_LAG_FRAMES, MAYBE_SAME_AUDIO, SAME_AUDIO, Fingerprint, audio_similarity,
+    prefix_similarities, prefix_similarity,
+)
+from ivraudit.identity.text import SAME_WORDS, text_similarity
+
+
+def unique_prefix(scores: list[tuple[float, str]], threshold: float) -> str | None:
+    """The best of ``scores`` if it reaches ``threshold`` and no other could be the same."""
+    if not scores or scores[0][0] < threshold:
+        return None
+    if len(scores) > 1 and scores[1][0] >= min(threshold, SAME_AUDIO):
+        return None
+    return scores[0][1]
+
+
+class PrefixWatch:
+    """Matches a prompt against the known prompts while it is being heard.
+
+    Asked every 0.2 s with the audio so far, it compares only the prompts still in the running:
+    one the beginning has stopped resembling (below MAYBE_SAME_AUDIO) only resembles it less as
+    more is heard, as the score is the worst window's. On a 200-node tree that is the
+    difference between comparing 200 prompts five times a second and comparing a handful
+    (bench/crawl_cost.py's CPU column). A prompt first known while this one plays is not
+    watched for; the prompt heard out is still matched in full.
+    """
+
+    def __init__(self, index: "PromptIndex") -> None:
+        self.index = index
+        self.alive: set[str] | None = None
+
+    def scores(self, print_: Fingerprint) -> list[tuple[float, str]]:
+        scores = self.index.prefix_scores(print_, self.alive)
+        self.alive = {node_id for score, node_id in scores if score >= MAYBE_SAME_AUDIO}
+        return scores
+
+
+@dataclass
+class PromptIndex:
+    """The prompts of the known nodes, for telling a new prompt from one heard before."""
+
+    prints: dict[str, Fingerprint] = field(default_factory=dict)
+    transcripts: dict[str, str] = field(default_factory=dict)
+
+    def add(self, node_id: str, print_: Fingerprint, transcript: str) -> None:
+        self.prints[node_id] = print_
+        self.transcripts[node_id] = transcript
+
+    def candidates(self, print_: Fingerprint) -> list[tuple[float, str]]:
+        """Known nodes whose audio might be this prompt, best first, with their scores."""
+        scored = [(audio_similarity(print_, known), node_id)
+                  for node_id, known in self.prints.items()]
+        return sorted((s for s in scored if s[0] >= MAYBE_SAME_AUDIO), reverse=True)
+
+    def match_prefix(self, print_: Fingerprint, threshold: float = SAME_AUDIO) -> str | None:
+        """The one known node whose prompt begins with this audio, or None (none, or several).
+
+        Only a unique match counts: while two known prompts begin alike, keep listening. On a
+        mapped path, where the prompt expected is known, SAME_AUDIO will do; to take what a
+        probe led to for a known prompt without hearing it out, ask for CERTAIN_AUDIO.
+        """
+        return unique_prefix(self.prefix_scores(print_), threshold)
+
+    def prefix_scores(self, print_: Fingerprint,
+                      among: set[str] | None = None) -> list[tuple[float, str]]:
+        """How well this audio begins each known prompt (of ``among``, if given), best first;
+        prompts shorter than the audio are left out. The prompts at least as long as the
+        audio are scored together (:func:`prefix_similarities`), the same numbers as
+        :func:`prefix_similarity` gives one by one, at a fraction of the cost."""
+        known = self.prints if among is None else {n: self.prints[n] for n in among}
+        longer = [n for n, p in known.items() if len(p) >= len(print_)]
+        scored = list(zip(prefix_similarities(print_, [known[n] for n in longer]), longer))
+        scored += [(prefix_similarity(print_, p), n) for n, p in known.items()
+                   if len(print_) - MAX_LAG_FRAMES <= len(p) < len(print_)]
+        return sorted(scored, reverse=True)
+
+    def match(self, print_: Fingerprint, transcribe: Callable[[], str]) -> str | None:
+        """The known node this prompt is, or None. ``transcribe`` is called only if needed."""
+        candidates = self.candidates(print_)
+        if not candidates:
+            return None
+        score, node_id = candidates[0]
+        if score >= CERTAIN_AUDIO and (len(candidates) == 1 or candidates[1][0] < CERTAIN_AUDIO):
+            return node_id
+        text = transcribe()
+        for _, node_id in candidates:
+            if text_similarity(text, self.transcripts[node_id]) >= SAME_WORDS:
+                return node_id
+        return None
