@@ -198,7 +198,7 @@ def test_a_sip_crawl_freezes_and_replays_to_the_same_graph() -> None:
         try:
             audit = Explorer(line, recognizer, policy=CrawlPolicy()).crawl()
         finally:
-            line.close()  # type: ignore[attr-defined]
+            line.close()
     assert audit.complete and audit.target.startswith("sip:")
     write_audit(audit, WORK / "sip-tiny")
     sip = read_audit(WORK / "sip-tiny")
