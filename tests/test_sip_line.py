@@ -6,7 +6,6 @@ numbers) and must come back as a recorded :class:`CallOutcome`, never as a crash
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import socket
@@ -307,17 +306,6 @@ def test_upstream_ack_gets_a_new_to_tag_and_the_fix_echoes_it() -> None:
 
 
 # -- whole crawls over SIP --------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def recognizer():
-    if importlib.util.find_spec("faster_whisper") is None:
-        pytest.skip("faster-whisper not installed (pip install ivraudit[test])")
-    from ivraudit.asr import open_recognizer
-
-    recognizer = open_recognizer("whisper", model=None, language="en", cache_dir=None)
-    recognizer.load()  # as the CLI does for live lines: the IVR does not wait for a model
-    return recognizer
 
 
 def _sip_crawl(name: str, recognizer, concurrency: int = 1, **account_kw):

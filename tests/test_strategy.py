@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ivraudit.asr import open_recognizer
 from ivraudit.audit.metrics import call_ending_actions, compute_metrics, floor_seconds
 from ivraudit.audit.model import Audit, EdgeRecord, NodeRecord
 from ivraudit.crawl.explorer import (
@@ -146,11 +145,6 @@ def test_two_keys_to_one_queue_name_the_first_announced_unless_one_is_plainly_fa
 def test_ground_truth_floor_is_below_any_crawl():
     truth = ground_truth(load_spec(tree_path("tiny"))).metrics
     assert 20.0 < truth["floor_seconds"] < 40.0
-
-
-@pytest.fixture(scope="module")
-def recognizer():
-    return open_recognizer("whisper", model=None, language="en", cache_dir=None)
 
 
 @pytest.mark.slow
