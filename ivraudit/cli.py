@@ -111,9 +111,8 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
     if strategy is None:
         from ivraudit.crawl.strategy import CrawlStrategy
 
-        strategy = CrawlStrategy.parse("all" if getattr(line, "virtual_clock", False)
-                                       else "reuse,hangup")
-    if concurrency > SIP_MEASURED_CONCURRENCY and not getattr(line, "virtual_clock", False):
+        strategy = CrawlStrategy.parse("all" if line.virtual_clock else "reuse,hangup")
+    if concurrency > SIP_MEASURED_CONCURRENCY and not line.virtual_clock:
         click.echo(f"warning: {concurrency} calls at once over SIP is more than was measured "
                    f"({SIP_MEASURED_CONCURRENCY}, bench/sip_concurrency.py): keys may go in "
                    "late", err=True)
@@ -122,9 +121,7 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
     try:
         audit = explorer.crawl()
     finally:
-        close = getattr(line, "close", None)  # a SIP line hangs up and closes its sockets
-        if close is not None:
-            close()
+        line.close()  # a SIP line hangs up and closes its sockets
     report = write_report(out, write_audit(audit, out))
     metrics = compute_metrics(audit)
     tth = metrics["time_to_human_seconds"]

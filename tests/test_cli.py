@@ -83,6 +83,7 @@ def test_missing_model_folder(tmp_path: Path):
     assert "no-model" in result.stderr and "not found" in result.stderr
 
 
+@pytest.mark.slow
 def test_failed_crawl_keeps_an_earlier_audit(tiny_copy: Path, tmp_path: Path):
     out = tmp_path / "out"
     assert ivraudit("crawl", str(tree_path("tiny")), "--out", str(out), "-q").returncode == 0
@@ -94,6 +95,7 @@ def test_failed_crawl_keeps_an_earlier_audit(tiny_copy: Path, tmp_path: Path):
     assert (out / "report.html").exists()
 
 
+@pytest.mark.slow
 def test_incomplete_crawl_writes_what_it_learned_and_exits_1(tmp_path: Path):
     out = tmp_path / "out"
     result = ivraudit("crawl", str(tree_path("tiny")), "--out", str(out), "--max-calls", "2", "-q")

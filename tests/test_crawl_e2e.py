@@ -14,7 +14,6 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from ivraudit.asr import open_recognizer
 from ivraudit.audit.metrics import call_ending_actions, compute_metrics
 from ivraudit.audit.model import Audit
 from ivraudit.crawl.explorer import Explorer
@@ -28,11 +27,6 @@ from ivraudit.testing.truth import ground_truth, map_to_spec
 from conftest import TREES, tree_path
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def recognizer():
-    return open_recognizer("whisper", model=None, language="en", cache_dir=None)
 
 
 def crawl(name: str, recognizer, strategy: str = "all", concurrency: int = 1, **policy) -> Audit:

@@ -177,7 +177,7 @@ def test_cli_freeze_refuses_what_is_not_an_audit(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_sip_crawl_freezes_and_replays_to_the_same_graph() -> None:
+def test_a_sip_crawl_freezes_and_replays_to_the_same_graph(recognizer) -> None:
     """Any audit freezes, not only replays: crawl the tiny tree over SIP (the simulator, paced
     like a live line), freeze that audit, replay it offline."""
     from ivraudit.audit.writer import write_audit
@@ -187,20 +187,17 @@ def test_a_sip_crawl_freezes_and_replays_to_the_same_graph() -> None:
     from ivraudit.lines.sip import SipAccount
     from ivraudit.regress.freeze import freeze
     from ivraudit.audit.reader import read_audit
-    from ivraudit.regress.replay import crawl_spec, shared_recognizer
+    from ivraudit.regress.replay import crawl_spec
     from ivraudit.report.files import write_report
     from ivraudit.simulator import Simulator
-    from regress_support import FIXTURES, WORK, need_whisper
+    from regress_support import FIXTURES, WORK
 
-    need_whisper()
-    recognizer = shared_recognizer("auto", "en")
-    recognizer.load()  # a live line does not wait for a model to load
     with Simulator(load_spec(FIXTURES / "tiny" / "tree.yaml"), paced=True) as sim:
         line = open_line(sim.uri(), account=SipAccount(media_timeout=2.0, pace_by_reading=True))
         try:
             audit = Explorer(line, recognizer, policy=CrawlPolicy()).crawl()
         finally:
-            line.close()  # type: ignore[attr-defined]
+            line.close()
     assert audit.complete and audit.target.startswith("sip:")
     write_report(WORK / "sip-tiny", write_audit(audit, WORK / "sip-tiny"))
     sip = read_audit(WORK / "sip-tiny")

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ivraudit.asr import open_recognizer
 from ivraudit.crawl.explorer import Explorer
 from ivraudit.crawl.strategy import CrawlStrategy
 from ivraudit.lines.replay import ReplayLine
@@ -54,11 +53,6 @@ def test_the_same_size_and_seed_give_the_same_files(maze: Path, tmp_path: Path):
     assert len(wavs) >= 45 and wavs == sorted(w.name for w in again.parent.glob("*.wav"))
     for wav in maze.parent.glob("*.wav"):
         assert (again.parent / wav.name).read_bytes() == wav.read_bytes(), wav.name
-
-
-@pytest.fixture(scope="module")
-def recognizer():
-    return open_recognizer("whisper", model=None, language="en", cache_dir=None)
 
 
 @pytest.mark.slow

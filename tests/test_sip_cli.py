@@ -38,6 +38,7 @@ def simulator():
     process.wait(timeout=10)
 
 
+@pytest.mark.slow
 def test_crawl_over_sip_from_the_command_line(simulator, tmp_path: Path) -> None:
     hostport, process = simulator
     account = tmp_path / "account.toml"
@@ -52,6 +53,7 @@ def test_crawl_over_sip_from_the_command_line(simulator, tmp_path: Path) -> None
     assert document["strategy"] == "reuse,hangup"   # no typing ahead on real lines by default yet
 
 
+@pytest.mark.slow
 def test_a_busy_line_is_recorded_not_crashed(simulator, tmp_path: Path) -> None:
     hostport, _ = simulator
     result = ivraudit("crawl", f"sip:busy@{hostport}", "--out", str(tmp_path / "audit"),
@@ -63,6 +65,7 @@ def test_a_busy_line_is_recorded_not_crashed(simulator, tmp_path: Path) -> None:
     assert "more than was measured" not in result.stderr
 
 
+@pytest.mark.slow
 def test_more_calls_at_once_than_measured_are_warned_about(simulator, tmp_path: Path) -> None:
     """Nine calls at once over SIP: a warning, even with -q, and the crawl goes on (its busy
     line stops it after three calls in a row fail, never more than nine at once)."""

@@ -6,7 +6,6 @@ numbers) and must come back as a recorded :class:`CallOutcome`, never as a crash
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import socket
@@ -310,17 +309,6 @@ def test_upstream_ack_gets_a_new_to_tag_and_the_fix_echoes_it() -> None:
 # -- whole crawls over SIP --------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def recognizer():
-    if importlib.util.find_spec("faster_whisper") is None:
-        pytest.skip("faster-whisper not installed (pip install ivraudit[test])")
-    from ivraudit.asr import open_recognizer
-
-    recognizer = open_recognizer("whisper", model=None, language="en", cache_dir=None)
-    recognizer.load()  # as the CLI does for live lines: the IVR does not wait for a model
-    return recognizer
-
-
 def _sip_crawl(name: str, recognizer, concurrency: int = 1, **account_kw):
     spec = load_spec(tree_path(name))
     with Simulator(spec, **PACED) as sim:
@@ -329,7 +317,7 @@ def _sip_crawl(name: str, recognizer, concurrency: int = 1, **account_kw):
             audit = Explorer(line, recognizer, policy=CrawlPolicy(), language=spec.language,
                              concurrency=concurrency).crawl()
         finally:
-            line.close()  # type: ignore[attr-defined]
+            line.close()
         return spec, audit, list(sim.traces)
 
 
@@ -395,7 +383,7 @@ def test_failed_calls_are_recorded_in_the_audit(recognizer, number: str, outcome
     with Simulator(TINY) as sim:
         line = open_line(sim.uri(number), account=account(media_timeout=0.5))
         audit = Explorer(line, recognizer, policy=CrawlPolicy()).crawl()
-        line.close()  # type: ignore[attr-defined]
+        line.close()
     assert [c.outcome for c in audit.calls] == [outcome]
     assert not audit.complete and audit.problems
 
@@ -406,7 +394,7 @@ def test_a_line_that_hangs_up_mid_prompt_is_mapped_not_crashed(recognizer) -> No
     with Simulator(TINY, **PACED) as sim:
         line = open_line(sim.uri("hangup-after-1.5"), account=account(pace_by_reading=True))
         audit = Explorer(line, recognizer, policy=CrawlPolicy()).crawl()
-        line.close()  # type: ignore[attr-defined]
+        line.close()
     assert audit.calls and all(c.outcome == "answered" for c in audit.calls)
     assert all(c.seconds == pytest.approx(1.5, abs=0.05) for c in audit.calls)
     assert all(t.ended_by == "simulator" for t in sim.traces)

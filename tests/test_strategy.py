@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ivraudit.asr import open_recognizer
 from ivraudit.audit.metrics import call_ending_actions, compute_metrics, floor_seconds
 from ivraudit.audit.model import Audit, CallRecord, EdgeRecord, NodeRecord
 from ivraudit.crawl.explorer import Explorer
@@ -23,6 +22,7 @@ from ivraudit.lines.replay import ReplayLine
 from ivraudit.listen.listener import Ending, Listener
 from ivraudit.spec import load_spec
 from ivraudit.telephony.constants import SAMPLE_RATE
+from ivraudit.testing.lines import DelayedLine, FlakyLine, RecordingLine
 from ivraudit.testing.truth import ground_truth, map_to_spec
 
 from conftest import tree_path
@@ -151,31 +151,11 @@ def test_ground_truth_floor_is_below_any_crawl():
     assert 20.0 < truth["floor_seconds"] < 40.0
 
 
-class FlakyLine(ReplayLine):
-    """A replay line whose chosen calls are busy (a stand-in for a real line's bad moments)."""
-
-    def __init__(self, spec, busy: set[int]) -> None:
-        super().__init__(spec)
-        self.busy = busy
-        self.attempts = 0
-
-    def dial(self):
-        self.attempts += 1
-        if self.attempts in self.busy:
-            raise CallFailed(CallOutcome.BUSY, "486 Busy Here", ring_seconds=0.0)
-        return super().dial()
-
-
-@pytest.fixture(scope="module")
-def recognizer():
-    return open_recognizer("whisper", model=None, language="en", cache_dir=None)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["naive", "all"])
 def test_a_busy_call_loses_nothing(recognizer, strategy):
     spec = load_spec(tree_path("tiny"))
-    audit = Explorer(FlakyLine(spec, {2}), recognizer,
+    audit = Explorer(FlakyLine(ReplayLine(spec), {2}), recognizer,
                      strategy=CrawlStrategy.parse(strategy)).crawl()
     assert [c.outcome for c in audit.calls].count("busy") == 1
     assert audit.complete
@@ -186,7 +166,7 @@ def test_a_busy_call_loses_nothing(recognizer, strategy):
 @pytest.mark.slow
 def test_a_line_that_stays_busy_ends_the_crawl_with_what_was_learned(recognizer):
     spec = load_spec(tree_path("tiny"))
-    audit = Explorer(FlakyLine(spec, set(range(2, 100))), recognizer,
+    audit = Explorer(FlakyLine(ReplayLine(spec), set(range(2, 100))), recognizer,
                      strategy=CrawlStrategy.parse("naive")).crawl()
     assert not audit.complete
     assert len(audit.calls) == 4                      # the answer, then three busy calls
@@ -205,52 +185,6 @@ def test_no_call_runs_past_its_time_limit(recognizer):
     assert {n.kind for n in audit.nodes.values()} >= {"menu", "message", "human"}
 
 
-class DelayedLine(ReplayLine):
-    """The replay line heard through a delay (network and jitter buffer): the caller hears
-    each frame ``delay`` seconds after the IVR sent it, and its keys arrive at once."""
-
-    def __init__(self, spec, delay: float) -> None:
-        super().__init__(spec)
-        self.frames = round(delay / 0.02)
-
-    def dial(self):
-        return _DelayedCall(super().dial(), self.frames)
-
-
-class _DelayedCall:
-    def __init__(self, call, frames: int) -> None:  # type: ignore[no-untyped-def]
-        self._call = call
-        self._queue = [np.zeros(160, dtype=np.int16)] * frames
-        self._read = 0
-        self.ring_seconds = call.ring_seconds
-
-    @property
-    def seconds(self) -> float:
-        return self._read * 0.02
-
-    @property
-    def ended(self) -> bool:
-        return self._call.ended and not self._queue
-
-    def read(self, frames: int = 1) -> np.ndarray:
-        out = []
-        for _ in range(frames):
-            fresh = self._call.read(1)
-            if len(fresh):
-                self._queue.append(fresh)
-            if not self._queue:
-                break
-            out.append(self._queue.pop(0))
-            self._read += 1
-        return np.concatenate(out) if out else np.zeros(0, dtype=np.int16)
-
-    def press(self, keys: str) -> None:
-        self._call.press(keys)
-
-    def hangup(self) -> None:
-        self._call.hangup()
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name, delay", [("synthetic-voices", 0.1), ("synthetic-voices", 0.3),
                                          ("acme-pbx", 0.3)])
@@ -258,7 +192,7 @@ def test_typing_ahead_through_a_line_with_delay_maps_the_same_graph(recognizer, 
     """A prompt stopped by a key is still heard for a moment on a line with delay; that tail
     must not pass for the next prompt, nor the stop for no barge-in."""
     spec = load_spec(tree_path(name))
-    audit = Explorer(DelayedLine(spec, delay), recognizer).crawl()
+    audit = Explorer(DelayedLine(ReplayLine(spec), delay), recognizer).crawl()
     mapping = map_to_spec(spec, audit)
     assert audit.complete, audit.problems
     assert {(mapping[s], mapping[t], k) for s, t, k in audit.edges} == ground_truth(spec).edges
@@ -266,21 +200,8 @@ def test_typing_ahead_through_a_line_with_delay_maps_the_same_graph(recognizer, 
     assert root.barge_in is True
 
 
-class RecordingLine(ReplayLine):
-    """The replay line, keeping each call's IVR session to read what the IVR did."""
-
-    def __init__(self, spec) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(spec)
-        self.sessions: list = []
-
-    def dial(self):  # type: ignore[no-untyped-def]
-        call = super().dial()
-        self.sessions.append(call.session)
-        return call
-
-
 def _crawl_recorded(spec, recognizer):  # type: ignore[no-untyped-def]
-    line = RecordingLine(spec)
+    line = RecordingLine(ReplayLine(spec))
     audit = Explorer(line, recognizer).crawl()
     assert audit.complete and not audit.problems, audit.problems
     mapping = map_to_spec(spec, audit)

@@ -73,7 +73,7 @@ class Explorer:
         self.audit = Audit(target=line.target, started=_now(), language=language)
         self._failed_in_a_row = 0
         self._stopping = False
-        self.conductor = Conductor(concurrency, virtual=getattr(line, "virtual_clock", False),
+        self.conductor = Conductor(concurrency, virtual=line.virtual_clock,
                                    has_work=lambda: bool(self.frontier) and not self._stopping)
         self.mapper = Mapper(self.audit, recognizer, language, self.progress)
         self.expectations = Expectations(self.audit)

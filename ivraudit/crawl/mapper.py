@@ -1,6 +1,6 @@
 """The mapper: prompts heard on calls become the audit's nodes, edges and paths.
 
-A prompt heard before is the same node (ivraudit.crawl.identity), so a loop is an edge back,
+A prompt heard before is the same node (ivraudit.identity), so a loop is an edge back,
 not a copy; a new one is transcribed once and read (ivraudit.interpret) for its kind and
 options. Every action seen to lead somewhere is kept, so each node's path can be settled at
 the end as its shortest way from the answer, whatever order the calls went in.

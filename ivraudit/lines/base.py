@@ -65,5 +65,14 @@ class Line(Protocol):
 
     target: str
 
+    virtual_clock: bool
+    """True when calls run in line time and never sleep (the replay line): a crawl may run
+    its calls one after another at full speed and type ahead freely. False on a real line,
+    where line time is wall time and the far end does not wait for the crawler."""
+
     def dial(self) -> Call:
         """Place a call; returns once answered, raises :class:`CallFailed` otherwise."""
+
+    def close(self) -> None:
+        """Hang up every call still up and let go of what the line holds (sockets, a
+        registration). Called once the crawl is over; safe to call twice."""

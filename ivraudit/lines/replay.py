@@ -68,3 +68,8 @@ class ReplayLine:
     def dial(self) -> ReplayCall:
         self.calls += 1
         return ReplayCall(self.spec)
+
+    def close(self) -> None:
+        """Nothing to let go of: a replayed call holds no socket and no registration, and
+        each call's state goes with the call. There for the :class:`~ivraudit.lines.base.Line`
+        interface, so code that closes a line need not ask which line it has."""

@@ -273,6 +273,9 @@ class SipCall:
 class SipLine:
     """Dials one SIP target, as many times as the crawl needs."""
 
+    virtual_clock = False
+    """Line time is wall time: the far end plays on whether or not the crawler listens."""
+
     def __init__(self, target: str, account: SipAccount | None = None) -> None:
         self.target = target
         self.account = account or SipAccount()

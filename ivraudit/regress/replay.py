@@ -27,12 +27,13 @@ def crawl_spec(spec: Path | str, out: Path | str, *, engine: str = "auto",
     """Crawl the tree spec ``spec`` by ear over the replay line; write and read back ``out``."""
     from ivraudit.audit.writer import write_audit
     from ivraudit.crawl.explorer import Explorer
-    from ivraudit.lines import open_line
+    from ivraudit.lines.replay import ReplayLine
     from ivraudit.report.files import write_report
+    from ivraudit.spec import load_spec
 
-    line = open_line(str(spec))
-    language = getattr(getattr(line, "spec", None), "language", None) or "en"
+    tree = load_spec(spec)
+    language = tree.language or "en"
     recognizer = recognizer or shared_recognizer(engine, language)
-    audit = Explorer(line, recognizer, language=language).crawl()
+    audit = Explorer(ReplayLine(tree), recognizer, language=language).crawl()
     write_report(Path(out), write_audit(audit, Path(out)))
     return read_audit(out)

@@ -1,0 +1,210 @@
+"""The test doubles ivraudit ships (ivraudit.testing): a recogniser that needs no model and
+lines that misbehave on cue. No speech model is loaded here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ivraudit.crawl.explorer import Explorer
+from ivraudit.crawl.strategy import CrawlStrategy
+from ivraudit.lines.base import Call, CallFailed, CallOutcome, Line
+from ivraudit.lines.replay import ReplayLine
+from ivraudit.spec import load_spec
+from ivraudit.testing.truth import ground_truth, map_to_spec
+from ivraudit.telephony.g711 import ulaw_round_trip
+from ivraudit.telephony.tones import tone
+from ivraudit.telephony.wav import resample
+from ivraudit.testing.lines import DelayedLine, FlakyLine, RecordingLine
+from ivraudit.testing.recognizers import FingerprintRecognizer
+
+from conftest import FIXTURES, silence, tree_path
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return load_spec(tree_path("tiny"))
+
+
+# -- the fingerprint recogniser ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("strategy", ["naive", "all"])
+def test_a_crawl_with_the_fingerprint_recognizer_maps_the_ground_truth(tiny, strategy: str):
+    recognizer = FingerprintRecognizer.from_spec(tiny)
+    audit = Explorer(ReplayLine(tiny), recognizer, strategy=CrawlStrategy.parse(strategy)).crawl()
+    assert audit.complete and not audit.problems, audit.problems
+    mapping = map_to_spec(tiny, audit)
+    truth = ground_truth(tiny)
+    assert {(mapping[s], mapping[t], k) for s, t, k in audit.edges} == truth.edges
+    assert {mapping[n.id]: n.kind for n in audit.nodes.values()} == truth.kinds
+    for node in audit.nodes.values():
+        if node.id != "hangup":
+            assert node.transcript == tiny.nodes[mapping[node.id]].text
+    assert recognizer.calls > 0 and recognizer.unmatched == 0
+
+
+def test_each_prompt_is_given_its_text_and_unknown_audio_the_unknown_text(tiny):
+    recognizer = FingerprintRecognizer.from_spec(tiny, unknown="?")
+    for node in tiny.nodes.values():
+        heard = np.concatenate([silence(0.3), ulaw_round_trip(tiny.prompt_audio(node)), silence(0.5)])
+        assert recognizer.transcribe(heard).text == node.text
+    assert recognizer.transcribe(tone(440.0, 2.0, dbfs=-20)).text == "?"
+    assert recognizer.transcribe(silence(1.0)).text == "?"
+    assert recognizer.transcribe(np.zeros(0, dtype=np.int16)).text == "?"
+    assert (recognizer.calls, recognizer.unmatched) == (6, 3)
+    assert recognizer.transcribe(silence(0.1)).engine == "fake:Tiny test line"
+
+
+def test_a_prompt_heard_in_part_gives_the_words_of_that_part(tiny):
+    recognizer = FingerprintRecognizer.from_spec(tiny)
+    main = ulaw_round_trip(tiny.prompt_audio(tiny.nodes["main"]))  # "Press 1 for goodbye. Press 2 ..."
+    loud = np.flatnonzero(np.abs(main) > 300)
+    start, end = loud[0], loud[-1]
+    half = recognizer.transcribe(main[: (start + end) // 2]).text
+    assert tiny.nodes["main"].text.startswith(half) and 2 <= len(half.split()) <= 6
+    assert recognizer.transcribe(main[: end - 400]).text == tiny.nodes["main"].text
+
+
+def test_audio_at_another_rate_is_recognised(tiny):
+    recognizer = FingerprintRecognizer.from_spec(tiny)
+    agent = ulaw_round_trip(tiny.prompt_audio(tiny.nodes["agent"]))
+    assert recognizer.transcribe(resample(agent, 8000, 16000), 16000).text == "Hi, this is Sam."
+
+
+def test_wavs_with_their_words(tmp_path: Path):
+    recognizer = FingerprintRecognizer.from_wavs({FIXTURES / "tiny" / "bye.wav": "Goodbye.",
+                                                  FIXTURES / "tiny" / "agent.wav": "Hi, Sam here."})
+    spec = load_spec(tree_path("tiny"))
+    assert recognizer.transcribe(spec.prompt_audio(spec.nodes["agent"])).text == "Hi, Sam here."
+    assert recognizer.transcribe(spec.prompt_audio(spec.nodes["main"])).text == ""
+
+
+def test_a_spec_node_with_a_prompt_and_no_text_is_refused(make_spec):
+    path = make_spec("""
+        format: ivraudit.tree/1
+        start: main
+        nodes:
+          main: {type: menu, prompt: main.wav, text: "Press 1.", options: {"1": bye}}
+          bye: {type: message, prompt: bye.wav, next: hangup}
+        """, {"main.wav": 1.0, "bye.wav": 0.5})
+    with pytest.raises(ValueError, match="bye"):
+        FingerprintRecognizer.from_spec(load_spec(path))
+
+
+# -- the line doubles ---------------------------------------------------------------------------
+
+
+class _Plain:
+    """The least a line must be, to see the wrappers pass it through untouched."""
+
+    target = "plain"
+    virtual_clock = False
+
+    def __init__(self, inner: Line) -> None:
+        self.inner = inner
+        self.closed = 0
+
+    def dial(self) -> Call:
+        return self.inner.dial()
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_wrappers_pass_the_target_the_clock_and_closing_through(tiny):
+    plain = _Plain(ReplayLine(tiny))
+    for line in (FlakyLine(plain, {1}), DelayedLine(plain, 0.1), RecordingLine(plain)):
+        assert (line.target, line.virtual_clock) == ("plain", False)
+        line.close()
+    assert plain.closed == 3
+    replay = ReplayLine(tiny)
+    assert RecordingLine(DelayedLine(replay, 0.1)).virtual_clock is True
+    replay.close()  # a no-op, there for the Line interface
+
+
+def test_a_flaky_line_fails_the_chosen_attempts(tiny):
+    replay = ReplayLine(tiny)
+    line = FlakyLine(replay, {2, 3}, outcome=CallOutcome.NO_ANSWER, detail="480")
+    line.dial().hangup()
+    for _ in range(2):
+        with pytest.raises(CallFailed) as failed:
+            line.dial()
+        assert failed.value.outcome is CallOutcome.NO_ANSWER and failed.value.detail == "480"
+    line.dial()
+    assert line.attempts == 4 and replay.calls == 2
+
+
+def test_a_delayed_line_is_heard_late_and_its_keys_go_in_at_once(tiny):
+    call = ReplayLine(tiny).dial()
+    direct = call.read(100)
+    delayed = DelayedLine(ReplayLine(tiny), 0.1).dial()
+    late = delayed.read(100)
+    assert delayed.ring_seconds == call.ring_seconds and delayed.seconds == pytest.approx(2.0)
+    assert not late[:800].any() and np.array_equal(late[800:], direct[:-800])
+    delayed.press("2")   # the IVR has sent 2.0 s, the caller heard 1.9 s of it
+    delayed.read(6)
+    key = delayed.inner.session.events[-1]  # type: ignore[attr-defined]
+    assert (key.what, key.detail) == ("key", "2") and key.seconds == pytest.approx(2.1, abs=0.021)
+    delayed.hangup()
+    assert delayed.inner.ended and not delayed.ended  # what was sent is still on its way
+    delayed.read(10)
+    assert delayed.ended
+
+
+def test_a_recording_line_keeps_each_calls_ivr_session_under_other_wrappers(tiny):
+    line = RecordingLine(FlakyLine(DelayedLine(ReplayLine(tiny), 0.2), {2}))
+    first = line.dial()
+    first.read(400)
+    first.press("1")
+    first.read(300)
+    with pytest.raises(CallFailed):
+        line.dial()
+    second = line.dial()
+    second.read(20)
+    second.hangup()
+    assert len(line.sessions) == len(line.dialled) == 2
+    events = [(e.what, e.detail) for e in line.sessions[0].events]
+    assert events[0] == ("prompt", "main") and ("key", "1") in events and ("prompt", "bye") in events
+    assert [(e.what, e.detail) for e in line.sessions[1].events] == [("prompt", "main")]
+
+
+def test_a_recording_line_over_another_line_has_no_sessions():
+    class Silent:
+        """A call that is not a replayed one: it says nothing and has no IVR session."""
+
+        ring_seconds, seconds, ended = 0.0, 0.0, True
+
+        def read(self, frames: int = 1) -> np.ndarray:
+            return np.zeros(0, dtype=np.int16)
+
+        def press(self, keys: str) -> None:
+            pass
+
+        def hangup(self) -> None:
+            pass
+
+    class Stub:
+        target, virtual_clock = "stub", True
+
+        def dial(self) -> Call:
+            return Silent()
+
+        def close(self) -> None:
+            pass
+
+    line = RecordingLine(Stub())
+    line.dial()
+    with pytest.raises(TypeError, match="not a replayed call"):
+        line.sessions
+
+
+def test_typing_ahead_through_a_line_with_delay_with_no_speech_model(tiny):
+    """The crawl through a delayed line maps the truth: a quick twin of test_strategy's test
+    of the same name, with the fingerprint recogniser instead of Whisper."""
+    audit = Explorer(DelayedLine(ReplayLine(tiny), 0.3), FingerprintRecognizer.from_spec(tiny)).crawl()
+    assert audit.complete, audit.problems
+    mapping = map_to_spec(tiny, audit)
+    assert {(mapping[s], mapping[t], k) for s, t, k in audit.edges} == ground_truth(tiny).edges
