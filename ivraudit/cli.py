@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ivraudit import __version__
 from ivraudit.errors import IvrauditError
+
+if TYPE_CHECKING:  # the crawl and the SIP stack load only when a command needs them
+    from ivraudit.crawl.strategy import CrawlStrategy
+    from ivraudit.lines.sip import SipAccount
 
 SIP_MEASURED_CONCURRENCY = 8
 """Most calls at once bench/sip_concurrency.py has crawled over SIP with exact maps and no late
@@ -19,7 +24,7 @@ DEMO_SPEC = Path(__file__).resolve().parent.parent / "fixtures" / "recordings" /
 class _Group(click.Group):
     """Turns IvrauditError into one clear line on stderr and its exit status."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
+    def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except IvrauditError as error:
@@ -42,7 +47,7 @@ def _keys(_ctx: click.Context, _param: click.Parameter, value: str) -> frozenset
     return frozenset(value)
 
 
-def _strategy(_ctx: click.Context, _param: click.Parameter, value: str):  # type: ignore[no-untyped-def]
+def _strategy(_ctx: click.Context, _param: click.Parameter, value: str):
     from ivraudit.crawl.strategy import CrawlStrategy
 
     if value == "auto":
@@ -88,9 +93,9 @@ def _crawl_options(func):
 
 def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language: str | None,
                max_depth: int, max_calls: int, max_call_seconds: float, forbid: frozenset[str],
-               no_escapes: bool, cache: Path | None, quiet: bool, strategy: object,
+               no_escapes: bool, cache: Path | None, quiet: bool, strategy: CrawlStrategy | None,
                concurrency: int = 1,
-               account: object | None = None) -> int:
+               account: SipAccount | None = None) -> int:
     from ivraudit.asr import open_recognizer
     from ivraudit.audit.metrics import compute_metrics
     from ivraudit.audit.writer import write_audit
@@ -99,7 +104,7 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
     from ivraudit.lines import open_line
     from ivraudit.report.files import write_report
 
-    line = open_line(target, account=account)  # type: ignore[arg-type]  # bad spec/WAV/registration fail here
+    line = open_line(target, account=account)  # bad spec/WAV/registration fail here
     language = language or getattr(getattr(line, "spec", None), "language", None) or "en"
     recognizer = open_recognizer(asr, model=model, language=language, cache_dir=cache)
     if account is not None:
@@ -116,7 +121,7 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
         click.echo(f"warning: {concurrency} calls at once over SIP is more than was measured "
                    f"({SIP_MEASURED_CONCURRENCY}, bench/sip_concurrency.py): keys may go in "
                    "late", err=True)
-    explorer = Explorer(line, recognizer, policy=policy, strategy=strategy,  # type: ignore[arg-type]
+    explorer = Explorer(line, recognizer, policy=policy, strategy=strategy,
                         language=language, concurrency=concurrency, progress=echo)
     try:
         audit = explorer.crawl()
@@ -125,9 +130,11 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
     report = write_report(out, write_audit(audit, out))
     metrics = compute_metrics(audit)
     tth = metrics["time_to_human_seconds"]
+    keys = metrics["path_to_human"] or []
+    assert isinstance(keys, list)
     click.echo(f"{metrics['nodes']} nodes, {metrics['menus']} menus, depth {metrics['max_depth']}, "
                f"{metrics['calls']} calls; time to a human: "
-               + (f"{tth:.1f} s (keys {' '.join(metrics['path_to_human'])})" if tth is not None
+               + (f"{tth:.1f} s (keys {' '.join(map(str, keys))})" if tth is not None
                   else "no human reached"))
     click.echo(f"report: {report}")
     if not audit.complete:
@@ -159,7 +166,7 @@ def crawl(target: str, out: Path, account_file: Path | None, dtmf: str | None, a
     sys.exit(_run_crawl(target, out, account=account, **options))
 
 
-def _sip_account(account_file: Path | None, dtmf: str | None, ask_password: bool):  # type: ignore[no-untyped-def]
+def _sip_account(account_file: Path | None, dtmf: str | None, ask_password: bool):
     """The SIP account: file, then environment, then (if asked, or a registrar needs one and
     a terminal is there) a hidden password prompt."""
     from ivraudit.lines.sip import Secret, load_account
@@ -239,7 +246,7 @@ def simulate(spec_path: Path, host: str, port: int, speed: float, paced: bool,
             raise click.UsageError("--auth-user needs IVRAUDIT_SIMULATOR_PASSWORD in the environment")
         auth = DigestChallenger("ivraudit", auth_user, password)
 
-    def show(trace) -> None:  # type: ignore[no-untyped-def]
+    def show(trace) -> None:
         keys = "".join(k for _, k, _ in trace.keys)
         click.echo(f"call {trace.number}: {trace.mode}, ended by {trace.ended_by or '?'}, "
                    f"{trace.frames_sent * 0.02:.1f} s sent, keys {keys or '-'}, "

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import tree_path
 
 from ivraudit.audit.metrics import call_ending_actions, compute_metrics, floor_seconds
 from ivraudit.audit.model import Audit, CallRecord, EdgeRecord, NodeRecord
 from ivraudit.crawl.explorer import Explorer
-from ivraudit.crawl.hangup import RESULT_MARGIN_SECONDS, RESULT_MIN_SECONDS
-from ivraudit.crawl.recognition import NAVIGATION_MIN_SECONDS, RETURN_MARGIN_SECONDS
-from ivraudit.crawl.session import CallSession
-from ivraudit.crawl.typeahead import typed_through
 from ivraudit.crawl.frontier import Frontier, Probe
+from ivraudit.crawl.hangup import RESULT_MARGIN_SECONDS, RESULT_MIN_SECONDS
 from ivraudit.crawl.policy import CrawlPolicy
+from ivraudit.crawl.recognition import NAVIGATION_MIN_SECONDS, RETURN_MARGIN_SECONDS
 from ivraudit.crawl.routes import known_routes
+from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.strategy import CrawlStrategy
+from ivraudit.crawl.typeahead import typed_through
 from ivraudit.identity import fingerprint
 from ivraudit.lines.base import CallFailed, CallOutcome
 from ivraudit.lines.replay import ReplayLine
@@ -24,8 +25,6 @@ from ivraudit.spec import load_spec
 from ivraudit.telephony.constants import SAMPLE_RATE
 from ivraudit.testing.lines import DelayedLine, FlakyLine, RecordingLine
 from ivraudit.testing.truth import ground_truth, map_to_spec
-
-from conftest import tree_path
 
 
 def test_strategy_names():

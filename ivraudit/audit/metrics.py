@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import networkx as nx
 
@@ -74,7 +75,7 @@ def fastest_route(audit: Audit, root: str, goal: Callable[[NodeRecord], bool],
                   weight: Callable[[Audit, EdgeRecord], float], start_seconds: float
                   ) -> Route | None:
     """The quickest way from the answer to any node that satisfies ``goal``."""
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(audit.nodes)
     for edge in audit.edges.values():
         w = weight(audit, edge)
@@ -85,7 +86,10 @@ def fastest_route(audit: Audit, root: str, goal: Callable[[NodeRecord], bool],
             graph.add_edge(edge.source, edge.target, w=w, edge=edge)
     if root not in graph:
         return None
-    distances, paths = nx.single_source_dijkstra(graph, root, weight="w")
+    # Without a target, networkx returns (distances, paths); its stubs allow a pair of
+    # numbers too (with a target), so the result is narrowed here.
+    distances, paths = cast("tuple[dict[str, float], dict[str, list[str]]]",
+                            nx.single_source_dijkstra(graph, root, weight="w"))
     goals = [(d, n) for n, d in distances.items() if goal(audit.nodes[n])]
     if not goals:
         return None
@@ -208,8 +212,8 @@ def call_ending_actions(audit: Audit) -> set[tuple[str, str, str]]:
             if e.key != "auto" and ending(e.target) for pressed in e.keys_pressed}
 
 
-def to_digraph(audit: Audit) -> nx.DiGraph:
-    graph = nx.DiGraph()
+def to_digraph(audit: Audit) -> nx.DiGraph[str]:
+    graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(audit.nodes)
     graph.add_edges_from((e.source, e.target) for e in audit.edges.values())
     return graph

@@ -81,9 +81,9 @@ def audit_to_json(audit: Audit, metrics: dict[str, object] | None = None) -> dic
     return add_analysis(document)  # findings and maze score: additive fields
 
 
-def audit_to_graph(audit: Audit) -> nx.MultiDiGraph:
+def audit_to_graph(audit: Audit) -> nx.MultiDiGraph[str]:
     """The audit as a networkx graph whose attributes GraphML can hold (text, numbers)."""
-    graph = nx.MultiDiGraph(target=audit.target, format=FORMAT)
+    graph: nx.MultiDiGraph[str] = nx.MultiDiGraph(target=audit.target, format=FORMAT)
     for n in audit.nodes.values():
         graph.add_node(n.id, kind=n.kind, depth=n.depth, path=" ".join(n.path),
                        transcript=n.transcript, prompt_seconds=n.prompt_seconds,

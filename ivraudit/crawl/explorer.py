@@ -35,7 +35,6 @@ from ivraudit.audit.model import Audit, CallRecord
 from ivraudit.crawl.bargein import measure_barge_in
 from ivraudit.crawl.expectations import Expectations
 from ivraudit.crawl.frontier import Frontier, Probe
-from ivraudit.identity import PromptIndex
 from ivraudit.crawl.lanes import CallBudgetExceeded, Conductor, LaneCall
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.policy import CrawlPolicy
@@ -44,6 +43,7 @@ from ivraudit.crawl.scheduler import Scheduler
 from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.strategy import CrawlStrategy, Strategies
 from ivraudit.crawl.walker import Diverged, Walker
+from ivraudit.identity import PromptIndex
 from ivraudit.lines.base import CallFailed, CallOutcome, Line
 from ivraudit.listen.listener import Listener
 

@@ -7,9 +7,9 @@
 
 from __future__ import annotations
 
-from ivraudit.identity import CERTAIN_AUDIO, PromptIndex
 from ivraudit.crawl.recognition import recognised
 from ivraudit.crawl.session import CallSession
+from ivraudit.identity import CERTAIN_AUDIO, PromptIndex
 from ivraudit.listen.listener import Heard
 
 RESULT_MIN_SECONDS = 2.5

@@ -102,7 +102,7 @@ class LaneCall:
     lanes run while the audio arrives (real line), and stop at the policy's time limit.
     Implements :class:`ivraudit.lines.Call`."""
 
-    def __init__(self, call, conductor: Conductor, started: float,  # type: ignore[no-untyped-def]
+    def __init__(self, call, conductor: Conductor, started: float,
                  *, limit: float = float("inf")) -> None:
         self._call = call
         self._conductor = conductor

@@ -19,6 +19,7 @@ from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord, Opt
 from ivraudit.identity import Fingerprint, PromptIndex, fingerprint
 from ivraudit.interpret import interpret
 from ivraudit.interpret.node_kind import node_kind
+from ivraudit.kinds import HANGUP_KIND
 from ivraudit.listen.activity import ends_in_tone
 from ivraudit.listen.listener import Ending, Heard
 from ivraudit.telephony.constants import SAMPLE_RATE
@@ -80,7 +81,7 @@ class Mapper:
                 return None, False
             if HANGUP_NODE in self.audit.nodes:
                 return HANGUP_NODE, False
-            self.audit.nodes[HANGUP_NODE] = NodeRecord(HANGUP_NODE, "hangup", list(path), list(via),
+            self.audit.nodes[HANGUP_NODE] = NodeRecord(HANGUP_NODE, HANGUP_KIND, list(path), list(via),
                                                        language=self.language)
             return HANGUP_NODE, True
         if heard.ending is Ending.CUT:  # cut short only once recognised

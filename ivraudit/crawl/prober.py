@@ -21,10 +21,9 @@ from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.probes import UNKNOWN_ENTRY
 from ivraudit.crawl.scheduler import Scheduler
 from ivraudit.crawl.session import CallSession
+from ivraudit.kinds import CALL_ENDING_KINDS
 from ivraudit.listen.listener import Ending, Heard
 
-CALL_ENDING_KINDS = ("human", "voicemail", "hangup")
-"""Nodes after which a crawl's call has nothing left to learn."""
 NOTHING = "(nothing)"
 """What a probe led to when nothing at all was heard after it."""
 

@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ivraudit.identity import (
-    SAME_AUDIO, PrefixWatch, PromptIndex, audio_similarity, centred, fingerprint, unique_prefix,
+    SAME_AUDIO,
+    PrefixWatch,
+    PromptIndex,
+    audio_similarity,
+    centred,
+    fingerprint,
+    unique_prefix,
 )
 from ivraudit.telephony.constants import SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
@@ -74,7 +80,7 @@ def recognised(index: PromptIndex, min_seconds: float, margin: float, threshold:
         if unique and unique_from is None:
             unique_from = seconds
             return margin == 0.0
-        return unique and seconds >= unique_from + margin
+        return unique and unique_from is not None and seconds >= unique_from + margin
     return stop
 
 

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from ivraudit.audit.model import CallRecord, NodeRecord
-from ivraudit.identity import Fingerprint, continues_prompt, fingerprint
 from ivraudit.crawl.probes import DIGIT_PATIENCE_SECONDS, MAX_ENTRY_DIGITS
+from ivraudit.identity import Fingerprint, continues_prompt, fingerprint
 from ivraudit.lines.base import Call
 from ivraudit.listen.activity import sounding
 from ivraudit.listen.listener import STOP_WHEN_FROM_SECONDS, Ending, Heard, Listener

@@ -14,9 +14,9 @@
 from __future__ import annotations
 
 from ivraudit.audit.model import Audit, NodeRecord
-from ivraudit.identity import SAME_AUDIO, PromptIndex
 from ivraudit.crawl.recognition import NAVIGATION_MIN_SECONDS, begins_as, recognised
 from ivraudit.crawl.session import CallSession
+from ivraudit.identity import SAME_AUDIO, PromptIndex
 from ivraudit.listen.listener import STOP_WHEN_EVERY_FRAMES, Ending, Heard
 from ivraudit.telephony.constants import FRAME_SAMPLES, SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm

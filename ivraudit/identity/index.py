@@ -12,8 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ivraudit.identity.fingerprint import (
-    CERTAIN_AUDIO, MAX_LAG_FRAMES, MAYBE_SAME_AUDIO, SAME_AUDIO, Fingerprint, audio_similarity,
-    prefix_similarities, prefix_similarity,
+    CERTAIN_AUDIO,
+    MAX_LAG_FRAMES,
+    MAYBE_SAME_AUDIO,
+    SAME_AUDIO,
+    Fingerprint,
+    audio_similarity,
+    prefix_similarities,
+    prefix_similarity,
 )
 from ivraudit.identity.text import SAME_WORDS, text_similarity
 

@@ -7,8 +7,10 @@ makes it voicemail; "please hold" with no music after it was only a message.
 
 from __future__ import annotations
 
-SAID_KINDS = ("menu", "input", "human", "voicemail", "message")
-"""Kinds the words alone may decide, when nothing heard around them overrules them."""
+from ivraudit.kinds import KINDS
+
+SAID_KINDS = tuple(kind for kind in KINDS if kind != "hold")
+"""Kinds the words alone may decide: a queue is only a queue where music follows."""
 
 
 def node_kind(said: str, text: str, *, ran_into_music: bool, ends_in_tone: bool) -> str:

@@ -23,6 +23,7 @@ import os
 import queue
 import re
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,10 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # Python 3.10
+    import tomli as tomllib
 
 from ivraudit.errors import LineError
 from ivraudit.lines.base import CallFailed, CallOutcome
@@ -362,7 +363,7 @@ class SipLine:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def _authorizer(self):  # type: ignore[no-untyped-def]
+    def _authorizer(self):
         if not self.account.password:
             return None
         password = self.account.password
@@ -412,7 +413,10 @@ class SipLine:
             ms = {rtp_port: {PCMU: RTP.PayloadType.PCMU, PCMA: RTP.PayloadType.PCMA,
                              101: RTP.PayloadType.EVENT}}
             session = int(time.time())
-            invite_text = self.sip.gen_invite(self.number, str(session), ms,  # type: ignore[arg-type]
+            # pyVoIP annotates the media map as {port: {str: PayloadType}}, but only formats
+            # its keys into the SDP, so payload type numbers given as ints do as well.
+            invite_text = self.sip.gen_invite(self.number, str(session),
+                                              ms,  # type: ignore[arg-type]
                                               RTP.TransmitType.SENDRECV, self.sip.new_branch(),
                                               call_id)
         started = time.monotonic()

@@ -42,7 +42,7 @@ def hear_hold(prompt: Pcm, music: Pcm, seconds: float, announce: Pcm | None,
 
     with_announce = announce is not None and len(announce) > 0 and every is not None
     audio = {Path("p.wav"): prompt, Path("m.wav"): music, Path("n.wav"): after}
-    if with_announce:
+    if with_announce and announce is not None:
         audio[Path("a.wav")] = announce
     nodes = {
         "hold": NodeSpec("hold", "hold", prompt=(Path("p.wav"),), music=Path("m.wav"),

@@ -78,9 +78,9 @@ def match_nodes(a: Side, b: Side) -> dict[str, str]:
             pair(x, y)
     by_path = {tuple(n.path): n.id for n in b.audit.nodes.values() if n.id not in taken}
     for x in [n for n in a.audit.nodes if n not in matches]:
-        y = by_path.get(tuple(a.node(x).path))
-        if y and y not in taken and a.node(x).kind == b.node(y).kind:
-            pair(x, y)
+        same_path = by_path.get(tuple(a.node(x).path))
+        if same_path and same_path not in taken and a.node(x).kind == b.node(same_path).kind:
+            pair(x, same_path)
     grew = True
     while grew:
         grew = False

@@ -24,6 +24,8 @@ import pytest
 from ivraudit.regress.expectation import IvrExpectation
 
 if TYPE_CHECKING:  # the audit machinery loads only when a test asks for a tree
+    from pluggy import Result
+
     from ivraudit.regress.tree import IvrTree
 
 TreeLoader = Callable[[Path | str], "IvrTree"]
@@ -112,7 +114,7 @@ def ivr(request: pytest.FixtureRequest, ivr_tree: TreeLoader) -> "IvrTree":
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
-                              ) -> Generator[None, None, None]:
+                              ) -> Generator[None, Result[pytest.TestReport], None]:
     """Report an IvrExpectation as the line of the test that failed and the caller's view."""
     outcome = yield
     report = outcome.get_result()

@@ -47,7 +47,9 @@ def format_seconds(value: object) -> str:
     """``72 s``, ``3 min 05 s``; an em dash for no value (nothing measured, no human)."""
     if value is None or isinstance(value, Undefined):  # a field an older audit lacks
         return "\u2014"
-    seconds = float(value)  # type: ignore[arg-type]
+    if not isinstance(value, (int, float, str)):
+        raise TypeError(f"not a number of seconds: {value!r}")
+    seconds = float(value)
     if seconds == 0:
         return "0 s"
     if seconds < 90:

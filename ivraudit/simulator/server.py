@@ -258,7 +258,8 @@ class SipServer(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        assert isinstance(transport, asyncio.DatagramTransport)  # a UDP endpoint's transport
+        self.transport = transport
         self.port = transport.get_extra_info("sockname")[1]
 
     def send(self, message: SipMessage, addr: tuple[str, int]) -> None:
@@ -358,7 +359,7 @@ class SipServer(asyncio.DatagramProtocol):
             loop = asyncio.get_running_loop()
             transport, _ = await loop.create_datagram_endpoint(lambda: _RtpProtocol(call),
                                                                local_addr=(self.host, 0))
-            call.transport = transport  # type: ignore[assignment]
+            call.transport = transport
             rtp_port = transport.get_extra_info("sockname")[1]
             try:
                 if not self.events:  # an IVR that only hears keys in band

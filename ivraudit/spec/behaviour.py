@@ -118,9 +118,10 @@ class IvrSession:
                 "human": self._human,
                 "voicemail": self._voicemail,
             }[node.type]
-            target = yield from visit(node)
-            if target == BACK:
-                target = self._last_menu or HANGUP
+            went = yield from visit(node)
+            if went == BACK:
+                went = self._last_menu
+            target = went or HANGUP
 
     def _take_key(self, accept: bool) -> str | None:
         if not self._heard:

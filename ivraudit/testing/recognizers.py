@@ -29,7 +29,13 @@ import numpy.typing as npt
 from ivraudit.asr.base import Transcript, as_pcm16, check_rate
 
 # Prompt identity is moving to ivraudit.identity; import it from there once it has moved.
-from ivraudit.identity import SAME_AUDIO, Fingerprint, audio_similarity, centred, fingerprint
+from ivraudit.identity import (
+    SAME_AUDIO,
+    Fingerprint,
+    audio_similarity,
+    centred,
+    fingerprint,
+)
 from ivraudit.spec.model import TreeSpec
 from ivraudit.telephony.constants import FRAME_SAMPLES, SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm, ulaw_round_trip
