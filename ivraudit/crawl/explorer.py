@@ -197,7 +197,7 @@ class Explorer:
         record.ring_seconds = raw.ring_seconds
         self.audit.ring_seconds = self.audit.ring_seconds or raw.ring_seconds
         try:
-            yield CallSession(Listener(call), record, self.policy.max_wait)
+            yield CallSession(Listener(call), record, self.policy.max_wait, self.policy.max_hold)
         except (CallBudgetExceeded, Diverged) as problem:
             record.error = str(problem)
             self.audit.problems.append(f"call {record.index} ({' '.join(path)}): {problem}")

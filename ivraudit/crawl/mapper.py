@@ -70,6 +70,13 @@ class Mapper:
             return self.index.match_prefix(fingerprint(heard.audio))
         return self.known(heard)
 
+    def reads_as_hold(self, heard: Heard) -> bool:
+        """Is this prompt part of a queue (a known queue's prompt, or words that say hold)?"""
+        known = self.identify(heard)
+        if known is not None:
+            return self.audit.nodes[known].kind == "hold"
+        return interpret(self.transcribe(heard.audio), self.language).kind == "hold"
+
     def print_of(self, node_id: str) -> Fingerprint | None:
         return self.index.prints.get(node_id)
 
@@ -129,8 +136,9 @@ class Mapper:
         if (source, action, role) not in ways:
             ways.append((source, action, role))
         node, origin = self.audit.nodes[target], self.audit.nodes[source]
-        if target != source and len(origin.path) + 1 < len(node.path):
-            node.path, node.via = origin.path + [action], origin.via + [source]
+        path, via = _extended(origin.path, origin.via, source, action)
+        if target != source and len(path) < len(node.path):
+            node.path, node.via = path, via
 
     def settle_paths(self) -> None:
         """Each node's path: its shortest way from the answer among the ways calls saw,
@@ -151,7 +159,7 @@ class Mapper:
             path, via = found[node]
             for _, _, action, target in sorted(leads.get(node, [])):
                 if target not in found:
-                    found[target] = (path + [action], via + [node])
+                    found[target] = _extended(path, via, node, action)
                     queue.append(target)
         for node_id, (path, via) in found.items():
             self.audit.nodes[node_id].path, self.audit.nodes[node_id].via = path, via
@@ -169,3 +177,11 @@ class Mapper:
                 del self.audit.edges[(source, target, key)]
                 self.audit.add_edge(EdgeRecord(source, target, "invalid", edge.pressed,
                                                edge.lead_in, "invalid"))
+
+
+def _extended(path: list[str], via: list[str], at: str, action: str) -> tuple[list[str], list[str]]:
+    """A path and its acting nodes, one action at ``at`` longer; the answer's chain (no
+    action: what the line said before it first waited) adds no step."""
+    if not action:
+        return path, via
+    return path + [action], via + [at]

@@ -24,6 +24,9 @@ from ivraudit.crawl.session import CallSession
 from ivraudit.kinds import CALL_ENDING_KINDS
 from ivraudit.listen.listener import Ending, Heard
 
+ANSWER = "answer"
+"""The role of the caller's first act, answering: what the line says before it first waits
+follows from it."""
 NOTHING = "(nothing)"
 """What a probe led to when nothing at all was heard after it."""
 
@@ -56,8 +59,9 @@ class Prober:
         self.audit.answer_lead = round(heard.onset, 3)
         root, _ = self.mapper.node_for(heard, [], [])
         assert root is not None
-        self._arrived(root, True, heard)
-        return (root, heard) if self.audit.nodes[root].acting else None
+        # What the line says before it first waits (a greeting, a legal notice, then the
+        # menu) is followed like what follows any action: the answer is the caller's first.
+        return self._onwards(session, Action(root, "", ANSWER), root, True, heard, [], [])
 
     def try_probe(self, session: CallSession, probe: Probe, heard: Heard) -> Stop | None:
         """Do ``probe`` at its node, whose prompt ``heard`` is playing or over, and follow
@@ -115,23 +119,23 @@ class Prober:
         or None when the call is over (hangup, a human, voicemail, nothing heard, a known
         queue not worth sitting through again).
         """
-        first = True
         source, pressed, role = origin.node, origin.pressed, origin.role
+        target, new = self.mapper.node_for(heard, path, via)
+        if target is None:
+            self.mapper.first_target[(source, role)] = NOTHING
+            self.audit.problems.append(
+                f"{source} {pressed or key}: nothing heard for {self.policy.max_wait:g} s")
+            return None
+        self.mapper.add_edge(source, target, key, pressed, heard.onset - action_at, role)
+        self.mapper.led_to(target, origin.node, origin.pressed, origin.role)
+        self.mapper.first_result(source, role, pressed, target)
+        return self._onwards(session, origin, target, new, heard, path, via)
+
+    def _onwards(self, session: CallSession, origin: Action, target: str, new: bool,
+                 heard: Heard, path: list[str], via: list[str]) -> Stop | None:
+        """From ``target`` (just reached after ``origin``, its prompt ``heard``), follow the
+        line as long as it moves on by itself: messages, queues, their automatic edges."""
         while True:
-            target, new = self.mapper.node_for(heard, path, via)
-            if not first:  # ``source`` moved on by itself: note where, after origin's node
-                self.expectations.continued(origin.node, source, target)
-            if target is None:
-                if first:
-                    self.mapper.first_target[(source, role)] = NOTHING
-                self.audit.problems.append(
-                    f"{source} {pressed or key}: nothing heard for {self.policy.max_wait:g} s")
-                return None
-            self.mapper.add_edge(source, target, key, pressed, heard.onset - action_at, role)
-            self.mapper.led_to(target, origin.node, origin.pressed, origin.role)
-            if first:
-                self.mapper.first_result(source, role, pressed, target)
-                first = False
             node = self.audit.nodes[target]
             if not self._arrived(target, new, heard):
                 return (target, heard) if node.acting and heard.ending is not Ending.HANGUP else None
@@ -139,18 +143,47 @@ class Prober:
                         else self.expectations.after_message(origin.node, target))
             heard = session.resume(heard, known_seconds=node.prompt_seconds if expected else None)
             if node.kind == "hold":
-                _, announcements, nxt = session.through_hold()
-                if new:
-                    node.hold_seconds = round(nxt.onset - heard.end, 3)
-                    node.announcements = len(announcements)
-                    keep_hold_audio(node, session.listener.music, heard.end, announcements)
+                nxt = self._through_queue(session, target, heard, new)
             else:
                 paused = self.pause.through(session, origin, target, heard, via, expected)
                 if paused is None:
                     return None
                 heard, nxt = paused
-            source, key, pressed, role, action_at = target, "auto", "", "auto", heard.end
+            source, action_at = target, heard.end
+            target, new = self.mapper.node_for(nxt, path, via)
+            # ``source`` moved on by itself: note where, after origin's node
+            self.expectations.continued(origin.node, source, target)
+            if target is None:
+                self.audit.problems.append(
+                    f"{source} auto: nothing heard for {self.policy.max_wait:g} s")
+                return None
+            self.mapper.add_edge(source, target, "auto", "", nxt.onset - action_at, "auto")
+            self.mapper.led_to(target, origin.node, origin.pressed, origin.role)
             heard = nxt
+
+    def _through_queue(self, session: CallSession, hold: str, heard: Heard, new: bool) -> Heard:
+        """Wait through the queue ``hold`` (its prompt ``heard``) for what answers it.
+
+        In a queue that is silent or rings, an announcement ("your call is important to us",
+        "you are caller number 3", the hold prompt again) ends in silence like any prompt:
+        one that reads as part of a queue is one of its announcements, and the wait goes on.
+        """
+        node = self.audit.nodes[hold]
+        _, announcements, nxt = session.through_hold()
+        while not nxt.empty and self.mapper.reads_as_hold(nxt):
+            announcements.append(session.resume(nxt))
+            _, more, nxt = session.through_hold()
+            announcements += more
+        if nxt.ending is Ending.LIMIT:
+            node.truncated = True
+            self.audit.complete = False
+            self.audit.problems.append(f"{hold}: no answer within --max-hold "
+                                       f"({self.policy.max_hold:g} s)")
+        if new:
+            node.hold_seconds = round(nxt.onset - heard.end, 3)
+            node.announcements = len(announcements)
+            keep_hold_audio(node, session.listener.music, heard.end, announcements)
+        return nxt
 
     def _arrived(self, node_id: str, new: bool, heard: Heard) -> bool:
         """Queue a new acting node's probes; True if the line moves on by itself from here."""

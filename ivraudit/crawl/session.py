@@ -30,10 +30,12 @@ ENTRY_DIGITS = "1234567890"
 class CallSession:
     """One answered call: its listener, its record, and the caller's acts on it."""
 
-    def __init__(self, listener: Listener, record: CallRecord, max_wait: float) -> None:
+    def __init__(self, listener: Listener, record: CallRecord, max_wait: float,
+                 max_hold: float = 900.0) -> None:
         self.listener = listener
         self.record = record
         self.max_wait = max_wait
+        self.max_hold = max_hold
 
     @property
     def call(self) -> Call:
@@ -58,7 +60,8 @@ class CallSession:
         return self.listener.resume(heard, known_seconds=known_seconds)
 
     def through_hold(self) -> tuple[float, list[Heard], Heard]:
-        return self.listener.through_hold(max_wait=self.max_wait)
+        """Wait through a queue (see :meth:`Listener.through_hold`), up to ``max_hold``."""
+        return self.listener.through_hold(max_hold=self.max_hold)
 
     def press(self, keys: str) -> float:
         """Press ``keys`` now; returns the line time the last one ended."""

@@ -1,8 +1,10 @@
 """A node's kind from both what was heard around the words and what the words say.
 
 :func:`ivraudit.interpret.interpret` reads the words alone; the listener knows what the words
-ran into (hold music, a beep). Music after a prompt makes it a queue whatever it said; a beep
-makes it voicemail; "please hold" with no music after it was only a message.
+ran into (hold music, a beep). Music after a prompt makes it a queue whatever it said; words
+that say so ("please hold", "your call is important", "you are caller number 3") make it a
+queue too, whatever follows (a queue may be silent or ring); a beep after other words makes it
+voicemail.
 """
 
 from __future__ import annotations
@@ -15,12 +17,10 @@ SAID_KINDS = tuple(kind for kind in KINDS if kind != "hold")
 
 def node_kind(said: str, text: str, *, ran_into_music: bool, ends_in_tone: bool) -> str:
     """The kind of node a prompt is: ``said`` is the words' reading, ``text`` the transcript."""
-    if ran_into_music:
+    if ran_into_music or said == "hold":
         return "hold"
     if ends_in_tone:
         return "voicemail"
-    if said == "hold":
-        return "message"  # says "please hold" but no music followed
     if said in SAID_KINDS:
         return said if text else "unknown"
     return "unknown"

@@ -50,6 +50,11 @@ BARGE_IN_JUDGED_SECONDS = 0.3
 """Of that check, the last part that judges: a prompt stopped by the keys is silent there,
 even on a line whose delay brings a moment more of it after the keys."""
 
+ANNOUNCEMENT_MIN_SECONDS = 0.5
+"""Sound between stretches of hold music shorter than this is part of the music."""
+RING_SPEECH_SECONDS = 0.5
+"""On hold, a "prompt" that is this short before a tone is the tone itself: ringback."""
+
 MUSIC_SAMPLE_SECONDS = 12.0
 """How much hold music :meth:`Listener.through_hold` keeps (:attr:`Listener.music`), so an
 audit can be frozen into a replayable tree (ivraudit.regress.freeze) without storing whole
@@ -252,33 +257,42 @@ class Listener:
         return Heard(audio, prompt.onset, prompt.onset + len(keep) * FRAME_SECONDS, ending,
                      prompt.pressed_at)
 
-    def through_hold(self, *, max_hold: float = 900.0, max_wait: float = 20.0
-                     ) -> tuple[float, list[Heard], Heard]:
-        """Listen through hold music and its announcements until something else speaks.
+    def through_hold(self, *, max_hold: float = 900.0) -> tuple[float, list[Heard], Heard]:
+        """Listen through a hold until something else speaks, for up to ``max_hold`` seconds.
 
-        Returns ``(hold_started, announcements, next_prompt)``; the hold lasted until
-        ``next_prompt.onset`` (or the end of the call).
+        A hold is whatever a queue does while the caller waits: music (which may start too
+        quietly to count as sound), ringback (a tone, 2 s on 4 s off or another cadence),
+        silence, and announcements between them. Real queues are silent or ring for minutes,
+        so silence here is waited out like music, not taken for a dead line. Returns
+        ``(hold_started, announcements, next_prompt)``; the hold lasted until
+        ``next_prompt.onset``; the next prompt is empty (ending ``LIMIT``) when nothing else
+        spoke within ``max_hold``, or (``HANGUP``) when the call ended.
         """
         started = self.call.seconds
         announcements: list[Heard] = []
         self.music = []
         while True:
-            if self.call.seconds - started > max_hold:
+            left = max_hold - (self.call.seconds - started)
+            if left <= 0:
                 now = self.call.seconds
                 return started, announcements, Heard(_empty(), now, now, Ending.LIMIT)
-            if self.sound.window() is Sound.MUSIC:
+            window = self.sound.window()
+            if window is Sound.MUSIC or window is Sound.TONE:
                 frame = self._frame()
                 if frame is None:
                     now = self.call.seconds
                     return started, announcements, Heard(_empty(), now, now, Ending.HANGUP)
-                if len(self.music) * FRAME_SECONDS < MUSIC_SAMPLE_SECONDS:
+                if window is Sound.MUSIC and len(self.music) * FRAME_SECONDS < MUSIC_SAMPLE_SECONDS:
                     self.music.append(frame)
                 continue
-            heard = self.hear(max_wait=max_wait)
-            if heard.ending is Ending.MUSIC:
-                if heard.seconds >= 0.5:
+            heard = self.hear(max_wait=left)
+            if heard.ending is Ending.QUIET:
+                continue  # a silent queue: waited out to max_hold above
+            if heard.ending is Ending.MUSIC or (heard.ending is Ending.TONE
+                                                and heard.seconds < RING_SPEECH_SECONDS):
+                if heard.seconds >= ANNOUNCEMENT_MIN_SECONDS:
                     announcements.append(heard)
-                continue
+                continue  # music, or a ring, goes on
             return started, announcements, heard
 
 

@@ -56,7 +56,7 @@ def hear_hold(prompt: Pcm, music: Pcm, seconds: float, announce: Pcm | None,
     heard = listener.hear(max_wait=5.0)
     if heard.ending is not Ending.MUSIC:
         return None
-    _, announcements, nxt = listener.through_hold(max_wait=5.0, max_hold=seconds + 60.0)
+    _, announcements, nxt = listener.through_hold(max_hold=seconds + 60.0)
     return HoldHearing(heard.seconds, nxt.onset - heard.end,
                        [a.onset - heard.end for a in announcements])
 
