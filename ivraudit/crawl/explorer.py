@@ -121,6 +121,7 @@ class Explorer:
                 lock.notify_all()
         finally:
             with lock:
+                self.mapper.judge_invalid_keys()
                 self.mapper.judge_escape_keys()
                 self.mapper.settle_paths()
                 self.audit.finished = _now()

@@ -45,6 +45,8 @@ class Mapper:
         self.asr_seconds = 0.0
         # (node, role or escape key) -> what that probe led to the first time it was tried
         self.first_target: dict[tuple[str, str], str] = {}
+        # menu -> the keys pressed there as its invalid key, in order, and where each led
+        self.invalid_tries: dict[str, list[tuple[str, str]]] = {}
         # target -> the (source, action, role) seen to lead to it
         self._ways: dict[str, list[tuple[str, str, str]]] = {}
 
@@ -128,6 +130,9 @@ class Mapper:
         """Note where a probe of ``role`` led at ``source``, if it is the first of its kind
         there (escape keys each count as their own kind)."""
         self.first_target.setdefault((source, role if role != "escape" else pressed), target)
+        tries = self.invalid_tries.setdefault(source, []) if role == "invalid" else None
+        if tries is not None and pressed not in (key for key, _ in tries):
+            tries.append((pressed, target))
 
     def led_to(self, target: str, source: str, action: str, role: str) -> None:
         """Note that doing ``action`` at ``source`` led to ``target`` (maybe through messages
@@ -167,6 +172,24 @@ class Mapper:
     def _option_rank(self, node_id: str, key: str) -> int:
         keys = [o.key for o in self.audit.nodes[node_id].options]
         return keys.index(key) if key in keys else len(keys)
+
+    def judge_invalid_keys(self) -> None:
+        """A key pressed as a menu's invalid key that did not do what the invalid key does
+        there is an option the prompt did not announce (``hidden``).
+
+        The invalid key is the last one tried as such: another is only tried when the one
+        before did not come back to the menu, and trying stops once two agree. The invalid
+        target settled so is what escape keys are judged against."""
+        for node_id, tries in self.invalid_tries.items():
+            invalid_target = tries[-1][1]
+            self.first_target[(node_id, "invalid")] = invalid_target
+            for key, target in tries[:-1]:
+                if target == invalid_target:
+                    continue
+                edge = self.audit.edges.pop((node_id, target, "invalid"), None)
+                if edge is not None:
+                    self.audit.add_edge(EdgeRecord(node_id, target, key, key, edge.lead_in,
+                                                   "hidden"))
 
     def judge_escape_keys(self) -> None:
         """An escape key that does what the invalid key does is invalid, not an option."""

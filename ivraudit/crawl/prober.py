@@ -70,7 +70,20 @@ class Prober:
         stop = self._try(session, probe, heard)
         self.scheduler.outlook.saw(probe, ENDS if stop is None
                                    else STAYS if stop[0] == probe.node else MOVES)
+        if probe.role == "invalid" and (stop is None or stop[0] != probe.node):
+            self._doubt_invalid(probe.node)
         return stop
+
+    def _doubt_invalid(self, node_id: str) -> None:
+        """The invalid key did not bring the caller back to its menu: it may be an option
+        the prompt does not announce (a language choice in a language the recogniser does not
+        read, a hidden operator). Another key is tried as the invalid key, unless the last two
+        tried agree (a line whose wrong keys all say goodbye)."""
+        tries = self.mapper.invalid_tries.get(node_id, [])
+        if len(tries) >= 2 and tries[-1][1] == tries[-2][1]:
+            return
+        self.scheduler.queue_invalid_candidate(self.audit.nodes[node_id],
+                                               [key for key, _ in tries])
 
     def _try(self, session: CallSession, probe: Probe, heard: Heard) -> Stop | None:
         node = self.audit.nodes[probe.node]

@@ -18,6 +18,8 @@ from ivraudit.crawl.probes import UNKNOWN_ENTRY, entry_for, invalid_key
 from ivraudit.telephony.constants import ESCAPE_KEYS, KEY_PRESS_SECONDS
 
 MAX_ATTEMPTS_PER_PROBE = 2
+MAX_INVALID_CANDIDATES = 3
+"""Keys tried as a menu's invalid key before the last one's result is believed."""
 
 
 class Scheduler:
@@ -63,6 +65,20 @@ class Scheduler:
                 continue  # every digit is forbidden: this input cannot be answered
             if (probe.role == "timeout" or self.policy.allows(probe.keys)) and self.frontier.push(probe):
                 self._found_at[probe] = self._now()
+
+    def queue_invalid_candidate(self, node: NodeRecord, tried: list[str]) -> bool:
+        """Queue another invalid key at the menu ``node`` when the ones ``tried`` did not do
+        what invalid keys do (one may be an option its prompt does not announce); False when
+        there is none left to try or enough were tried."""
+        if len(tried) >= MAX_INVALID_CANDIDATES:
+            return False
+        key = invalid_key([o.key for o in node.options] + tried, self.policy.allows)
+        if key is None:
+            return False
+        probe = Probe(node.id, "invalid", key)
+        if self.frontier.push(probe):
+            self._found_at[probe] = self._now()
+        return True
 
     def retry_later(self, probe: Probe) -> None:
         """Put an unfinished probe back, unless it has failed twice already."""
