@@ -153,6 +153,7 @@ MENUS: list[tuple[str, list[tuple[str, str]]]] = [
      "attempt an Inter-Asterisk Exchange or IAX connection to a demonstration server at "
      "Digium.  Finally,  you can press the pound key to disconnect from the PBX.",
      [("2", "learn more technical information about asterisk"),
+      ("500", "test out the voice over ip capabilities of asterisk"),
       ("#", "disconnect from the pbx")]),
     ("Press 1 to list users currently in the conference, 2 to kick all non-administrator users, "
      "4 to record this conference, or 8 to exit this menu and return to the conference.",
@@ -357,11 +358,23 @@ def test_finishing_keys_are_not_options() -> None:
 
 
 def test_numbers_that_are_not_keys() -> None:
-    # A multi-digit number is never a key, and "one of" is a quantity.
-    reading = interpret("To execute an echo test dial 600. Press one of the following keys.")
+    # "one of" is a quantity, "9 to 5" are hours, a count says how many digits to enter, and a
+    # phone number is too long to be an option.
+    reading = interpret("Press one of the following keys.")
     assert reading.kind == "message"
     reading = interpret("Press 1 for billing. Our hours are 9 to 5.")
     assert [o.key for o in reading.options] == ["1"]
+    assert interpret("Please enter your 10 digit account number.").digits == 10
+    assert interpret("For sales, call 1 800 555 1234.").options == ()
+
+
+def test_multi_digit_options_are_extensions() -> None:
+    """Asterisk's own demo says "dial 600" and "dial 8500": extensions are options, and
+    whisper writes a four-digit one with a thousands separator."""
+    reading = interpret("To execute an echo test dial 600. Dial extension 8,500 for the "
+                        "conference room. Press 0 for an operator.")
+    assert [(o.key, o.label) for o in reading.options] == [
+        ("600", "execute an echo test"), ("8500", "the conference room"), ("0", "an operator")]
 
 
 @pytest.mark.parametrize("word, key", [

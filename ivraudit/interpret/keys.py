@@ -83,3 +83,30 @@ def key_at(tokens: list[Token], i: int, *, after_verb: bool = False) -> tuple[st
                 or following[:2] == ["or", "more"]):
             return None
     return key, i + 1
+
+
+MIN_EXTENSION_DIGITS = 2
+MAX_EXTENSION_DIGITS = 5
+"""A multi-digit option ("dial 600", "dial extension 8500"): longer is a phone number."""
+_NOT_AN_EXTENSION = frozenset({"digit", "digits", "characters", "letters", "times", "cifras",
+                               "digitos", "seconds", "minutes", "dollars", "percent"})
+
+
+def extension_at(tokens: list[Token], i: int) -> tuple[str, int] | None:
+    """A multi-digit option at token ``i`` (after a verb: "dial 600"), and the index past it.
+
+    Recognisers write four-digit numbers with a thousands separator ("8,500"), which splits
+    them into two tokens: a short number with a comma, then exactly three digits. A count
+    ("your 10 digit number") or a quantity is not an option.
+    """
+    if i >= len(tokens) or not tokens[i].text.isdigit():
+        return None
+    digits, end = tokens[i].text, i + 1
+    if (len(digits) <= 2 and tokens[i].stop == "," and end < len(tokens)
+            and tokens[end].text.isdigit() and len(tokens[end].text) == 3):
+        digits, end = digits + tokens[end].text, end + 1
+    if not MIN_EXTENSION_DIGITS <= len(digits) <= MAX_EXTENSION_DIGITS:
+        return None
+    if end < len(tokens) and (tokens[end].text in _NOT_AN_EXTENSION or tokens[end].text.isdigit()):
+        return None
+    return digits, end

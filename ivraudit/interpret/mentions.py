@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ivraudit.interpret.keys import KEY_SUFFIXES, key_at
+from ivraudit.interpret.keys import KEY_SUFFIXES, extension_at, key_at
 from ivraudit.interpret.text import Joined, Token
 
 VERBS = frozenset({
@@ -28,9 +28,13 @@ VERBS = frozenset({
     "marca", "marcar", "pulse", "pulsa", "pulsar", "digite", "digita", "teclee", "seleccione",
     "elija", "diga",
 })
+EXTENSION_VERBS = frozenset({"dial", "dialing", "dialling", "enter", "press", "select", "marque",
+                             "marca", "marcar", "digite"})
+"""Verbs that may take a multi-digit option: "dial 600", "dial extension 8500"."""
 # Words that may sit between a verb and its key: "press the star key", "press number 1",
 # "choose option 3", "marque la tecla 2", "oprima el nueve".
-_BEFORE_KEY = frozenset({"the", "number", "option", "el", "la", "tecla", "opcion", "numero"})
+_BEFORE_KEY = frozenset({"the", "number", "option", "el", "la", "tecla", "opcion", "numero",
+                         "extension", "ext"})
 _OR = frozenset({"or", "o", "u"})
 # A bare key after one of these is part of a phrase ("the 7 key", "your last 4", "from 9 to 5").
 _BARE_BLOCKERS = frozenset({
@@ -102,6 +106,9 @@ def _verb_mention(tokens: list[Token], i: int) -> Mention | None:
     j = i + 1
     for _ in range(3):
         found = _keys_after(tokens, j, after_verb=True)
+        if found is None and tokens[i].text in EXTENSION_VERBS:
+            extension = extension_at(tokens, j)
+            found = ((extension[0],), extension[1]) if extension else None
         if found is not None:
             keys, end = found
             by_form = i > 0 and tokens[i - 1].text == "by"
