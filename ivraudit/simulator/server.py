@@ -43,6 +43,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 from ivraudit.spec.behaviour import IvrSession
 from ivraudit.spec.model import TreeSpec
@@ -258,8 +259,9 @@ class SipServer(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)  # a UDP endpoint's transport
-        self.transport = transport
+        # A UDP endpoint's transport; asyncio's selector implementation does not derive from
+        # DatagramTransport, so it is only typed as one here.
+        self.transport = cast(asyncio.DatagramTransport, transport)
         self.port = transport.get_extra_info("sockname")[1]
 
     def send(self, message: SipMessage, addr: tuple[str, int]) -> None:
