@@ -17,12 +17,13 @@ from ivraudit.asr.cache import CachedRecognizer
 from ivraudit.audit.metrics import root_of
 from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord, Option
 from ivraudit.identity import Fingerprint, PromptIndex, fingerprint
+from ivraudit.identity.index import known_at_the_end
 from ivraudit.interpret import interpret
 from ivraudit.interpret.node_kind import node_kind
 from ivraudit.kinds import HANGUP_KIND
-from ivraudit.listen.activity import ends_in_tone
+from ivraudit.listen.activity import ends_in_tone, quiet_frames
 from ivraudit.listen.listener import Ending, Heard
-from ivraudit.telephony.constants import SAMPLE_RATE
+from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
 
 PROBE_ORDER = {"invalid": 0, "announced": 1, "escape": 2, "timeout": 3, "input": 4}
@@ -67,10 +68,49 @@ class Mapper:
         return self.index.match(fingerprint(heard.audio), lambda: self.transcribe(heard.audio))
 
     def identify(self, heard: Heard) -> str | None:
-        """The known node a prompt is: by its beginning if it was cut short, else in full."""
+        """The known node a prompt is: by its beginning if it was cut short, else in full;
+        for known prompts heard back to back, the last of them (where the line is now)."""
         if heard.ending is Ending.CUT:
             return self.index.match_prefix(fingerprint(heard.audio))
-        return self.known(heard)
+        known = self.known(heard)
+        if known is None and not heard.empty:
+            split = self._split(heard)
+            if split is not None and self.identify(split[0]) is not None:
+                return split[1]
+        return known
+
+    def nodes_for(self, heard: Heard, path: list[str], via: list[str]
+                  ) -> list[tuple[str | None, bool, Heard]]:
+        """The nodes a prompt as heard is, in order, each with whether it is new and its part
+        of the audio: one node, or several where the line ran prompts into each other with
+        less silence between them than ends a prompt (a new message and a known menu, known
+        prompts back to back). Only known prompts are found inside others: two new prompts
+        run together are one node until one of them is heard alone."""
+        if heard.empty or heard.ending is Ending.CUT or self.known(heard) is not None:
+            return [(*self.node_for(heard, path, via), heard)]
+        split = self._split(heard)
+        if split is None:
+            return [(*self.node_for(heard, path, via), heard)]
+        head, known, tail = split
+        return [*self.nodes_for(head, path, via), (known, False, tail)]
+
+    def _split(self, heard: Heard) -> tuple[Heard, str, Heard] | None:
+        """A heard prompt that ends with a known one: what came before it, the known node,
+        and its part; None if it does not."""
+        print_ = fingerprint(heard.audio)
+        quiet = quiet_frames(heard.audio)
+        found = known_at_the_end(self.index, print_, quiet)
+        if found is None:
+            return None
+        known, start = found
+        before = start
+        while before > 0 and quiet[before - 1]:
+            before -= 1  # the head ends where its sound does
+        head = Heard(heard.audio[: before * FRAME_SAMPLES], heard.onset,
+                     heard.onset + before * FRAME_SECONDS, Ending.SILENCE)
+        tail = Heard(heard.audio[start * FRAME_SAMPLES:], heard.onset + start * FRAME_SECONDS,
+                     heard.end, heard.ending, heard.pressed_at)
+        return head, known, tail
 
     def reads_as_hold(self, heard: Heard) -> bool:
         """Is this prompt part of a queue (a known queue's prompt, or words that say hold)?"""

@@ -57,11 +57,12 @@ class Prober:
             self.audit.complete = False
             return None
         self.audit.answer_lead = round(heard.onset, 3)
-        root, _ = self.mapper.node_for(heard, [], [])
+        parts = self.mapper.nodes_for(heard, [], [])
+        root = parts[0][0]
         assert root is not None
         # What the line says before it first waits (a greeting, a legal notice, then the
         # menu) is followed like what follows any action: the answer is the caller's first.
-        return self._onwards(session, Action(root, "", ANSWER), root, True, heard, [], [])
+        return self._onwards(session, Action(root, "", ANSWER), parts, [], [])
 
     def try_probe(self, session: CallSession, probe: Probe, heard: Heard) -> Stop | None:
         """Do ``probe`` at its node, whose prompt ``heard`` is playing or over, and follow
@@ -133,22 +134,32 @@ class Prober:
         queue not worth sitting through again).
         """
         source, pressed, role = origin.node, origin.pressed, origin.role
-        target, new = self.mapper.node_for(heard, path, via)
+        parts = self.mapper.nodes_for(heard, path, via)
+        target, _, first = parts[0]
         if target is None:
             self.mapper.first_target[(source, role)] = NOTHING
             self.audit.problems.append(
                 f"{source} {pressed or key}: nothing heard for {self.policy.max_wait:g} s")
             return None
-        self.mapper.add_edge(source, target, key, pressed, heard.onset - action_at, role)
+        self.mapper.add_edge(source, target, key, pressed, first.onset - action_at, role)
         self.mapper.led_to(target, origin.node, origin.pressed, origin.role)
         self.mapper.first_result(source, role, pressed, target)
-        return self._onwards(session, origin, target, new, heard, path, via)
+        return self._onwards(session, origin, parts, path, via)
 
-    def _onwards(self, session: CallSession, origin: Action, target: str, new: bool,
-                 heard: Heard, path: list[str], via: list[str]) -> Stop | None:
-        """From ``target`` (just reached after ``origin``, its prompt ``heard``), follow the
-        line as long as it moves on by itself: messages, queues, their automatic edges."""
+    def _onwards(self, session: CallSession, origin: Action,
+                 parts: list[tuple[str | None, bool, Heard]], path: list[str], via: list[str]
+                 ) -> Stop | None:
+        """From the nodes just heard after ``origin`` (``parts``: one prompt, or prompts the
+        line ran into each other), follow the line as long as it moves on by itself:
+        messages, queues, their automatic edges."""
         while True:
+            target, new, heard = parts[0]
+            assert target is not None
+            for later, later_new, later_heard in parts[1:]:  # heard back to back
+                assert later is not None
+                self._arrived(target, new, heard)
+                self._moved_on(origin, target, later, later_heard.onset - heard.end)
+                target, new, heard = later, later_new, later_heard
             node = self.audit.nodes[target]
             if not self._arrived(target, new, heard):
                 return (target, heard) if node.acting and heard.ending is not Ending.HANGUP else None
@@ -162,17 +173,20 @@ class Prober:
                 if paused is None:
                     return None
                 heard, nxt = paused
-            source, action_at = target, heard.end
-            target, new = self.mapper.node_for(nxt, path, via)
-            # ``source`` moved on by itself: note where, after origin's node
-            self.expectations.continued(origin.node, source, target)
-            if target is None:
+            parts = self.mapper.nodes_for(nxt, path, via)
+            if parts[0][0] is None:
+                self.expectations.continued(origin.node, target, None)
                 self.audit.problems.append(
-                    f"{source} auto: nothing heard for {self.policy.max_wait:g} s")
+                    f"{target} auto: nothing heard for {self.policy.max_wait:g} s")
                 return None
-            self.mapper.add_edge(source, target, "auto", "", nxt.onset - action_at, "auto")
-            self.mapper.led_to(target, origin.node, origin.pressed, origin.role)
-            heard = nxt
+            self._moved_on(origin, target, parts[0][0], parts[0][2].onset - heard.end)
+
+    def _moved_on(self, origin: Action, source: str, target: str, lead_in: float) -> None:
+        """``source`` went on by itself to ``target``: an automatic edge, and where it went
+        after ``origin``'s node, for what the line is expected to do next time."""
+        self.expectations.continued(origin.node, source, target)
+        self.mapper.add_edge(source, target, "auto", "", lead_in, "auto")
+        self.mapper.led_to(target, origin.node, origin.pressed, origin.role)
 
     def _through_queue(self, session: CallSession, hold: str, heard: Heard, new: bool) -> Heard:
         """Wait through the queue ``hold`` (its prompt ``heard``) for what answers it.

@@ -15,9 +15,11 @@ from ivraudit.audit.model import CallRecord, NodeRecord
 from ivraudit.crawl.probes import DIGIT_PATIENCE_SECONDS, MAX_ENTRY_DIGITS
 from ivraudit.identity import Fingerprint, continues_prompt, fingerprint
 from ivraudit.lines.base import Call
-from ivraudit.listen.activity import sounding
-from ivraudit.listen.listener import STOP_WHEN_FROM_SECONDS, Ending, Heard, Listener
-from ivraudit.telephony.constants import FRAME_SAMPLES, KEY_PRESS_SECONDS
+from ivraudit.listen.activity import quiet_frames, sounding
+from ivraudit.listen.listener import (
+    BARGE_IN_JUDGED_SECONDS, STOP_WHEN_FROM_SECONDS, Ending, Heard, Listener,
+)
+from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, KEY_PRESS_SECONDS
 from ivraudit.telephony.g711 import Pcm
 
 STOP_LATENCY_SECONDS = 0.1
@@ -84,10 +86,8 @@ class CallSession:
             sending = KEY_PRESS_SECONDS * len(keys) + STOP_LATENCY_SECONDS
             start = len(heard.audio) // FRAME_SAMPLES
 
-            def goes_on(after: Pcm, at: int) -> bool:
-                if not sounding(after):
-                    return False
-                return known is None or continues_prompt(fingerprint(after), known, start + at)
+            def goes_on(after: Pcm, skip: int) -> bool:
+                return _goes_on(after, start + skip, known, node.audio)
 
             if self.listener.stopped_by_keys(heard, sending, goes_on):
                 if node.barge_in is None:
@@ -128,3 +128,51 @@ class CallSession:
             yield
         finally:
             self.record.navigating_seconds += self.seconds - started
+
+
+JUDGED_FRAMES = round(BARGE_IN_JUDGED_SECONDS / FRAME_SECONDS)
+DELAY_FRAMES = 15
+"""How much later than sent (0.3 s) a line may bring audio: the delays typing ahead is tested
+against."""
+PAUSE_FRAMES = 8
+"""A pause (0.16 s) heard after keys where the prompt has none means it stopped for them."""
+
+
+def _goes_on(after: Pcm, at: int, known: Fingerprint | None, known_audio: Pcm) -> bool:
+    """Is ``after`` (heard from ``at`` frames into a known prompt, after keys went in) more
+    of that prompt, rather than silence or the next prompt?
+
+    Judged at its end, where on a line with delay a stopped prompt is silent: sound there
+    that continues the known prompt goes on. A line may run the next prompt in soon after
+    the keys (a short gap), in a voice like the prompt's; then the pause between the two
+    gives it away: a pause the known prompt does not have at that point (allowing for the
+    line's delay) means it stopped.
+    """
+    last = after[-JUDGED_FRAMES * FRAME_SAMPLES:]
+    if not sounding(last):
+        return False
+    if known is None:
+        return True
+    last_at = at + (len(after) - len(last)) // FRAME_SAMPLES
+    if not continues_prompt(fingerprint(last), known, last_at):
+        return False
+    pause = _longest_run(quiet_frames(after))
+    if pause is None or pause[1] - pause[0] < PAUSE_FRAMES or len(known_audio) == 0:
+        return True
+    lo, hi = at + pause[0] - DELAY_FRAMES, at + pause[1]
+    own = _longest_run(quiet_frames(known_audio[max(0, lo) * FRAME_SAMPLES: max(0, hi) * FRAME_SAMPLES]))
+    return own is not None and own[1] - own[0] >= (pause[1] - pause[0]) // 2
+
+
+def _longest_run(flags: list[bool]) -> tuple[int, int] | None:
+    """The longest run of True in ``flags`` as (start, end), or None."""
+    best: tuple[int, int] | None = None
+    start: int | None = None
+    for i, flag in enumerate([*flags, False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            if best is None or i - start > best[1] - best[0]:
+                best = (start, i)
+            start = None
+    return best

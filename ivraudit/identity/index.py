@@ -18,6 +18,7 @@ from ivraudit.identity.fingerprint import (
     SAME_AUDIO,
     Fingerprint,
     audio_similarity,
+    centred,
     prefix_similarities,
     prefix_similarity,
 )
@@ -106,3 +107,39 @@ class PromptIndex:
             if text_similarity(text, self.transcripts[node_id]) >= SAME_WORDS:
                 return node_id
         return None
+
+
+MIN_CHAINED_FRAMES = 50
+"""A known prompt found inside a longer one lasts at least a second: shorter ones ("goodbye")
+are words a new prompt may well say in the same voice."""
+MIN_REST_FRAMES = 25
+"""What is left beside a known prompt found inside a heard one is at least half a second."""
+BOUNDARY_FRAMES = 15
+QUIET_AT_BOUNDARY_FRAMES = 4
+"""Prompts that run into each other still leave a short pause (the end of one recording, the
+start of the next): at least 4 quiet frames among the 15 before the known one begins."""
+
+
+def known_at_the_end(index: PromptIndex, print_: Fingerprint, quiet: list[bool],
+                     end: int | None = None) -> tuple[str, int] | None:
+    """The known prompt that the first ``end`` frames of a heard prompt end with, and the
+    frame it starts at, when it is not the whole of them.
+
+    Lines chain prompts with less silence between them than ends a prompt ("That option is
+    invalid. Please try again." and the main menu at once; a greeting and the menu): what is
+    heard is then one long prompt whose end is a prompt heard before. ``quiet`` says which
+    frames were silent, for the pause that must come before the known prompt.
+    """
+    end = len(print_) if end is None else end
+    best: tuple[float, str, int] | None = None
+    for node_id, known in index.prints.items():
+        length = len(known)
+        start = end - length
+        if length < MIN_CHAINED_FRAMES or start < MIN_REST_FRAMES:
+            continue
+        if sum(quiet[max(0, start - BOUNDARY_FRAMES):start + 2]) < QUIET_AT_BOUNDARY_FRAMES:
+            continue
+        score = audio_similarity(centred(print_[start:end]), known)
+        if score >= SAME_AUDIO and (best is None or score > best[0]):
+            best = (score, node_id, start)
+    return (best[1], best[2]) if best else None

@@ -35,6 +35,13 @@ def sounding(audio: Pcm) -> bool:
     return int((_frame_power(audio) > SOUNDING_POWER).sum()) >= SOUNDING_MIN_FRAMES
 
 
+def quiet_frames(audio: Pcm) -> list[bool]:
+    """Which 20 ms frames of ``audio`` are below the floor (silence, line noise)."""
+    if len(audio) < FRAME_SAMPLES:
+        return []
+    return [bool(q) for q in _frame_power(audio) <= SOUNDING_POWER]
+
+
 def sounding_at_the_end(audio: Pcm) -> Pcm:
     """The run of sound that reaches the end of ``audio`` (empty if it ends in silence).
 
@@ -52,3 +59,50 @@ def ends_in_tone(audio: Pcm) -> bool:
     """Does a prompt end in a steady tone (a voicemail beep the listener did not stop at)?"""
     tail = audio[-round(TONE_TAIL_SECONDS * SAMPLE_RATE):]
     return len(tail) >= round(TONE_MIN_SECONDS * SAMPLE_RATE) and classify(tail) is Sound.TONE
+
+
+LIKE_THE_RING = 0.8
+"""Spectral correlation above which a frame sounds like the ring around it."""
+
+
+class RingProfile:
+    """The spectrum of a ring (ringback, a tone), learned from frames known to be it.
+
+    Ringback is 440+480 Hz in North America, 400+450 Hz in the UK, 425 Hz in most of Europe,
+    and its two tones beat, so no fixed test of purity holds: a sounding frame whose spectrum
+    correlates with the ring's average is the ring; speech that began as it stopped is not.
+    """
+
+    def __init__(self) -> None:
+        self._sum: np.ndarray | None = None
+        self._count = 0
+
+    def learn(self, frame: Pcm) -> None:
+        if sounding_frame(frame):
+            spectrum = _spectrum(frame)
+            self._sum = spectrum if self._sum is None else self._sum + spectrum
+            self._count += 1
+
+    def ringing(self, frames: list[Pcm]) -> list[bool]:
+        """Which of ``frames`` are the ring (all sounding ones, before anything is learned)."""
+        if self._sum is None:
+            return [sounding_frame(frame) for frame in frames]
+        profile = self._sum / self._count
+        return [sounding_frame(frame) and _correlation(_spectrum(frame), profile) >= LIKE_THE_RING
+                for frame in frames]
+
+
+def _spectrum(frame: Pcm) -> np.ndarray:
+    power = np.abs(np.fft.rfft(frame.astype(np.float64) * np.hanning(len(frame)), n=256)) ** 2
+    return np.log10(power + 1.0)
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a - a.mean(), b - b.mean()
+    denom = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum()) / denom if denom > 0 else 0.0
+
+
+def sounding_frame(frame: Pcm) -> bool:
+    """Is this one frame above the floor?"""
+    return len(frame) > 0 and float((frame.astype(np.float64) ** 2).mean()) > SOUNDING_POWER

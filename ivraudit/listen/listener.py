@@ -20,7 +20,7 @@ from enum import Enum
 import numpy as np
 
 from ivraudit.lines.base import Call
-from ivraudit.listen.activity import sounding, sounding_at_the_end
+from ivraudit.listen.activity import RingProfile, sounding, sounding_at_the_end, sounding_frame
 from ivraudit.listen.sound import Sound, SoundClassifier
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
 from ivraudit.telephony.g711 import Pcm
@@ -53,6 +53,8 @@ even on a line whose delay brings a moment more of it after the keys."""
 ANNOUNCEMENT_MIN_SECONDS = 0.5
 """Sound between stretches of hold music shorter than this is part of the music."""
 RING_SPEECH_SECONDS = 0.5
+RING_MEMORY_FRAMES = 50
+"""How much of a ring is kept to find speech that began as it stopped (the sound window)."""
 """On hold, a "prompt" that is this short before a tone is the tone itself: ringback."""
 
 MUSIC_SAMPLE_SECONDS = 12.0
@@ -185,23 +187,32 @@ class Listener:
 
         The prompt plays on while the keys go out (``sending`` seconds), and on a line with
         delay it is heard a while longer, so it is judged by the end of the check, where a
-        stopped prompt is silent: ``goes_on(audio, frame)`` says whether the audio judged
-        (``frame`` frames after the cut) is more of the prompt. A stopped prompt's check may
+        stopped prompt is silent: ``goes_on`` says whether it is more of the prompt. A stopped prompt's check may
         already hold the beginning of the next one: sound still going at its end is given
         back, so the next :meth:`hear` starts with it. A prompt that goes on stays part of
-        ``heard``, so :meth:`resume` hears all of it.
+        ``heard``, so :meth:`resume` hears all of it. ``goes_on`` gets the audio heard after
+        the keys went out, and how many frames after the cut it starts.
         """
         skip = round(sending / FRAME_SECONDS)
         check = max(BARGE_IN_CHECK_SECONDS, sending + BARGE_IN_JUDGED_SECONDS)
         after = self.listen_on(heard, check)[skip * FRAME_SAMPLES:]
-        last = after[-round(BARGE_IN_JUDGED_SECONDS / FRAME_SECONDS) * FRAME_SAMPLES:]
-        at = skip + (len(after) - len(last)) // FRAME_SAMPLES
-        if goes_on(last, at):
+        if goes_on(after, skip):
             return False
         begun = sounding_at_the_end(after)
         if sounding(begun):
             self.unread(begun)  # the next prompt began within the check
         return True
+
+    def _give_back_after_ring(self, ring: list[Pcm], profile: RingProfile) -> None:
+        """A ring has just stopped counting as the sound of the line: what came after its
+        last tonal frame may be someone who began to speak right after it (the window that
+        judges sound lags by up to a second), so it is heard again as the start of a prompt."""
+        ringing = profile.ringing(ring)
+        last_tone = max((i for i, is_ring in enumerate(ringing) if is_ring), default=-1)
+        after = ring[last_tone + 1:]
+        first = next((i for i, frame in enumerate(after) if sounding_frame(frame)), None)
+        if first is not None:
+            self.unread(np.concatenate(after[first:]))
 
     def _listen(self, prompt: "_Prompt", max_prompt: float,
                 press_after_onset: tuple[str, float] | None,
@@ -271,7 +282,12 @@ class Listener:
         started = self.call.seconds
         announcements: list[Heard] = []
         self.music = []
+        ring: list[Pcm] = []  # the last second read while the window said tone
+        profile = RingProfile()  # learned from what was read before that second
         while True:
+            if ring and self.sound.window() is not Sound.TONE:
+                self._give_back_after_ring(ring, profile)
+                ring = []
             left = max_hold - (self.call.seconds - started)
             if left <= 0:
                 now = self.call.seconds
@@ -284,6 +300,10 @@ class Listener:
                     return started, announcements, Heard(_empty(), now, now, Ending.HANGUP)
                 if window is Sound.MUSIC and len(self.music) * FRAME_SECONDS < MUSIC_SAMPLE_SECONDS:
                     self.music.append(frame)
+                if window is Sound.TONE:
+                    ring.append(frame)
+                    if len(ring) > RING_MEMORY_FRAMES:
+                        profile.learn(ring.pop(0))
                 continue
             heard = self.hear(max_wait=left)
             if heard.ending is Ending.QUIET:
