@@ -37,6 +37,12 @@ class Expectations:
         elif key not in self.continuations:
             self.continuations[key] = then
 
+    def renamed(self, old_id: str, new_id: str) -> None:
+        """Actions at ``old_id`` are ``new_id``'s now (ivraudit.crawl.unmerge)."""
+        self.continuations = {
+            (new_id if start == old_id else start, message): (new_id if then == old_id else then)
+            for (start, message), then in self.continuations.items()}
+
     def after_message(self, start: str, node_id: str) -> str | None:
         """Where ``node_id`` (a message), reached by an action at ``start``, is expected to
         go on: where it went from ``start`` before; else, if from every other start (two at

@@ -83,6 +83,8 @@ class Explorer:
         self.prober = Prober(self.audit, self.policy, self.mapper, self.scheduler,
                              self.expectations, self.strategies.results, self.strategies.pause)
         self.walker = Walker(self.audit, self.mapper, self.strategies.typing)
+        self.mapper.on_rename += [self.scheduler.renamed, self.expectations.renamed,
+                                  self.strategies.typing.renamed, self.strategies.pause.renamed]
 
     @property
     def index(self) -> PromptIndex:

@@ -51,6 +51,15 @@ class Frontier:
         """Pending probes at ``node``, in queue order."""
         return [p for p in self._queue if p.node == node]
 
+    def tried_at(self, node: str) -> set[str]:
+        """Keys of the probes at ``node`` that were queued and are no longer pending."""
+        pending = {p.keys for p in self._queue if p.node == node}
+        return {keys for n, keys in self._seen if n == node and keys not in pending}
+
+    def drop_at(self, node: str) -> None:
+        """Forget the pending probes at ``node`` (its actions are another node's now)."""
+        self._queue = deque(p for p in self._queue if p.node != node)
+
     def pending(self) -> list[Probe]:
         return list(self._queue)
 

@@ -48,6 +48,9 @@ class Mapper:
         self.first_target: dict[tuple[str, str], str] = {}
         # menu -> the keys pressed there as its invalid key, in order, and where each led
         self.invalid_tries: dict[str, list[tuple[str, str]]] = {}
+        # a node split in two (ivraudit.crawl.unmerge) -> the node its actions moved to
+        self._moved: dict[str, str] = {}
+        self.on_rename: list[Callable[[str, str], None]] = []
         # target -> the (source, action, role) seen to lead to it
         self._ways: dict[str, list[tuple[str, str, str]]] = {}
 
@@ -158,6 +161,29 @@ class Mapper:
         self.index.add(node.id, print_, text)
         self.progress(f"  new {node.kind} {node.id} at [{' '.join(path)}]: {text[:70]}")
         return node.id, True
+
+    def acting_at(self, node_id: str) -> str:
+        """The node the actions once taken at ``node_id`` belong to now (itself, unless it
+        was found to be a prompt the line ran into another, ivraudit.crawl.unmerge)."""
+        while node_id in self._moved:
+            node_id = self._moved[node_id]
+        return node_id
+
+    def renamed(self, old_id: str, new_id: str) -> None:
+        """The actions at ``old_id`` are ``new_id``'s from now on: so is all that was learned
+        of them here and by whoever listens (``on_rename``)."""
+        self._moved[old_id] = new_id
+        self._ways = {target: [(new_id if s == old_id and a else s, a, r) for s, a, r in ways]
+                      for target, ways in self._ways.items()}
+        self._ways.setdefault(new_id, []).append((old_id, "", "auto"))
+        for (node, what), target in list(self.first_target.items()):
+            if node == old_id:
+                del self.first_target[(node, what)]
+                self.first_target.setdefault((new_id, what), target)
+        if old_id in self.invalid_tries:
+            self.invalid_tries.setdefault(new_id, []).extend(self.invalid_tries.pop(old_id))
+        for listener in self.on_rename:
+            listener(old_id, new_id)
 
     # -- edges and paths --------------------------------------------------------------------
 

@@ -54,6 +54,9 @@ class HearingThePause:
         last heard and the next prompt, or None when the call is to end here."""
         return heard, self.results.hear(session, frozenset(via), expected)
 
+    def renamed(self, old_id: str, new_id: str) -> None:
+        """What was learned at ``old_id`` is ``new_id``'s (ivraudit.crawl.unmerge)."""
+
 
 class TypingIntoThePause(HearingThePause):
     """The next wrong key typed into the pause after a message that goes back."""
@@ -66,6 +69,10 @@ class TypingIntoThePause(HearingThePause):
         self.typing = typing
         self.expectations = expectations
         self._astray: set[str] = set()   # menus where typing into the pause went wrong
+
+    def renamed(self, old_id: str, new_id: str) -> None:
+        if old_id in self._astray:
+            self._astray.add(new_id)
 
     def through(self, session: CallSession, origin: Action, message: str, heard: Heard,
                 via: list[str], expected: str | None) -> tuple[Heard, Heard] | None:

@@ -10,7 +10,7 @@ a message are the strategies' (ivraudit.crawl.hangup, ivraudit.crawl.pause).
 from __future__ import annotations
 
 from ivraudit.audit.hold import keep_hold_audio
-from ivraudit.audit.model import Audit
+from ivraudit.audit.model import HANGUP_NODE, Audit
 from ivraudit.crawl.expectations import Expectations
 from ivraudit.crawl.frontier import Probe
 from ivraudit.crawl.hangup import HearingResultsOut
@@ -21,6 +21,7 @@ from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.probes import UNKNOWN_ENTRY
 from ivraudit.crawl.scheduler import Scheduler
 from ivraudit.crawl.session import CallSession
+from ivraudit.crawl.unmerge import split_earlier
 from ivraudit.kinds import CALL_ENDING_KINDS
 from ivraudit.listen.listener import Ending, Heard
 
@@ -57,7 +58,7 @@ class Prober:
             self.audit.complete = False
             return None
         self.audit.answer_lead = round(heard.onset, 3)
-        parts = self.mapper.nodes_for(heard, [], [])
+        parts = self._heard_as(heard, [], [])
         root = parts[0][0]
         assert root is not None
         # What the line says before it first waits (a greeting, a legal notice, then the
@@ -69,10 +70,10 @@ class Prober:
         what happens; returns where the line then waits for the caller, if it does. What the
         probe did to the call is noted in the outlook."""
         stop = self._try(session, probe, heard)
-        self.scheduler.outlook.saw(probe, ENDS if stop is None
-                                   else STAYS if stop[0] == probe.node else MOVES)
-        if probe.role == "invalid" and (stop is None or stop[0] != probe.node):
-            self._doubt_invalid(probe.node)
+        at = self.mapper.acting_at(probe.node)
+        self.scheduler.outlook.saw(probe, ENDS if stop is None else STAYS if stop[0] == at else MOVES)
+        if probe.role == "invalid" and (stop is None or stop[0] != at):
+            self._doubt_invalid(at)
         return stop
 
     def _doubt_invalid(self, node_id: str) -> None:
@@ -133,8 +134,9 @@ class Prober:
         or None when the call is over (hangup, a human, voicemail, nothing heard, a known
         queue not worth sitting through again).
         """
+        parts = self._heard_as(heard, path, via)
+        origin = Action(self.mapper.acting_at(origin.node), origin.pressed, origin.role)
         source, pressed, role = origin.node, origin.pressed, origin.role
-        parts = self.mapper.nodes_for(heard, path, via)
         target, _, first = parts[0]
         if target is None:
             self.mapper.first_target[(source, role)] = NOTHING
@@ -173,13 +175,25 @@ class Prober:
                 if paused is None:
                     return None
                 heard, nxt = paused
-            parts = self.mapper.nodes_for(nxt, path, via)
+            parts = self._heard_as(nxt, path, via)
+            target = self.mapper.acting_at(target)
             if parts[0][0] is None:
                 self.expectations.continued(origin.node, target, None)
                 self.audit.problems.append(
                     f"{target} auto: nothing heard for {self.policy.max_wait:g} s")
                 return None
             self._moved_on(origin, target, parts[0][0], parts[0][2].onset - heard.end)
+
+    def _heard_as(self, heard: Heard, path: list[str], via: list[str]
+                  ) -> list[tuple[str | None, bool, Heard]]:
+        """The nodes a prompt as heard is (ivraudit.crawl.mapper.Mapper.nodes_for); a new one
+        that a node heard before turns out to end with splits that node
+        (ivraudit.crawl.unmerge)."""
+        parts = self.mapper.nodes_for(heard, path, via)
+        for node_id, new, _ in parts:
+            if new and node_id is not None and node_id != HANGUP_NODE:
+                split_earlier(self.mapper, node_id)
+        return parts
 
     def _moved_on(self, origin: Action, source: str, target: str, lead_in: float) -> None:
         """``source`` went on by itself to ``target``: an automatic edge, and where it went

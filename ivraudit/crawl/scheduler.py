@@ -80,6 +80,15 @@ class Scheduler:
             self._found_at[probe] = self._now()
         return True
 
+    def renamed(self, old_id: str, new_id: str) -> None:
+        """The actions at ``old_id`` belong to ``new_id`` (ivraudit.crawl.unmerge): what was
+        tried there is not tried again at ``new_id``, and nothing is left to try at it."""
+        tried = self.frontier.tried_at(old_id)
+        self.frontier.drop_at(old_id)
+        for probe in self.frontier.at(new_id):
+            if probe.keys in tried:
+                self.frontier.take(probe)
+
     def retry_later(self, probe: Probe) -> None:
         """Put an unfinished probe back, unless it has failed twice already."""
         self._attempts[probe] = self._attempts.get(probe, 0) + 1

@@ -64,6 +64,9 @@ class HearingOut:
     def burst_astray(self, node_id: str) -> None:
         """A burst typed at ``node_id`` led somewhere else."""
 
+    def renamed(self, old_id: str, new_id: str) -> None:
+        """What was learned at ``old_id`` is ``new_id``'s (ivraudit.crawl.unmerge)."""
+
 
 class TypingAhead(HearingOut):
     """Typing ahead on mapped paths, learning where it does not work."""
@@ -127,3 +130,8 @@ class TypingAhead(HearingOut):
 
     def burst_astray(self, node_id: str) -> None:
         self._burst_astray.add(node_id)
+
+    def renamed(self, old_id: str, new_id: str) -> None:
+        for learned in (self._drops_typed, self._burst_astray):
+            if old_id in learned:
+                learned.add(new_id)

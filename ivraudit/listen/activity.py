@@ -42,17 +42,24 @@ def quiet_frames(audio: Pcm) -> list[bool]:
     return [bool(q) for q in _frame_power(audio) <= SOUNDING_POWER]
 
 
-def sounding_at_the_end(audio: Pcm) -> Pcm:
-    """The run of sound that reaches the end of ``audio`` (empty if it ends in silence).
+def sound_after_a_pause(audio: Pcm, pause_frames: int = 5) -> Pcm:
+    """The audio from the first sound that follows a pause (``pause_frames`` quiet frames,
+    or quiet from the start) to the end; empty if there is none.
 
-    After keys stop a prompt, a line with delay still brings a moment of it, maybe with a
-    pause inside; only sound still going at the end of a check can be the next prompt."""
-    frames = len(audio) // FRAME_SAMPLES
-    if frames == 0:
-        return audio[:0]
-    quiet = np.flatnonzero(_frame_power(audio) <= SOUNDING_POWER)
-    start = int(quiet[-1]) + 1 if len(quiet) else 0
-    return audio[start * FRAME_SAMPLES: frames * FRAME_SAMPLES]
+    After keys stop a prompt, what a check hears is the stopped prompt's last moment on a
+    line with delay, a pause, then maybe the next prompt, with pauses of its own: it starts
+    at the first sound after the first pause."""
+    quiet = quiet_frames(audio)
+    run = 0
+    for i, is_quiet in enumerate(quiet):
+        if is_quiet:
+            run += 1
+            continue
+        if run >= pause_frames or run == i:  # after a pause, or quiet from the start
+            if run > 0:
+                return audio[i * FRAME_SAMPLES: len(quiet) * FRAME_SAMPLES]
+        run = 0
+    return audio[:0]
 
 
 def ends_in_tone(audio: Pcm) -> bool:

@@ -20,7 +20,7 @@ from enum import Enum
 import numpy as np
 
 from ivraudit.lines.base import Call
-from ivraudit.listen.activity import RingProfile, sounding, sounding_at_the_end, sounding_frame
+from ivraudit.listen.activity import RingProfile, sound_after_a_pause, sounding, sounding_frame
 from ivraudit.listen.sound import Sound, SoundClassifier
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
 from ivraudit.telephony.g711 import Pcm
@@ -198,7 +198,7 @@ class Listener:
         after = self.listen_on(heard, check)[skip * FRAME_SAMPLES:]
         if goes_on(after, skip):
             return False
-        begun = sounding_at_the_end(after)
+        begun = sound_after_a_pause(after)
         if sounding(begun):
             self.unread(begun)  # the next prompt began within the check
         return True

@@ -1,0 +1,77 @@
+"""A prompt heard alone that a node heard before turns out to end with: two nodes, not one.
+
+Lines run prompts into each other ("This call may be recorded." and the main menu, 0.3 s
+apart): the first time, the crawl hears one long prompt and makes it one node. When the later
+prompt is then heard alone (the menu again after an invalid key, "star for the main menu"),
+that node is split: its beginning stays the node that calls reached (now a message that goes
+on by itself), and what the caller did there belongs to the prompt heard alone, which waits
+for the caller. Everything learned about the old node's actions moves with them.
+"""
+
+from __future__ import annotations
+
+from ivraudit.audit.model import EdgeRecord, Option
+from ivraudit.crawl.mapper import Mapper
+from ivraudit.identity import PromptIndex, fingerprint
+from ivraudit.identity.index import known_at_the_end
+from ivraudit.interpret import interpret
+from ivraudit.interpret.node_kind import node_kind
+from ivraudit.kinds import ACTING_KINDS
+from ivraudit.listen.activity import quiet_frames
+from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
+
+
+def split_earlier(mapper: Mapper, new_id: str) -> str | None:
+    """If a known node's prompt ends with the new node's, split it: returns its id."""
+    audit, index = mapper.audit, mapper.index
+    alone = PromptIndex()
+    alone.add(new_id, index.prints[new_id], index.transcripts[new_id])
+    for old_id, old in list(audit.nodes.items()):
+        if old_id == new_id or old_id not in index.prints or len(old.audio) == 0:
+            continue
+        found = known_at_the_end(alone, index.prints[old_id], quiet_frames(old.audio))
+        if found is None:
+            continue
+        start = found[1]
+        quiet = quiet_frames(old.audio)
+        before = start
+        while before > 0 and quiet[before - 1]:
+            before -= 1
+        head = old.audio[: before * FRAME_SAMPLES]
+        text = mapper.transcribe(head)
+        reading = interpret(text, mapper.language)
+        kind = node_kind(reading.kind, text, ran_into_music=False, ends_in_tone=False)
+        if kind in ACTING_KINDS:
+            continue  # a menu does not run into another: not a chain
+        _move(mapper, old_id, new_id, round((start - before) * FRAME_SECONDS, 3))
+        old.kind, old.transcript, old.audio = kind, text, head
+        old.options = []
+        old.prompt_seconds = round(before * FRAME_SECONDS, 3)
+        old.digits = old.terminator = None
+        index.add(old_id, fingerprint(head), text)
+        mapper.progress(f"  split {old_id}: {kind} '{text[:40]}', then {new_id}")
+        return old_id
+    return None
+
+
+def _move(mapper: Mapper, old_id: str, new_id: str, gap: float) -> None:
+    """What was learned of the actions at ``old_id`` now belongs to ``new_id``."""
+    audit = mapper.audit
+    old, new = audit.nodes[old_id], audit.nodes[new_id]
+    if new.barge_in is None:
+        new.barge_in = old.barge_in
+    old.barge_in = None
+    new.options = new.options or [Option(o.key, o.label) for o in old.options]
+    new.repeats = new.repeats if new.repeats is not None else old.repeats
+    new.path, new.via = list(old.path), list(old.via)
+    for node in audit.nodes.values():
+        node.via = [new_id if v == old_id else v for v in node.via]
+    for key, edge in list(audit.edges.items()):
+        if edge.source != old_id:
+            continue
+        del audit.edges[key]
+        target = new_id if edge.target == old_id else edge.target
+        audit.add_edge(EdgeRecord(new_id, target, edge.key, edge.pressed, edge.lead_in,
+                                  edge.probe, list(edge.also_pressed)))
+    mapper.add_edge(old_id, new_id, "auto", "", gap, "auto")
+    mapper.renamed(old_id, new_id)
