@@ -68,6 +68,9 @@ def _crawl_options(func):
         click.option("--max-depth", type=click.IntRange(1, 50), default=8, show_default=True),
         click.option("--max-calls", type=click.IntRange(1), default=300, show_default=True),
         click.option("--max-call-seconds", type=click.FloatRange(10), default=900.0, show_default=True),
+        click.option("--max-hold", type=click.FloatRange(1), default=900.0, show_default=True,
+                     help="Seconds a queue is waited on (music, ringback or silence) for someone "
+                          "to answer, as a patient caller would."),
         click.option("--forbid", default="", callback=_keys, help="Keys never to press, e.g. '9#'."),
         click.option("--no-escapes", is_flag=True,
                      help="Do not probe 0, *, #, an invalid key and no input at each menu."),
@@ -92,7 +95,8 @@ def _crawl_options(func):
 
 
 def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language: str | None,
-               max_depth: int, max_calls: int, max_call_seconds: float, forbid: frozenset[str],
+               max_depth: int, max_calls: int, max_call_seconds: float, max_hold: float,
+               forbid: frozenset[str],
                no_escapes: bool, cache: Path | None, quiet: bool, strategy: CrawlStrategy | None,
                concurrency: int = 1,
                account: SipAccount | None = None) -> int:
@@ -110,7 +114,7 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
     if account is not None:
         recognizer.load()  # a live line does not wait: load the model before the IVR answers
     policy = CrawlPolicy(max_depth=max_depth, max_calls=max_calls,
-                         max_call_seconds=max_call_seconds, forbid=forbid,
+                         max_call_seconds=max_call_seconds, max_hold=max_hold, forbid=forbid,
                          probe_escapes=not no_escapes)
     echo = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
     if strategy is None:

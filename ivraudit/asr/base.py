@@ -28,6 +28,14 @@ class Word:
     confidence: float | None = None
 
 
+UNDERSTOOD_CONFIDENCE = 0.45
+"""Mean word confidence below which a transcript is words the engine made up for audio it
+did not understand (a language it does not read, noise)."""
+UNDERSTOOD_MIN_WORDS = 3
+"""Fewer words than this are not judged: one or two short words get low confidences even
+when right."""
+
+
 @dataclass(frozen=True)
 class Transcript:
     """A prompt as the engine heard it.
@@ -39,6 +47,20 @@ class Transcript:
     text: str
     words: tuple[Word, ...] = ()
     engine: str = ""
+
+    @property
+    def understood(self) -> bool:
+        """Did the engine understand the audio, or only produce words for it?
+
+        An English model given Spanish ("Para español, oprima nueve") still writes English
+        ("I'm going to be in the next video."), with a low confidence in every word: whisper
+        tiny.en's mean word probability was 0.23 and 0.35 on two Spanish eSpeak prompts, and
+        at least 0.54 on each of the 36 English prompts of the bundled trees ("Goodbye." the
+        lowest). Engines that give no confidences are taken at their word."""
+        known = [w.confidence for w in self.words if w.confidence is not None]
+        if len(known) < UNDERSTOOD_MIN_WORDS:
+            return True  # too little to judge: "Goodbye." over a telephone line scored 0.4
+        return sum(known) / len(known) >= UNDERSTOOD_CONFIDENCE
 
 
 @runtime_checkable

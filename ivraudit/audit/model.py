@@ -48,6 +48,7 @@ class NodeRecord:
     repeats: int | None = None          # times the prompt came again while the caller was silent
     language: str = "en"
     truncated: bool = False             # children not explored (depth limit, call budget)
+    understood: bool = True             # False: speech the recogniser could not read
 
     @property
     def depth(self) -> int:

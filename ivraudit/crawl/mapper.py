@@ -12,7 +12,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from ivraudit.asr.base import Recognizer
+from ivraudit.asr.base import Recognizer, Transcript
 from ivraudit.asr.cache import CachedRecognizer
 from ivraudit.audit.metrics import root_of
 from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord, Option
@@ -57,12 +57,15 @@ class Mapper:
     # -- what a prompt is -------------------------------------------------------------------
 
     def transcribe(self, audio: Pcm) -> str:
+        return self.transcript(audio).text.strip()
+
+    def transcript(self, audio: Pcm) -> Transcript:
         if self.recognizer is None:
             raise RuntimeError("this crawl has no speech recogniser")
         started = time.perf_counter()
-        text = self.recognizer.transcribe(audio, SAMPLE_RATE).text.strip()
+        transcript = self.recognizer.transcribe(audio, SAMPLE_RATE)
         self.asr_seconds += time.perf_counter() - started
-        return text
+        return transcript
 
     def known(self, heard: Heard) -> str | None:
         """The known node a prompt heard to its end is (the hangup node for a dead line)."""
@@ -144,10 +147,12 @@ class Mapper:
         known = self.index.match(print_, lambda: self.transcribe(heard.audio))
         if known is not None:
             return known, False
-        text = self.transcribe(heard.audio)
+        transcript = self.transcript(heard.audio)
+        text = transcript.text.strip()
         reading = interpret(text, self.language)
         music = heard.ending is Ending.MUSIC
-        kind = node_kind(reading.kind, text, ran_into_music=music,
+        kind = node_kind(reading.kind if transcript.understood else "unknown", text,
+                         ran_into_music=music,
                          ends_in_tone=not music and (heard.ending is Ending.TONE
                                                      or ends_in_tone(heard.audio)))
         node = NodeRecord(
@@ -156,6 +161,7 @@ class Mapper:
             options=[Option(o.key, o.label) for o in reading.options] if kind == "menu" else [],
             prompt_seconds=round(heard.seconds, 3), audio=heard.audio,
             digits=reading.digits, terminator=reading.terminator, language=self.language,
+            understood=transcript.understood,
         )
         self.audit.nodes[node.id] = node
         self.index.add(node.id, print_, text)

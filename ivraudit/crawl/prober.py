@@ -25,6 +25,10 @@ from ivraudit.crawl.unmerge import split_earlier
 from ivraudit.kinds import CALL_ENDING_KINDS
 from ivraudit.listen.listener import Ending, Heard
 
+QUEUE_MIN_SILENCE_SECONDS = 5.0
+"""A prompt that says hold, then silence shorter than this before the next prompt (no music,
+no ring, no announcement): the line did not hold the caller, it paused; a silent queue holds
+for far longer (real ones for minutes)."""
 ANSWER = "answer"
 """The role of the caller's first act, answering: what the line says before it first waits
 follows from it."""
@@ -215,6 +219,12 @@ class Prober:
             announcements.append(session.resume(nxt))
             _, more, nxt = session.through_hold()
             announcements += more
+        if new and not announcements and not session.listener.music and not session.listener.rang \
+                and nxt.onset - heard.end < QUEUE_MIN_SILENCE_SECONDS:
+            # "Please hold while I try that extension", and the next prompt after a pause:
+            # the line did not hold the caller, so it was a message.
+            node.kind = "message"
+            return nxt
         if nxt.ending is Ending.LIMIT:
             node.truncated = True
             self.audit.complete = False

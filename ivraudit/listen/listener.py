@@ -104,6 +104,7 @@ class Listener:
         self.sound = SoundClassifier()
         self._unread: list[Pcm] = []
         self.music: list[Pcm] = []  # frames of the last hold's music, up to MUSIC_SAMPLE_SECONDS
+        self.rang = False  # the last hold rang (ringback) at some point
 
     def unread(self, audio: Pcm) -> None:
         """Give back audio read too early: the next reads hear it again, first."""
@@ -284,6 +285,7 @@ class Listener:
         self.music = []
         ring: list[Pcm] = []  # the last second read while the window said tone
         profile = RingProfile()  # learned from what was read before that second
+        self.rang = False
         while True:
             if ring and self.sound.window() is not Sound.TONE:
                 self._give_back_after_ring(ring, profile)
@@ -301,6 +303,7 @@ class Listener:
                 if window is Sound.MUSIC and len(self.music) * FRAME_SECONDS < MUSIC_SAMPLE_SECONDS:
                     self.music.append(frame)
                 if window is Sound.TONE:
+                    self.rang = True
                     ring.append(frame)
                     if len(ring) > RING_MEMORY_FRAMES:
                         profile.learn(ring.pop(0))
