@@ -398,3 +398,13 @@ def test_a_list_of_keys_is_not_read_as_key_for():
     assert [t.text for t in tokenize("press 1, 4, Foxtrot")] == ["press", "1", "for", "foxtrot"]
     assert [t.text for t in tokenize("Press 1, 4, or 6 to continue.")] == [
         "press", "1", "4", "or", "6", "to", "continue"]
+
+
+@pytest.mark.parametrize("greeting", [
+    "Hi, this is Sam.", "Thank you for calling, how may I help you?", "Billing, Maria speaking.",
+    "Thanks for holding, this is Priya.", "Thank you for holding, this is Priya.",
+    "Good morning, support desk, Kevin speaking, how can I assist?",
+])
+def test_people_answer_in_many_ways(greeting: str) -> None:
+    """How live agents greet (issue 16): a name to end on, "speaking", "how may I help"."""
+    assert interpret(greeting).kind == "human"

@@ -47,6 +47,9 @@ _HUMAN_STRONG = [
     r"how (?:can|may|could|might) (?:i|we) (?:help|assist|direct|be of)",
     r"what can i (?:do|help)", r"my name is", r"(?:this is|it's|it is) \S+ speaking",
     r"^(?:\S+ ){0,4}speaking(?! (?:with|to)\b)",
+    # "Thanks for holding, this is Priya.": a name to end on is a person answering
+    r"(?:this is|you're speaking with|you are speaking with) (?!(?:the|a|an|your|our|not|to|for"
+    r"|why|how|what|goodbye|important|urgent|recorded|monitored)\b)\S+$",
     r"en que (?:le |te )?(?:puedo|podemos) (?:ayudar|servir)", r"mi nombre es",
     r"^(?:\S+ ){0,3}le atiende",
 ]
