@@ -243,6 +243,38 @@ def test_several_calls_at_once(sim: Simulator) -> None:
         c.close()
 
 
+@pytest.mark.parametrize("offer, codec", [([0, 8], 8), ([0], 0)])
+def test_an_alaw_line_answers_pcma_and_carries_the_line_effects(offer: list[int], codec: int) -> None:
+    """A spec whose line is A-law, 6 dB quiet and noisy: PCMA when the caller offers it, and
+    on either codec the session's frames, the line's effects in them (tree spec extensions)."""
+    from dataclasses import replace
+
+    from ivraudit.spec.behaviour import IvrSession
+    from ivraudit.spec.model import LineSpec
+    from ivraudit.telephony.g711 import alaw_encode
+
+    spec = replace(TINY, line=LineSpec(codec="alaw", gain_db=-6.0, noise_dbfs=-55.0, noise_seed=1))
+    with Simulator(spec) as alaw_sim:
+        c = Client(alaw_sim)
+        rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        rtp.bind(("127.0.0.1", 0))
+        rtp.settimeout(3)
+        sdp = build_sdp("127.0.0.1", rtp.getsockname()[1], offer, event_type=101, session_id=1)
+        invite = c.request("INVITE", "ivr", from_tag="t1", body=sdp)
+        ok = c.final()
+        assert parse_sdp(ok.body).audio_codec == codec
+        c.ack(Dialog(invite.call_id, "t1", invite, rtp), ok)
+        packets = [p for _, p in _packets(rtp, 60)]
+        assert all(p.payload_type == codec for p in packets)
+        session = IvrSession(spec)
+        frames = [session.next_frame() for _ in range(60)]
+        encode = alaw_encode if codec == 8 else ulaw_encode
+        assert b"".join(p.payload for p in packets) == b"".join(
+            encode(f).tobytes() for f in frames if f is not None)
+        c.close()
+        rtp.close()
+
+
 def test_speed_compresses_time_but_not_rtp_timestamps() -> None:
     with Simulator(TINY, speed=4) as fast:
         c = Client(fast)

@@ -48,7 +48,8 @@ class NodeRecord:
     repeats: int | None = None          # times the prompt came again while the caller was silent
     language: str = "en"
     truncated: bool = False             # children not explored (depth limit, call budget)
-    understood: bool = True             # False: speech the recogniser could not read
+    invalid_limit: int | None = None    # invalid entries in a row that lead elsewhere
+    understood: bool = True             # False: heard, not understood (another language)
 
     @property
     def depth(self) -> int:

@@ -148,6 +148,8 @@ def _to_audit(doc: dict[str, Any], folder: Path | None, notes: list[str] | None)
             announcement=_wav(raw.get("announcement_recording"),
                               f"{where} announcement_recording"),
             announcement_offsets=[float(x) for x in raw.get("announcement_offsets_seconds") or []],
+            invalid_limit=_int_or_none(raw.get("invalid_limit")),  # extensions: on some nodes
+            understood=raw.get("understood", True) is not False,
         )
         repeats = raw.get("repeats")  # heard on the no-input probe (newer audits only)
         if repeats is not None and hasattr(audit.nodes[node_id], "repeats"):
@@ -172,3 +174,7 @@ def _to_audit(doc: dict[str, Any], folder: Path | None, notes: list[str] | None)
 
 def _float_or_none(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)

@@ -24,7 +24,7 @@ from ivraudit.audit.analysis import add_analysis
 from ivraudit.audit.document import FORMAT
 from ivraudit.audit.hold import hold_json, hold_recordings
 from ivraudit.audit.metrics import compute_metrics
-from ivraudit.audit.model import Audit
+from ivraudit.audit.model import Audit, NodeRecord
 from ivraudit.telephony.wav import write_wav
 
 
@@ -60,6 +60,7 @@ def audit_to_json(audit: Audit, metrics: dict[str, object] | None = None) -> dic
                 "truncated": n.truncated,
                 "repeats": n.repeats,
                 **hold_json(n),  # hold music and announcement samples (ivraudit.audit.hold)
+                **node_extensions(n),
             }
             for n in audit.nodes.values()
         ],
@@ -79,6 +80,19 @@ def audit_to_json(audit: Audit, metrics: dict[str, object] | None = None) -> dic
         "metrics": metrics,
     }
     return add_analysis(document)  # findings and maze score: additive fields
+
+
+def node_extensions(node: NodeRecord) -> dict[str, object]:
+    """Node fields beyond the contract that only some nodes have, written only there so
+    every other audit reads as before: ``invalid_limit`` (invalid entries in a row after
+    which a menu goes elsewhere) and ``understood: false`` (a prompt heard and not understood,
+    as one in another language)."""
+    extra: dict[str, object] = {}
+    if node.invalid_limit is not None:
+        extra["invalid_limit"] = node.invalid_limit
+    if not node.understood:
+        extra["understood"] = False
+    return extra
 
 
 def audit_to_graph(audit: Audit) -> nx.MultiDiGraph[str]:

@@ -1,8 +1,9 @@
 """The replay line: a tree spec played as a phone line would, in line time.
 
 Nothing sleeps: reading a frame advances the call's clock by 20 ms, so a crawl covers line
-time as fast as the listener can hear it. The audio goes through a μ-law round trip, as on a
-real line, so the crawler hears what it would hear over SIP.
+time as fast as the listener can hear it. The audio goes through a round trip of the spec
+line's G.711 law (μ-law unless its ``line.codec`` says A-law), as on a real line, so the
+crawler hears what it would hear over SIP; the line's gain and noise come from the session.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 from ivraudit.spec.behaviour import IvrSession
 from ivraudit.spec.model import TreeSpec
 from ivraudit.telephony.constants import FRAME_SECONDS
-from ivraudit.telephony.g711 import Pcm, ulaw_round_trip
+from ivraudit.telephony.g711 import Pcm, round_trip
 
 
 class ReplayCall:
@@ -21,6 +22,7 @@ class ReplayCall:
     def __init__(self, spec: TreeSpec) -> None:
         self.ring_seconds = spec.answer_after
         self.session = IvrSession(spec)
+        self._law = spec.line.codec
         self._hung_up = False
 
     @property
@@ -42,7 +44,7 @@ class ReplayCall:
             out.append(frame)
         if not out:
             return np.zeros(0, dtype=np.int16)
-        return ulaw_round_trip(np.concatenate(out))
+        return round_trip(np.concatenate(out), self._law)
 
     def press(self, keys: str) -> None:
         if not self.ended:

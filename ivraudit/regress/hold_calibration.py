@@ -47,7 +47,7 @@ def hear_hold(prompt: Pcm, music: Pcm, seconds: float, announce: Pcm | None,
     nodes = {
         "hold": NodeSpec("hold", "hold", prompt=(Path("p.wav"),), music=Path("m.wav"),
                          seconds=seconds, next="after",
-                         announce=Path("a.wav") if with_announce else None,
+                         announce=(Path("a.wav"),) if with_announce else (),
                          announce_every=every if with_announce else None),
         "after": NodeSpec("after", "human", prompt=(Path("n.wav"),)),
     }

@@ -3,7 +3,10 @@
 Each answered call drives one :class:`~ivraudit.spec.behaviour.IvrSession`, the same code the
 replay line plays, pulling a frame every 20 ms and sending it as RTP; keys come back as RFC 4733
 telephone-events or in-band tones (Goertzel) and go into the session's ``press``. So a crawl
-over SIP hears exactly what a replay crawl hears, plus what the network does to it.
+over SIP hears exactly what a replay crawl hears, plus what the network does to it. The line's
+gain and noise are in the session's frames; a spec whose ``line.codec`` is A-law is answered
+with PCMA when the caller offers it (else with the caller's codec: the session has already
+put the audio through A-law, as a gateway from an A-law trunk would).
 
 Everything runs on one asyncio loop (in a background thread, or in the foreground for
 ``ivraudit simulate``), so many calls share one thread and a session is only ever touched by
@@ -50,7 +53,7 @@ from ivraudit.spec.model import TreeSpec
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
 from ivraudit.telephony.digest import DigestChallenger
 from ivraudit.telephony.dtmf import EventReceiver, ToneDetector
-from ivraudit.telephony.g711 import alaw_decode, alaw_encode, ulaw_decode, ulaw_encode
+from ivraudit.telephony.g711 import ALAW, alaw_decode, alaw_encode, ulaw_decode, ulaw_encode
 from ivraudit.telephony.rtp import RtpError, RtpPacket, RtpStream
 from ivraudit.telephony.sdp import PCMA, SdpError, answer_for, parse_sdp
 from ivraudit.telephony.sipmsg import SipError, SipMessage, header_param, new_tag, uri_user
@@ -366,7 +369,9 @@ class SipServer(asyncio.DatagramProtocol):
             try:
                 if not self.events:  # an IVR that only hears keys in band
                     offer.payload_types = [pt for pt in offer.payload_types if pt != offer.event_type]
-                sdp, codec, event = answer_for(offer, self.host, rtp_port, int(time.time()))
+                prefer = PCMA if self.spec.line.codec == ALAW else None
+                sdp, codec, event = answer_for(offer, self.host, rtp_port, int(time.time()),
+                                               prefer=prefer)
             except SdpError:
                 call.final = call.invite.response(488, to_tag=call.tag)
                 self.send(call.final, call.source)

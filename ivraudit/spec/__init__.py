@@ -6,6 +6,6 @@ which follows the crawler's probing rules, is :mod:`ivraudit.testing.truth`.
 """
 
 from ivraudit.spec.loader import load_spec
-from ivraudit.spec.model import NodeSpec, TreeSpec
+from ivraudit.spec.model import LineSpec, NodeSpec, TreeSpec
 
-__all__ = ["NodeSpec", "TreeSpec", "load_spec"]
+__all__ = ["LineSpec", "NodeSpec", "TreeSpec", "load_spec"]

@@ -8,6 +8,11 @@ Timing model, as the format defines it: ringing happens before the session start
 moves only by frames sent. A key press occupies the line for 0.1 s (5 frames) and the IVR acts
 on it when the press ends. Before every prompt but the first of the call the IVR leaves ``gap``
 seconds of silence, during which keys count as if pressed during the prompt.
+
+The line's effects (``line``: gain, noise, law; :mod:`ivraudit.spec.effects`) are applied to
+every frame here, silence included, so both transports carry them. A menu with multi-digit
+options collects digits, waiting ``digit_timeout`` after each while a longer option could
+still match; a menu with ``invalid_limit`` counts invalid entries in a row within the call.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ivraudit.spec.effects import LineEffects
 from ivraudit.spec.model import BACK, HANGUP, REPEAT, NodeSpec, TreeSpec
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, KEY_PRESS_SECONDS
 from ivraudit.telephony.g711 import Pcm
@@ -53,8 +59,9 @@ class Event:
     """Something the IVR did, for tests, logs and the simulator's trace."""
 
     seconds: float  # since answer
-    what: str       # "prompt" (a node's prompt starts), "key" (accepted), "ignored", "hangup"
-    detail: str     # node id or key
+    what: str       # "prompt" (a node's prompt starts), "key" (accepted), "ignored", "hangup";
+                    # "entry" (the digits a multi-digit menu acted on), "limit" (invalid_limit hit)
+    detail: str     # node id, key or digits
 
 
 class IvrSession:
@@ -70,8 +77,10 @@ class IvrSession:
         self._heard: deque[str] = deque()      # presses the IVR has received and not yet used
         self._prompts_played = 0
         self._last_menu: str | None = None
+        self._invalid_streak: tuple[str, int] = ("", 0)  # menu, invalid entries in a row there
         self._script: Iterator[Pcm] = self._run()
         self._frames_cache: dict[str, list[Pcm]] = {}
+        self._effects = None if spec.line.plain else LineEffects(spec.line)
 
     @property
     def seconds(self) -> float:
@@ -97,7 +106,7 @@ class IvrSession:
             self._sending[0][1] -= 1
             if self._sending[0][1] <= 0:
                 self._heard.append(self._sending.popleft()[0])
-        return frame
+        return frame if self._effects is None else self._effects.apply(frame)
 
     # -- the script -----------------------------------------------------------------------
 
@@ -122,6 +131,7 @@ class IvrSession:
             if went == BACK:
                 went = self._last_menu
             target = went or HANGUP
+            self._keep_streak_for(target)
 
     def _take_key(self, accept: bool) -> str | None:
         if not self._heard:
@@ -188,10 +198,45 @@ class IvrSession:
                 if target is not None:
                     return target
                 continue
+            if node.collects_digits:
+                key = yield from self._collect(node, key)
             if key in node.options:
+                self._invalid_streak = ("", 0)
                 return node.options[key]
+            if self._invalid_limit_reached(node):
+                return node.on_invalid_limit
             if node.on_invalid != REPEAT:
                 return node.on_invalid
+
+    def _collect(self, node: NodeSpec, entered: str) -> Frames:
+        """Digits for a menu with multi-digit options, from the first one on: while a longer
+        option could still match, wait ``digit_timeout`` for the next. Returns the entry."""
+        while node.waits_for_more(entered):
+            key = yield from self._silence(node.digit_timeout, accept=True)
+            if key is None:
+                break
+            entered += key
+        self._log("entry", entered)
+        return entered
+
+    def _invalid_limit_reached(self, node: NodeSpec) -> bool:
+        """Count one more invalid entry at ``node``; True when it is the ``invalid_limit``-th
+        in a row (the count then starts again)."""
+        menu, count = self._invalid_streak
+        count = count + 1 if menu == node.id else 1
+        if node.invalid_limit is not None and count >= node.invalid_limit:
+            self._invalid_streak = ("", 0)
+            self._log("limit", node.id)
+            return True
+        self._invalid_streak = (node.id, count)
+        return False
+
+    def _keep_streak_for(self, target: str) -> None:
+        """Invalid entries are counted in a row at one menu: the count survives the menu
+        itself and its invalid-entry message (the way back to it), and ends anywhere else."""
+        menu = self._invalid_streak[0]
+        if menu and target not in (menu, self.spec.nodes[menu].on_invalid):
+            self._invalid_streak = ("", 0)
 
     def _input(self, node: NodeSpec) -> Frames:
         timeouts = 0
@@ -221,17 +266,20 @@ class IvrSession:
         else:
             self._log("prompt", node.id)
         music = split_frames(self.spec.audio[node.music]) if node.music else [_SILENT_FRAME]
-        announce = split_frames(self.spec.audio[node.announce]) if node.announce else []
+        announcements = [split_frames(self.spec.audio[a]) for a in node.announce]
         every = frames_for(node.announce_every or 0.0)
         total = frames_for(node.seconds)
         position = 0  # in the music loop; it pauses during announcements and resumes after
         sent = 0
-        next_announce = every if announce and every else total
+        first = every if node.first_announce is None else frames_for(node.first_announce)
+        next_announce = first if announcements and every else total
+        played = 0  # announcements so far: they take turns
         while sent < total:
             if sent >= next_announce:
-                for frame in announce[: total - sent]:
+                for frame in announcements[played % len(announcements)][: total - sent]:
                     yield from self._play([frame], accept=False)
                     sent += 1
+                played += 1
                 next_announce += every
                 continue
             yield from self._play([music[position % len(music)]], accept=False)
@@ -246,7 +294,7 @@ class IvrSession:
 
     def _voicemail(self, node: NodeSpec) -> Frames:
         yield from self._prompt(node, accept=False)
-        yield from self._play(split_frames(beep()), accept=False)
+        yield from self._play(split_frames(beep(node.beep_hz, node.beep_seconds)), accept=False)
         yield from self._silence(VOICEMAIL_RECORD_SECONDS, accept=False)
         return HANGUP
 

@@ -12,79 +12,38 @@ from typing import Any
 
 import yaml
 
-from ivraudit.errors import AudioError, SpecError
+from ivraudit.errors import AudioError
 from ivraudit.kinds import ACTING_KINDS, KINDS
+from ivraudit.spec.checker import Checker
+from ivraudit.spec.line import read_line
+from ivraudit.spec.menu_fields import MENU_FIELDS, check_menu_targets, read_menu
 from ivraudit.spec.model import BACK, HANGUP, REPEAT, NodeSpec, TreeSpec
-from ivraudit.telephony.constants import DTMF_KEYS
 from ivraudit.telephony.g711 import Pcm
+from ivraudit.telephony.tones import BEEP_HZ, BEEP_SECONDS
 from ivraudit.telephony.wav import read_telephone_audio
 
 FORMAT = "ivraudit.tree/1"
 
-_COMMON_FIELDS = {"type", "prompt", "text"}
+_COMMON_FIELDS = {"type", "prompt", "text", "language", "zoo"}
 _FIELDS_BY_TYPE: dict[str, set[str]] = {
-    "menu": {"options", "barge_in", "typeahead", "wait", "on_timeout", "repeats", "on_exhausted",
-             "on_invalid"},
+    "menu": MENU_FIELDS,
     "message": {"next"},
-    "hold": {"music", "seconds", "announce", "announce_every", "next"},
+    "hold": {"music", "seconds", "announce", "announce_every", "first_announce", "next"},
     "human": set(),
-    "voicemail": set(),
+    "voicemail": {"beep_hz", "beep_seconds"},
     "input": {"digits", "terminator", "wait", "next", "on_timeout", "repeats", "on_exhausted",
               "barge_in", "typeahead"},
 }
-_TOP_FIELDS = {"format", "name", "language", "start", "answer_after", "gap", "nodes"}
-
-
-class _Checker:
-    """Reads fields of one YAML mapping, raising SpecError with the field's full name."""
-
-    def __init__(self, source: Path) -> None:
-        self.source = source
-
-    def fail(self, where: str, problem: str) -> SpecError:
-        return SpecError(where, problem, source=str(self.source))
-
-    def number(self, raw: dict[str, Any], key: str, where: str, default: float,
-               *, minimum: float = 0.0) -> float:
-        value = raw.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(f"{where}.{key}", f"must be a number of seconds, not {value!r}")
-        if value < minimum:
-            raise self.fail(f"{where}.{key}", f"must be at least {minimum}, not {value}")
-        return float(value)
-
-    def integer(self, raw: dict[str, Any], key: str, where: str, default: int | None,
-                *, minimum: int = 0) -> int | None:
-        value = raw.get(key, default)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self.fail(f"{where}.{key}", f"must be a whole number ≥ {minimum}, not {value!r}")
-        return value
-
-    def flag(self, raw: dict[str, Any], key: str, where: str, default: bool) -> bool:
-        value = raw.get(key, default)
-        if not isinstance(value, bool):
-            raise self.fail(f"{where}.{key}", f"must be true or false, not {value!r}")
-        return value
-
-    def text(self, raw: dict[str, Any], key: str, where: str, default: str | None) -> str | None:
-        value = raw.get(key, default)
-        if value is not None and not isinstance(value, str):
-            raise self.fail(f"{where}.{key}", f"must be text, not {value!r}")
-        return value
-
-    def key(self, value: Any, where: str) -> str:
-        key = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-        if key not in DTMF_KEYS:
-            raise self.fail(where, f"{value!r} is not a phone key (0-9, *, #)")
-        return key
+_TOP_FIELDS = {"format", "name", "language", "start", "answer_after", "gap", "nodes", "line", "zoo"}
+BEEP_HZ_RANGE = (200.0, 3400.0)
+"""The telephone band: a beep outside it would not reach the caller."""
+BEEP_SECONDS_RANGE = (0.05, 5.0)
 
 
 def load_spec(path: Path | str) -> TreeSpec:
     """Read, validate and decode a tree spec; raises SpecError on the first problem."""
     path = Path(path)
-    check = _Checker(path)
+    check = Checker(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -112,20 +71,27 @@ def load_spec(path: Path | str) -> TreeSpec:
         raise check.fail("start", f"{start!r} is not a node id")
     _check_targets(check, nodes)
     _check_message_cycles(check, nodes)
+    name = str(raw.get("name") or path.stem)
+    line = read_line(check, raw.get("line"), name)
+    zoo = raw.get("zoo") or {}
+    if not isinstance(zoo, dict):
+        raise check.fail("zoo", f"must be a mapping (seed, patterns, ...), not {zoo!r}")
     audio = _load_audio(check, path.parent, nodes)
     return TreeSpec(
         path=path,
-        name=str(raw.get("name") or path.stem),
+        name=name,
         language=str(raw.get("language") or "en"),
         start=start,
         answer_after=check.number(raw, "answer_after", "spec", 0.0),
         gap=check.number(raw, "gap", "spec", 1.0),
         nodes=nodes,
         audio=audio,
+        line=line,
+        zoo=zoo,
     )
 
 
-def _read_node(check: _Checker, node_id: str, raw: Any) -> NodeSpec:
+def _read_node(check: Checker, node_id: str, raw: Any) -> NodeSpec:
     where = f"nodes.{node_id}"
     if node_id in (HANGUP, BACK, REPEAT):
         raise check.fail(where, f"{node_id!r} is a reserved target, not a node id")
@@ -138,30 +104,22 @@ def _read_node(check: _Checker, node_id: str, raw: Any) -> NodeSpec:
     for key in raw:
         if key not in allowed:
             raise check.fail(f"{where}.{key}", f"not a field of a {kind} node")
-    prompt = raw.get("prompt", [])
-    prompts = [prompt] if isinstance(prompt, str) else prompt
-    if not isinstance(prompts, list) or not all(isinstance(p, str) for p in prompts):
-        raise check.fail(f"{where}.prompt", "must be a WAV path or a list of WAV paths")
+    prompts = check.paths(raw, "prompt", where)
     if not prompts and kind not in ("hold",):
         raise check.fail(f"{where}.prompt", f"a {kind} node needs a prompt")
+    language = check.text(raw, "language", where, None)
+    if language is not None and not language.strip():
+        raise check.fail(f"{where}.language", "must be a language code (en, es, ...)")
     fields: dict[str, Any] = {
         "id": node_id,
         "type": kind,
         "prompt": tuple(Path(p) for p in prompts),
         "text": check.text(raw, "text", where, None),
+        "language": language,
+        "zoo": raw.get("zoo"),
     }
     if kind == "menu":
-        options = raw.get("options")
-        if not isinstance(options, dict) or not options:
-            raise check.fail(f"{where}.options", "a menu needs at least one key → target")
-        parsed: dict[str, str] = {}
-        for key, target in options.items():
-            key = check.key(key, f"{where}.options.{key}")
-            if not isinstance(target, str):
-                raise check.fail(f"{where}.options.{key}", f"target must be a node id, not {target!r}")
-            parsed[key] = target
-        fields["options"] = parsed
-        fields["on_invalid"] = check.text(raw, "on_invalid", where, REPEAT)
+        fields.update(read_menu(check, where, raw))
     if kind in ACTING_KINDS:
         fields["barge_in"] = check.flag(raw, "barge_in", where, True)
         fields["typeahead"] = check.flag(raw, "typeahead", where, True)
@@ -175,18 +133,16 @@ def _read_node(check: _Checker, node_id: str, raw: Any) -> NodeSpec:
             raise check.fail(f"{where}.next", f"a {kind} node needs next (a node id, back or hangup)")
         fields["next"] = nxt
     if kind == "hold":
-        music = raw.get("music")
-        if not isinstance(music, str):
-            raise check.fail(f"{where}.music", "a hold node needs music (a WAV path)")
-        fields["music"] = Path(music)
-        fields["seconds"] = check.number(raw, "seconds", where, 0.0)
-        announce = check.text(raw, "announce", where, None)
-        fields["announce"] = Path(announce) if announce else None
-        every = raw.get("announce_every")
-        if announce and every is None:
-            raise check.fail(f"{where}.announce_every", "needed when announce is given")
-        if every is not None:
-            fields["announce_every"] = check.number(raw, "announce_every", where, 0.0, minimum=1.0)
+        fields.update(_read_hold(check, where, raw))
+        if fields["music"] is None and not prompts:
+            raise check.fail(f"{where}.music", "a hold without music needs a prompt: silence "
+                                               "with nothing said first is not heard as a hold")
+    if kind == "voicemail":
+        fields["beep_hz"] = check.number(raw, "beep_hz", where, BEEP_HZ, minimum=BEEP_HZ_RANGE[0],
+                                         maximum=BEEP_HZ_RANGE[1], unit="hertz")
+        fields["beep_seconds"] = check.number(raw, "beep_seconds", where, BEEP_SECONDS,
+                                              minimum=BEEP_SECONDS_RANGE[0],
+                                              maximum=BEEP_SECONDS_RANGE[1])
     if kind == "input":
         digits = check.integer(raw, "digits", where, None, minimum=1)
         terminator = raw.get("terminator")
@@ -199,7 +155,31 @@ def _read_node(check: _Checker, node_id: str, raw: Any) -> NodeSpec:
     return NodeSpec(**fields)
 
 
-def _check_targets(check: _Checker, nodes: dict[str, NodeSpec]) -> None:
+def _read_hold(check: Checker, where: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """A hold's fields: music is optional (a queue may hold in silence), and ``announce`` may
+    be one file or a list played in turn (position, then estimated wait)."""
+    music = raw.get("music")
+    if music is not None and not (isinstance(music, str) and music):
+        raise check.fail(f"{where}.music", f"must be a WAV path, not {music!r}")
+    announce = check.paths(raw, "announce", where)
+    fields: dict[str, Any] = {
+        "music": Path(music) if music else None,
+        "seconds": check.number(raw, "seconds", where, 0.0),
+        "announce": tuple(Path(p) for p in announce),
+    }
+    every = raw.get("announce_every")
+    if announce and every is None:
+        raise check.fail(f"{where}.announce_every", "needed when announce is given")
+    if every is not None:
+        fields["announce_every"] = check.number(raw, "announce_every", where, 0.0, minimum=1.0)
+    if "first_announce" in raw:
+        if not announce:
+            raise check.fail(f"{where}.first_announce", "needs announce (what to play then)")
+        fields["first_announce"] = check.number(raw, "first_announce", where, 0.0, minimum=0.0)
+    return fields
+
+
+def _check_targets(check: Checker, nodes: dict[str, NodeSpec]) -> None:
     def target(value: str | None, where: str, *, allow: tuple[str, ...]) -> None:
         if value is None or value in nodes or value in allow:
             return
@@ -214,14 +194,12 @@ def _check_targets(check: _Checker, nodes: dict[str, NodeSpec]) -> None:
             target(node.on_timeout, f"{where}.on_timeout", allow=(REPEAT, HANGUP))
             target(node.on_exhausted, f"{where}.on_exhausted", allow=(HANGUP,))
         if node.type == "menu":
-            target(node.on_invalid, f"{where}.on_invalid", allow=(REPEAT,))
-            if node.on_invalid in nodes and nodes[node.on_invalid].type != "message":
-                raise check.fail(f"{where}.on_invalid", "must name a message node (or repeat)")
+            check_menu_targets(check, node, nodes)
         allowed_next = (HANGUP, BACK) if node.type == "message" else (HANGUP,)
         target(node.next, f"{where}.next", allow=allowed_next)
 
 
-def _check_message_cycles(check: _Checker, nodes: dict[str, NodeSpec]) -> None:
+def _check_message_cycles(check: Checker, nodes: dict[str, NodeSpec]) -> None:
     """A chain of message nodes that leads back to itself would play forever without input."""
     for node in nodes.values():
         seen = [node.id]
@@ -237,11 +215,12 @@ def _check_message_cycles(check: _Checker, nodes: dict[str, NodeSpec]) -> None:
             seen.append(current.id)
 
 
-def _load_audio(check: _Checker, folder: Path, nodes: dict[str, NodeSpec]) -> dict[Path, Pcm]:
+def _load_audio(check: Checker, folder: Path, nodes: dict[str, NodeSpec]) -> dict[Path, Pcm]:
     audio: dict[Path, Pcm] = {}
     for node in nodes.values():
         refs = [("prompt", p) for p in node.prompt]
-        refs += [(name, p) for name, p in (("music", node.music), ("announce", node.announce)) if p]
+        refs += [("music", node.music)] if node.music else []
+        refs += [("announce", p) for p in node.announce]
         for field_name, rel in refs:
             if rel in audio:
                 continue

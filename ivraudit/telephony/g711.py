@@ -2,13 +2,19 @@
 
 The line carries 8-bit companded samples; everything above this module works on int16 PCM.
 A round trip through μ-law is what a prompt suffers on its way to the caller, so the replay
-line applies it too.
+line applies it too; a line that runs on A-law (most of the world outside North America and
+Japan) quantises differently, so a tree spec may say which law its line uses (:data:`LAWS`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+
+ULAW = "ulaw"
+ALAW = "alaw"
+LAWS = (ULAW, ALAW)
+"""The G.711 laws by the names a tree spec gives them (``line.codec``)."""
 
 _MULAW_BIAS = 0x84
 _MULAW_CLIP = 32635
@@ -81,3 +87,13 @@ def alaw_decode(codes: npt.NDArray[np.uint8] | bytes) -> Pcm:
 def ulaw_round_trip(pcm: Pcm) -> Pcm:
     """What a caller hears of ``pcm`` after a trip through a μ-law line."""
     return ULAW_DECODE[_ULAW_ENCODE[pcm.astype(np.int32) + 32768]]
+
+
+def alaw_round_trip(pcm: Pcm) -> Pcm:
+    """What a caller hears of ``pcm`` after a trip through an A-law line."""
+    return ALAW_DECODE[_ALAW_ENCODE[pcm.astype(np.int32) + 32768]]
+
+
+def round_trip(pcm: Pcm, law: str = ULAW) -> Pcm:
+    """``pcm`` after a trip through a line of the given law (:data:`LAWS`)."""
+    return alaw_round_trip(pcm) if law == ALAW else ulaw_round_trip(pcm)

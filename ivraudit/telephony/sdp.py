@@ -117,12 +117,18 @@ def build_sdp(address: str, port: int, payload_types: list[int], *, event_type: 
     return "\r\n".join(lines) + "\r\n"
 
 
-def answer_for(offer: AudioOffer, address: str, port: int, session_id: int) -> tuple[str, int, int | None]:
+def answer_for(offer: AudioOffer, address: str, port: int, session_id: int,
+               prefer: int | None = None) -> tuple[str, int, int | None]:
     """Answer an offer: ``(sdp, audio payload type, event payload type or None)``.
 
-    The answer keeps the offerer's first G.711 codec and its telephone-event number.
+    The answer keeps the offerer's first G.711 codec, or ``prefer`` (PCMU or PCMA) when the
+    offer has it (an A-law line answers PCMA to a caller that can take it), and the offerer's
+    telephone-event number.
     """
     codec = offer.audio_codec
+    if prefer is not None and prefer in offer.payload_types and \
+            offer.codec_name(prefer) == STATIC_CODECS[prefer].lower():
+        codec = prefer
     if codec is None:
         raise SdpError("the offer has neither PCMU nor PCMA")
     if offer.codec_name(codec) == "pcma" and codec != PCMA or offer.codec_name(codec) == "pcmu" and codec != PCMU:

@@ -27,6 +27,7 @@ def tone(hz: float | tuple[float, ...], seconds: float, dbfs: float = BEEP_DBFS,
     return np.round(wave * envelope * amplitude).astype(np.int16)
 
 
-def beep() -> Pcm:
-    """The beep a voicemail box plays before it records."""
-    return tone(BEEP_HZ, BEEP_SECONDS)
+def beep(hz: float = BEEP_HZ, seconds: float = BEEP_SECONDS) -> Pcm:
+    """The beep a voicemail box plays before it records (boxes differ in pitch and length: a
+    tree spec's ``beep_hz`` and ``beep_seconds``)."""
+    return tone(hz, seconds)

@@ -36,6 +36,7 @@ from ivraudit.identity import (
     centred,
     fingerprint,
 )
+from ivraudit.spec.effects import line_audio
 from ivraudit.spec.model import TreeSpec
 from ivraudit.telephony.constants import FRAME_SAMPLES, SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm, ulaw_round_trip
@@ -114,12 +115,13 @@ class FingerprintRecognizer:
     def from_spec(cls, spec: TreeSpec, *, threshold: float = SAME_AUDIO,
                   unknown: str = "") -> FingerprintRecognizer:
         """Knows every prompt of ``spec`` by its node's ``text``, as the replay line plays it
-        (through μ-law). A node with a prompt and no ``text`` is refused: its prompt would
-        be heard as ``unknown`` and the crawl would learn nothing from it."""
+        (at the line's gain, through its law; its noise aside). A node with a prompt and no
+        ``text`` is refused: its prompt would be heard as ``unknown`` and the crawl would
+        learn nothing from it."""
         silent = [node.id for node in spec.nodes.values() if node.prompt and node.text is None]
         if silent:
             raise ValueError(f"{spec.path}: nodes {', '.join(silent)} have a prompt and no text")
-        return cls(((ulaw_round_trip(spec.prompt_audio(node)), node.text or "")
+        return cls(((line_audio(spec.line, spec.prompt_audio(node)), node.text or "")
                     for node in spec.nodes.values() if node.prompt),
                    threshold=threshold, engine=f"fake:{spec.name}", unknown=unknown)
 

@@ -1,11 +1,40 @@
 """Ground truth from a spec: the graph a perfect crawl would map, and its times to a human.
 
 The expected graph uses the crawler's vocabulary (edge keys ``"1"``, ``"invalid"``,
-``"timeout"``, ``"input"``, ``"auto"``) and the crawler's probing rules: at every menu it
-presses each announced key, the escape keys 0, * and #, one invalid key (the first digit of
-987654321 the menu does not announce) and waits for a timeout; at every input node it enters
-digits and waits. A spec's options are taken to be announced; unannounced working keys are
-found when they are escape keys, which is the case in the bundled trees.
+``"timeout"``, ``"input"``, ``"auto"``) and the crawler's probing rules. The crawl cannot read
+the spec, only hear it, so the truth holds what a crawler that hears perfectly learns:
+
+- **Menus.** It presses each announced key (``options`` less ``hidden``), the escape keys 0,
+  * and # where not announced, and one invalid key, the first of 9, 8, 7 ... 1 not announced,
+  and it waits for a timeout. A hidden option it presses (an escape key, or the invalid
+  candidate) is an option edge with its own key, as an announced one is; when the invalid
+  candidate turns out to be a hidden option, the next candidate not announced is pressed as
+  the invalid key, and so on. Hidden options it never presses are not in the truth, and the
+  node's ``options`` are the announced ones only. Escape keys that are no option do what the
+  invalid key does (one ``invalid`` edge, the keys in ``also_pressed``).
+- **Multi-digit options.** Edge key and ``pressed`` are the whole digit string (``"600"``);
+  the keys take 0.1 s each like any burst. The lead-in is the gap, plus ``digit_timeout``
+  where the digits pressed could still begin a longer option (the menu waits for more), the
+  invalid key and the escape keys included.
+- **Invalid limit.** The ``invalid`` edge goes where one invalid key goes (its message, or the
+  menu again). With ``invalid_limit`` N there is also an edge ``(menu, on_invalid_limit,
+  "invalid")`` whose ``pressed`` is the invalid key N times, and the menu's node records
+  ``invalid_limit = N``. Its lead-in is everything from the end of the first key to the
+  target's first sound but the other keys: N-1 times the invalid handling (any
+  ``digit_timeout``, the gap and message, the gap and the menu's prompt heard in full), then
+  what one invalid key's lead-in is. So the listening time along it is the line's; the
+  typing-ahead formula counts those N-1 returns as heard in full too (one lead-in an edge).
+- **Another language.** A node whose ``language`` differs from the tree's is kind
+  ``unknown`` with ``understood = False``: the crawler hears it and cannot tell what it is. A
+  menu or input like that is not probed (no edge leaves it: what it offers is unknown); a
+  message or hold goes on by itself, and its automatic edge is followed as usual.
+- **Holds** are kind ``hold`` with ``hold_seconds`` = ``seconds`` plus the gap before the
+  next prompt, with music or without (silence on hold still sends frames). A hold without a
+  prompt starts its music at once: the edge into it has no lead-in.
+- **Input nodes**: digits entered (``input``), and waiting (``timeout``).
+
+Keys the crawler is told to never press, depth limits and budgets are not modelled: this is
+the whole reachable graph.
 
 The truth is built as an :class:`~ivraudit.audit.model.Audit` with the spec's durations, so
 its times come from the very formulas (ivraudit.audit.metrics) the crawl's times come from.
@@ -22,24 +51,25 @@ from dataclasses import dataclass
 
 from ivraudit.audit.metrics import compute_metrics
 from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord, Option
-from ivraudit.crawl.probes import entry_for, invalid_key
+from ivraudit.crawl.probes import entry_for
 from ivraudit.identity import fingerprint, prefix_similarity, text_similarity
 from ivraudit.kinds import ACTING_KINDS, HANGUP_KIND
-from ivraudit.spec.behaviour import frames_for, split_frames
-from ivraudit.spec.model import BACK, HANGUP, REPEAT, NodeSpec, TreeSpec
-from ivraudit.telephony.constants import ESCAPE_KEYS, FRAME_SECONDS
-from ivraudit.telephony.g711 import ulaw_round_trip
+from ivraudit.spec.effects import line_audio
+from ivraudit.spec.model import BACK, HANGUP, REPEAT, TreeSpec
+from ivraudit.testing.menu_truth import Step, line_seconds, menu_steps, prompt_seconds
 
-
-def _seconds(spec: TreeSpec, node: NodeSpec) -> float:
-    return len(split_frames(spec.prompt_audio(node))) * FRAME_SECONDS if node.prompt else 0.0
+UNKNOWN_KIND = "unknown"
+"""The kind of a node heard and not understood (the interpreter's word for it)."""
 
 
 def expected_audit(spec: TreeSpec) -> Audit:
     """The audit a perfect crawl of ``spec`` yields (node ids are the spec's own)."""
     audit = Audit(target=str(spec.path), started="", language=spec.language,
                   ring_seconds=spec.answer_after)
-    gap = frames_for(spec.gap) * FRAME_SECONDS
+    gap = line_seconds(spec.gap)
+
+    def understood(node_id: str) -> bool:
+        return spec.language_of(spec.nodes[node_id]) == spec.language
 
     def node(node_id: str, path: list[str], via: list[str]) -> None:
         if node_id in audit.nodes:
@@ -48,14 +78,19 @@ def expected_audit(spec: TreeSpec) -> Audit:
             audit.nodes[HANGUP_NODE] = NodeRecord(HANGUP_NODE, HANGUP_KIND, path, via)
             return
         s = spec.nodes[node_id]
+        acting = s.type in ACTING_KINDS and understood(node_id)
         audit.nodes[node_id] = NodeRecord(
-            node_id, s.type, path, via, transcript=s.text or "",
-            options=[Option(k, t) for k, t in s.options.items()],
-            prompt_seconds=_seconds(spec, s),
-            hold_seconds=(frames_for(s.seconds) * FRAME_SECONDS + gap) if s.type == "hold" else None,
-            barge_in=s.barge_in if s.type in ACTING_KINDS else None,
-            digits=s.digits, terminator=s.terminator, language=spec.language,
-            repeats=(s.repeats if s.on_timeout == REPEAT else 0) if s.type in ACTING_KINDS else None,
+            node_id, s.type if understood(node_id) else UNKNOWN_KIND, path, via,
+            transcript=s.text or "",
+            options=[Option(k, s.options[k]) for k in s.announced] if acting else [],
+            prompt_seconds=prompt_seconds(spec, s),
+            hold_seconds=(line_seconds(s.seconds) + gap) if s.type == "hold" else None,
+            barge_in=s.barge_in if acting else None,
+            digits=s.digits if acting else None, terminator=s.terminator if acting else None,
+            language=spec.language_of(s),
+            repeats=(s.repeats if s.on_timeout == REPEAT else 0) if acting else None,
+            invalid_limit=s.invalid_limit if acting else None,
+            understood=understood(node_id),
         )
 
     def edge(source: str, target: str, key: str, pressed: str, lead_in: float) -> None:
@@ -71,37 +106,43 @@ def expected_audit(spec: TreeSpec) -> Audit:
         visited.add((node_id, last_menu))
         s = spec.nodes[node_id]
         here = audit.nodes[node_id]
-        steps: list[tuple[str, str, str, float]] = []  # target, key, pressed, lead-in
+        steps: list[Step] = []
         if s.type == "menu":
             last_menu = node_id
-            announced = list(s.options)
-            invalid = invalid_key(announced) or "9"
-            invalid_target = node_id if s.on_invalid == REPEAT else s.on_invalid
-            steps.append((invalid_target, "invalid", invalid, gap))
-            steps += [(t, k, k, gap) for k, t in s.options.items()]
-            steps += [(invalid_target, "invalid", k, gap) for k in ESCAPE_KEYS if k not in announced]
-        if s.type == "input":
-            steps.append((s.next or HANGUP, "input", entry_for(s.digits, s.terminator), gap))
-        if s.type in ACTING_KINDS:
-            wait = frames_for(s.wait) * FRAME_SECONDS + gap
+        probed = s.type in ACTING_KINDS and here.understood  # else what it offers is unknown
+        if probed and s.type == "menu":
+            steps += menu_steps(spec, s)
+        if probed and s.type == "input":
+            steps.append(Step(s.next or HANGUP, "input", entry_for(s.digits, s.terminator), gap))
+        if probed:
+            wait = line_seconds(s.wait) + gap
             if s.on_timeout != REPEAT:
-                steps.append((s.on_timeout, "timeout", "timeout", wait))
+                steps.append(Step(s.on_timeout, "timeout", "timeout", wait))
             else:
                 if s.repeats >= 1:
-                    steps.append((node_id, "timeout", "timeout", wait))
-                steps.append((s.on_exhausted, "timeout", "timeout", wait))
+                    steps.append(Step(node_id, "timeout", "timeout", wait))
+                steps.append(Step(s.on_exhausted, "timeout", "timeout", wait))
         if s.type == "message":
             target = (last_menu or HANGUP) if s.next == BACK else s.next
-            steps.append((target or HANGUP, "auto", "", gap))
+            steps.append(Step(target or HANGUP, "auto", "", gap))
         if s.type == "hold":
-            steps.append((s.next or HANGUP, "auto", "", here.hold_seconds or 0.0))
-        for target, key, pressed, lead_in in steps:
-            child_path = here.path + ([pressed] if key != "auto" else [])
-            child_via = here.via + ([node_id] if key != "auto" else [])
-            node(target, child_path, child_via)
-            edge(node_id, target, key, pressed, lead_in if target != HANGUP else 0.0)
-            queue.append((target, last_menu))
+            steps.append(Step(s.next or HANGUP, "auto", "", here.hold_seconds or 0.0))
+        for step in steps:
+            child_path = here.path + ([step.pressed] if step.key != "auto" else [])
+            child_via = here.via + ([node_id] if step.key != "auto" else [])
+            node(step.target, child_path, child_via)
+            edge(node_id, step.target, step.key, step.pressed,
+                 _lead_in(spec, step) if step.target != HANGUP else 0.0)
+            queue.append((step.target, last_menu))
     return audit
+
+
+def _lead_in(spec: TreeSpec, step: Step) -> float:
+    """A step's lead-in, but none into a hold without a prompt: its music starts at once."""
+    target = spec.nodes.get(step.target)
+    if target is not None and target.type == "hold" and not target.prompt:
+        return step.lead_in - line_seconds(spec.gap)
+    return step.lead_in
 
 
 def _id(spec_target: str) -> str:
@@ -131,7 +172,7 @@ def map_to_spec(spec: TreeSpec, audit: Audit) -> dict[str, str]:
     """Which spec node each crawled node is, by the audio it recorded and, to break near-ties,
     its transcript against the spec's ``text`` (hangup maps to hangup)."""
     prints = {
-        s.id: fingerprint(ulaw_round_trip(spec.prompt_audio(s)))
+        s.id: fingerprint(line_audio(spec.line, spec.prompt_audio(s)))
         for s in spec.nodes.values() if s.prompt
     }
     mapping: dict[str, str] = {}
