@@ -239,7 +239,8 @@ class Explorer:
                     stop = self.prober.try_probe(session, probe, heard)
                     done = True
                 while stop is not None:
-                    chosen = self.strategies.reuse.next_from(*stop)
+                    chosen = self.strategies.reuse.next_from(
+                        *stop, len(session.wrong_keys.get(stop[0], [])))
                     if chosen is None:
                         break
                     probe, route = chosen

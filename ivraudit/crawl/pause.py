@@ -92,14 +92,20 @@ class TypingIntoThePause(HearingThePause):
                 if landed != message:
                     frontier.put_back(probe)
                     if landed != start:
+                        # Another wrong key in a row: maybe the menu's limit. The key is
+                        # tried again on a call of its own; the limit is found by keys
+                        # pressed one at a time (Prober), not typed into this pause again.
                         self._astray.add(start)
-                        return None  # the line is somewhere the typed keys cannot account for
+                        frontier.take(probe)
+                        self.scheduler.retry_fresh(probe)
+                        return None
                     # start speaks: it dropped the key typed before it spoke
                     self.typing.dropped_typed(start)
                     self._believe(start, message, typed)  # at start, as believed
                     typed.clear()
                     return heard, result
                 typed.append((probe, result, action_at))
+                session.wrong_keys.setdefault(start, []).append(probe.keys)
                 heard = session.resume(result, known_seconds=lasts)
             nxt = self.results.hear(session, been, expected)
             if typed and self.mapper.identify(nxt) == start:
@@ -130,7 +136,7 @@ class TypingIntoThePause(HearingThePause):
             return None  # not heard to the end it is known to have
         outlook = self.scheduler.outlook
         wrong = [p for p in self.scheduler.frontier.at(start) if p.role in WRONG_KEY_ROLES
-                 and outlook.chances(p)[STAYS] > 0.5]
+                 and outlook.chances(p)[STAYS] > 0.5 and p not in self.scheduler.fresh_only]
         return self.scheduler.least_loss(wrong) if wrong else None
 
     def _believe(self, start: str, message: str, typed: list[tuple[Probe, Heard, float]]) -> None:

@@ -16,7 +16,7 @@ from ivraudit.crawl.frontier import Probe
 from ivraudit.crawl.hangup import HearingResultsOut
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.outlook import ENDS, MOVES, STAYS
-from ivraudit.crawl.pause import Action, HearingThePause
+from ivraudit.crawl.pause import WRONG_KEY_ROLES, Action, HearingThePause
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.probes import UNKNOWN_ENTRY
 from ivraudit.crawl.scheduler import Scheduler
@@ -53,6 +53,7 @@ class Prober:
         self.expectations = expectations
         self.results = results
         self.pause = pause
+        self._probe: Probe | None = None  # the probe being tried (None once it met a limit)
 
     def answer(self, session: CallSession) -> Stop | None:
         """The first call: hear what the line says first; that prompt is the root."""
@@ -73,10 +74,14 @@ class Prober:
         """Do ``probe`` at its node, whose prompt ``heard`` is playing or over, and follow
         what happens; returns where the line then waits for the caller, if it does. What the
         probe did to the call is noted in the outlook."""
+        if probe.role not in WRONG_KEY_ROLES:
+            session.wrong_keys.clear()  # IVRs count wrong keys in a row
+        self._probe = probe
         stop = self._try(session, probe, heard)
+        limit_met, self._probe = self._probe is None, None
         at = self.mapper.acting_at(probe.node)
         self.scheduler.outlook.saw(probe, ENDS if stop is None else STAYS if stop[0] == at else MOVES)
-        if probe.role == "invalid" and (stop is None or stop[0] != at):
+        if probe.role == "invalid" and (stop is None or stop[0] != at) and not limit_met:
             self._doubt_invalid(at)
         return stop
 
@@ -147,10 +152,30 @@ class Prober:
             self.audit.problems.append(
                 f"{source} {pressed or key}: nothing heard for {self.policy.max_wait:g} s")
             return None
+        if role in WRONG_KEY_ROLES and self._limit_met(session, source, target):
+            before = session.wrong_keys.pop(source, [])
+            self.audit.nodes[source].invalid_limit = len(before) + 1
+            self.mapper.add_edge(source, target, "invalid", "".join(before) + pressed,
+                                 first.onset - action_at, "invalid")
+            self.mapper.led_to(target, source, pressed, "invalid")
+            if self._probe is not None:
+                self.scheduler.retry_fresh(self._probe)
+            self._probe = None
+            return self._onwards(session, Action(source, pressed, "invalid"), parts, path, via)
+        if role in WRONG_KEY_ROLES:
+            session.wrong_keys.setdefault(source, []).append(pressed)
         self.mapper.add_edge(source, target, key, pressed, first.onset - action_at, role)
         self.mapper.led_to(target, origin.node, origin.pressed, origin.role)
         self.mapper.first_result(source, role, pressed, target)
         return self._onwards(session, origin, parts, path, via)
+
+    def _limit_met(self, session: CallSession, menu: str, target: str) -> bool:
+        """Did a wrong key, pressed after others at ``menu`` on this call, meet the menu's
+        invalid-entry limit ("too many invalid attempts, goodbye")? It led somewhere other
+        than where wrong keys lead there; what the key does alone is learned on a call of
+        its own (Scheduler.retry_fresh)."""
+        invalid = self.mapper.first_target.get((menu, "invalid"))
+        return bool(session.wrong_keys.get(menu)) and invalid is not None and target != invalid
 
     def _onwards(self, session: CallSession, origin: Action,
                  parts: list[tuple[str | None, bool, Heard]], path: list[str], via: list[str]

@@ -24,9 +24,11 @@ class OneProbePerCall:
         """The probe a new call to ``probe``'s node starts with."""
         return probe
 
-    def next_from(self, at: str, heard: Heard) -> tuple[Probe, list[EdgeRecord]] | None:
-        """The probe this call does next from ``at`` (its prompt ``heard``) and the known
-        route there; None: the call ends."""
+    def next_from(self, at: str, heard: Heard, wrong_before: int = 0
+                  ) -> tuple[Probe, list[EdgeRecord]] | None:
+        """The probe this call does next from ``at`` (its prompt ``heard``, after
+        ``wrong_before`` wrong keys there on this call) and the known route there; None: the
+        call ends."""
         return None
 
 
@@ -43,18 +45,20 @@ class Reuse(OneProbePerCall):
         here = frontier.at(probe.node)
         if not here:
             return probe
-        best = self.scheduler.least_loss([probe, *here])
+        fresh = [p for p in [probe, *here] if p in self.scheduler.fresh_only]
+        best = fresh[0] if fresh else self.scheduler.least_loss([probe, *here])
         if best is not probe:
             frontier.take(best)
             frontier.put_back(probe)
         return best
 
-    def next_from(self, at: str, heard: Heard) -> tuple[Probe, list[EdgeRecord]] | None:
+    def next_from(self, at: str, heard: Heard, wrong_before: int = 0
+                  ) -> tuple[Probe, list[EdgeRecord]] | None:
         """A probe pending at ``at`` (a no-input probe first when the prompt was just heard
         out and coming back would cost more), else the probe a known route from ``at``
         saves the most line time on, against dialling again."""
         scheduler, frontier, nodes = self.scheduler, self.scheduler.frontier, self.scheduler.audit.nodes
-        here = frontier.at(at)
+        here = [p for p in frontier.at(at) if scheduler.may_try(p, wrong_before)]
         if here:
             waiting = next((p for p in here if p.role == "timeout"), None)
             if waiting is not None and heard.ending is not Ending.CUT and (
@@ -66,7 +70,7 @@ class Reuse(OneProbePerCall):
         routes = known_routes(scheduler.audit, at, scheduler.step_cost)
         best: tuple[float, Probe, list[EdgeRecord]] | None = None
         for probe in frontier.pending():
-            if probe.node not in routes:
+            if probe.node not in routes or probe in scheduler.fresh_only:
                 continue
             cost, route = routes[probe.node]
             saving = scheduler.redial_cost(nodes[probe.node]) - cost

@@ -37,6 +37,8 @@ class Scheduler:
         self._heard_seconds = heard_seconds
         self._found_at: dict[Probe, float] = {}   # line time a probe became known
         self._attempts: dict[Probe, int] = {}
+        # wrong keys that met a menu's invalid-entry limit: tried again first on a call
+        self.fresh_only: set[Probe] = set()
 
     def found_at(self, probe: Probe) -> float:
         """The line time ``probe`` became known (no call starts it earlier); asked once."""
@@ -88,6 +90,18 @@ class Scheduler:
         for probe in self.frontier.at(new_id):
             if probe.keys in tried:
                 self.frontier.take(probe)
+
+    def retry_fresh(self, probe: Probe) -> None:
+        """``probe`` (a wrong key) came after other wrong keys at its menu and met the menu's
+        limit: what the key does alone is still to learn, on a call where no wrong key went
+        before it there."""
+        if probe not in self.fresh_only:
+            self.fresh_only.add(probe)
+            self.frontier.put_back(probe)
+
+    def may_try(self, probe: Probe, wrong_before: int) -> bool:
+        """May ``probe`` be tried after ``wrong_before`` wrong keys at its menu on this call?"""
+        return wrong_before == 0 or probe not in self.fresh_only
 
     def retry_later(self, probe: Probe) -> None:
         """Put an unfinished probe back, unless it has failed twice already."""

@@ -38,6 +38,9 @@ class CallSession:
         self.record = record
         self.max_wait = max_wait
         self.max_hold = max_hold
+        # menu -> the wrong keys pressed there in a row on this call, each of which brought
+        # the caller back (IVRs count them, and hang up on the Nth: an invalid-entry limit)
+        self.wrong_keys: dict[str, list[str]] = {}
 
     @property
     def call(self) -> Call:
