@@ -71,7 +71,8 @@ class Mapper:
         """The known node a prompt heard to its end is (the hangup node for a dead line)."""
         if heard.empty:
             return HANGUP_NODE if heard.ending is Ending.HANGUP else None
-        return self.index.match(fingerprint(heard.audio), lambda: self.transcribe(heard.audio))
+        words = (lambda: "") if heard.sound_only else (lambda: self.transcribe(heard.audio))
+        return self.index.match(fingerprint(heard.audio), words)
 
     def identify(self, heard: Heard) -> str | None:
         """The known node a prompt is: by its beginning if it was cut short, else in full;
@@ -92,7 +93,8 @@ class Mapper:
         less silence between them than ends a prompt (a new message and a known menu, known
         prompts back to back). Only known prompts are found inside others: two new prompts
         run together are one node until one of them is heard alone."""
-        if heard.empty or heard.ending is Ending.CUT or self.known(heard) is not None:
+        if (heard.empty or heard.ending is Ending.CUT or heard.sound_only
+                or self.known(heard) is not None):
             return [(*self.node_for(heard, path, via), heard)]
         split = self._split(heard)
         if split is None:
@@ -144,15 +146,16 @@ class Mapper:
             if known is not None:
                 return known, False
         print_ = fingerprint(heard.audio)
-        known = self.index.match(print_, lambda: self.transcribe(heard.audio))
+        words = (lambda: "") if heard.sound_only else (lambda: self.transcribe(heard.audio))
+        known = self.index.match(print_, words)
         if known is not None:
             return known, False
-        transcript = self.transcript(heard.audio)
+        transcript = Transcript("") if heard.sound_only else self.transcript(heard.audio)
         text = transcript.text.strip()
         reading = interpret(text, self.language)
         music = heard.ending is Ending.MUSIC
         kind = node_kind(reading.kind if transcript.understood else "unknown", text,
-                         ran_into_music=music,
+                         ran_into_music=music or heard.sound_only,
                          ends_in_tone=not music and (heard.ending is Ending.TONE
                                                      or ends_in_tone(heard.audio)))
         node = NodeRecord(

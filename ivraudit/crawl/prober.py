@@ -239,7 +239,7 @@ class Prober:
         one that reads as part of a queue is one of its announcements, and the wait goes on.
         """
         node = self.audit.nodes[hold]
-        _, announcements, nxt = session.through_hold()
+        _, announcements, nxt = session.through_hold(heard)
         while not nxt.empty and self.mapper.reads_as_hold(nxt):
             announcements.append(session.resume(nxt))
             _, more, nxt = session.through_hold()

@@ -64,9 +64,11 @@ class CallSession:
         """The rest of a prompt heard only in part (see :meth:`Listener.resume`)."""
         return self.listener.resume(heard, known_seconds=known_seconds)
 
-    def through_hold(self) -> tuple[float, list[Heard], Heard]:
-        """Wait through a queue (see :meth:`Listener.through_hold`), up to ``max_hold``."""
-        return self.listener.through_hold(max_hold=self.max_hold)
+    def through_hold(self, began: Heard | None = None) -> tuple[float, list[Heard], Heard]:
+        """Wait through a queue (see :meth:`Listener.through_hold`), up to ``max_hold``;
+        ``began``: its prompt, if the queue began with a ring or music and nothing said."""
+        seed = began.audio if began is not None and began.sound_only else None
+        return self.listener.through_hold(max_hold=self.max_hold, began=seed)
 
     def press(self, keys: str) -> float:
         """Press ``keys`` now; returns the line time the last one ended."""

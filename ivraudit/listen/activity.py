@@ -90,6 +90,10 @@ class RingProfile:
             self._sum = spectrum if self._sum is None else self._sum + spectrum
             self._count += 1
 
+    @property
+    def learned(self) -> bool:
+        return self._sum is not None
+
     def ringing(self, frames: list[Pcm]) -> list[bool]:
         """Which of ``frames`` are the ring (all sounding ones, before anything is learned)."""
         if self._sum is None:

@@ -84,6 +84,7 @@ class Heard:
     end: float            # call seconds where the speech ended
     ending: Ending
     pressed_at: float | None = None  # when keys given to hear(press_after_onset=...) went out
+    sound_only: bool = False  # music or a ring with nothing said: a queue with no announcement
     _prompt: "_Prompt | None" = field(default=None, repr=False, compare=False)
 
     @property
@@ -105,6 +106,7 @@ class Listener:
         self._unread: list[Pcm] = []
         self.music: list[Pcm] = []  # frames of the last hold's music, up to MUSIC_SAMPLE_SECONDS
         self.rang = False  # the last hold rang (ringback) at some point
+        self.ring = RingProfile()  # what this line's ring sounds like, once it has rung
 
     def unread(self, audio: Pcm) -> None:
         """Give back audio read too early: the next reads hear it again, first."""
@@ -255,13 +257,24 @@ class Listener:
             window = self.sound.window()
             if window is Sound.TONE:
                 tone_start = _start_of_run(frames, self.sound)
+                if _said_nothing_before(frames, tone_start):
+                    return self._sound_only(prompt, Ending.TONE)  # a ring, and nothing said
                 return self._heard(prompt, tone_start - 1, Ending.TONE)
             prompt.music_frames = prompt.music_frames + 1 if window is Sound.MUSIC else 0
             if prompt.music_frames * FRAME_SECONDS >= MUSIC_CONFIRM_SECONDS:
                 speech_end = max(-1, index - round((MUSIC_CONFIRM_SECONDS + 1.0) / FRAME_SECONDS))
+                if speech_end * FRAME_SECONDS < RING_SPEECH_SECONDS:
+                    return self._sound_only(prompt, Ending.MUSIC)  # music, and nothing said
                 return self._heard(prompt, speech_end, Ending.MUSIC)
             if index * FRAME_SECONDS >= max_prompt:
                 return self._heard(prompt, prompt.last_active, Ending.LIMIT)
+
+    def _sound_only(self, prompt: "_Prompt", ending: Ending) -> Heard:
+        """What a queue with no announcement plays first (music, ringback), as its prompt:
+        nothing is said, but a caller knows the queue by it."""
+        audio = np.concatenate(prompt.frames)
+        return Heard(audio, prompt.onset, prompt.onset + len(prompt.frames) * FRAME_SECONDS,
+                     ending, prompt.pressed_at, sound_only=True)
 
     def _heard(self, prompt: "_Prompt", last: int, ending: Ending) -> Heard:
         keep = prompt.frames[: last + 1]
@@ -269,7 +282,8 @@ class Listener:
         return Heard(audio, prompt.onset, prompt.onset + len(keep) * FRAME_SECONDS, ending,
                      prompt.pressed_at)
 
-    def through_hold(self, *, max_hold: float = 900.0) -> tuple[float, list[Heard], Heard]:
+    def through_hold(self, *, max_hold: float = 900.0, began: Pcm | None = None
+                     ) -> tuple[float, list[Heard], Heard]:
         """Listen through a hold until something else speaks, for up to ``max_hold`` seconds.
 
         A hold is whatever a queue does while the caller waits: music (which may start too
@@ -278,13 +292,16 @@ class Listener:
         so silence here is waited out like music, not taken for a dead line. Returns
         ``(hold_started, announcements, next_prompt)``; the hold lasted until
         ``next_prompt.onset``; the next prompt is empty (ending ``LIMIT``) when nothing else
-        spoke within ``max_hold``, or (``HANGUP``) when the call ended.
+        spoke within ``max_hold``, or (``HANGUP``) when the call ended. ``began``: how the hold
+        began, when it was a ring or music with nothing said (what rings is learned from it).
         """
         started = self.call.seconds
         announcements: list[Heard] = []
         self.music = []
         ring: list[Pcm] = []  # the last second read while the window said tone
-        profile = RingProfile()  # learned from what was read before that second
+        profile = self.ring  # learned from what was read before that second
+        for part in _frames_of(began):
+            profile.learn(part)
         self.rang = False
         while True:
             if ring and self.sound.window() is not Sound.TONE:
@@ -311,6 +328,10 @@ class Listener:
             heard = self.hear(max_wait=left)
             if heard.ending is Ending.QUIET:
                 continue  # a silent queue: waited out to max_hold above
+            if heard.sound_only or (profile.learned and _all_ringing(heard.audio, profile)):
+                for part in _frames_of(heard.audio if heard.ending is Ending.TONE else None):
+                    profile.learn(part)
+                continue  # more music, or the ring again (a short cadence: two 0.4 s rings)
             if heard.ending is Ending.MUSIC or (heard.ending is Ending.TONE
                                                 and heard.seconds < RING_SPEECH_SECONDS):
                 if heard.seconds >= ANNOUNCEMENT_MIN_SECONDS:
@@ -332,6 +353,33 @@ class _Prompt:
 
 def _empty() -> Pcm:
     return np.zeros(0, dtype=np.int16)
+
+
+def _frames_of(audio: Pcm | None) -> list[Pcm]:
+    if audio is None:
+        return []
+    count = len(audio) // FRAME_SAMPLES
+    return list(audio[: count * FRAME_SAMPLES].reshape(count, FRAME_SAMPLES))
+
+
+def _all_ringing(audio: Pcm, profile: RingProfile) -> bool:
+    """Is every sounding frame of ``audio`` the ring ``profile`` knows (no words in it)?"""
+    frames = _frames_of(audio)
+    words = sum(1 for frame, ring in zip(frames, profile.ringing(frames))
+                if sounding_frame(frame) and not ring)
+    return words * FRAME_SECONDS < RING_SPEECH_SECONDS
+
+
+def _said_nothing_before(frames: list[Pcm], tone_start: int) -> bool:
+    """Is everything before a tone more of it (a ring's earlier bursts: the UK's rings twice,
+    0.4 s each) or silence, rather than words?"""
+    profile = RingProfile()
+    for frame in frames[tone_start:]:
+        profile.learn(frame)
+    before = frames[:tone_start]
+    words = sum(1 for frame, ring in zip(before, profile.ringing(before))
+                if sounding_frame(frame) and not ring)
+    return words * FRAME_SECONDS < RING_SPEECH_SECONDS
 
 
 def _start_of_run(frames: list[Pcm], sound: SoundClassifier) -> int:

@@ -175,6 +175,11 @@ def map_to_spec(spec: TreeSpec, audit: Audit) -> dict[str, str]:
         s.id: fingerprint(line_audio(spec.line, spec.prompt_audio(s)))
         for s in spec.nodes.values() if s.prompt
     }
+    # A queue with no announcement is known by how its music or ring begins.
+    prints.update({
+        s.id: fingerprint(line_audio(spec.line, spec.audio[s.music]))
+        for s in spec.nodes.values() if s.type == "hold" and not s.prompt and s.music
+    })
     mapping: dict[str, str] = {}
     for node in audit.nodes.values():
         if node.id == HANGUP_NODE or len(node.audio) == 0:
