@@ -188,9 +188,20 @@ def test_the_invalid_key_that_is_a_real_option_is_mapped_as_one(tmp_path, voices
     truth = ground_truth(spec)
     assert {(mapping[s], mapping[t], k) for s, t, k in audit.edges} == truth.edges
     spanish = next(n for n in audit.nodes.values() if mapping[n.id] == "spanish")
-    assert not spanish.understood and spanish.kind == "unknown"
     assert audit.edges[(next(n for n in audit.nodes if mapping[n] == "main"), spanish.id, "9")].probe \
         == "hidden"
+
+
+def test_speech_the_recogniser_cannot_read_is_not_understood(voices, recognizer):
+    """An English model writes English for Spanish too, with little confidence in it."""
+    from ivraudit.telephony.g711 import ulaw_round_trip
+    from ivraudit.telephony.wav import read_telephone_audio
+
+    def heard(name: str):  # type: ignore[no-untyped-def]
+        return recognizer.transcribe(ulaw_round_trip(read_telephone_audio(voices / f"{name}.wav")))
+
+    assert not heard("spanish_menu").understood
+    assert all(heard(name).understood for name in ("main", "legal", "agent", "invalid"))
 
 
 @pytest.mark.parametrize("tree", ["invalid-then-menu", "greeting-into-menu"])
