@@ -154,7 +154,11 @@ class Mapper:
         text = transcript.text.strip()
         reading = interpret(text, self.language)
         music = heard.ending is Ending.MUSIC
-        kind = node_kind(reading.kind if transcript.understood else "unknown", text,
+        # Words not understood still tell a menu, a person or a queue when they say so
+        # ("... Christ is speaking." for "Baggage service, Omar speaking"); only a plain
+        # message of them is honestly nothing but "not understood".
+        understood = transcript.understood or reading.kind != "message"
+        kind = node_kind(reading.kind if understood else "unknown", text,
                          ran_into_music=music or heard.sound_only,
                          ends_in_tone=not music and (heard.ending is Ending.TONE
                                                      or ends_in_tone(heard.audio)))
@@ -164,7 +168,7 @@ class Mapper:
             options=[Option(o.key, o.label) for o in reading.options] if kind == "menu" else [],
             prompt_seconds=round(heard.seconds, 3), audio=heard.audio,
             digits=reading.digits, terminator=reading.terminator, language=self.language,
-            understood=transcript.understood,
+            understood=understood,
         )
         self.audit.nodes[node.id] = node
         self.index.add(node.id, print_, text)

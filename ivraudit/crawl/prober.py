@@ -240,7 +240,8 @@ class Prober:
         """
         node = self.audit.nodes[hold]
         _, announcements, nxt = session.through_hold(heard)
-        while not nxt.empty and self.mapper.reads_as_hold(nxt):
+        while not nxt.empty and (self.mapper.reads_as_hold(nxt)
+                                 or session.listener.hold_resumes()):
             announcements.append(session.resume(nxt))
             _, more, nxt = session.through_hold()
             announcements += more

@@ -53,6 +53,8 @@ even on a line whose delay brings a moment more of it after the keys."""
 ANNOUNCEMENT_MIN_SECONDS = 0.5
 """Sound between stretches of hold music shorter than this is part of the music."""
 RING_SPEECH_SECONDS = 0.5
+HOLD_RESUMES_SECONDS = 2.5
+"""After a prompt in a queue, how long music or a ring may take to come back."""
 RING_MEMORY_FRAMES = 50
 """How much of a ring is kept to find speech that began as it stopped (the sound window)."""
 """On hold, a "prompt" that is this short before a tone is the tone itself: ringback."""
@@ -205,6 +207,27 @@ class Listener:
         if sounding(begun):
             self.unread(begun)  # the next prompt began within the check
         return True
+
+    def hold_resumes(self, within: float = HOLD_RESUMES_SECONDS) -> bool:
+        """Does music or a ring come back within ``within`` seconds? Asked after a prompt
+        heard in a queue: an announcement is followed by more of the queue, a person by
+        silence. What is read to find out is given back, so nothing is lost."""
+        read: list[Pcm] = []
+        resumes = False
+        for _ in range(round(within / FRAME_SECONDS)):
+            frame = self._frame()
+            if frame is None:
+                break
+            read.append(frame)
+            if self.sound.window() in (Sound.MUSIC, Sound.TONE) or (
+                    self.ring.learned and len(read) >= 10
+                    and _all_ringing(np.concatenate(read[-10:]), self.ring)
+                    and sounding_frame(read[-1])):
+                resumes = True
+                break
+        if read:
+            self.unread(np.concatenate(read))
+        return resumes
 
     def _give_back_after_ring(self, ring: list[Pcm], profile: RingProfile) -> None:
         """A ring has just stopped counting as the sound of the line: what came after its
