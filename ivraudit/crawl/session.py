@@ -67,7 +67,8 @@ class CallSession:
     def through_hold(self, began: Heard | None = None) -> tuple[float, list[Heard], Heard]:
         """Wait through a queue (see :meth:`Listener.through_hold`), up to ``max_hold``;
         ``began``: its prompt, if the queue began with a ring or music and nothing said."""
-        seed = began.audio if began is not None and began.sound_only else None
+        rang = began is not None and began.sound_only and began.ending is Ending.TONE
+        seed = began.audio if began is not None and rang else None
         return self.listener.through_hold(max_hold=self.max_hold, began=seed)
 
     def press(self, keys: str) -> float:

@@ -315,8 +315,8 @@ class Listener:
         so silence here is waited out like music, not taken for a dead line. Returns
         ``(hold_started, announcements, next_prompt)``; the hold lasted until
         ``next_prompt.onset``; the next prompt is empty (ending ``LIMIT``) when nothing else
-        spoke within ``max_hold``, or (``HANGUP``) when the call ended. ``began``: how the hold
-        began, when it was a ring or music with nothing said (what rings is learned from it).
+        spoke within ``max_hold``, or (``HANGUP``) when the call ended. ``began``: the ring the
+        hold began with, when it began with one and nothing said (the ring is learned from it).
         """
         started = self.call.seconds
         announcements: list[Heard] = []

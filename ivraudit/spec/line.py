@@ -16,8 +16,9 @@ from ivraudit.spec.model import LineSpec
 from ivraudit.telephony.g711 import LAWS, ULAW
 
 LINE_FIELDS = ("codec", "gain_db", "noise_dbfs", "noise_seed")
-GAIN_DB_RANGE = (-20.0, 6.0)
-"""From a prompt recorded far too quietly to one a little too hot (it clips)."""
+GAIN_DB_RANGE = (-20.0, 20.0)
+"""From a line that makes a prompt far too quiet to one that lifts a quiet recording to
+the -30..-10 dBFS real lines carry (what is lifted too far clips, as on a real line)."""
 NOISE_DBFS_RANGE = (-90.0, -20.0)
 """From a noise floor nobody hears to one that drowns quiet speech."""
 
