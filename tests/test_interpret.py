@@ -408,3 +408,10 @@ def test_a_list_of_keys_is_not_read_as_key_for():
 def test_people_answer_in_many_ways(greeting: str) -> None:
     """How live agents greet (issue 16): a name to end on, "speaking", "how may I help"."""
     assert interpret(greeting).kind == "human"
+
+
+def test_keys_whisper_writes_as_words_that_sound_alike() -> None:
+    """"press two to refill" comes out as "press to refill", "press four" as "press for"."""
+    reading = interpret("To make an appointment press one to hear your test results press to "
+                        "refill a prescription press three. For sales press for.")
+    assert [o.key for o in reading.options] == ["1", "2", "3", "4"]

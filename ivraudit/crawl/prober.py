@@ -206,6 +206,10 @@ class Prober:
                 heard, nxt = paused
             parts = self._heard_as(nxt, path, via)
             target = self.mapper.acting_at(target)
+            if parts[0][0] == target and not node.understood:
+                # A prompt not understood that comes again by itself was waiting for the
+                # caller (a menu in another language): what it offers cannot be known.
+                return None
             if parts[0][0] is None:
                 self.expectations.continued(origin.node, target, None)
                 self.audit.problems.append(
