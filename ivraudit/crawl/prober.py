@@ -54,6 +54,9 @@ class Prober:
         self.results = results
         self.pause = pause
         self._probe: Probe | None = None  # the probe being tried (None once it met a limit)
+        # (menu, key) -> what the key led to after other wrong keys: (count, target, keys
+        # pressed, lead-in), until the key alone shows whether that was the menu's limit
+        self._suspected: dict[tuple[str, str], tuple[int, str, str, float]] = {}
 
     def answer(self, session: CallSession) -> Stop | None:
         """The first call: hear what the line says first; that prompt is the root."""
@@ -153,21 +156,33 @@ class Prober:
                 f"{source} {pressed or key}: nothing heard for {self.policy.max_wait:g} s")
             return None
         if role in WRONG_KEY_ROLES and self._limit_met(session, source, target):
+            # Maybe the menu's limit, maybe an option: the key alone, on a call of its own,
+            # tells (below); meanwhile what followed is mapped, and nothing is said of the key.
             before = session.wrong_keys.pop(source, [])
-            self.audit.nodes[source].invalid_limit = len(before) + 1
-            self.mapper.add_edge(source, target, "invalid", "".join(before) + pressed,
-                                 first.onset - action_at, "invalid")
-            self.mapper.led_to(target, source, pressed, "invalid")
+            self._suspected[(source, pressed)] = (len(before) + 1, target, "".join(before) + pressed,
+                                                  first.onset - action_at)
             if self._probe is not None:
                 self.scheduler.retry_fresh(self._probe)
             self._probe = None
             return self._onwards(session, Action(source, pressed, "invalid"), parts, path, via)
         if role in WRONG_KEY_ROLES:
             session.wrong_keys.setdefault(source, []).append(pressed)
+            self._confirm_limit(source, pressed, target)
         self.mapper.add_edge(source, target, key, pressed, first.onset - action_at, role)
         self.mapper.led_to(target, origin.node, origin.pressed, origin.role)
         self.mapper.first_result(source, role, pressed, target)
         return self._onwards(session, origin, parts, path, via)
+
+    def _confirm_limit(self, menu: str, key: str, target: str) -> None:
+        """``key`` alone led to ``target`` at ``menu``: if that is where wrong keys lead, what
+        it led to after other wrong keys was the menu's invalid-entry limit."""
+        suspected = self._suspected.pop((menu, key), None)
+        if suspected is None or target != self.mapper.first_target.get((menu, "invalid")):
+            return
+        count, limit_target, pressed, lead_in = suspected
+        self.audit.nodes[menu].invalid_limit = count
+        self.mapper.add_edge(menu, limit_target, "invalid", pressed, lead_in, "invalid")
+        self.mapper.led_to(limit_target, menu, key, "invalid")
 
     def _limit_met(self, session: CallSession, menu: str, target: str) -> bool:
         """Did a wrong key, pressed after others at ``menu`` on this call, meet the menu's

@@ -54,6 +54,9 @@ ANNOUNCEMENT_MIN_SECONDS = 0.5
 """Sound between stretches of hold music shorter than this is part of the music."""
 RING_SPEECH_SECONDS = 0.5
 HOLD_RESUMES_SECONDS = 2.5
+HOLD_RESUMES_FRAMES = 15
+"""Music (or a tone) for 0.3 s of sounding frames in a row: the queue is back, not the end of
+a prompt lingering in the sound window."""
 """After a prompt in a queue, how long music or a ring may take to come back."""
 RING_MEMORY_FRAMES = 50
 """How much of a ring is kept to find speech that began as it stopped (the sound window)."""
@@ -214,12 +217,15 @@ class Listener:
         silence. What is read to find out is given back, so nothing is lost."""
         read: list[Pcm] = []
         resumes = False
+        held = 0  # frames in a row the window has said music or tone, past the prompt's tail
         for _ in range(round(within / FRAME_SECONDS)):
             frame = self._frame()
             if frame is None:
                 break
             read.append(frame)
-            if self.sound.window() in (Sound.MUSIC, Sound.TONE) or (
+            window = self.sound.window()
+            held = held + 1 if window in (Sound.MUSIC, Sound.TONE) and sounding_frame(frame) else 0
+            if held >= HOLD_RESUMES_FRAMES or (
                     self.ring.learned and len(read) >= 10
                     and _all_ringing(np.concatenate(read[-10:]), self.ring)
                     and sounding_frame(read[-1])):
