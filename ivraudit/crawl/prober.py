@@ -53,7 +53,6 @@ class Prober:
         self.expectations = expectations
         self.results = results
         self.pause = pause
-        self._probe: Probe | None = None  # the probe being tried (None once it met a limit)
         # (menu, key) -> what the key led to after other wrong keys: (count, target, keys
         # pressed, lead-in), until the key alone shows whether that was the menu's limit
         self._suspected: dict[tuple[str, str], tuple[int, str, str, float]] = {}
@@ -79,9 +78,9 @@ class Prober:
         probe did to the call is noted in the outlook."""
         if probe.role not in WRONG_KEY_ROLES:
             session.wrong_keys.clear()  # IVRs count wrong keys in a row
-        self._probe = probe
+        session.trying = probe
         stop = self._try(session, probe, heard)
-        limit_met, self._probe = self._probe is None, None
+        limit_met, session.trying = session.trying is None, None
         at = self.mapper.acting_at(probe.node)
         self.scheduler.outlook.saw(probe, ENDS if stop is None else STAYS if stop[0] == at else MOVES)
         if probe.role == "invalid" and (stop is None or stop[0] != at) and not limit_met:
@@ -161,9 +160,9 @@ class Prober:
             before = session.wrong_keys.pop(source, [])
             self._suspected[(source, pressed)] = (len(before) + 1, target, "".join(before) + pressed,
                                                   first.onset - action_at)
-            if self._probe is not None:
-                self.scheduler.retry_fresh(self._probe)
-            self._probe = None
+            if session.trying is not None:
+                self.scheduler.retry_fresh(session.trying)
+            session.trying = None
             return self._onwards(session, Action(source, pressed, "invalid"), parts, path, via)
         if role in WRONG_KEY_ROLES:
             session.wrong_keys.setdefault(source, []).append(pressed)

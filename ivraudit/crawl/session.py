@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from ivraudit.audit.model import CallRecord, NodeRecord
+from ivraudit.crawl.frontier import Probe
 from ivraudit.crawl.probes import DIGIT_PATIENCE_SECONDS, MAX_ENTRY_DIGITS
 from ivraudit.identity import Fingerprint, continues_prompt, fingerprint
 from ivraudit.lines.base import Call
@@ -41,6 +42,7 @@ class CallSession:
         # menu -> the wrong keys pressed there in a row on this call, each of which brought
         # the caller back (IVRs count them, and hang up on the Nth: an invalid-entry limit)
         self.wrong_keys: dict[str, list[str]] = {}
+        self.trying: Probe | None = None  # the probe being tried (None once it met a limit)
 
     @property
     def call(self) -> Call:
