@@ -25,6 +25,9 @@ from ivraudit.crawl.unmerge import split_earlier
 from ivraudit.kinds import CALL_ENDING_KINDS
 from ivraudit.listen.listener import Ending, Heard
 
+LIMIT_KINDS = ("message", "hangup", "unknown")
+"""What a menu's invalid-entry limit leads to ("too many attempts, goodbye", a hang-up); a key
+that leads to a menu, a queue or a person after other wrong keys is an option there."""
 QUEUE_MIN_SILENCE_SECONDS = 5.0
 """A prompt that says hold, then silence shorter than this before the next prompt (no music,
 no ring, no announcement): the line did not hold the caller, it paused; a silent queue holds
@@ -189,7 +192,8 @@ class Prober:
         than where wrong keys lead there; what the key does alone is learned on a call of
         its own (Scheduler.retry_fresh)."""
         invalid = self.mapper.first_target.get((menu, "invalid"))
-        return bool(session.wrong_keys.get(menu)) and invalid is not None and target != invalid
+        ends = self.audit.nodes[target].kind in LIMIT_KINDS
+        return bool(session.wrong_keys.get(menu)) and invalid is not None and target != invalid and ends
 
     def _onwards(self, session: CallSession, origin: Action,
                  parts: list[tuple[str | None, bool, Heard]], path: list[str], via: list[str]
