@@ -153,7 +153,7 @@ def test_without_extensions_every_default_is_todays_line(tmp_path):
 
 @pytest.mark.parametrize(("old", "new", "where"), [
     ("codec: alaw", "codec: gsm", "line.codec"),
-    ("gain_db: -6", "gain_db: 12", "line.gain_db"),
+    ("gain_db: -6", "gain_db: 24", "line.gain_db"),
     ("gain_db: -6", "gain_db: loud", "line.gain_db"),
     ("noise_dbfs: -60", "noise_dbfs: 0", "line.noise_dbfs"),
     ("noise_dbfs: -60", "hiss: -60", "line.hiss"),
