@@ -262,8 +262,9 @@ class Prober:
         """
         node = self.audit.nodes[hold]
         _, announcements, nxt = session.through_hold(heard)
-        while not nxt.empty and (self.mapper.reads_as_hold(nxt)
-                                 or session.listener.hold_resumes()):
+        while not nxt.empty and nxt.ending is not Ending.TONE and (
+                self.mapper.reads_as_hold(nxt) or session.listener.hold_resumes()):
+            # (a prompt that ends in a beep is a voicemail greeting, whatever follows)
             announcements.append(session.resume(nxt))
             _, more, nxt = session.through_hold()
             announcements += more
