@@ -21,7 +21,7 @@ from ivraudit.identity.index import known_at_the_end
 from ivraudit.interpret import interpret
 from ivraudit.interpret.node_kind import node_kind
 from ivraudit.kinds import HANGUP_KIND
-from ivraudit.listen.activity import ends_in_tone, quiet_frames
+from ivraudit.listen.activity import end_of_sound_before, ends_in_tone, quiet_frames
 from ivraudit.listen.listener import Ending, Heard
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
@@ -111,9 +111,7 @@ class Mapper:
         if found is None:
             return None
         known, start = found
-        before = start
-        while before > 0 and quiet[before - 1]:
-            before -= 1  # the head ends where its sound does
+        before = end_of_sound_before(quiet, start)
         head = Heard(heard.audio[: before * FRAME_SAMPLES], heard.onset,
                      heard.onset + before * FRAME_SECONDS, Ending.SILENCE)
         tail = Heard(heard.audio[start * FRAME_SAMPLES:], heard.onset + start * FRAME_SECONDS,

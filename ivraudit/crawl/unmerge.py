@@ -17,7 +17,7 @@ from ivraudit.identity.index import known_at_the_end
 from ivraudit.interpret import interpret
 from ivraudit.interpret.node_kind import node_kind
 from ivraudit.kinds import ACTING_KINDS
-from ivraudit.listen.activity import quiet_frames
+from ivraudit.listen.activity import end_of_sound_before, quiet_frames
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
 
 
@@ -29,14 +29,12 @@ def split_earlier(mapper: Mapper, new_id: str) -> str | None:
     for old_id, old in list(audit.nodes.items()):
         if old_id == new_id or old_id not in index.prints or len(old.audio) == 0:
             continue
-        found = known_at_the_end(alone, index.prints[old_id], quiet_frames(old.audio))
+        quiet = quiet_frames(old.audio)
+        found = known_at_the_end(alone, index.prints[old_id], quiet)
         if found is None:
             continue
         start = found[1]
-        quiet = quiet_frames(old.audio)
-        before = start
-        while before > 0 and quiet[before - 1]:
-            before -= 1
+        before = end_of_sound_before(quiet, start)
         head = old.audio[: before * FRAME_SAMPLES]
         text = mapper.transcribe(head)
         reading = interpret(text, mapper.language)

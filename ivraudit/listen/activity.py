@@ -42,6 +42,14 @@ def quiet_frames(audio: Pcm) -> list[bool]:
     return [bool(q) for q in _frame_power(audio) <= SOUNDING_POWER]
 
 
+def end_of_sound_before(quiet: list[bool], frame: int) -> int:
+    """Where the sound before ``frame`` ends: the frame after its last sounding one (what
+    came before a prompt the line ran in ends where its sound does, not at the pause)."""
+    while frame > 0 and quiet[frame - 1]:
+        frame -= 1
+    return frame
+
+
 def sound_after_a_pause(audio: Pcm, pause_frames: int = 5) -> Pcm:
     """The audio from the first sound that follows a pause (``pause_frames`` quiet frames,
     or quiet from the start) to the end; empty if there is none.
