@@ -284,6 +284,55 @@ def test_lost_packets_become_silence_and_late_ones_are_dropped() -> None:
         media.stop()
 
 
+@pytest.mark.parametrize("timestamps_jump", [True, False], ids=["clock-runs-on", "clock-held"])
+def test_a_far_end_that_stops_sending_is_heard_as_silence_in_real_time(
+        timestamps_jump: bool) -> None:
+    """Asterisk's WaitExten sends no RTP while it waits. The caller must hear the pause as it
+    happens (so a key pressed 0.5 s into it reaches the far end during the pause), and the
+    line time counts the pause once, whether the far end's RTP clock ran on through it (as
+    Asterisk's does) or held still."""
+    media = MediaClient(0, 101, "rfc4733", "127.0.0.1", 0, ("127.0.0.1", 9))
+    media.start()
+    out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    tone = ulaw_encode(np.full(160, 4000, np.int16)).tobytes()
+    stream = RtpStream(timestamp=5000)
+
+    def send(frames: int) -> None:
+        for _ in range(frames):
+            out.sendto(stream.packet(0, tone).pack(), ("127.0.0.1", media.inPort))
+            stream.advance(160)
+            time.sleep(0.02)
+
+    try:
+        send(25)                                         # 0.5 s of prompt
+        heard: list[np.ndarray] = []
+        started = time.monotonic()
+        while len(heard) < 25:
+            heard += media.take(25 - len(heard), timeout=0.5)
+        pause_began = time.monotonic()
+        quiet: list[np.ndarray] = []
+        while len(quiet) < 25:                           # 0.5 s of the pause, read as it passes
+            got = media.take(25 - len(quiet), timeout=0.5)
+            assert got, "nothing to read while the far end sent nothing"
+            quiet += got
+        waited = time.monotonic() - pause_began
+        assert 0.4 < waited < 1.2, waited                # heard in real time, not all at once
+        while time.monotonic() - pause_began < 1.0:      # the listener reads on through it
+            quiet += media.take(1, timeout=0.05)
+        assert not any(np.any(f) for f in quiet)
+        if timestamps_jump:
+            stream.advance(160 * 50)                     # the far end's clock ran through 1 s
+        send(25)
+        assert _wait(lambda: media.packets == 50)
+        rest = media.take(200, timeout=0.5)
+        total = len(heard) + len(quiet) + len(rest)
+        assert sum(bool(np.any(f)) for f in rest) == 25
+        assert 95 <= total <= 110, (total, time.monotonic() - started)  # 2 s of line time, once
+    finally:
+        out.close()
+        media.stop()
+
+
 # -- the pyVoIP bugs are real (fails when an upgrade fixes them: then drop the workaround) ---
 
 

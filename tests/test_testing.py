@@ -3,16 +3,20 @@ lines that misbehave on cue. No speech model is loaded here."""
 
 from __future__ import annotations
 
+import shutil
+import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from ivraudit.audit.model import Audit, NodeRecord
 from ivraudit.crawl.explorer import Explorer
 from ivraudit.crawl.strategy import CrawlStrategy
 from ivraudit.lines.base import Call, CallFailed, CallOutcome, Line
 from ivraudit.lines.replay import ReplayLine
 from ivraudit.spec import load_spec
+from ivraudit.spec.effects import line_audio
 from ivraudit.testing.truth import ground_truth, map_to_spec
 from ivraudit.telephony.g711 import ulaw_round_trip
 from ivraudit.telephony.tones import tone
@@ -208,3 +212,29 @@ def test_typing_ahead_through_a_line_with_delay_with_no_speech_model(tiny):
     assert audit.complete, audit.problems
     mapping = map_to_spec(tiny, audit)
     assert {(mapping[s], mapping[t], k) for s, t, k in audit.edges} == ground_truth(tiny).edges
+
+
+def test_spec_nodes_that_sound_alike_are_told_apart_by_the_crawled_path(tmp_path: Path):
+    """Two queues with one intro recording ("please hold while I try that extension") are two
+    spec nodes; a crawled node is mapped to the one its path reaches, not to the first."""
+    for name in ("main", "bye", "agent"):
+        shutil.copyfile(tree_path("tiny").parent / f"{name}.wav", tmp_path / f"{name}.wav")
+    (tmp_path / "tree.yaml").write_text(textwrap.dedent("""\
+        format: ivraudit.tree/1
+        name: "Two queues, one intro"
+        start: main
+        nodes:
+          main: {type: menu, prompt: main.wav, text: "Press 1 or 2.",
+                 options: {"1": first, "2": second}}
+          first: {type: hold, prompt: bye.wav, text: "Goodbye.", seconds: 5, next: agent}
+          second: {type: hold, prompt: bye.wav, text: "Goodbye.", seconds: 9, next: hangup}
+          agent: {type: human, prompt: agent.wav, text: "Hi, this is Sam."}
+        """))
+    spec = load_spec(tmp_path / "tree.yaml")
+    intro = line_audio(spec.line, spec.prompt_audio(spec.nodes["first"]))
+    audit = Audit(target="test", started="")
+    for node_id, path in (("n1", ["2"]), ("n2", ["1"])):
+        audit.nodes[node_id] = NodeRecord(node_id, "hold", path, ["n0"][:len(path)],
+                                          transcript="Goodbye.", audio=intro)
+    mapping = map_to_spec(spec, audit)
+    assert (mapping["n1"], mapping["n2"]) == ("second", "first")

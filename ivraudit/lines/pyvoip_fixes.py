@@ -64,7 +64,7 @@ import numpy as np
 import pyVoIP.VoIP  # noqa: F401  - bug 9: must be imported before pyVoIP.SIP
 from pyVoIP import RTP, SIP
 
-from ivraudit.telephony.constants import FRAME_SAMPLES
+from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
 from ivraudit.telephony.dtmf import DtmfSender
 from ivraudit.telephony.g711 import Pcm, alaw_decode, alaw_encode, ulaw_decode, ulaw_encode
 from ivraudit.telephony.rtp import RtpError, RtpPacket, RtpStream, timestamp_delta
@@ -335,9 +335,14 @@ class MediaClient(RTP.RTPClient):
     IDLE_SECONDS = 0.06
     """Without incoming frames for this long, the transmitter runs on its own 20 ms clock."""
 
+    STALL_SECONDS = 0.25
+    """Wall seconds without RTP, with nothing left to read, after which the far end is taken
+    to be sending nothing (a silence it does not transmit) rather than a late packet."""
+
     def __init__(self, codec: int, event_type: int | None, dtmf_mode: str, local_ip: str,
                  local_port: int, remote: tuple[str, int], *, pace_by_reading: bool = False,
-                 sock: socket.socket | None = None) -> None:
+                 sock: socket.socket | None = None, time_scale: float = 1.0,
+                 stall_limit: float = 60.0) -> None:
         assoc = {codec: RTP.PayloadType(codec)}
         if event_type is not None:
             assoc[event_type] = RTP.PayloadType.EVENT
@@ -358,6 +363,9 @@ class MediaClient(RTP.RTPClient):
         self.pace_by_reading = pace_by_reading
         self._ticks = 0              # frames received (or read, when pacing by reading)
         self._answered = 0           # ticks the transmitter has answered with a frame
+        self.time_scale = time_scale
+        self.stall_limit = stall_limit
+        self._stall_filled = 0       # silent frames given since the last packet (a stall)
         self._cond = threading.Condition()
         self._threads: list[threading.Thread] = []
         if sock is None:  # the caller may bind before the offer, so early RTP waits in it
@@ -407,6 +415,11 @@ class MediaClient(RTP.RTPClient):
                 self._ssrc, self._base = packet.ssrc, packet.timestamp - self.received * FRAME_SAMPLES
             assert self._base is not None
             index = timestamp_delta(packet.timestamp, self._base) // FRAME_SAMPLES
+            if self._stall_filled:
+                if index < self.received:  # the stall's silence already counts this time:
+                    self._base = packet.timestamp - self.received * FRAME_SAMPLES  # resume here
+                    index = self.received
+                self._stall_filled = 0
             if index < self.received:
                 return  # late or repeated: its time has already been counted
             gap = min(index - self.received, 50 * 10)  # fill at most 10 s of loss
@@ -428,11 +441,38 @@ class MediaClient(RTP.RTPClient):
         with self._cond:
             if not self.frames:
                 self._cond.wait(timeout)
+            if not self.frames:
+                self._hear_the_stall()
             taken = [self.frames.popleft() for _ in range(min(count, len(self.frames)))]
             if self.pace_by_reading and taken:
                 self._ticks += len(taken)
                 self._cond.notify_all()
             return taken
+
+    def _hear_the_stall(self) -> None:
+        """The far end sends nothing (Asterisk's WaitExten sends no RTP, not even with
+        ``transmit_silence``): give the silence a phone would play, on the wall clock (times
+        ``time_scale``), so that line time goes on and a key pressed into the pause reaches
+        the far end while it waits. Only when everything received has been read, after
+        :attr:`STALL_SECONDS` without a packet, and for at most ``stall_limit`` seconds (then
+        the call is taken for dead). When RTP resumes, its timestamps are matched to the
+        frames given (:meth:`_push_audio`), so the pause is not counted twice."""
+        if not self.packets:
+            return
+        quiet = time.monotonic() - self.last_packet
+        if quiet < self.STALL_SECONDS or quiet > self.stall_limit:
+            return
+        try:
+            if select.select([self.sin], [], [], 0)[0]:
+                return  # packets wait in the socket (the receiver was slow): not a stall
+        except (OSError, ValueError):
+            return  # the socket is closed: the call is over
+        due = int(quiet * self.time_scale / FRAME_SECONDS) - self._stall_filled
+        if due <= 0:
+            return
+        self.frames.extend(_SILENCE for _ in range(due))
+        self.received += due
+        self._stall_filled += due
 
     def trans(self) -> None:
         """Send one frame per tick (a frame received, or read), else on our own 20 ms clock.

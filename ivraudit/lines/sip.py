@@ -8,7 +8,9 @@ listener and explorer cannot tell them apart. Everything pyVoIP gets wrong is fi
 
 Line time is counted from the audio frames received (RTP timestamps, gaps filled with
 silence), not from the wall clock: on a real line the two agree, and against a
-time-compressed simulator the crawl still measures line seconds. A key takes 5 received
+time-compressed simulator the crawl still measures line seconds. Where the far end sends no
+RTP at all for a while (Asterisk's WaitExten), the caller hears silence on the wall clock, as
+a phone would (:meth:`MediaClient.take`), for up to ``rtp_timeout`` seconds. A key takes 5 received
 frames (0.1 s of line time) to send. Ringing has no frames, so it is measured on the wall
 clock, multiplied by ``ring_time_scale`` (1 on real lines; a simulator's speed in tests).
 
@@ -98,8 +100,9 @@ class SipAccount:
     rtp_ports: tuple[int, int] = (0, 0)   # (0, 0) = any free port
     dtmf: str = "auto"
     ring_timeout: float = 60.0            # seconds of ringing before giving up (CANCEL)
-    media_timeout: float = 5.0            # seconds after the answer (or the last packet) without RTP
-    ring_time_scale: float = 1.0
+    media_timeout: float = 5.0            # seconds after the answer without RTP: no media
+    rtp_timeout: float = 60.0             # seconds without RTP mid-call before the call is dead
+    ring_time_scale: float = 1.0          # line seconds per wall second where no RTP counts them
     pace_by_reading: bool = False         # send a frame per frame read (a paced simulator)
 
     def __post_init__(self) -> None:
@@ -108,7 +111,8 @@ class SipAccount:
 
 
 _FILE_KEYS = {"user", "auth_user", "registrar", "outbound_proxy", "local_ip", "local_port",
-              "rtp_ports", "dtmf", "ring_timeout", "media_timeout", "password_env", "register",
+              "rtp_ports", "dtmf", "ring_timeout", "media_timeout", "rtp_timeout", "password_env",
+              "register",
               "pace_by_reading"}
 
 
@@ -152,7 +156,7 @@ def load_account(path: Path | None = None, env: dict[str, str] | None = None) ->
                     raise ValueError("rtp_ports must be LOW-HIGH within 1-65535")
             elif key == "local_port":
                 account.local_port = int(str(value))
-            elif key in ("ring_timeout", "media_timeout"):
+            elif key in ("ring_timeout", "media_timeout", "rtp_timeout"):
                 setattr(account, key, float(str(value)))
             elif key == "pace_by_reading":
                 if not isinstance(value, bool):
@@ -212,7 +216,7 @@ class SipCall:
         return max(0, self.media.received - self._consumed) * FRAME_SECONDS
 
     def _media_dead(self) -> bool:
-        timeout = self.line.account.media_timeout
+        timeout = self.line.account.rtp_timeout
         return time.monotonic() - self.media.last_packet > timeout
 
     BYE_GRACE_SECONDS = 0.1
@@ -454,7 +458,9 @@ class SipLine:
             mode = "inband"  # the far end did not accept telephone-events: tones still work
         media = MediaClient(codec, answer.event_type, mode, self.sip.myIP, rtp_port,
                             (answer.address, answer.port),
-                            pace_by_reading=self.account.pace_by_reading, sock=sock)
+                            pace_by_reading=self.account.pace_by_reading, sock=sock,
+                            time_scale=self.account.ring_time_scale,
+                            stall_limit=self.account.rtp_timeout)
         media.last_packet = time.monotonic()
         call = SipCall(self, call_id, invite, media, ring)
         self._calls[call_id] = call
@@ -528,6 +534,12 @@ class SipLine:
                                     f"\r\n{header}: {authorize(challenge, 'INVITE', uri)}\r\nContent-Type", 1)
                 next_send, interval = time.monotonic(), 0.5
                 continue
+            if status == 403 and challenged:
+                # Asterisk's chan_sip (and others) answer a wrong digest with 403 Forbidden,
+                # not a second challenge: after credentials, a 403 refuses them.
+                raise CallFailed(CallOutcome.AUTH_FAILED,
+                                 f"credentials refused ({status} {response.status.phrase} after "
+                                 "the digest answer)", self._ring(started))
             outcome = OUTCOMES.get(status, CallOutcome.FAILED)
             raise CallFailed(outcome, f"{status} {response.status.phrase}", self._ring(started))
 

@@ -168,9 +168,17 @@ def ground_truth(spec: TreeSpec) -> Truth:
     return Truth(audit, compute_metrics(audit))
 
 
+SAME_SOUND = 0.02
+"""Spec nodes scoring within this of the best sound alike to a crawled node (two queues with
+one intro recording, say): the crawled node's path then tells them apart."""
+
+
 def map_to_spec(spec: TreeSpec, audit: Audit) -> dict[str, str]:
     """Which spec node each crawled node is, by the audio it recorded and, to break near-ties,
-    its transcript against the spec's ``text`` (hangup maps to hangup)."""
+    its transcript against the spec's ``text`` (hangup maps to hangup). Spec nodes that sound
+    the same (one recording used twice) are told apart by the path the crawl first reached the
+    node by, which is the truth's path of the right one: both are breadth-first."""
+    paths = {n.id: n.path for n in expected_audit(spec).nodes.values()}
     prints = {
         s.id: fingerprint(line_audio(spec.line, spec.prompt_audio(s)))
         for s in spec.nodes.values() if s.prompt
@@ -190,5 +198,9 @@ def map_to_spec(spec: TreeSpec, audit: Audit) -> dict[str, str]:
         scores = {sid: prefix_similarity(heard, p)
                   + 0.5 * text_similarity(node.transcript, spec.nodes[sid].text or "")
                   for sid, p in prints.items()}
-        mapping[node.id] = max(scores, key=scores.__getitem__)
+        best = max(scores.values())
+        alike = [sid for sid, score in scores.items() if score >= best - SAME_SOUND]
+        on_path = [sid for sid in alike if paths.get(sid) == node.path]
+        mapping[node.id] = on_path[0] if len(on_path) == 1 else \
+            max(scores, key=scores.__getitem__)
     return mapping
