@@ -5,9 +5,12 @@
 # sip-tester is SIPp, the scripted SIP peer the SIP line's tests call (busy, 404, no answer, BYE);
 # baresip-core is an independent SIP phone that reports the RFC 4733 digits it receives;
 # kamailio is the registrar (digest authentication) the SIP line registers with.
+# The rest builds Asterisk 20 for tests/test_asterisk.py (scripts/asterisk.sh builds it from
+# ../shared/vendor once per machine; Debian no longer packages Asterisk).
 # Runs as root (as CI does) or through sudo.
 set -euo pipefail
-packages=(asterisk-core-sounds-en asterisk-core-sounds-en-wav asterisk-moh-opsound-wav espeak-ng flite sox chromium sip-tester baresip-core kamailio)
+packages=(asterisk-core-sounds-en asterisk-core-sounds-en-wav asterisk-moh-opsound-wav espeak-ng flite sox chromium sip-tester baresip-core kamailio
+          build-essential libjansson-dev libxml2-dev libsqlite3-dev uuid-dev libedit-dev libssl-dev pkg-config libncurses-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
