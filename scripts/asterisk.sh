@@ -3,8 +3,10 @@
 # machine, and prints the install prefix (DIR, with DIR/sbin/asterisk) as its last line.
 #
 # The source: $IVRAUDIT_ASTERISK_TARBALL if it names a file, else
-# ../shared/vendor/asterisk-20.20.1.tar.xz beside the clone (in this repository's parent: on
-# the dev machines /work/shared beside /work/main; a CI clone elsewhere sets the variable).
+# shared/vendor/asterisk-20.20.1.tar.xz in the clone's parent folder or any folder above it
+# (the dev machines keep /work/shared beside /work/main), else in /work/shared/vendor.
+# Without one it exits 3 (the tests then look for an asterisk on the PATH).
+# `asterisk.sh --if-vendored` (scripts/test-deps.sh) builds only where the source is found.
 # Debian no longer packages Asterisk and nothing may be downloaded at test time.
 # The tarball is checked against the .sha256 file beside it before anything is built.
 #
@@ -20,12 +22,22 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
-vendored="$repo/../shared/vendor/asterisk-20.20.1.tar.xz"
-tarball="${IVRAUDIT_ASTERISK_TARBALL:-$vendored}"
-[ -f "$tarball" ] || tarball="$vendored"
+name="asterisk-20.20.1.tar.xz"
+tarball="${IVRAUDIT_ASTERISK_TARBALL:-}"
 if [ ! -f "$tarball" ]; then
-  echo "asterisk.sh: no Asterisk source at ${IVRAUDIT_ASTERISK_TARBALL:-$vendored}" \
-       "(set IVRAUDIT_ASTERISK_TARBALL)" >&2
+  tarball=""
+  folder="$(dirname "$repo")"
+  while :; do
+    if [ -f "$folder/shared/vendor/$name" ]; then tarball="$folder/shared/vendor/$name"; break; fi
+    [ "$folder" = "/" ] && break
+    folder="$(dirname "$folder")"
+  done
+  [ -n "$tarball" ] || [ ! -f "/work/shared/vendor/$name" ] || tarball="/work/shared/vendor/$name"
+fi
+if [ -z "$tarball" ]; then
+  echo "asterisk.sh: no Asterisk source ($name in shared/vendor above the clone, or" \
+       "\$IVRAUDIT_ASTERISK_TARBALL)" >&2
+  [ "${1:-}" = "--if-vendored" ] && exit 0
   exit 3
 fi
 tarball="$(cd "$(dirname "$tarball")" && pwd)/$(basename "$tarball")"

@@ -21,3 +21,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# Asterisk 20 for tests/test_asterisk.py, built once per machine from the vendored source
+# (a few minutes, cached outside the clone) so that the tests only start it.
+"$(dirname "$0")/asterisk.sh" --if-vendored >/dev/null

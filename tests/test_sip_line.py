@@ -28,7 +28,7 @@ from ivraudit.report.files import write_report
 from ivraudit.simulator import Simulator
 from ivraudit.spec import load_spec
 from ivraudit.telephony.digest import DigestChallenger
-from ivraudit.telephony.g711 import ulaw_encode
+from ivraudit.telephony.g711 import ulaw_round_trip, ulaw_encode
 from ivraudit.telephony.rtp import RtpStream
 from ivraudit.testing.truth import ground_truth, map_to_spec
 
@@ -281,6 +281,35 @@ def test_lost_packets_become_silence_and_late_ones_are_dropped() -> None:
         assert media.received == 10
         out.close()
     finally:
+        media.stop()
+
+
+def test_packets_of_any_length_keep_every_sample_in_place() -> None:
+    """30 ms packets (ptime 30), and the short last packet of one file before the next (a PBX
+    playing two prompt files in a row): every sample is heard, at its timestamp, on the 20 ms
+    frame grid. Cut packet by packet, a third of a ptime-30 line was lost and audio after a
+    short packet was shifted by a part of a frame (two hearings of one menu no longer matched)."""
+    media = MediaClient(0, 101, "rfc4733", "127.0.0.1", 0, ("127.0.0.1", 9))
+    media.start()
+    out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        rng = np.random.default_rng(7)
+        sent = ulaw_round_trip(rng.integers(-8000, 8000, 240 * 10 + 100 + 160 * 5).astype(np.int16))
+        stream = RtpStream(timestamp=4_294_967_000)           # wraps during the test
+        sizes = [240] * 10 + [100] + [160] * 5
+        at = 0
+        for size in sizes:
+            payload = ulaw_encode(sent[at:at + size]).tobytes()
+            out.sendto(stream.packet(0, payload).pack(), ("127.0.0.1", media.inPort))
+            stream.advance(size)
+            at += size
+            time.sleep(0.003)
+        assert _wait(lambda: media.packets == len(sizes))
+        heard = np.concatenate(media.take(100, timeout=0.1))
+        assert len(heard) == len(sent) // 160 * 160 == media.received * 160
+        assert np.array_equal(heard, sent[:len(heard)])
+    finally:
+        out.close()
         media.stop()
 
 

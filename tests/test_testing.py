@@ -238,3 +238,39 @@ def test_spec_nodes_that_sound_alike_are_told_apart_by_the_crawled_path(tmp_path
                                           transcript="Goodbye.", audio=intro)
     mapping = map_to_spec(spec, audit)
     assert (mapping["n1"], mapping["n2"]) == ("second", "first")
+
+
+@pytest.mark.parametrize("gap, timeout, joined", [
+    (0.3, "hangup", True),      # "Goodbye. [0.3 s] Press 1 ...": one prompt to any listener
+    (1.5, "hangup", False),     # a pause that ends a prompt: two nodes
+    (0.3, "repeat", False),     # the menu comes again alone after a timeout: heard apart there
+])
+def test_prompts_no_caller_can_hear_apart_are_one_node_in_the_truth(
+        tmp_path: Path, gap: float, timeout: str, joined: bool):
+    for name in ("main", "bye", "agent"):
+        shutil.copyfile(tree_path("tiny").parent / f"{name}.wav", tmp_path / f"{name}.wav")
+    (tmp_path / "tree.yaml").write_text(textwrap.dedent(f"""\
+        format: ivraudit.tree/1
+        name: "A message chained into the menu"
+        start: hello
+        gap: {gap}
+        nodes:
+          hello: {{type: message, prompt: bye.wav, text: "Goodbye.", next: main}}
+          main: {{type: menu, prompt: main.wav, text: "Press 1 for an agent.",
+                 options: {{"1": agent}}, on_invalid: sorry, on_timeout: {timeout},
+                 repeats: 1}}
+          sorry: {{type: message, prompt: bye.wav, text: "Sorry.", next: hangup}}
+          agent: {{type: human, prompt: agent.wav, text: "Hi, this is Sam."}}
+        """))
+    spec = load_spec(tmp_path / "tree.yaml")
+    truth = ground_truth(spec)
+    if joined:
+        assert truth.kinds == {"hello": "menu", "agent": "human", "sorry": "message",
+                               "hangup": "hangup"}
+        hello = truth.audit.nodes["hello"]
+        assert hello.transcript == "Goodbye. Press 1 for an agent." and hello.options
+        assert ("hello", "agent", "1") in truth.edges
+        assert not any("main" in edge[:2] for edge in truth.edges)
+    else:
+        assert truth.kinds["hello"] == "message" and truth.kinds["main"] == "menu"
+        assert ("hello", "main", "auto") in truth.edges

@@ -38,6 +38,8 @@ PROMPTS = {
     "invalid": ("flite", "kal", "Sorry, that is not a valid option."),
     "hold": ("flite", "slt", "Please hold while we connect you."),
     "agent": ("espeak-ng", "en-us", "Thank you for calling, this is Maria, how may I help you?"),
+    "terse": ("espeak-ng", "en-us", "Harbor Lights, good morning."),
+    "hello": ("flite", "slt", "Hello?"),
     "spanish": ("espeak-ng", "es", "Para español, oprima nueve."),
     "spanish_menu": ("espeak-ng", "es", "Bienvenido. Para consultar su saldo, oprima uno. "
                                         "Para hablar con un agente, oprima dos."),
@@ -66,6 +68,10 @@ def _queue_sounds(folder: Path) -> None:
     subprocess.run(["sox", str(folder / "tone.wav"), str(folder / "off.wav"),
                     str(folder / "ringback.wav")], check=True)
     subprocess.run([*sox, str(folder / "silence.wav"), "trim", "0", "10"], check=True)
+    # A person who greets, waits 2.5 s for the caller, and asks "Hello?"
+    subprocess.run([*sox, str(folder / "wait.wav"), "trim", "0", "2.5"], check=True)
+    subprocess.run(["sox", str(folder / "terse.wav"), str(folder / "wait.wav"),
+                    str(folder / "hello.wav"), str(folder / "terse-hello.wav")], check=True)
     if MUSIC.exists():
         subprocess.run(["sox", str(MUSIC), "-r", "8000", "-c", "1", "-b", "16",
                         str(folder / "quiet-music.wav"), "trim", "0", "20", "fade", "t", "8",
@@ -215,3 +221,24 @@ def test_prompts_the_line_runs_into_each_other_are_told_apart(tmp_path, voices, 
         spec = _tree(tmp_path, voices, GREETING + MAIN.replace("QUEUE", "agent"), start="welcome",
                      gap=0.3)
     _assert_exact(spec, recognizer)
+
+
+@pytest.mark.parametrize("answer", ["direct", "direct-hello", "after-music"])
+def test_a_person_whose_words_do_not_say_so_is_known_by_waiting_for_the_caller(
+        tmp_path, voices, recognizer, answer):
+    """"Harbor Lights, good morning." says nothing a recording would not (no name, no offer
+    of help), but then the line waits, or asks "Hello?": a person. A recording goes on to
+    the next prompt or hangs up."""
+    prompt = "terse-hello.wav" if answer == "direct-hello" else "terse.wav"
+    person = f"""  agent:
+    type: human
+    prompt: {prompt}
+    text: "Harbor Lights, good morning."
+"""
+    nodes = MAIN.replace("QUEUE", "queue" if answer == "after-music" else "agent")
+    nodes = nodes[:nodes.index("  agent:")] + person
+    if answer == "after-music" and MUSIC.exists():
+        nodes += _queue("quiet-music.wav", seconds=20)
+    elif answer == "after-music":
+        pytest.skip("Debian's hold music is not installed (scripts/test-deps.sh)")
+    _assert_exact(_tree(tmp_path, voices, nodes), recognizer)

@@ -117,6 +117,10 @@ class LaneCall:
         return self._call.seconds
 
     @property
+    def backlog_seconds(self) -> float:
+        return float(getattr(self._call, "backlog_seconds", 0.0))
+
+    @property
     def ended(self) -> bool:
         return self._call.ended
 

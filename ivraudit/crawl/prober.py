@@ -22,8 +22,9 @@ from ivraudit.crawl.probes import UNKNOWN_ENTRY
 from ivraudit.crawl.scheduler import Scheduler
 from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.unmerge import split_earlier
+from ivraudit.interpret import calling_out, interpret
 from ivraudit.kinds import CALL_ENDING_KINDS
-from ivraudit.listen.listener import Ending, Heard
+from ivraudit.listen.listener import PERSON_WAITS_SECONDS, Ending, Heard
 
 LIMIT_KINDS = ("message", "hangup", "unknown")
 """What a menu's invalid-entry limit leads to ("too many attempts, goodbye", a hang-up); a key
@@ -32,6 +33,8 @@ QUEUE_MIN_SILENCE_SECONDS = 5.0
 """A prompt that says hold, then silence shorter than this before the next prompt (no music,
 no ring, no announcement): the line did not hold the caller, it paused; a silent queue holds
 for far longer (real ones for minutes)."""
+CALL_OUT_SECONDS = 1.5
+"""A person checking the caller is there says a few words: "Hello?", "Are you there?"."""
 ANSWER = "answer"
 """The role of the caller's first act, answering: what the line says before it first waits
 follows from it."""
@@ -217,11 +220,15 @@ class Prober:
             heard = session.resume(heard, known_seconds=node.prompt_seconds if expected else None)
             if node.kind == "hold":
                 nxt = self._through_queue(session, target, heard, new)
+                if node.kind in CALL_ENDING_KINDS:
+                    return None
             else:
                 paused = self.pause.through(session, origin, target, heard, via, expected)
                 if paused is None:
                     return None
                 heard, nxt = paused
+                if self._waits_for_the_caller(session, target, nxt):
+                    return None
             parts = self._heard_as(nxt, path, via)
             target = self.mapper.acting_at(target)
             if parts[0][0] == target and not node.understood:
@@ -234,6 +241,31 @@ class Prober:
                     f"{target} auto: nothing heard for {self.policy.max_wait:g} s")
                 return None
             self._moved_on(origin, target, parts[0][0], parts[0][2].onset - heard.end)
+
+    def _waits_for_the_caller(self, session: CallSession, node_id: str, nxt: Heard) -> bool:
+        """Was the message ``node_id`` (or prompt not understood) a person whose words did not
+        say so? A recording goes
+        on to the next prompt or hangs up; a person who has greeted the caller waits for an
+        answer, and after a few seconds of silence asks "Hello?". So a message the line
+        follows with silence for as long as the crawl waits (the call still up), or with a
+        call-out alone, was a person: whisper hears "how may I help you" as "I may I help y",
+        and "Billing, Maria speaking" as two words and a name, but not the wait."""
+        node = self.audit.nodes[node_id]
+        if node.kind not in ("message", "unknown") or any(
+                e.key == "auto" for e in self.audit.out_edges(node_id)):
+            return False  # (words not understood wait too: a person in another language)
+        if nxt.empty:
+            waited = nxt.ending is Ending.QUIET
+        elif calling_out(self.mapper.transcribe(nxt.audio)):
+            waited = True
+        else:
+            # A call-out heard as other words ("Hello?" as "I'll see you later."): a few
+            # words, and after them the line waits for the caller again.
+            waited = nxt.seconds <= CALL_OUT_SECONDS and session.listener.peek(
+                PERSON_WAITS_SECONDS).ending is Ending.QUIET
+        if waited:
+            node.kind = "human"
+        return waited
 
     def _heard_as(self, heard: Heard, path: list[str], via: list[str]
                   ) -> list[tuple[str | None, bool, Heard]]:
@@ -261,7 +293,14 @@ class Prober:
         one that reads as part of a queue is one of its announcements, and the wait goes on.
         """
         node = self.audit.nodes[hold]
-        _, announcements, nxt = session.through_hold(heard)
+        unsure = not heard.sound_only and heard.ending is Ending.MUSIC and \
+            interpret(self.mapper.transcribe(heard.audio), self.mapper.language).kind != "hold"
+        _, announcements, nxt = session.through_hold(heard, unsure=unsure)
+        if nxt.ending is Ending.QUIET:
+            # No music came after all, nor anything else: the "music" was the end of
+            # someone's words, and they wait for the caller (see _waits_for_the_caller).
+            node.kind = "human"
+            return nxt
         while not nxt.empty and nxt.ending is not Ending.TONE and (
                 self.mapper.reads_as_hold(nxt) or session.listener.hold_resumes()):
             # (a prompt that ends in a beep is a voicemail greeting, whatever follows)

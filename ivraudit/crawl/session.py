@@ -66,17 +66,31 @@ class CallSession:
         """The rest of a prompt heard only in part (see :meth:`Listener.resume`)."""
         return self.listener.resume(heard, known_seconds=known_seconds)
 
-    def through_hold(self, began: Heard | None = None) -> tuple[float, list[Heard], Heard]:
+    def through_hold(self, began: Heard | None = None, unsure: bool = False
+                     ) -> tuple[float, list[Heard], Heard]:
         """Wait through a queue (see :meth:`Listener.through_hold`), up to ``max_hold``;
-        ``began``: its prompt, if the queue began with a ring or music and nothing said."""
+        ``began``: its prompt, if the queue began with a ring or music and nothing said.
+        ``unsure``: only the music its prompt ran into made it a queue (see there)."""
         rang = began is not None and began.sound_only and began.ending is Ending.TONE
         seed = began.audio if began is not None and rang else None
-        return self.listener.through_hold(max_hold=self.max_hold, began=seed)
+        return self.listener.through_hold(max_hold=self.max_hold, began=seed, unsure=unsure)
 
     def press(self, keys: str) -> float:
-        """Press ``keys`` now; returns the line time the last one ended."""
+        """Press ``keys`` now; returns the line time the last one ended.
+
+        A crawler that falls behind the line (its reading thread starved of CPU while it
+        transcribes) has audio received and not yet heard: the line played it before the
+        keys reached it, so it is none of their result, and it is passed over."""
+        lag = self._lag()
         self.call.press(keys)
+        if lag:
+            self.listener.skip(lag)
         return self.call.seconds + KEY_PRESS_SECONDS * len(keys)
+
+    def _lag(self) -> float:
+        """Seconds of audio the line has sent and the crawler not yet heard (a SIP line's
+        backlog; none on a replay line, which plays as it is read)."""
+        return float(getattr(self.call, "backlog_seconds", 0.0))
 
     def press_at(self, node: NodeRecord, heard: Heard, keys: str,
                  known: Fingerprint | None) -> float:
@@ -89,9 +103,11 @@ class CallSession:
         them, so it is heard out and the keys pressed again.
         """
         if heard.ending is Ending.CUT and node.barge_in is not False:
-            pressed = self.press(keys)
+            lag = self._lag()  # the prompt as the line played it before the keys got there
+            self.call.press(keys)
+            pressed = self.call.seconds + KEY_PRESS_SECONDS * len(keys)
             # A burst of typed keys is judged once its last key went out.
-            sending = KEY_PRESS_SECONDS * len(keys) + STOP_LATENCY_SECONDS
+            sending = lag + KEY_PRESS_SECONDS * len(keys) + STOP_LATENCY_SECONDS
             start = len(heard.audio) // FRAME_SAMPLES
 
             def goes_on(after: Pcm, skip: int) -> bool:

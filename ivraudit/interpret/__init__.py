@@ -11,13 +11,13 @@ hangup); this package gives the best reading of the words alone.
 from __future__ import annotations
 
 from ivraudit.interpret.keys import say_key
-from ivraudit.interpret.kinds import classify, digits_asked, terminator_asked
+from ivraudit.interpret.kinds import calls_out, classify, digits_asked, terminator_asked
 from ivraudit.interpret.model import Interpretation, Option
 from ivraudit.interpret.options import read_options
 from ivraudit.interpret.text import tokenize
 from ivraudit.kinds import KINDS
 
-__all__ = ["KINDS", "Interpretation", "Option", "interpret", "say_key"]
+__all__ = ["KINDS", "Interpretation", "Option", "calling_out", "interpret", "say_key"]
 
 
 def interpret(transcript: str, language: str = "en") -> Interpretation:
@@ -38,3 +38,9 @@ def interpret(transcript: str, language: str = "en") -> Interpretation:
         return Interpretation("input", (), digits_asked(tokens, language),
                               terminator_asked(tokens), language=language)
     return Interpretation(kind, (), language=language)
+
+
+def calling_out(transcript: str) -> bool:
+    """Does this transcript check that the caller is still there ("Hello?", "Are you there?"),
+    as a person does after greeting a caller who says nothing?"""
+    return calls_out(tokenize(transcript))

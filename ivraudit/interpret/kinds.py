@@ -90,6 +90,15 @@ _HUMAN_WEAK = [
     r"^this is \S+$",
 ]
 
+_HELLO = r"(?:hello|hi|hey|hola|alo|bueno|oh|yes)"
+_CALLING_OUT = re.compile(
+    rf"(?:{_HELLO} ?){{0,3}}(?:(?:are you|is anyone|is anybody|anyone|anybody|you) (?:still )?"
+    r"(?:there|on the line)|can you hear me|sigue ahi|me (?:escucha|oye))?",
+)
+"""The whole of what is said is a call-out: "Hello?", "Hello? Are you still there?". An IVR's
+"Are you still there? Please make a selection." says more, and is not one."""
+
+
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
@@ -132,6 +141,13 @@ def classify(tokens: list[Token]) -> str:
     if joined.text in _BARE_GREETINGS or _any(joined, _HUMAN_WEAK):
         return "human"
     return "message"
+
+
+def calls_out(tokens: list[Token]) -> bool:
+    """Is this someone checking that the caller is there ("Hello?", "Are you there?"): what
+    a person says after greeting a caller who stays silent, and no recorded prompt does."""
+    text = Joined(tokens).text.strip()
+    return bool(text) and _CALLING_OUT.fullmatch(text) is not None
 
 
 def digits_asked(tokens: list[Token], language: str) -> int | None:

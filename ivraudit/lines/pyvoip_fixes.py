@@ -37,6 +37,9 @@ its two threads). These subclasses change only what is broken or missing for an 
   11. **Silence is "no data"**: a blocking read waits while the buffer holds 0x80 bytes, which
       is also what digital silence decodes to, so silence blocks forever and line time cannot
       be counted. Frames are queued as received, silence included, in RTP-timestamp order.
+      Samples are placed by timestamp, not packet by packet: a packet of 30 ms (ptime 30), or
+      the short last packet of a file a PBX plays before the next one, neither loses samples
+      nor shifts what follows off the 20 ms frame grid.
   12. **PCMA sent as PCMU** (``encode_packet``): the A-law branch calls the μ-law encoder.
   13. **No RFC 4733 sending**: pyVoIP can receive telephone-events but not send them; the
       transmitter here sends them (ivraudit.telephony.dtmf) with the negotiated payload type.
@@ -358,14 +361,17 @@ class MediaClient(RTP.RTPClient):
         self.last_packet = 0.0       # monotonic time of the last packet received
         self.arrivals: list[tuple[float, int]] | None = None
         """Set to a list to record (arrival time, frame index) per packet (the benchmark)."""
-        self._base: int | None = None  # RTP timestamp of frame 0
+        self._base: int | None = None  # RTP timestamp of sample 0
         self._ssrc: int | None = None
+        self._next_sample = 0        # the timeline's next sample (relative to ``_base``)
+        self._partial = np.zeros(0, dtype=np.int16)  # samples not yet a whole frame
         self.pace_by_reading = pace_by_reading
         self._ticks = 0              # frames received (or read, when pacing by reading)
         self._answered = 0           # ticks the transmitter has answered with a frame
         self.time_scale = time_scale
         self.stall_limit = stall_limit
         self._stall_filled = 0       # silent frames given since the last packet (a stall)
+        self.far_end_gone = False    # a BYE came: no RTP now is the end, not a pause
         self._cond = threading.Condition()
         self._threads: list[threading.Thread] = []
         if sock is None:  # the caller may bind before the offer, so early RTP waits in it
@@ -408,33 +414,44 @@ class MediaClient(RTP.RTPClient):
                 continue  # telephone-events from the far end, comfort noise: not prompts
             self._push_audio(packet)
 
+    MAX_GAP_SAMPLES = 10 * 50 * FRAME_SAMPLES
+    """Loss filled with silence: at most 10 s (a jump beyond is a new clock, not 10 s lost)."""
+
     def _push_audio(self, packet: RtpPacket) -> None:
         pcm = (alaw_decode if self.codec == PCMA else ulaw_decode)(packet.payload)
         with self._cond:
             if self._ssrc != packet.ssrc:  # a new source (e.g. after a transfer): restart its clock
-                self._ssrc, self._base = packet.ssrc, packet.timestamp - self.received * FRAME_SAMPLES
+                self._ssrc, self._base = packet.ssrc, packet.timestamp - self._next_sample
             assert self._base is not None
-            index = timestamp_delta(packet.timestamp, self._base) // FRAME_SAMPLES
+            at = timestamp_delta(packet.timestamp, self._base)
             if self._stall_filled:
-                if index < self.received:  # the stall's silence already counts this time:
-                    self._base = packet.timestamp - self.received * FRAME_SAMPLES  # resume here
-                    index = self.received
+                if at < self._next_sample:  # the stall's silence already counts this time:
+                    self._base = packet.timestamp - self._next_sample  # resume here
+                    at = self._next_sample
                 self._stall_filled = 0
-            if index < self.received:
+            if at < self._next_sample:
                 return  # late or repeated: its time has already been counted
-            gap = min(index - self.received, 50 * 10)  # fill at most 10 s of loss
-            for _ in range(gap):
-                self.frames.append(_SILENCE)
-            for start in range(0, len(pcm) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
-                self.frames.append(pcm[start:start + FRAME_SAMPLES])
-            self.received += gap + max(1, len(pcm) // FRAME_SAMPLES)
+            gap = min(at - self._next_sample, self.MAX_GAP_SAMPLES)
+            before = self.received
+            self._append(np.concatenate([np.zeros(gap, dtype=np.int16), pcm]) if gap else pcm)
+            self._next_sample += gap + len(pcm)
             if not self.pace_by_reading:
-                self._ticks += gap + max(1, len(pcm) // FRAME_SAMPLES)
+                self._ticks += self.received - before
             self.packets += 1
             self.last_packet = time.monotonic()
             if self.arrivals is not None:
-                self.arrivals.append((self.last_packet, index))
+                self.arrivals.append((self.last_packet, at // FRAME_SAMPLES))
             self._cond.notify_all()
+
+    def _append(self, samples: Pcm) -> None:
+        """Samples onto the timeline; each whole 20 ms frame goes to the reader."""
+        if len(self._partial):
+            samples = np.concatenate([self._partial, samples])
+        whole = len(samples) // FRAME_SAMPLES * FRAME_SAMPLES
+        for start in range(0, whole, FRAME_SAMPLES):
+            self.frames.append(samples[start:start + FRAME_SAMPLES])
+        self.received += whole // FRAME_SAMPLES
+        self._partial = samples[whole:]
 
     def take(self, count: int, timeout: float) -> list[Pcm]:
         """Up to ``count`` frames; waits up to ``timeout`` for the first one."""
@@ -457,7 +474,7 @@ class MediaClient(RTP.RTPClient):
         :attr:`STALL_SECONDS` without a packet, and for at most ``stall_limit`` seconds (then
         the call is taken for dead). When RTP resumes, its timestamps are matched to the
         frames given (:meth:`_push_audio`), so the pause is not counted twice."""
-        if not self.packets:
+        if not self.packets or self.far_end_gone or not self.NSD:
             return
         quiet = time.monotonic() - self.last_packet
         if quiet < self.STALL_SECONDS or quiet > self.stall_limit:
@@ -470,8 +487,9 @@ class MediaClient(RTP.RTPClient):
         due = int(quiet * self.time_scale / FRAME_SECONDS) - self._stall_filled
         if due <= 0:
             return
-        self.frames.extend(_SILENCE for _ in range(due))
-        self.received += due
+        missing = FRAME_SAMPLES * due - len(self._partial)  # a part frame is finished first
+        self._append(np.zeros(missing, dtype=np.int16))
+        self._next_sample += missing
         self._stall_filled += due
 
     def trans(self) -> None:

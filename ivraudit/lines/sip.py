@@ -237,6 +237,7 @@ class SipCall:
         self.end_reason = self.end_reason or "far end hung up"
         self._bye_at = time.monotonic()
         self._far_end_bye.set()
+        self.media.far_end_gone = True
         with self.media._cond:
             self.media._cond.notify_all()
 

@@ -12,9 +12,10 @@ second of sound) carries over from prompt to prompt.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 import numpy as np
@@ -53,14 +54,25 @@ even on a line whose delay brings a moment more of it after the keys."""
 ANNOUNCEMENT_MIN_SECONDS = 0.5
 """Sound between stretches of hold music shorter than this is part of the music."""
 RING_SPEECH_SECONDS = 0.5
+"""On hold, a "prompt" that is this short before a tone is the tone itself: ringback."""
+HOLD_BLIP_SECONDS = 0.25
+"""On hold, a sound this short between silences is the queue's (a track's last note as the
+music stops, a click), not someone speaking: even "Hi?" lasts longer."""
+PERSON_WAITS_SECONDS = 8.0
+"""In a queue that played music or rang, silence this long right after a prompt: the music
+never came back, so the prompt was a person (whose last words may have scored as music) now
+waiting for the caller. Queues pause between tracks or rings for a second or two."""
+UNSURE_MUSIC_SECONDS = 1.5
+"""Music that made a queue of a prompt is real once this much of it has sounded; less is
+what the window, lagging a second, still called music of the words' end."""
 HOLD_RESUMES_SECONDS = 2.5
-HOLD_RESUMES_FRAMES = 15
-"""Music (or a tone) for 0.3 s of sounding frames in a row: the queue is back, not the end of
-a prompt lingering in the sound window."""
 """After a prompt in a queue, how long music or a ring may take to come back."""
+HOLD_RESUMES_FRAMES = 15
+"""Music (or a tone) for 0.3 s of sounding frames in a row, or the ring learned for 0.3 s in
+a row: the queue is back, not the end of a prompt lingering in the sound window (nor the
+vowel of a "Hello?")."""
 RING_MEMORY_FRAMES = 50
 """How much of a ring is kept to find speech that began as it stopped (the sound window)."""
-"""On hold, a "prompt" that is this short before a tone is the tone itself: ringback."""
 
 MUSIC_SAMPLE_SECONDS = 12.0
 """How much hold music :meth:`Listener.through_hold` keeps (:attr:`Listener.music`), so an
@@ -113,10 +125,48 @@ class Listener:
         self.rang = False  # the last hold rang (ringback) at some point
         self.ring = RingProfile()  # what this line's ring sounds like, once it has rung
 
-    def unread(self, audio: Pcm) -> None:
-        """Give back audio read too early: the next reads hear it again, first."""
+    def peek(self, max_wait: float) -> Heard:
+        """Hear the next prompt (see :meth:`hear`) and give it all back, the pause before it
+        and the silence after it included: the next :meth:`hear` hears it again, at its own
+        time. The pauses come back as silence (they were below the floor)."""
+        sound = self._looking_ahead()
+        start = self.position
+        heard = self.hear(max_wait=max_wait)
+        if heard.ending is not Ending.HANGUP:
+            def quiet(seconds: float) -> Pcm:
+                return np.zeros(round(seconds / FRAME_SECONDS) * FRAME_SAMPLES, dtype=np.int16)
+            if heard.empty:
+                self.unread(quiet(self.position - start), sound)
+            else:
+                self.unread(np.concatenate([quiet(heard.onset - start), heard.audio,
+                                            quiet(self.position - heard.end)]), sound)
+        return heard
+
+    def skip(self, seconds: float) -> None:
+        """Hear nothing of the next ``seconds`` of the line (the classifier still does)."""
+        for _ in range(round(seconds / FRAME_SECONDS)):
+            if self._frame() is None:
+                return
+
+    @property
+    def position(self) -> float:
+        """The line time of the next frame to be heard: the call's, less what was given back
+        (:meth:`unread`), which is heard again where it was first read."""
+        return self.call.seconds - len(self._unread) * FRAME_SECONDS
+
+    def unread(self, audio: Pcm, sound: SoundClassifier | None = None) -> None:
+        """Give back audio read too early: the next reads hear it again, first. ``sound``:
+        the classifier as it was before that audio was read (:meth:`_looking_ahead`), so that
+        it hears the audio again once, not twice."""
         count = len(audio) // FRAME_SAMPLES
-        self._unread.extend(audio[: count * FRAME_SAMPLES].reshape(count, FRAME_SAMPLES))
+        # before what is still unread: it was read from there, in this order
+        self._unread[:0] = list(audio[: count * FRAME_SAMPLES].reshape(count, FRAME_SAMPLES))
+        if sound is not None:
+            self.sound = sound
+
+    def _looking_ahead(self) -> SoundClassifier:
+        """The classifier as it is now, to give back with audio read ahead (:meth:`unread`)."""
+        return copy.deepcopy(self.sound)
 
     def _frame(self) -> Pcm | None:
         if self._unread:
@@ -146,7 +196,7 @@ class Listener:
         """
         waited = 0.0
         while True:
-            start = self.call.seconds
+            start = self.position
             frame = self._frame()
             if frame is None:
                 return Heard(_empty(), start, start, Ending.HANGUP)
@@ -154,7 +204,7 @@ class Listener:
                 break
             waited += FRAME_SECONDS
             if waited >= max_wait:
-                now = self.call.seconds
+                now = self.position
                 return Heard(_empty(), now, now, Ending.QUIET)
         prompt = _Prompt(onset=start, frames=[frame])
         return self._listen(prompt, max_prompt, press_after_onset, stop_when, ask_from)
@@ -216,6 +266,7 @@ class Listener:
         heard in a queue: an announcement is followed by more of the queue, a person by
         silence. What is read to find out is given back, so nothing is lost."""
         read: list[Pcm] = []
+        sound = self._looking_ahead()
         resumes = False
         held = 0  # frames in a row the window has said music or tone, past the prompt's tail
         for _ in range(round(within / FRAME_SECONDS)):
@@ -226,13 +277,12 @@ class Listener:
             window = self.sound.window()
             held = held + 1 if window in (Sound.MUSIC, Sound.TONE) and sounding_frame(frame) else 0
             if held >= HOLD_RESUMES_FRAMES or (
-                    self.ring.learned and len(read) >= 10
-                    and _all_ringing(np.concatenate(read[-10:]), self.ring)
-                    and sounding_frame(read[-1])):
+                    self.ring.learned and len(read) >= HOLD_RESUMES_FRAMES
+                    and all(self.ring.ringing(read[-HOLD_RESUMES_FRAMES:]))):
                 resumes = True
                 break
         if read:
-            self.unread(np.concatenate(read))
+            self.unread(np.concatenate(read), sound)
         return resumes
 
     def _give_back_after_ring(self, ring: list[Pcm], profile: RingProfile) -> None:
@@ -256,7 +306,7 @@ class Listener:
         known_frames = (None if known_seconds is None else
                         round((known_seconds - KNOWN_END_TOLERANCE_SECONDS) / FRAME_SECONDS))
         while True:
-            now = self.call.seconds
+            now = self.position
             if (press_after_onset and prompt.pressed_at is None
                     and now - onset >= press_after_onset[1]):
                 self.call.press(press_after_onset[0])
@@ -311,8 +361,8 @@ class Listener:
         return Heard(audio, prompt.onset, prompt.onset + len(keep) * FRAME_SECONDS, ending,
                      prompt.pressed_at)
 
-    def through_hold(self, *, max_hold: float = 900.0, began: Pcm | None = None
-                     ) -> tuple[float, list[Heard], Heard]:
+    def through_hold(self, *, max_hold: float = 900.0, began: Pcm | None = None,
+                     unsure: bool = False) -> tuple[float, list[Heard], Heard]:
         """Listen through a hold until something else speaks, for up to ``max_hold`` seconds.
 
         A hold is whatever a queue does while the caller waits: music (which may start too
@@ -323,8 +373,12 @@ class Listener:
         ``next_prompt.onset``; the next prompt is empty (ending ``LIMIT``) when nothing else
         spoke within ``max_hold``, or (``HANGUP``) when the call ended. ``began``: the ring the
         hold began with, when it began with one and nothing said (the ring is learned from it).
+        ``unsure``: the prompt before said nothing of holding, only the music it seemed to run
+        into made this a queue; if no music, ring or word comes for ``PERSON_WAITS_SECONDS``,
+        that was the end of someone's words scored as music, and the next prompt is empty
+        with ending ``QUIET``: the line waits for the caller.
         """
-        started = self.call.seconds
+        started = self.position
         announcements: list[Heard] = []
         self.music = []
         ring: list[Pcm] = []  # the last second read while the window said tone
@@ -332,31 +386,47 @@ class Listener:
         for part in _frames_of(began):
             profile.learn(part)
         self.rang = False
+        said: Heard | None = None  # the last thing said, while nothing has played since
         while True:
             if ring and self.sound.window() is not Sound.TONE:
                 self._give_back_after_ring(ring, profile)
                 ring = []
-            left = max_hold - (self.call.seconds - started)
+            left = max_hold - (self.position - started)
             if left <= 0:
-                now = self.call.seconds
+                now = self.position
                 return started, announcements, Heard(_empty(), now, now, Ending.LIMIT)
             window = self.sound.window()
             if window is Sound.MUSIC or window is Sound.TONE:
                 frame = self._frame()
                 if frame is None:
-                    now = self.call.seconds
+                    now = self.position
                     return started, announcements, Heard(_empty(), now, now, Ending.HANGUP)
                 if window is Sound.MUSIC and len(self.music) * FRAME_SECONDS < MUSIC_SAMPLE_SECONDS:
                     self.music.append(frame)
+                if sounding_frame(frame):
+                    said = None
                 if window is Sound.TONE:
                     self.rang = True
                     ring.append(frame)
                     if len(ring) > RING_MEMORY_FRAMES:
                         profile.learn(ring.pop(0))
                 continue
-            heard = self.hear(max_wait=left)
+            waits = said is not None and (self.music or self.rang)
+            nothing_yet = unsure and not announcements and not self.rang and sum(
+                map(sounding_frame, self.music)) * FRAME_SECONDS < UNSURE_MUSIC_SECONDS
+            heard = self.hear(max_wait=min(left, PERSON_WAITS_SECONDS)
+                              if waits or nothing_yet else left)
+            if heard.ending is Ending.QUIET and nothing_yet:
+                return started, announcements, heard
+            if heard.ending is Ending.QUIET and waits and said is not None:
+                # A queue that played music or rang does not fall silent for this long
+                # after a prompt: the prompt was a person, who waits for the caller.
+                announcements.pop()  # ('said' is the last one)
+                return started, announcements, replace(said, ending=Ending.SILENCE)
             if heard.ending is Ending.QUIET:
                 continue  # a silent queue: waited out to max_hold above
+            if heard.ending is Ending.SILENCE and heard.seconds < HOLD_BLIP_SECONDS:
+                continue  # the last note of the music, a click: nobody speaks that briefly
             if heard.sound_only or (profile.learned and _all_ringing(heard.audio, profile)):
                 for part in _frames_of(heard.audio if heard.ending is Ending.TONE else None):
                     profile.learn(part)
@@ -365,6 +435,7 @@ class Listener:
                                                 and heard.seconds < RING_SPEECH_SECONDS):
                 if heard.seconds >= ANNOUNCEMENT_MIN_SECONDS:
                     announcements.append(heard)
+                    said = heard
                 continue  # music, or a ring, goes on
             return started, announcements, heard
 

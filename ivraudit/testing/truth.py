@@ -25,13 +25,22 @@ the spec, only hear it, so the truth holds what a crawler that hears perfectly l
   what one invalid key's lead-in is. So the listening time along it is the line's; the
   typing-ahead formula counts those N-1 returns as heard in full too (one lead-in an edge).
 - **Another language.** A node whose ``language`` differs from the tree's is kind
-  ``unknown`` with ``understood = False``: the crawler hears it and cannot tell what it is. A
+  ``unknown`` with ``understood = False``: the crawler hears it and cannot tell what it is,
+  but for a person, who is known by what they do (greet, then wait for the caller): kind
+  ``human``, still ``understood = False``. A
   menu or input like that is not probed (no edge leaves it: what it offers is unknown); a
   message or hold goes on by itself, and its automatic edge is followed as usual.
 - **Holds** are kind ``hold`` with ``hold_seconds`` = ``seconds`` plus the gap before the
   next prompt, with music or without (silence on hold still sends frames). A hold without a
   prompt starts its music at once: the edge into it has no lead-in.
 - **Input nodes**: digits entered (``input``), and waiting (``timeout``).
+- **Prompts a caller cannot hear apart.** A message whose next prompt follows it with less
+  silence than ends a prompt (``END_SILENCE_SECONDS``: the wav's own silences and the gap)
+  runs into it, and where that next prompt is never heard any other way (the message's
+  automatic edge is its only way in) nothing can ever tell where one ends and the other
+  begins: "Welcome to X. [0.4 s] This call may be recorded." is one prompt to any listener.
+  Such a chain is one node: the later node's kind, options and edges under the first one's
+  id and path, the words of both, and the time of both and the gap.
 
 Keys the crawler is told to never press, depth limits and budgets are not modelled: this is
 the whole reachable graph.
@@ -47,15 +56,18 @@ simulator stand on, must not depend on the crawler.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ivraudit.audit.metrics import compute_metrics
 from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord, Option
 from ivraudit.crawl.probes import entry_for
 from ivraudit.identity import fingerprint, prefix_similarity, text_similarity
 from ivraudit.kinds import ACTING_KINDS, HANGUP_KIND
+from ivraudit.listen.activity import quiet_frames
+from ivraudit.listen.listener import END_SILENCE_SECONDS
 from ivraudit.spec.effects import line_audio
 from ivraudit.spec.model import BACK, HANGUP, REPEAT, TreeSpec
+from ivraudit.telephony.constants import FRAME_SECONDS
 from ivraudit.testing.menu_truth import Step, line_seconds, menu_steps, prompt_seconds
 
 UNKNOWN_KIND = "unknown"
@@ -80,7 +92,8 @@ def expected_audit(spec: TreeSpec) -> Audit:
         s = spec.nodes[node_id]
         acting = s.type in ACTING_KINDS and understood(node_id)
         audit.nodes[node_id] = NodeRecord(
-            node_id, s.type if understood(node_id) else UNKNOWN_KIND, path, via,
+            node_id, s.type if understood(node_id) or s.type == "human" else UNKNOWN_KIND,
+            path, via,
             transcript=s.text or "",
             options=[Option(k, s.options[k]) for k in s.announced] if acting else [],
             prompt_seconds=prompt_seconds(spec, s),
@@ -134,7 +147,51 @@ def expected_audit(spec: TreeSpec) -> Audit:
             edge(node_id, step.target, step.key, step.pressed,
                  _lead_in(spec, step) if step.target != HANGUP else 0.0)
             queue.append((step.target, last_menu))
+    join_unheard_boundaries(spec, audit)
     return audit
+
+
+def _silence_between(spec: TreeSpec, first: str, then: str) -> float:
+    """The silence a listener hears from the end of ``first``'s speech to ``then``'s."""
+    def quiet(node_id: str) -> list[bool]:
+        return quiet_frames(line_audio(spec.line, spec.prompt_audio(spec.nodes[node_id])))
+
+    tail, head = quiet(first), quiet(then)
+    return (_run(tail[::-1]) + _run(head)) * FRAME_SECONDS + line_seconds(spec.gap)
+
+
+def _run(quiet: list[bool]) -> int:
+    """How many quiet frames ``quiet`` begins with."""
+    return next((i for i, q in enumerate(quiet) if not q), len(quiet))
+
+
+def join_unheard_boundaries(spec: TreeSpec, audit: Audit) -> None:
+    """Make each chain of prompts a caller cannot hear apart one node (see above)."""
+    while True:
+        chained = next((e for e in audit.edges.values() if _runs_into(spec, audit, e)), None)
+        if chained is None:
+            return
+        first, then = audit.nodes[chained.source], audit.nodes.pop(chained.target)
+        del audit.edges[(chained.source, chained.target, chained.key)]
+        audit.nodes[first.id] = replace(
+            then, id=first.id, path=first.path, via=first.via,
+            transcript=f"{first.transcript} {then.transcript}".strip(),
+            prompt_seconds=round(first.prompt_seconds + chained.lead_in + then.prompt_seconds, 3))
+        for key in [k for k in audit.edges if then.id in k[:2]]:
+            edge = audit.edges.pop(key)
+            source = first.id if edge.source == then.id else edge.source
+            target = first.id if edge.target == then.id else edge.target
+            audit.edges[(source, target, edge.key)] = replace(edge, source=source, target=target)
+
+
+def _runs_into(spec: TreeSpec, audit: Audit, edge: EdgeRecord) -> bool:
+    if edge.key != "auto" or edge.target == HANGUP_NODE or edge.target == edge.source:
+        return False
+    if audit.nodes[edge.source].kind != "message" or edge.target == spec.start:
+        return False
+    if any(e.target == edge.target and e is not edge for e in audit.edges.values()):
+        return False  # heard some other way too: there it is heard alone
+    return _silence_between(spec, edge.source, edge.target) < END_SILENCE_SECONDS
 
 
 def _lead_in(spec: TreeSpec, step: Step) -> float:
@@ -175,18 +232,23 @@ one intro recording, say): the crawled node's path then tells them apart."""
 
 def map_to_spec(spec: TreeSpec, audit: Audit) -> dict[str, str]:
     """Which spec node each crawled node is, by the audio it recorded and, to break near-ties,
-    its transcript against the spec's ``text`` (hangup maps to hangup). Spec nodes that sound
-    the same (one recording used twice) are told apart by the path the crawl first reached the
-    node by, which is the truth's path of the right one: both are breadth-first."""
-    paths = {n.id: n.path for n in expected_audit(spec).nodes.values()}
+    its transcript against the truth's (hangup maps to hangup). Only nodes of the truth are
+    candidates: a prompt chained into the one before it beyond hearing is part of that one.
+    Spec nodes that sound the same (one recording used twice) are told apart by the path the
+    crawl first reached the node by, which is the truth's path of the right one: both are
+    breadth-first."""
+    truth = expected_audit(spec).nodes
+    paths = {n.id: n.path for n in truth.values()}
+    texts = {n.id: n.transcript for n in truth.values()}
+    heard_nodes = [s for s in spec.nodes.values() if s.id in truth]
     prints = {
         s.id: fingerprint(line_audio(spec.line, spec.prompt_audio(s)))
-        for s in spec.nodes.values() if s.prompt
+        for s in heard_nodes if s.prompt
     }
     # A queue with no announcement is known by how its music or ring begins.
     prints.update({
         s.id: fingerprint(line_audio(spec.line, spec.audio[s.music]))
-        for s in spec.nodes.values() if s.type == "hold" and not s.prompt and s.music
+        for s in heard_nodes if s.type == "hold" and not s.prompt and s.music
     })
     mapping: dict[str, str] = {}
     for node in audit.nodes.values():
@@ -196,7 +258,7 @@ def map_to_spec(spec: TreeSpec, audit: Audit) -> dict[str, str]:
         heard = fingerprint(node.audio)
         # Audio first; the words break near-ties (prompts that differ in one word sound alike).
         scores = {sid: prefix_similarity(heard, p)
-                  + 0.5 * text_similarity(node.transcript, spec.nodes[sid].text or "")
+                  + 0.5 * text_similarity(node.transcript, texts[sid])
                   for sid, p in prints.items()}
         best = max(scores.values())
         alike = [sid for sid, score in scores.items() if score >= best - SAME_SOUND]
