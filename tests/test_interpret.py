@@ -415,3 +415,17 @@ def test_keys_whisper_writes_as_words_that_sound_alike() -> None:
     reading = interpret("To make an appointment press one to hear your test results press to "
                         "refill a prescription press three. For sales press for.")
     assert [o.key for o in reading.options] == ["1", "2", "3", "4"]
+
+
+@pytest.mark.parametrize("heard, kind, terminator", [
+    ("Enter your phone number than press pound.", "input", "#"),      # "then", misheard
+    ("Enter your zip code, and then press pound.", "input", "#"),
+    ("Please enter your account number, or press pound to speak to an agent.", "menu", None),
+    ("For billing press 1. To enter your account number press pound.", "menu", None),
+])
+def test_the_pound_key_that_ends_an_entry_is_no_option(heard: str, kind: str,
+                                                         terminator: str | None) -> None:
+    """An entry's "press pound" is how it ends, whatever the words around it sound like to
+    the recogniser; a pound key offered for something else is a menu's option."""
+    reading = interpret(heard)
+    assert (reading.kind, reading.terminator) == (kind, terminator)

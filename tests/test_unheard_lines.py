@@ -39,6 +39,7 @@ PROMPTS = {
     "hold": ("flite", "slt", "Please hold while we connect you."),
     "agent": ("espeak-ng", "en-us", "Thank you for calling, this is Maria, how may I help you?"),
     "terse": ("espeak-ng", "en-us", "Harbor Lights, good morning."),
+    "moment": ("flite", "kal", "One moment, please."),
     "hello": ("flite", "slt", "Hello?"),
     "spanish": ("espeak-ng", "es", "Para español, oprima nueve."),
     "spanish_menu": ("espeak-ng", "es", "Bienvenido. Para consultar su saldo, oprima uno. "
@@ -68,6 +69,11 @@ def _queue_sounds(folder: Path) -> None:
     subprocess.run(["sox", str(folder / "tone.wav"), str(folder / "off.wav"),
                     str(folder / "ringback.wav")], check=True)
     subprocess.run([*sox, str(folder / "silence.wav"), "trim", "0", "10"], check=True)
+    # Europe's ringback: 425 Hz, 1 s on, 4 s off (as long as a long voicemail beep)
+    subprocess.run([*sox, str(folder / "tone-eu.wav"), "synth", "1", "sin", "425", "vol", "0.1"],
+                   check=True)
+    subprocess.run(["sox", str(folder / "tone-eu.wav"), str(folder / "off.wav"),
+                    str(folder / "ringback-eu.wav")], check=True)
     # A person who greets, waits 2.5 s for the caller, and asks "Hello?"
     subprocess.run([*sox, str(folder / "wait.wav"), "trim", "0", "2.5"], check=True)
     subprocess.run(["sox", str(folder / "terse.wav"), str(folder / "wait.wav"),
@@ -87,13 +93,14 @@ def voices(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _tree(folder: Path, voices: Path, nodes: str, *, start: str = "main", gap: float = 1.0) -> Path:
+def _tree(folder: Path, voices: Path, nodes: str, *, start: str = "main", gap: float = 1.0,
+          line: str = "") -> Path:
     for wav in voices.glob("*.wav"):
         if not wav.name.endswith(".raw.wav"):
             shutil.copy(wav, folder / wav.name)
     (folder / "tree.yaml").write_text(
         f"format: ivraudit.tree/1\nname: unheard\nlanguage: en\nstart: {start}\n"
-        f"answer_after: 0.5\ngap: {gap}\nnodes:\n{nodes}")
+        f"answer_after: 0.5\ngap: {gap}\n{line}nodes:\n{nodes}")
     return folder / "tree.yaml"
 
 
@@ -242,3 +249,26 @@ def test_a_person_whose_words_do_not_say_so_is_known_by_waiting_for_the_caller(
     elif answer == "after-music":
         pytest.skip("Debian's hold music is not installed (scripts/test-deps.sh)")
     _assert_exact(_tree(tmp_path, voices, nodes), recognizer)
+
+
+def test_a_queue_that_rings_like_a_long_beep_is_a_queue_not_voicemail(tmp_path, voices, recognizer):
+    """"One moment, please." then Europe's ringback (425 Hz for 1 s, 4 s off): the prompt
+    ends in a tone as a voicemail greeting ends in its beep, and says nothing of holding; the
+    tone coming back tells the ring."""
+    queue = """  queue:
+    type: hold
+    prompt: moment.wav
+    text: "One moment, please."
+    music: ringback-eu.wav
+    seconds: 20
+    next: agent
+"""
+    _assert_exact(_tree(tmp_path, voices, MAIN.replace("QUEUE", "queue") + queue), recognizer)
+
+
+def test_a_line_with_loud_noise_of_its_own_still_has_pauses(tmp_path, voices, recognizer):
+    """Hiss at -34 dBFS under speech lifted 6 dB (22 dB below it, within the 20-35 dB of real
+    noisy trunks): over the listener's fixed noise cap (-40 dBFS), so every frame was sound
+    and no prompt ever ended. The hiss heard alone in a pause sets the line's floor."""
+    _assert_exact(_tree(tmp_path, voices, MAIN.replace("QUEUE", "agent"),
+                        line="line: {gain_db: 9.0, noise_dbfs: -37.0}\n"), recognizer)

@@ -66,6 +66,7 @@ class Explorer:
             raise ValueError("concurrency must be at least 1")
         self.line = line
         self.policy = policy or CrawlPolicy()
+        self._line_floor: float | None = None  # the line's own noise, once a call heard it
         self.strategy = strategy or CrawlStrategy()
         self.language = language
         self.concurrency = concurrency
@@ -199,12 +200,15 @@ class Explorer:
         call = LaneCall(raw, conductor, started, limit=self.policy.max_call_seconds)
         record.ring_seconds = raw.ring_seconds
         self.audit.ring_seconds = self.audit.ring_seconds or raw.ring_seconds
+        listener = Listener(call, line_floor=self._line_floor)
         try:
-            yield CallSession(Listener(call), record, self.policy.max_wait, self.policy.max_hold)
+            yield CallSession(listener, record, self.policy.max_wait, self.policy.max_hold)
         except (CallBudgetExceeded, Diverged) as problem:
             record.error = str(problem)
             self.audit.problems.append(f"call {record.index} ({' '.join(path)}): {problem}")
         finally:
+            if listener.sound.line_floor is not None:  # the line's noise: known on every call
+                self._line_floor = min(listener.sound.line_floor, self._line_floor or 0.0)
             record.seconds = round(raw.seconds, 3)
             record.navigating_seconds = round(record.navigating_seconds, 3)
             call.hangup()

@@ -33,6 +33,9 @@ QUEUE_MIN_SILENCE_SECONDS = 5.0
 """A prompt that says hold, then silence shorter than this before the next prompt (no music,
 no ring, no announcement): the line did not hold the caller, it paused; a silent queue holds
 for far longer (real ones for minutes)."""
+RING_CYCLE_SECONDS = 6.0
+"""The longest gap between rings of the ringback cadences real lines use (US 2 s on 4 s off,
+Spain 1.5 s on 3 s off, Europe 1 s on 4 s off): a tone that comes back within it rings."""
 CALL_OUT_SECONDS = 1.5
 """A person checking the caller is there says a few words: "Hello?", "Are you there?"."""
 ANSWER = "answer"
@@ -213,6 +216,8 @@ class Prober:
                 self._moved_on(origin, target, later, later_heard.onset - heard.end)
                 target, new, heard = later, later_new, later_heard
             node = self.audit.nodes[target]
+            if new and node.kind == "voicemail" and heard.ending is Ending.TONE:
+                self._rings_again(session, target, heard)
             if not self._arrived(target, new, heard):
                 return (target, heard) if node.acting and heard.ending is not Ending.HANGUP else None
             expected = (None if node.kind == "hold"
@@ -261,11 +266,21 @@ class Prober:
         else:
             # A call-out heard as other words ("Hello?" as "I'll see you later."): a few
             # words, and after them the line waits for the caller again.
-            waited = nxt.seconds <= CALL_OUT_SECONDS and session.listener.peek(
-                PERSON_WAITS_SECONDS).ending is Ending.QUIET
+            waited = nxt.seconds <= CALL_OUT_SECONDS and session.listener.stays_quiet(
+                PERSON_WAITS_SECONDS)
         if waited:
             node.kind = "human"
         return waited
+
+    def _rings_again(self, session: CallSession, node_id: str, heard: Heard) -> None:
+        """A prompt that ended in a tone is a voicemail greeting and its beep, unless the
+        tone comes back: a ring (Europe's 425 Hz rings for a second, as long as a long beep;
+        the beep is followed by the silence of a recording). Words that say voicemail
+        decide without waiting."""
+        if interpret(self.mapper.transcribe(heard.audio), self.mapper.language).kind == "voicemail":
+            return
+        if session.listener.hold_resumes(within=RING_CYCLE_SECONDS):
+            self.audit.nodes[node_id].kind = "hold"
 
     def _heard_as(self, heard: Heard, path: list[str], via: list[str]
                   ) -> list[tuple[str | None, bool, Heard]]:

@@ -31,9 +31,15 @@ def interpret(transcript: str, language: str = "en") -> Interpretation:
     """
     tokens = tokenize(transcript)
     options = read_options(tokens)
+    kind = classify(tokens)
+    if options and kind == "input" and all(
+            o.key == "#" and classify(tokenize(o.label)) == "input" for o in options):
+        # "Enter your phone number than press pound": the pound key an entry asks for
+        # is how it ends, however the words around it were heard, not a menu's option.
+        return Interpretation("input", (), digits_asked(tokens, language), "#",
+                              language=language)
     if options:
         return Interpretation("menu", options, language=language)
-    kind = classify(tokens)
     if kind == "input":
         return Interpretation("input", (), digits_asked(tokens, language),
                               terminator_asked(tokens), language=language)

@@ -15,8 +15,16 @@ SAID_KINDS = tuple(kind for kind in KINDS if kind != "hold")
 """Kinds the words alone may decide: a queue is only a queue where music follows."""
 
 
+ASKING_KINDS = ("menu", "input")
+"""Words that offer keys or ask for digits make a menu or an input whatever follows them: some
+IVRs play music under a menu while it waits, and a synthetic voice's last words can score as
+music (a menu taken for a queue was never probed)."""
+
+
 def node_kind(said: str, text: str, *, ran_into_music: bool, ends_in_tone: bool) -> str:
     """The kind of node a prompt is: ``said`` is the words' reading, ``text`` the transcript."""
+    if said in ASKING_KINDS and text:
+        return said
     if ran_into_music or said == "hold":
         return "hold"
     if ends_in_tone:

@@ -116,31 +116,34 @@ class Heard:
 class Listener:
     """Hears one call, prompt by prompt."""
 
-    def __init__(self, call: Call, *, end_silence: float = END_SILENCE_SECONDS) -> None:
+    def __init__(self, call: Call, *, end_silence: float = END_SILENCE_SECONDS,
+                 line_floor: float | None = None) -> None:
         self.call = call
         self.end_silence = end_silence
-        self.sound = SoundClassifier()
+        self.sound = SoundClassifier(line_floor=line_floor)  # the noise earlier calls heard
         self._unread: list[Pcm] = []
         self.music: list[Pcm] = []  # frames of the last hold's music, up to MUSIC_SAMPLE_SECONDS
         self.rang = False  # the last hold rang (ringback) at some point
         self.ring = RingProfile()  # what this line's ring sounds like, once it has rung
 
-    def peek(self, max_wait: float) -> Heard:
-        """Hear the next prompt (see :meth:`hear`) and give it all back, the pause before it
-        and the silence after it included: the next :meth:`hear` hears it again, at its own
-        time. The pauses come back as silence (they were below the floor)."""
+    def stays_quiet(self, seconds: float) -> bool:
+        """Does the line stay silent for ``seconds``? What is read to find out is given back
+        (as soon as anything sounds), so the next :meth:`hear` hears it all, at its time."""
         sound = self._looking_ahead()
-        start = self.position
-        heard = self.hear(max_wait=max_wait)
-        if heard.ending is not Ending.HANGUP:
-            def quiet(seconds: float) -> Pcm:
-                return np.zeros(round(seconds / FRAME_SECONDS) * FRAME_SAMPLES, dtype=np.int16)
-            if heard.empty:
-                self.unread(quiet(self.position - start), sound)
-            else:
-                self.unread(np.concatenate([quiet(heard.onset - start), heard.audio,
-                                            quiet(self.position - heard.end)]), sound)
-        return heard
+        read: list[Pcm] = []
+        quiet = True
+        for _ in range(round(seconds / FRAME_SECONDS)):
+            frame = self._frame()
+            if frame is None:
+                quiet = False  # the line hung up: that is no wait for the caller
+                break
+            read.append(frame)
+            if self.sound.active:
+                quiet = False
+                break
+        if read:
+            self.unread(np.concatenate(read), sound)
+        return quiet
 
     def skip(self, seconds: float) -> None:
         """Hear nothing of the next ``seconds`` of the line (the classifier still does)."""
@@ -356,10 +359,17 @@ class Listener:
                      ending, prompt.pressed_at, sound_only=True)
 
     def _heard(self, prompt: "_Prompt", last: int, ending: Ending) -> Heard:
-        keep = prompt.frames[: last + 1]
+        # The line's noise, heard as sound before the line's floor was known (the start of
+        # a call on a hissing line), is not the prompt's: trimmed at both ends.
+        first = 0
+        while last > 0 and not self.sound.sounds(prompt.frames[last]):
+            last -= 1
+        while first < last and not self.sound.sounds(prompt.frames[first]):
+            first += 1
+        keep = prompt.frames[first: last + 1]
         audio = np.concatenate(keep) if keep else _empty()
-        return Heard(audio, prompt.onset, prompt.onset + len(keep) * FRAME_SECONDS, ending,
-                     prompt.pressed_at)
+        onset = prompt.onset + first * FRAME_SECONDS
+        return Heard(audio, onset, onset + len(keep) * FRAME_SECONDS, ending, prompt.pressed_at)
 
     def through_hold(self, *, max_hold: float = 900.0, began: Pcm | None = None,
                      unsure: bool = False) -> tuple[float, list[Heard], Heard]:

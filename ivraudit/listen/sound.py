@@ -86,10 +86,18 @@ seconds, so the minimum lands on the line noise between words."""
 NOISE_MARGIN_DB = 10.0
 """A frame must be this far over the noise floor (noise fluctuates ±2 dB frame to frame)."""
 
+LINE_NOISE_MARGIN_DB = 6.0
+"""Over a line's own noise, measured alone in a pause (its quietest frame), sound begins this
+far up: steady hiss varies about 1 dB from frame to frame, and on a line only 20 dB under the
+speech the ends of words sit within 10 dB of it."""
+
 NOISE_CAP_DBFS = -40.0
 """The noise-floor threshold never goes above this: in minutes of continuous music the "quietest
-frame" is music, and its quiet passages must stay sound. Line noise louder than -45 dBFS is
-not a line anyone listens to."""
+frame" is music, and its quiet passages must stay sound. But a line whose own noise is
+louder (a half second of it alone, in a pause: spectrally flat, unlike music and speech; a
+noisy trunk, loud comfort noise, speech 20 dB over hiss at -34 dBFS) raises the cap to that
+noise and LINE_NOISE_MARGIN_DB: under the fixed cap every frame of such a line was sound, prompts
+never ended, and the hiss scored as music."""
 
 # ---------------------------------------------------------------------------------------------
 # Windows and batching.
@@ -260,7 +268,8 @@ class SoundClassifier:
     second of features carry over from prompt to prompt.
     """
 
-    def __init__(self, sample_rate: int = SAMPLE_RATE, *, window_seconds: float = WINDOW_S) -> None:
+    def __init__(self, sample_rate: int = SAMPLE_RATE, *, window_seconds: float = WINDOW_S,
+                 line_floor: float | None = None) -> None:
         if sample_rate != SAMPLE_RATE:
             # The spectral constants are in 50 Hz bins of 160-sample frames; audio at other
             # rates is resampled by ivraudit.telephony.wav before it reaches a line.
@@ -279,6 +288,7 @@ class SoundClassifier:
         self._music_min = MUSIC_MIN_S / frame_s
         self._music_context = MUSIC_CONTEXT_S / frame_s
         self._batch = np.zeros((BATCH, FRAME_SAMPLES), dtype=np.float32)
+        self._known_line_floor = line_floor  # from earlier calls on the line
         self.reset()
 
     def reset(self) -> None:
@@ -301,6 +311,8 @@ class SoundClassifier:
         self._noise_count = 0
         self._noise_history: list[float] = []
         self._noise_floor = -100.0
+        self._line_floor = self._known_line_floor  # the line's own noise, heard alone
+        self._block: list[npt.NDArray[np.int16]] = []  # the frames of the current 0.5 s block
         self._active = False
         self._tone_run = 0
         self._since_music = 1 << 30          # frames since the last MUSIC verdict
@@ -316,6 +328,7 @@ class SoundClassifier:
         """Take the next 20 ms frame (160 int16 samples) of the call."""
         row = self._batch[self._pending]
         row[:] = frame  # raises on a frame of the wrong length
+        self._block.append(row.copy())
         e = 10.0 * math.log10(float(np.dot(row, row)) / FRAME_SAMPLES + 1.0) - FULL_SCALE_POWER_DB
 
         self._peak = max(e, self._peak - self._peak_decay)
@@ -328,18 +341,38 @@ class SoundClassifier:
             if len(history) > self._noise_blocks:
                 del history[0]
             self._noise_floor = min(history)
+            if _noise_like(self._block):  # a pause, on a line with noise of its own
+                self._line_floor = min(self._noise_min, self._line_floor or 0.0)
+            self._block = []
             self._noise_min = math.inf
             self._noise_count = 0
-        floor = min(self._noise_floor, self._noise_min)
-        threshold = max(ABS_FLOOR_DBFS, min(floor + NOISE_MARGIN_DB, NOISE_CAP_DBFS),
-                        self._peak - PEAK_RANGE_DB)
-        self._active = e > threshold
+        self._active = e > self._threshold()
 
         self._pending_energy.append(e)
         self._pending_active.append(self._active)
         self._pending += 1
         if self._pending == BATCH:
             self._analyse()
+
+    @property
+    def line_floor(self) -> float | None:
+        """The line's own noise (dBFS), once heard alone in a pause; None on a quiet line.
+        A later call on the same line starts from it (ivraudit.crawl.explorer)."""
+        return self._line_floor
+
+    def _threshold(self) -> float:
+        """The energy (dBFS) a frame must exceed to be sound, as the call has taught it."""
+        floor = min(self._noise_floor, self._noise_min)
+        cap = NOISE_CAP_DBFS if self._line_floor is None else max(
+            NOISE_CAP_DBFS, self._line_floor + LINE_NOISE_MARGIN_DB)
+        return max(ABS_FLOOR_DBFS, min(floor + NOISE_MARGIN_DB, cap), self._peak - PEAK_RANGE_DB)
+
+    def sounds(self, frame: npt.NDArray[np.int16]) -> bool:
+        """Would ``frame`` be sound by what the classifier knows now? (A frame heard before
+        the line's own noise was known may have passed for sound.)"""
+        x = frame.astype(np.float64)
+        e = 10.0 * math.log10(float(np.dot(x, x)) / FRAME_SAMPLES + 1.0) - FULL_SCALE_POWER_DB
+        return e > self._threshold()
 
     @property
     def active(self) -> bool:
@@ -541,6 +574,22 @@ class SoundClassifier:
         """Analyse frames still waiting for a full batch (the end of a clip)."""
         if self._pending:
             self._analyse()
+
+
+NOISE_FLATNESS = 0.3
+"""Spectral flatness (geometric over arithmetic mean of the power spectrum) above which a
+stretch of audio is noise, not sound: white line noise scores about 0.5 and more after
+G.711; speech and music, whose energy sits in harmonics, 0.1 and less."""
+
+
+def _noise_like(frames: list[npt.NDArray[np.int16]]) -> bool:
+    """Is this half second the line's own noise: spectrally flat, and not digital silence?"""
+    x = np.stack(frames).astype(np.float64)
+    power = (np.abs(np.fft.rfft(x * np.hanning(x.shape[1]), axis=1)) ** 2).mean(axis=0)[1:]
+    if power.mean() <= 0:
+        return False
+    flatness = float(np.exp(np.mean(np.log(power + 1e-12))) / power.mean())
+    return flatness >= NOISE_FLATNESS
 
 
 def classify(pcm: npt.NDArray[np.int16], sample_rate: int = SAMPLE_RATE) -> Sound:
