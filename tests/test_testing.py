@@ -274,3 +274,26 @@ def test_prompts_no_caller_can_hear_apart_are_one_node_in_the_truth(
     else:
         assert truth.kinds["hello"] == "message" and truth.kinds["main"] == "menu"
         assert ("hello", "main", "auto") in truth.edges
+
+
+def test_a_message_that_comes_again_by_itself_was_waiting_for_the_caller(tmp_path: Path):
+    """A prompt heard as a plain message that plays again by itself, nothing between, was
+    waiting for the caller: a menu whose words the recogniser could not read (Spanish heard as
+    English words). It is not understood, and nothing is probed or followed from it."""
+    for name in ("main", "bye"):
+        shutil.copyfile(tree_path("tiny").parent / f"{name}.wav", tmp_path / f"{name}.wav")
+    (tmp_path / "tree.yaml").write_text(textwrap.dedent("""\
+        format: ivraudit.tree/1
+        name: "A menu whose words say nothing"
+        start: main
+        nodes:
+          main: {type: menu, prompt: main.wav, text: "Welcome to the bank.",
+                 options: {"1": bye}, wait: 3, on_timeout: repeat, repeats: 2}
+          bye: {type: message, prompt: bye.wav, text: "Goodbye.", next: hangup}
+        """))
+    spec = load_spec(tmp_path / "tree.yaml")
+    audit = Explorer(ReplayLine(spec), FingerprintRecognizer.from_spec(spec)).crawl()
+    (node,) = audit.nodes.values()
+    assert (node.kind, node.understood, node.transcript) == ("unknown", False,
+                                                             "Welcome to the bank.")
+    assert not audit.edges and len(audit.calls) == 1

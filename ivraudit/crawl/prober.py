@@ -236,9 +236,11 @@ class Prober:
                     return None
             parts = self._heard_as(nxt, path, via)
             target = self.mapper.acting_at(target)
-            if parts[0][0] == target and not node.understood:
-                # A prompt not understood that comes again by itself was waiting for the
-                # caller (a menu in another language): what it offers cannot be known.
+            if parts[0][0] == target and (not node.understood or (new and node.kind == "message")):
+                # A prompt that comes again by itself, nothing between, was waiting for the
+                # caller: a menu whose words were not understood (Spanish, heard by an English
+                # recogniser as English words) offers what cannot be known.
+                node.kind, node.understood = "unknown", False
                 return None
             if parts[0][0] is None:
                 self.expectations.continued(origin.node, target, None)
