@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT / "fixtures"))
 from ivraudit.asr import CachedRecognizer, open_recognizer  # noqa: E402
 from ivraudit.audit.metrics import compute_metrics  # noqa: E402
 from ivraudit.crawl.explorer import Explorer  # noqa: E402
+from ivraudit.crawl.policy import CrawlPolicy  # noqa: E402
 from ivraudit.errors import SpecError  # noqa: E402
 from ivraudit.lines.replay import ReplayLine  # noqa: E402
 from ivraudit.spec import load_spec  # noqa: E402
@@ -121,18 +122,18 @@ def nearest(truth: Truth, involved: list[str]) -> list[str]:
     return [n for n, d in depth.items() if d == least]
 
 
-def crawl_seed(seed: int, plain: bool, details: bool) -> TreeResult:
+def crawl_seed(seed: int, plain: bool, details: bool, max_hold: float) -> TreeResult:
     """Build, crawl and judge one seed's tree (in a worker process)."""
     result = TreeResult(seed)
     started = time.perf_counter()
     try:
-        _judge(result, plain, details)
+        _judge(result, plain, details, max_hold)
     finally:
         result.seconds = time.perf_counter() - started
     return result
 
 
-def _judge(result: TreeResult, plain: bool, details: bool) -> None:
+def _judge(result: TreeResult, plain: bool, details: bool, max_hold: float) -> None:
     assert _recognizer is not None
     seed = result.seed
     with tempfile.TemporaryDirectory(prefix=f"ivraudit-zoo-{seed}-") as tmp:
@@ -149,7 +150,8 @@ def _judge(result: TreeResult, plain: bool, details: bool) -> None:
         truth = ground_truth(spec)
         result.tth_truth = _seconds(truth.metrics.get("time_to_human_seconds"))
         try:
-            audit = Explorer(ReplayLine(spec), _recognizer, language=spec.language).crawl()
+            audit = Explorer(ReplayLine(spec), _recognizer, language=spec.language,
+                             policy=CrawlPolicy(max_hold=max_hold)).crawl()
         except Exception as exc:  # a crawler crash is a finding, not the bench's end
             result.what = f"crawl failed: {type(exc).__name__}: {exc}"
             result.blamed = list(result.patterns)
@@ -234,6 +236,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--details", action="store_true",
                         help="after a tree that is not exact, each crawled node and transcript")
     parser.add_argument("--cache", type=Path, help="transcript cache folder (default: temporary)")
+    parser.add_argument("--max-hold", type=float, default=CrawlPolicy().max_hold,
+                        help="seconds a crawl waits in a queue (default: the crawler's own); "
+                             "zoo queues hold 15-50 s, so 120 decides "
+                             "every tree alike, faster: only a crawl that missed the person "
+                             "waits longer")
     args = parser.parse_args(argv)
     seeds = _seeds(args.seeds)
     with tempfile.TemporaryDirectory(prefix="ivraudit-fidelity-") as tmp:
@@ -242,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
                                  initargs=(cache,)) as pool:
             results = []
             for result in pool.map(crawl_seed, seeds, [args.plain] * len(seeds),
-                                   [args.details] * len(seeds)):
+                                   [args.details] * len(seeds), [args.max_hold] * len(seeds)):
                 results.append(result)
                 print(_line(result), flush=True)
                 for detail in result.details:
