@@ -122,6 +122,7 @@ class Listener:
         self.end_silence = end_silence
         self.sound = SoundClassifier(line_floor=line_floor)  # the noise earlier calls heard
         self._unread: list[Pcm] = []
+        self._given_back_to = 0.0  # the furthest line time after a ring was given back from
         self.music: list[Pcm] = []  # frames of the last hold's music, up to MUSIC_SAMPLE_SECONDS
         self.rang = False  # the last hold rang (ringback) at some point
         self.ring = RingProfile()  # what this line's ring sounds like, once it has rung
@@ -296,7 +297,10 @@ class Listener:
         last_tone = max((i for i, is_ring in enumerate(ringing) if is_ring), default=-1)
         after = ring[last_tone + 1:]
         first = next((i for i, frame in enumerate(after) if sounding_frame(frame)), None)
-        if first is not None:
+        if first is not None and self.position > self._given_back_to:
+            # (once: audio given back and read again may end a ring the same way again,
+            # and the hold would then never move on)
+            self._given_back_to = self.position
             self.unread(np.concatenate(after[first:]))
 
     def _listen(self, prompt: "_Prompt", max_prompt: float,
