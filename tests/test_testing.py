@@ -214,12 +214,18 @@ def test_typing_ahead_through_a_line_with_delay_with_no_speech_model(tiny):
     assert {(mapping[s], mapping[t], k) for s, t, k in audit.edges} == ground_truth(tiny).edges
 
 
+def _tiny_tree(folder: Path, yaml: str) -> Path:
+    """A tree spec of ``yaml`` beside a copy of the tiny tree's recordings."""
+    for wav in tree_path("tiny").parent.glob("*.wav"):
+        shutil.copyfile(wav, folder / wav.name)
+    (folder / "tree.yaml").write_text(yaml)
+    return folder / "tree.yaml"
+
+
 def test_spec_nodes_that_sound_alike_are_told_apart_by_the_crawled_path(tmp_path: Path):
     """Two queues with one intro recording ("please hold while I try that extension") are two
     spec nodes; a crawled node is mapped to the one its path reaches, not to the first."""
-    for name in ("main", "bye", "agent"):
-        shutil.copyfile(tree_path("tiny").parent / f"{name}.wav", tmp_path / f"{name}.wav")
-    (tmp_path / "tree.yaml").write_text(textwrap.dedent("""\
+    spec_path = _tiny_tree(tmp_path, textwrap.dedent("""\
         format: ivraudit.tree/1
         name: "Two queues, one intro"
         start: main
@@ -230,7 +236,7 @@ def test_spec_nodes_that_sound_alike_are_told_apart_by_the_crawled_path(tmp_path
           second: {type: hold, prompt: bye.wav, text: "Goodbye.", seconds: 9, next: hangup}
           agent: {type: human, prompt: agent.wav, text: "Hi, this is Sam."}
         """))
-    spec = load_spec(tmp_path / "tree.yaml")
+    spec = load_spec(spec_path)
     intro = line_audio(spec.line, spec.prompt_audio(spec.nodes["first"]))
     audit = Audit(target="test", started="")
     for node_id, path in (("n1", ["2"]), ("n2", ["1"])):
@@ -247,9 +253,7 @@ def test_spec_nodes_that_sound_alike_are_told_apart_by_the_crawled_path(tmp_path
 ])
 def test_prompts_no_caller_can_hear_apart_are_one_node_in_the_truth(
         tmp_path: Path, gap: float, timeout: str, joined: bool):
-    for name in ("main", "bye", "agent"):
-        shutil.copyfile(tree_path("tiny").parent / f"{name}.wav", tmp_path / f"{name}.wav")
-    (tmp_path / "tree.yaml").write_text(textwrap.dedent(f"""\
+    spec_path = _tiny_tree(tmp_path, textwrap.dedent(f"""\
         format: ivraudit.tree/1
         name: "A message chained into the menu"
         start: hello
@@ -262,7 +266,7 @@ def test_prompts_no_caller_can_hear_apart_are_one_node_in_the_truth(
           sorry: {{type: message, prompt: bye.wav, text: "Sorry.", next: hangup}}
           agent: {{type: human, prompt: agent.wav, text: "Hi, this is Sam."}}
         """))
-    spec = load_spec(tmp_path / "tree.yaml")
+    spec = load_spec(spec_path)
     truth = ground_truth(spec)
     if joined:
         assert truth.kinds == {"hello": "menu", "agent": "human", "sorry": "message",
@@ -280,9 +284,7 @@ def test_a_message_that_comes_again_by_itself_was_waiting_for_the_caller(tmp_pat
     """A prompt heard as a plain message that plays again by itself, nothing between, was
     waiting for the caller: a menu whose words the recogniser could not read (Spanish heard as
     English words). It is not understood, and nothing is probed or followed from it."""
-    for name in ("main", "bye"):
-        shutil.copyfile(tree_path("tiny").parent / f"{name}.wav", tmp_path / f"{name}.wav")
-    (tmp_path / "tree.yaml").write_text(textwrap.dedent("""\
+    spec_path = _tiny_tree(tmp_path, textwrap.dedent("""\
         format: ivraudit.tree/1
         name: "A menu whose words say nothing"
         start: main
@@ -291,7 +293,7 @@ def test_a_message_that_comes_again_by_itself_was_waiting_for_the_caller(tmp_pat
                  options: {"1": bye}, wait: 3, on_timeout: repeat, repeats: 2}
           bye: {type: message, prompt: bye.wav, text: "Goodbye.", next: hangup}
         """))
-    spec = load_spec(tmp_path / "tree.yaml")
+    spec = load_spec(spec_path)
     audit = Explorer(ReplayLine(spec), FingerprintRecognizer.from_spec(spec)).crawl()
     (node,) = audit.nodes.values()
     assert (node.kind, node.understood, node.transcript) == ("unknown", False,
