@@ -329,7 +329,7 @@ class SoundClassifier:
         row = self._batch[self._pending]
         row[:] = frame  # raises on a frame of the wrong length
         self._block.append(row.copy())
-        e = 10.0 * math.log10(float(np.dot(row, row)) / FRAME_SAMPLES + 1.0) - FULL_SCALE_POWER_DB
+        e = _frame_dbfs(row)
 
         self._peak = max(e, self._peak - self._peak_decay)
         if e < self._noise_min:
@@ -370,9 +370,7 @@ class SoundClassifier:
     def sounds(self, frame: npt.NDArray[np.int16]) -> bool:
         """Would ``frame`` be sound by what the classifier knows now? (A frame heard before
         the line's own noise was known may have passed for sound.)"""
-        x = frame.astype(np.float64)
-        e = 10.0 * math.log10(float(np.dot(x, x)) / FRAME_SAMPLES + 1.0) - FULL_SCALE_POWER_DB
-        return e > self._threshold()
+        return _frame_dbfs(frame.astype(np.float32)) > self._threshold()
 
     @property
     def active(self) -> bool:
@@ -574,6 +572,11 @@ class SoundClassifier:
         """Analyse frames still waiting for a full batch (the end of a clip)."""
         if self._pending:
             self._analyse()
+
+
+def _frame_dbfs(frame: npt.NDArray[np.float32]) -> float:
+    """A frame's energy in dBFS, as the classifier weighs every frame."""
+    return 10.0 * math.log10(float(np.dot(frame, frame)) / FRAME_SAMPLES + 1.0) - FULL_SCALE_POWER_DB
 
 
 NOISE_FLATNESS = 0.3
