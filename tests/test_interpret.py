@@ -119,6 +119,15 @@ MENUS: list[tuple[str, list[tuple[str, str]]]] = [
     ("For billing press 1, for support press 2.", BILLING_SUPPORT),
     ("press one for billing, two for support, or three for sales",
      [("1", "billing"), ("2", "support"), ("3", "sales")]),
+    # whisper tiny.en on flite's "... For lost or stolen cards, press 2. ...": "pressed to".
+    ("for account balances press one for lost or stolen cards pressed to for loans and "
+     "mortgages press three", [("1", "account balances"), ("2", "lost or stolen cards"),
+                               ("3", "loans and mortgages")]),
+    # No verb at all: the keys count up, so they are a list of choices.
+    ("Please choose from the following, one for outages, two for payments.",
+     [("1", "outages"), ("2", "payments")]),
+    ("Make your selection now. 1 for billing. 2 for sales. 3 for support.",
+     [("1", "billing"), ("2", "sales"), ("3", "support")]),
     ("please press one to mute or unmute yourself two to lock or unlock the conference three to "
      "eject the last user four or six to decrease or increase the conference volume seven or "
      "nine to decrease or increase your volume or eight to exit", CONF_ADMIN),
@@ -355,6 +364,14 @@ def test_finishing_keys_are_not_options() -> None:
     # ...but only "#" and "*" finish anything.
     assert interpret("When you are done, press 1 to send this message.").options == (
         Option("1", "send this message"),)
+
+
+def test_keys_that_do_not_count_up_are_no_list() -> None:
+    # Without a verb, a lone "one for" or numbers out of order are words, not choices.
+    for said in ["Thank you. One for all and all for one.",
+                 "Our team of 5 for sales and 2 for support will help you.",
+                 "One for the road."]:
+        assert interpret(said).kind == "message", said
 
 
 def test_numbers_that_are_not_keys() -> None:

@@ -10,6 +10,7 @@ from ivraudit.listen.listener import Ending, Listener
 from ivraudit.spec import load_spec
 from ivraudit.telephony.constants import SAMPLE_RATE
 from ivraudit.telephony.g711 import ulaw_round_trip
+from ivraudit.telephony.wav import read_telephone_audio
 
 from conftest import tree_path
 
@@ -173,3 +174,25 @@ def test_a_known_prompt_heard_to_its_known_length_ends_at_a_short_silence(acme):
     assert resumed(whole + 5.0) == (whole, usual)
     early = resumed(whole - 1.0)  # told too short: ends at the first 0.2 s pause after that
     assert whole - 1.1 <= early[0] <= whole and early[1] == pytest.approx(0.2, abs=0.03)
+
+
+def test_someone_who_speaks_as_the_music_stops_is_given_back_from_the_first_word(tiny):
+    """The window that tells music from speech lags by a second, so the frames of an agent
+    who answered as a queue's music stopped were read as music (zoo seed 322: "Hi, this is
+    Tom" heard as "This is Tom", matching no prompt, and the time to a human late). What
+    follows the longest pause in those frames (the hand-over; the pauses between someone's
+    words are shorter) is heard again, and only once."""
+    acme = tree_path("acme-pbx").parent
+    music = read_telephone_audio(acme / "moh-robot-dity.wav")[8000:8000 + 30 * 160]
+    words = read_telephone_audio(acme / "agent-sam.wav")
+    words = words[np.flatnonzero(np.abs(words) > 2000)[0]:][: 18 * 160]
+    quiet = np.zeros(160, dtype=np.int16)
+    frames = [*music.reshape(30, 160), *[quiet] * 25, *words[:13 * 160].reshape(13, 160),
+              *[quiet] * 7, *words[13 * 160:].reshape(5, 160)]
+    listener = Listener(ReplayLine(tiny).dial())
+    listener.hear()  # (a position on the line to give back at)
+    listener._give_back_after_music(frames)
+    given = [listener._frame() for _ in range(25)]
+    assert np.array_equal(np.concatenate(given), np.concatenate(frames[55:]))
+    listener._give_back_after_music(frames)  # at the same place again: not given back twice
+    assert not np.array_equal(listener._frame(), frames[55])

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from ivraudit.audit.metrics import compute_metrics
+from ivraudit.audit.model import Audit
 from ivraudit.crawl.explorer import Explorer
 from ivraudit.crawl.strategy import CrawlStrategy
 from ivraudit.lines.replay import ReplayLine
@@ -149,7 +150,7 @@ def _queue(music: str, seconds: float = 40) -> str:
 """
 
 
-def _assert_exact(spec_path: Path, recognizer, strategy: str = "all") -> None:  # type: ignore[no-untyped-def]
+def _assert_exact(spec_path: Path, recognizer, strategy: str = "all") -> Audit:  # type: ignore[no-untyped-def]
     spec = load_spec(spec_path)
     audit = Explorer(ReplayLine(spec), recognizer, strategy=CrawlStrategy.parse(strategy)).crawl()
     truth = ground_truth(spec)
@@ -164,6 +165,7 @@ def _assert_exact(spec_path: Path, recognizer, strategy: str = "all") -> None:  
     assert (measured is None) == (expected is None)
     if isinstance(expected, float) and isinstance(measured, float):
         assert abs(measured - expected) <= 0.05 * expected
+    return audit
 
 
 @pytest.mark.parametrize("strategy", ["naive", "all"])
@@ -272,3 +274,27 @@ def test_a_line_with_loud_noise_of_its_own_still_has_pauses(tmp_path, voices, re
     and no prompt ever ended. The hiss heard alone in a pause sets the line's floor."""
     _assert_exact(_tree(tmp_path, voices, MAIN.replace("QUEUE", "agent"),
                         line="line: {gain_db: 9.0, noise_dbfs: -37.0}\n"), recognizer)
+
+
+@pytest.mark.parametrize("on_limit", ["hangup", "goodbye"])
+def test_a_menu_that_counts_wrong_keys_is_pressed_until_its_limit(tmp_path, voices, recognizer,
+                                                                  on_limit):
+    """Real dialplans count invalid tries and hang up on the third, with a goodbye or not:
+    the wrong key that brings the caller back is pressed again until the line does
+    something else, and the menu's limit is mapped (one more edge, and the count)."""
+    nodes = MAIN.replace("QUEUE", "agent").replace(
+        "    on_invalid: invalid\n",
+        f"    on_invalid: invalid\n    invalid_limit: 3\n    on_invalid_limit: {on_limit}\n")
+    if on_limit == "goodbye":
+        nodes += """  goodbye:
+    type: message
+    prompt: claims.wav
+    text: "Claims are handled online. Goodbye."
+    next: hangup
+"""
+        nodes = nodes.replace('"1": claims', '"1": agent')
+    spec_path = _tree(tmp_path, voices, nodes)
+    audit = _assert_exact(spec_path, recognizer)
+    mapping = map_to_spec(load_spec(spec_path), audit)
+    main = next(n for n in audit.nodes.values() if mapping[n.id] == "main")
+    assert main.invalid_limit == 3

@@ -11,13 +11,22 @@ class Probe:
     """One thing to try at a known node: press ``keys`` (or wait, for a timeout probe)."""
 
     node: str
-    role: str        # announced | escape | invalid | timeout | input
-    keys: str        # what is pressed; "timeout" for waiting
+    role: str        # announced | escape | invalid | limit | timeout | input
+    keys: str        # what is pressed; "timeout" for waiting; for "limit", the wrong key
+                     # pressed again and again
+
+    @property
+    def slot(self) -> tuple[str, str]:
+        """What the duplicate filter knows the probe by: its node and keys (an escape key
+        that is also announced is one probe), but pressing the invalid key until the menu's
+        limit is another thing than pressing it once."""
+        return (self.node, self.keys if self.role != "limit" else f"limit {self.keys}")
 
     @property
     def label(self) -> str:
         """The edge key this probe produces, before escape keys are judged."""
-        return {"invalid": "invalid", "timeout": "timeout", "input": "input"}.get(self.role, self.keys)
+        return {"invalid": "invalid", "limit": "invalid", "timeout": "timeout",
+                "input": "input"}.get(self.role, self.keys)
 
 
 class Frontier:
@@ -28,10 +37,9 @@ class Frontier:
         self._seen: set[tuple[str, str]] = set()
 
     def push(self, probe: Probe) -> bool:
-        key = (probe.node, probe.keys)
-        if key in self._seen:
+        if probe.slot in self._seen:
             return False
-        self._seen.add(key)
+        self._seen.add(probe.slot)
         self._queue.append(probe)
         return True
 
@@ -53,7 +61,7 @@ class Frontier:
 
     def tried_at(self, node: str) -> set[str]:
         """Keys of the probes at ``node`` that were queued and are no longer pending."""
-        pending = {p.keys for p in self._queue if p.node == node}
+        pending = {p.slot[1] for p in self._queue if p.node == node}
         return {keys for n, keys in self._seen if n == node and keys not in pending}
 
     def drop_at(self, node: str) -> None:

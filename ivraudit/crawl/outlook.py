@@ -25,7 +25,7 @@ STAYS, MOVES, ENDS = "stays", "moves", "ends"
 OUTCOMES = (STAYS, MOVES, ENDS)
 
 _PRIOR_BY_KEY: dict[str, str] = {"*": MOVES, "0": ENDS, "#": STAYS}
-_PRIOR_BY_ROLE: dict[str, str] = {"invalid": STAYS, "timeout": ENDS}
+_PRIOR_BY_ROLE: dict[str, str] = {"invalid": STAYS, "limit": ENDS, "timeout": ENDS}
 
 
 @dataclass
@@ -46,7 +46,7 @@ class Outlook:
         """Estimated chance of each outcome: this kind's counts, smoothed towards its role's,
         which are smoothed towards the prior."""
         prior = {o: 1 / 3 for o in OUTCOMES}
-        guess = _PRIOR_BY_KEY.get(probe.keys) if probe.role != "invalid" else None
+        guess = _PRIOR_BY_KEY.get(probe.keys) if probe.role not in ("invalid", "limit") else None
         guess = guess or _PRIOR_BY_ROLE.get(probe.role)
         if guess:
             prior = {o: float(o == guess) for o in OUTCOMES}

@@ -78,8 +78,9 @@ class TypingIntoThePause(HearingThePause):
                 via: list[str], expected: str | None) -> tuple[Heard, Heard] | None:
         start = origin.node
         frontier = self.scheduler.frontier
-        wrong = (origin.role in WRONG_KEY_ROLES
-                 or self.mapper.first_target.get((start, "invalid")) == message)
+        wrong = origin.role != "limit" and (
+            origin.role in WRONG_KEY_ROLES
+            or self.mapper.first_target.get((start, "invalid")) == message)
         typed: list[tuple[Probe, Heard, float]] = []
         been = frozenset(via)
         lasts = self.mapper.audit.nodes[message].prompt_seconds

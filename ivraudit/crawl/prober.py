@@ -85,7 +85,7 @@ class Prober:
         """Do ``probe`` at its node, whose prompt ``heard`` is playing or over, and follow
         what happens; returns where the line then waits for the caller, if it does. What the
         probe did to the call is noted in the outlook."""
-        if probe.role not in WRONG_KEY_ROLES:
+        if probe.role not in (*WRONG_KEY_ROLES, "limit"):
             session.wrong_keys.clear()  # IVRs count wrong keys in a row
         session.trying = probe
         stop = self._try(session, probe, heard)
@@ -94,6 +94,10 @@ class Prober:
         self.scheduler.outlook.saw(probe, ENDS if stop is None else STAYS if stop[0] == at else MOVES)
         if probe.role == "invalid" and (stop is None or stop[0] != at) and not limit_met:
             self._doubt_invalid(at)
+        elif probe.role == "invalid" and stop is not None and \
+                self.audit.nodes[at].invalid_limit is None:
+            # The wrong key brings the caller back: how many times will the menu do that?
+            self.scheduler.queue_limit(self.audit.nodes[at], probe.keys)
         return stop
 
     def _doubt_invalid(self, node_id: str) -> None:
@@ -111,6 +115,8 @@ class Prober:
         node = self.audit.nodes[probe.node]
         keys = probe.keys
         been = frozenset(node.via + [node.id])
+        if probe.role == "limit":
+            return self._until_the_limit(session, probe, heard)
         if probe.role == "timeout":
             heard = session.resume(heard)
             action_at = heard.end
@@ -128,6 +134,20 @@ class Prober:
             nxt, action_at = self._through_repeats(session, node.id, nxt, action_at, been)
         return self._follow(session, Action(node.id, keys, probe.role), probe.label, nxt,
                             action_at, path, via)
+
+    def _until_the_limit(self, session: CallSession, probe: Probe, heard: Heard) -> Stop | None:
+        """Press the wrong key of ``probe`` again each time the menu comes back, until the
+        line does something else (the menu's invalid-entry limit, noted by :meth:`_follow`)
+        or the policy's ``max_wrong_keys`` are pressed in a row (no limit that low)."""
+        stop: Stop | None = (probe.node, heard)
+        while stop is not None and stop[0] == self.mapper.acting_at(probe.node) and \
+                len(session.wrong_keys.get(stop[0], [])) < self.policy.max_wrong_keys:
+            node = self.audit.nodes[stop[0]]
+            action_at = session.press_at(node, stop[1], probe.keys, self.mapper.print_of(node.id))
+            nxt = self.results.hear(session, frozenset(node.via + [node.id]))
+            stop = self._follow(session, Action(node.id, probe.keys, "limit"), "invalid", nxt,
+                                action_at, node.path + [probe.keys], node.via + [node.id])
+        return stop
 
     def _through_repeats(self, session: CallSession, node_id: str, nxt: Heard, action_at: float,
                          been: frozenset[str]) -> tuple[Heard, float]:
@@ -163,6 +183,19 @@ class Prober:
             self.audit.problems.append(
                 f"{source} {pressed or key}: nothing heard for {self.policy.max_wait:g} s")
             return None
+        if role == "limit":
+            if self._limit_reached(session, source, target):
+                before = session.wrong_keys.pop(source, [])
+                self.audit.nodes[source].invalid_limit = len(before) + 1
+                self.mapper.add_edge(source, target, "invalid", "".join(before) + pressed,
+                                     first.onset - action_at, "invalid")
+                self.mapper.led_to(target, source, pressed, "invalid")
+                return self._onwards(session, origin, parts, path, via)
+            # The menu's usual answer again. (What follows is followed as the limit probe's:
+            # no other wrong key is typed into its pause, the menu would count it.)
+            session.wrong_keys.setdefault(source, []).append(pressed)
+            self.mapper.add_edge(source, target, key, pressed, first.onset - action_at, "invalid")
+            return self._onwards(session, origin, parts, path, via)
         if role in WRONG_KEY_ROLES and self._limit_met(session, source, target):
             # Maybe the menu's limit, maybe an option: the key alone, on a call of its own,
             # tells (below); meanwhile what followed is mapped, and nothing is said of the key.
@@ -200,6 +233,13 @@ class Prober:
         invalid = self.mapper.first_target.get((menu, "invalid"))
         ends = self.audit.nodes[target].kind in LIMIT_KINDS
         return bool(session.wrong_keys.get(menu)) and invalid is not None and target != invalid and ends
+
+    def _limit_reached(self, session: CallSession, menu: str, target: str) -> bool:
+        """Pressed again after wrong keys, the wrong key that alone brings the caller back
+        led somewhere else: whatever that is (a goodbye, a hang-up, an operator), it is
+        where the menu's limit leads."""
+        usual = self.mapper.first_target.get((menu, "invalid"))
+        return bool(session.wrong_keys.get(menu)) and usual is not None and target != usual
 
     def _onwards(self, session: CallSession, origin: Action,
                  parts: list[tuple[str | None, bool, Heard]], path: list[str], via: list[str]

@@ -82,13 +82,21 @@ class Scheduler:
             self._found_at[probe] = self._now()
         return True
 
+    def queue_limit(self, node: NodeRecord, key: str) -> None:
+        """Queue pressing the wrong ``key`` again and again at the menu ``node``, which it
+        brings the caller back to, to find the menu's invalid-entry limit ("too many invalid
+        attempts, goodbye" on the third): real dialplans count tries and hang up."""
+        probe = Probe(node.id, "limit", key)
+        if self.policy.max_wrong_keys > 1 and self.frontier.push(probe):
+            self._found_at[probe] = self._now()
+
     def renamed(self, old_id: str, new_id: str) -> None:
         """The actions at ``old_id`` belong to ``new_id`` (ivraudit.crawl.unmerge): what was
         tried there is not tried again at ``new_id``, and nothing is left to try at it."""
         tried = self.frontier.tried_at(old_id)
         self.frontier.drop_at(old_id)
         for probe in self.frontier.at(new_id):
-            if probe.keys in tried:
+            if probe.slot[1] in tried:
                 self.frontier.take(probe)
 
     def retry_fresh(self, probe: Probe) -> None:

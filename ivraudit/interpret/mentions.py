@@ -21,7 +21,7 @@ from ivraudit.interpret.keys import KEY_SUFFIXES, extension_at, key_at
 from ivraudit.interpret.text import Joined, Token
 
 VERBS = frozenset({
-    "press", "pressing", "presses", "dial", "dialing", "dialling", "select", "selecting", "push",
+    "press", "pressing", "presses", "pressed", "dial", "dialing", "dialling", "select", "selecting", "push",
     "pushing", "hit", "hitting", "touch", "choose", "choosing", "pick", "enter", "entering",
     "say", "saying", "type",
     "oprima", "oprime", "oprimir", "oprimiendo", "presione", "presiona", "presionar", "marque",
@@ -184,17 +184,36 @@ def find_mentions(
 
 
 def _bare_mentions(tokens: list[Token], verb_mentions: list[Mention]) -> list[Mention]:
-    """Keys that continue a list without repeating the verb: "..., or 8 to exit"."""
+    """Keys that continue a list without repeating the verb: "..., or 8 to exit".
+
+    With no verb at all, bare keys are a list only when they count up from one key to the
+    next ("one for outages, two for payments"): a menu that names no verb still numbers its
+    choices in order, while "one for all" in a sentence has no "two for" after it.
+    """
     if not verb_mentions:
-        return []
+        found = _bare_from(tokens, 0, set())
+        return found if _counts_up(found) else []
     taken: set[int] = set()
     for m in verb_mentions:
         taken.update(range(m.start, m.end))
-    first = verb_mentions[0].end
+    return _bare_from(tokens, verb_mentions[0].end, taken)
+
+
+def _counts_up(mentions: list[Mention]) -> bool:
+    """Are these at least two single digits, each one more than the one before?"""
+    keys = [m.keys[0] for m in mentions if len(m.keys) == 1]
+    if len(mentions) < 2 or len(keys) != len(mentions) or not all(k.isdigit() for k in keys):
+        return False
+    return all(int(b) == int(a) + 1 for a, b in zip(keys, keys[1:]))
+
+
+def _bare_from(tokens: list[Token], first: int, taken: set[int]) -> list[Mention]:
+    """Bare "K for/to X" mentions from token ``first`` on, outside the ``taken`` tokens."""
     found: list[Mention] = []
     i = first
     while i < len(tokens):
-        if i in taken or tokens[i].text in ("oh", "o") or tokens[i - 1].text in _BARE_BLOCKERS:
+        if i in taken or tokens[i].text in ("oh", "o") or (
+                i > 0 and tokens[i - 1].text in _BARE_BLOCKERS):
             i += 1
             continue
         keys = _keys_after(tokens, i, after_verb=False)

@@ -74,6 +74,8 @@ vowel of a "Hello?")."""
 RING_MEMORY_FRAMES = 50
 """How much of a ring is kept to find speech that began as it stopped (the sound window)."""
 
+MUSIC_PAUSE_FRAMES = 5
+"""0.1 s without sound ends a stretch of music: what sounds after it may be someone else."""
 MUSIC_SAMPLE_SECONDS = 12.0
 """How much hold music :meth:`Listener.through_hold` keeps (:attr:`Listener.music`), so an
 audit can be frozen into a replayable tree (ivraudit.regress.freeze) without storing whole
@@ -123,6 +125,7 @@ class Listener:
         self.sound = SoundClassifier(line_floor=line_floor)  # the noise earlier calls heard
         self._unread: list[Pcm] = []
         self._given_back_to = 0.0  # the furthest line time after a ring was given back from
+        self._music_tail: list[Pcm] = []  # the last frames read while the window said music
         self.music: list[Pcm] = []  # frames of the last hold's music, up to MUSIC_SAMPLE_SECONDS
         self.rang = False  # the last hold rang (ringback) at some point
         self.ring = RingProfile()  # what this line's ring sounds like, once it has rung
@@ -199,6 +202,7 @@ class Listener:
         then stops copying the prompt).
         """
         waited = 0.0
+        self._music_tail = []
         while True:
             start = self.position
             frame = self._frame()
@@ -303,6 +307,27 @@ class Listener:
             self._given_back_to = self.position
             self.unread(np.concatenate(after[first:]))
 
+    def _give_back_after_music(self, tail: list[Pcm]) -> None:
+        """Music has just stopped counting as the sound of the line: whatever began after it
+        stopped (someone who answered as it ended) was read while the lagging window still
+        said music, and is heard again as the start of a prompt. Where the music stopped is
+        the longest pause in what was read (a queue hands over to an agent after a moment of
+        silence; the pauses between someone's words are shorter). Music that runs straight
+        into words, with no pause, keeps them: there is no telling where the one ends."""
+        best: tuple[int, int] | None = None  # (length, end) of the longest pause
+        run = 0
+        for i, frame in enumerate(tail):
+            run = 0 if sounding_frame(frame) else run + 1
+            if run >= MUSIC_PAUSE_FRAMES and (best is None or run >= best[0]):
+                best = (run, i + 1)
+        if best is None:
+            return
+        after = tail[best[1]:]
+        first = next((j for j, frame in enumerate(after) if sounding_frame(frame)), None)
+        if first is not None and self.position > self._given_back_to:
+            self._given_back_to = self.position  # once (see _give_back_after_ring)
+            self.unread(np.concatenate(after[first:]))
+
     def _listen(self, prompt: "_Prompt", max_prompt: float,
                 press_after_onset: tuple[str, float] | None,
                 stop_when: Callable[[Pcm], bool | None] | None,
@@ -349,6 +374,9 @@ class Listener:
             prompt.music_frames = prompt.music_frames + 1 if window is Sound.MUSIC else 0
             if prompt.music_frames * FRAME_SECONDS >= MUSIC_CONFIRM_SECONDS:
                 speech_end = max(-1, index - round((MUSIC_CONFIRM_SECONDS + 1.0) / FRAME_SECONDS))
+                # (what was read while the music was confirmed may end with someone
+                # who began to speak as it stopped: through_hold gives it back)
+                self._music_tail = frames[max(speech_end + 1, len(frames) - RING_MEMORY_FRAMES):]
                 if speech_end * FRAME_SECONDS < RING_SPEECH_SECONDS:
                     return self._sound_only(prompt, Ending.MUSIC)  # music, and nothing said
                 return self._heard(prompt, speech_end, Ending.MUSIC)
@@ -394,7 +422,7 @@ class Listener:
         """
         started = self.position
         announcements: list[Heard] = []
-        self.music = []
+        self.music = list(self._music_tail)  # the music that ended the prompt before
         ring: list[Pcm] = []  # the last second read while the window said tone
         profile = self.ring  # learned from what was read before that second
         for part in _frames_of(began):
@@ -405,6 +433,9 @@ class Listener:
             if ring and self.sound.window() is not Sound.TONE:
                 self._give_back_after_ring(ring, profile)
                 ring = []
+            if self._music_tail and self.sound.window() is not Sound.MUSIC:
+                self._give_back_after_music(self._music_tail)
+                self._music_tail = []
             left = max_hold - (self.position - started)
             if left <= 0:
                 now = self.position
@@ -417,6 +448,8 @@ class Listener:
                     return started, announcements, Heard(_empty(), now, now, Ending.HANGUP)
                 if window is Sound.MUSIC and len(self.music) * FRAME_SECONDS < MUSIC_SAMPLE_SECONDS:
                     self.music.append(frame)
+                if window is Sound.MUSIC:
+                    self._music_tail = [*self._music_tail[-RING_MEMORY_FRAMES + 1:], frame]
                 if sounding_frame(frame):
                     said = None
                 if window is Sound.TONE:
