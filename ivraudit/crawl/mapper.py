@@ -156,6 +156,8 @@ class Mapper:
         # ("... Christ is speaking." for "Baggage service, Omar speaking"); only a plain
         # message of them is honestly nothing but "not understood".
         understood = transcript.understood or reading.kind != "message"
+        if not text and not heard.sound_only:
+            understood = False  # speech, and not one word of it recognised
         kind = node_kind(reading.kind if understood else "unknown", text,
                          ran_into_music=music or heard.sound_only,
                          ends_in_tone=not music and (heard.ending is Ending.TONE

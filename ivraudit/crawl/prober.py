@@ -140,8 +140,11 @@ class Prober:
         line does something else (the menu's invalid-entry limit, noted by :meth:`_follow`)
         or the policy's ``max_wrong_keys`` are pressed in a row (no limit that low)."""
         stop: Stop | None = (probe.node, heard)
-        while stop is not None and stop[0] == self.mapper.acting_at(probe.node) and \
-                len(session.wrong_keys.get(stop[0], [])) < self.policy.max_wrong_keys:
+        menu = self.audit.nodes[probe.node]
+        for _ in range(self.policy.max_wrong_keys):
+            if stop is None or stop[0] != self.mapper.acting_at(probe.node) or \
+                    menu.invalid_limit is not None:
+                break
             node = self.audit.nodes[stop[0]]
             action_at = session.press_at(node, stop[1], probe.keys, self.mapper.print_of(node.id))
             nxt = self.results.hear(session, frozenset(node.via + [node.id]))
@@ -184,7 +187,7 @@ class Prober:
                 f"{source} {pressed or key}: nothing heard for {self.policy.max_wait:g} s")
             return None
         if role == "limit":
-            if self._limit_reached(session, source, target):
+            if self._limit_reached(session, source, pressed, target):
                 before = session.wrong_keys.pop(source, [])
                 self.audit.nodes[source].invalid_limit = len(before) + 1
                 self.mapper.add_edge(source, target, "invalid", "".join(before) + pressed,
@@ -234,11 +237,11 @@ class Prober:
         ends = self.audit.nodes[target].kind in LIMIT_KINDS
         return bool(session.wrong_keys.get(menu)) and invalid is not None and target != invalid and ends
 
-    def _limit_reached(self, session: CallSession, menu: str, target: str) -> bool:
-        """Pressed again after wrong keys, the wrong key that alone brings the caller back
+    def _limit_reached(self, session: CallSession, menu: str, key: str, target: str) -> bool:
+        """Pressed again after wrong keys, the wrong ``key`` that alone brings the caller back
         led somewhere else: whatever that is (a goodbye, a hang-up, an operator), it is
         where the menu's limit leads."""
-        usual = self.mapper.first_target.get((menu, "invalid"))
+        usual = dict(self.mapper.invalid_tries.get(menu, [])).get(key)
         return bool(session.wrong_keys.get(menu)) and usual is not None and target != usual
 
     def _onwards(self, session: CallSession, origin: Action,
