@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import TREES, tree_path
+from conftest import TREES, tree_path, wait_until
 from ivraudit.audit.metrics import compute_metrics
 from ivraudit.audit.writer import write_audit
 from ivraudit.crawl.explorer import Explorer
@@ -50,13 +50,7 @@ def sim():
         yield simulator
 
 
-def _wait(predicate, timeout: float = 2.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
+_wait = wait_until
 
 
 # -- calls and their outcomes --------------------------------------------------------------
@@ -197,7 +191,8 @@ def test_registration_succeeds_and_fails_clearly(secured: Simulator) -> None:
                    registrar=f"127.0.0.1:{secured.port}")
     with SipLine(secured.uri(), good) as line:
         assert line.registered
-    assert any("bob@" in aor for aor in secured.server.registrations)
+        assert any("bob@" in aor for aor in secured.server.registrations)
+    assert secured.server.registrations == {}   # taken back (Expires: 0) on closing
     bad = account(user="alice", password=Secret("nope"), registrar=f"127.0.0.1:{secured.port}")
     with pytest.raises(LineError, match="wrong user or password"):
         SipLine(secured.uri(), bad).start()

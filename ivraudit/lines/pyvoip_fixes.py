@@ -27,6 +27,9 @@ its two threads). These subclasses change only what is broken or missing for an 
   7. **BYE reuses the INVITE's Via branch** (``gen_bye``): a new transaction needs a new one.
   8. **No CANCEL**: pyVoIP cannot cancel a ringing INVITE (:meth:`FixedSIPClient.gen_cancel`).
   9. **Circular import**: ``import pyVoIP.SIP`` first fails; ``pyVoIP.VoIP`` must load first.
+  16. **A body it cannot parse drops the message** (``SIPMessage``): an SDP pyVoIP cannot read
+      raises while the headers parse, and the whole response is lost (an answered call taken
+      for "no answer" and CANCELled). Headers are parsed alone then (:func:`parse_leniently`).
   15. **No route set**: a proxy's Record-Route is ignored, so the ACK and BYE skip the proxy
       that asked to stay in the dialog (Kamailio drops them; the call gets no media). The route
       set of the 200 OK goes into Route headers of every in-dialog request (§12.1.2).
@@ -133,11 +136,9 @@ class FixedSIPClient(SIP.SIPClient):
                 return
             if raw.strip(b"\r\n\x00") == b"":
                 continue  # keep-alive
-            try:
-                message = SIP.SIPMessage(raw)
-            except Exception:  # noqa: BLE001 - pyVoIP raises many kinds on odd messages
-                continue
-            self.parse_message(message)
+            message = parse_leniently(raw)
+            if message is not None:
+                self.parse_message(message)
 
     def stop(self) -> None:
         if not self.NSD:
@@ -279,6 +280,32 @@ class FixedSIPClient(SIP.SIPClient):
             return False, "the registrar refused the credentials"
         finally:
             self.dialogs.pop(call_id, None)
+
+
+def parse_leniently(raw: bytes) -> SIP.SIPMessage | None:
+    """A datagram as pyVoIP's message, or None when its start line or headers are not SIP.
+
+    Bug 16: pyVoIP parses the SDP body along with the headers, and a body it cannot read (a
+    media line it has no enum for, a line without ``=``) raises, so the whole message is
+    dropped: a 200 OK with such an SDP never reached its dialog, the call rang on as "no
+    answer in 60 s" and was CANCELled although the far end had answered. The headers are
+    parsed alone then, and ``raw`` keeps the body, which ivraudit reads itself (:func:`body_of`,
+    ivraudit.telephony.sdp), so the answer is seen and judged on its SDP.
+    """
+    try:
+        return SIP.SIPMessage(raw)
+    except Exception:  # noqa: BLE001 - pyVoIP raises many kinds on odd messages
+        pass
+    head, sep, _body = raw.partition(b"\r\n\r\n")
+    if not sep:
+        return None
+    headers = re.sub(rb"(?im)^(content-length|l)\s*:[^\r\n]*", b"Content-Length: 0", head)
+    try:
+        message = SIP.SIPMessage(headers + b"\r\n\r\n")
+    except Exception:  # noqa: BLE001 - the headers themselves are not SIP
+        return None
+    message.raw = raw
+    return message
 
 
 def _final(box: queue.Queue[SIP.SIPMessage], timeout: float) -> SIP.SIPMessage | None:

@@ -325,8 +325,12 @@ class SipLine:
         self._started = True
         self._closing.clear()
         if self.account.registrar:
-            ok, why = self.sip.register_once(self._authorizer(), _hostport(self.account.registrar)
-                                             if not self.account.outbound_proxy else self.destination)
+            try:
+                ok, why = self.sip.register_once(self._authorizer(), self._registrar())
+            except BaseException:  # stopped (SIGTERM, Ctrl-C) mid-REGISTER: it may have landed
+                self.registered = True
+                self.close()
+                raise
             if not ok:
                 self.close()
                 raise LineError(f"registration at {self.account.registrar} failed: {why}")
@@ -425,8 +429,9 @@ class SipLine:
                                               RTP.TransmitType.SENDRECV, self.sip.new_branch(),
                                               call_id)
         started = time.monotonic()
+        sent = [invite_text]  # the INVITE as last sent (a digest answer changes it)
         try:
-            response, invite_text = self._invite(box, invite_text, started)
+            response, invite_text = self._invite(box, invite_text, started, sent)
         except OSError as exc:
             self.sip.dialogs.pop(call_id, None)
             sock.close()
@@ -436,22 +441,68 @@ class SipLine:
             self.sip.dialogs.pop(call_id, None)
             sock.close()
             raise
-        ring = (time.monotonic() - started) * self.account.ring_time_scale
+        except BaseException:  # stopped mid-INVITE (SIGTERM, Ctrl-C): leave nothing ringing
+            self._abandon(call_id, sent[-1])
+            sock.close()
+            raise
+        try:
+            return self._answered(call_id, response, invite_text, sock, rtp_port, started)
+        except CallFailed:
+            raise  # hung up already, and why recorded
+        except BaseException:  # stopped right at the answer (SIGTERM, Ctrl-C): BYE, not a call left up
+            call = self._calls.get(call_id)
+            if call is not None:
+                call.hangup()
+            else:
+                self._hang_up_answered(call_id, response, invite_text)
+                sock.close()
+            raise
+
+    def _abandon(self, call_id: str, invite_text: str) -> None:
+        """CANCEL an INVITE we stop waiting for, and forget its dialog. Should the far end
+        answer all the same, the 200 OK finds no dialog and is not ACKed, so the far end
+        gives up on it by itself (RFC 3261 timer H)."""
+        try:
+            self.sip.send(self.sip.gen_cancel(invite_text))
+        except OSError:
+            pass
+        self.sip.dialogs.pop(call_id, None)
+
+    def _hang_up_answered(self, call_id: str, response: SIP.SIPMessage, invite_text: str) -> None:
+        """BYE for a call answered (and ACKed) that will not be used."""
+        try:
+            self.sip.send(self.sip.gen_bye(self._dialog_invite(response, invite_text)))
+        except OSError:
+            pass
+        self.sip.dialogs.pop(call_id, None)
+        self.sip.acks.pop(call_id, None)
+
+    @staticmethod
+    def _dialog_invite(response: SIP.SIPMessage, invite_text: str) -> SIP.SIPMessage:
+        """The INVITE as the dialog knows it (the far end's Contact and To-tag): what in-dialog
+        requests are generated from."""
         invite = SIP.SIPMessage(invite_text.encode("utf-8"))
         invite.headers["Contact"] = response.headers.get("Contact", invite.headers["Contact"])
         invite.headers["To"]["tag"] = response.headers["To"]["tag"]
         invite.headers["CSeq"]["check"] = response.headers["CSeq"]["check"]
+        return invite
+
+    def _answered(self, call_id: str, response: SIP.SIPMessage, invite_text: str,
+                  sock: socket.socket, rtp_port: int, started: float) -> SipCall:
+        """The call answered: media set up from the SDP answer, once RTP flows."""
+        ring = (time.monotonic() - started) * self.account.ring_time_scale
+        invite = self._dialog_invite(response, invite_text)
         try:
             answer = parse_sdp(body_of(response))
             codec = answer.audio_codec
             if codec not in (PCMU, PCMA):
                 raise SdpError("no G.711 codec in the answer")
-        except SdpError as exc:
-            self.sip.send(self.sip.gen_bye(invite))
-            self.sip.dialogs.pop(call_id, None)
-            self.sip.acks.pop(call_id, None)
+        except SdpError as exc:  # answered (and ACKed): a call that is up must end with a BYE
+            self._hang_up_answered(call_id, response, invite_text)
             sock.close()
-            raise CallFailed(CallOutcome.FAILED, f"unusable SDP answer: {exc}", ring) from None
+            raise CallFailed(CallOutcome.UNUSABLE_MEDIA,
+                             f"answered, but its SDP answer is unusable ({exc}); hung up",
+                             ring) from None
         mode = self.account.dtmf
         if mode == "auto":
             mode = "rfc4733" if answer.event_type is not None else "inband"
@@ -476,9 +527,10 @@ class SipLine:
                              f"answered, but no RTP arrived within {self.account.media_timeout:g} s", ring)
         return call
 
-    def _invite(self, box: queue.Queue[SIP.SIPMessage], text: str, started: float
-                ) -> tuple[SIP.SIPMessage, str]:
-        """Run the INVITE transaction to its final response; returns (200 OK, INVITE sent)."""
+    def _invite(self, box: queue.Queue[SIP.SIPMessage], text: str, started: float,
+                sent: list[str]) -> tuple[SIP.SIPMessage, str]:
+        """Run the INVITE transaction to its final response; returns (200 OK, INVITE sent).
+        ``sent`` gets each INVITE text as it changes, for a CANCEL if the wait is stopped."""
         authorize = self._authorizer()
         challenged = False
         provisional = False
@@ -534,6 +586,7 @@ class SipLine:
                 text = text.replace("\r\nContent-Type",
                                     f"\r\n{header}: {authorize(challenge, 'INVITE', uri)}\r\nContent-Type", 1)
                 next_send, interval = time.monotonic(), 0.5
+                sent.append(text)
                 continue
             if status == 403 and challenged:
                 # Asterisk's chan_sip (and others) answer a wrong digest with 403 Forbidden,

@@ -259,6 +259,7 @@ class SipServer(asyncio.DatagramProtocol):
         self.traces: list[CallTrace] = []
         self.registrations: dict[str, str] = {}  # address of record -> contact
         self.registered_count = 0                 # REGISTERs accepted (refreshes included)
+        self.unregistered_count = 0               # bindings taken back (Expires: 0)
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -316,14 +317,23 @@ class SipServer(asyncio.DatagramProtocol):
             self.send(request.response(200, extra=[("Allow", ALLOW), ("Accept", "application/sdp")]), addr)
         elif method == "REGISTER":
             if self._authorized(request, addr):
-                contact = request.get("Contact") or ""
-                expires = request.get("Expires") or "3600"
-                self.registrations[request.get("To") or ""] = contact
-                self.registered_count += 1
-                self.send(request.response(200, to_tag=new_tag(),
-                                           extra=[("Contact", contact), ("Expires", expires)]), addr)
+                self._register(request, addr)
         else:
             self.send(request.response(405, extra=[("Allow", ALLOW)]), addr)
+
+    def _register(self, request: SipMessage, addr: tuple[str, int]) -> None:
+        """Bind (or with ``Expires: 0`` unbind, RFC 3261 §10.2.2) an address of record."""
+        contact = request.get("Contact") or ""
+        expires = request.get("Expires") or header_param(contact, "expires") or "3600"
+        aor = request.get("To") or ""
+        if expires.strip() == "0" or contact.strip() == "*":
+            self.registrations.pop(aor, None)
+            self.unregistered_count += 1
+        else:
+            self.registrations[aor] = contact
+            self.registered_count += 1
+        self.send(request.response(200, to_tag=new_tag(),
+                                   extra=[("Contact", contact), ("Expires", expires)]), addr)
 
     def _authorized(self, request: SipMessage, addr: tuple[str, int]) -> bool:
         """Digest-check a request when the simulator has an account; challenge it if not."""
