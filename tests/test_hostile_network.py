@@ -15,15 +15,22 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import ROOT, tree_path, wait_until
 from ivraudit.audit.reader import read_audit
 from ivraudit.lines import CallFailed, CallOutcome
-from ivraudit.lines.sip import SipAccount, SipLine
+from ivraudit.lines.pyvoip_fixes import MediaClient
+from ivraudit.lines.sip import SipAccount, SipCall, SipLine
 from ivraudit.simulator import Simulator
 from ivraudit.spec import load_spec
+from ivraudit.telephony.constants import FRAME_SAMPLES
 from ivraudit.telephony.digest import DigestChallenger
+from ivraudit.telephony.dtmf import DtmfSender, key_tone
+from ivraudit.telephony.g711 import ulaw_encode
+from ivraudit.telephony.rtp import RtpStream
+from ivraudit.telephony.sdp import build_sdp, parse_sdp
 from ivraudit.telephony.sipmsg import SipMessage
 
 TINY = load_spec(tree_path("tiny"))
@@ -199,3 +206,102 @@ def test_answer_with_unparsable_sdp_is_answered_unusable_and_hung_up() -> None:
         assert "tag=uastag" in (bye.get("To") or "")
     finally:
         uas.close()
+
+
+# -- 3. RTP only from the negotiated address; the caller's queue bounded ------------------------
+
+
+def _stranger_keys(key: str, event_type: int, to: tuple[str, int], sock: socket.socket) -> None:
+    """A key as a stranger would inject it: RFC 4733 events, then the same key in band."""
+    sender = DtmfSender("rfc4733", event_type)
+    stream = RtpStream()
+    sender.queue(key)
+    for _ in range(10):
+        packets, _audio = sender.frame(stream)
+        for packet in packets:
+            sock.sendto(packet.pack(), to)
+        stream.advance(FRAME_SAMPLES)
+    tone = ulaw_encode(key_tone(key, 0.2))
+    for start in range(0, len(tone), FRAME_SAMPLES):
+        sock.sendto(stream.packet(0, tone[start:start + FRAME_SAMPLES].tobytes()).pack(), to)
+        stream.advance(FRAME_SAMPLES)
+
+
+def test_rtp_from_a_stranger_is_ignored_by_the_simulator_and_the_caller() -> None:
+    """Before: keys a stranger sent to the simulator's media port were obeyed, and audio sent to
+    the caller's was heard. Now both take media only from the address the SDP negotiated."""
+    stranger = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    stranger.bind(("127.0.0.1", 0))
+    with Simulator(TINY, speed=2) as sim, SipLine(sim.uri(), SipAccount(dtmf="rfc4733")) as line:
+        call = line.dial()
+        call.read(25)
+        trace = sim.traces[-1]
+        simulator_media = (call.media.outIP, call.media.outPort)
+        assert trace.event_type is not None
+        _stranger_keys("1", trace.event_type, simulator_media, stranger)
+        loud = ulaw_encode(np.full(FRAME_SAMPLES, 20000, np.int16)).tobytes()
+        flood = RtpStream()
+        for _ in range(200):   # loud audio, its clock racing ahead, into the caller's port
+            stranger.sendto(flood.packet(0, loud).pack(), ("127.0.0.1", call.media.inPort))
+            flood.advance(50 * FRAME_SAMPLES)
+        assert _wait(lambda: trace.stranger_packets >= 10 and call.media.strangers >= 150)
+        call.press("2")
+        call.read(50)
+        assert [(k, how) for _, k, how in trace.keys] == [("2", "rfc4733")]   # ours alone
+        assert call.media.received <= trace.frames_sent + 2   # no frame but the simulator's
+        call.hangup()
+    stranger.close()
+    assert any(p.startswith("call 1: ignored ") and "RTP packets from 127.0.0.1:" in p
+               and "not the negotiated" in p for p in line.problems), line.problems
+    assert not line.lost_audio
+
+
+def test_an_rtp_flood_from_the_far_end_is_bounded_counted_and_ends_the_call() -> None:
+    """Before: the caller's frame queue grew with the flood (bench/rtp_flood.py: +620 MB in
+    5 s) and the call went on, heard as silence. Now the queue holds at most
+    MediaClient.MAX_QUEUED_FRAMES, the call ends with its audio lost (a BYE goes out), and the
+    line reports it, so the crawl cannot call itself complete."""
+    uas = ScriptedUas()
+    rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rtp.bind(("127.0.0.1", 0))
+    try:
+        with SipLine(uas.uri(), SipAccount()) as line:
+            thread, result = _dial_in_background(line)
+            invite, caller = uas.receive("INVITE")
+            sdp = build_sdp("127.0.0.1", rtp.getsockname()[1], [0], event_type=101, session_id=7)
+            ok = invite.response(200, to_tag="uastag", body=sdp, content_type="application/sdp",
+                                 extra=[("Contact", f"<sip:ivr@127.0.0.1:{uas.port}>")])
+            uas.sock.sendto(ok.encode(), caller)
+            uas.receive("ACK")
+            offer = parse_sdp(invite.body)
+            stream = RtpStream()
+            rtp.sendto(stream.packet(0, b"\xff" * 160).pack(), (offer.address, offer.port))
+            thread.join(timeout=5)
+            call = result["call"]
+            assert isinstance(call, SipCall)
+            rss_before = _rss_mb()
+            most = 0
+            for index in range(3000):     # each packet 10 s past the last: 500 frames each
+                stream.advance(500 * FRAME_SAMPLES)
+                rtp.sendto(stream.packet(0, b"\xff" * 160).pack(), (offer.address, offer.port))
+                if index % 100 == 0:
+                    most = max(most, len(call.media.frames))
+            assert _wait(lambda: call.ended, 5)
+            assert most <= MediaClient.MAX_QUEUED_FRAMES and call.media.overflowed > 0
+            assert _rss_mb() - rss_before < 60              # +620 MB before the bound
+            assert call.end_reason == "audio lost (RTP flood)"
+            call.hangup()
+            bye, _ = uas.receive("BYE")                     # the call is not left up
+            assert bye.call_id == invite.call_id
+        assert line.lost_audio
+        assert any(p.startswith("call 1: audio lost: more than 120 s") for p in line.problems)
+    finally:
+        rtp.close()
+        uas.close()
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0

@@ -46,6 +46,14 @@ its two threads). These subclasses change only what is broken or missing for an 
   12. **PCMA sent as PCMU** (``encode_packet``): the A-law branch calls the μ-law encoder.
   13. **No RFC 4733 sending**: pyVoIP can receive telephone-events but not send them; the
       transmitter here sends them (ivraudit.telephony.dtmf) with the negotiated payload type.
+  17. **RTP from anyone** (``recv``): every datagram reaching the media port is played, from
+      whatever address: a stranger who guesses the port talks into the call (and floods it).
+      Only packets from the address and port the SDP answer negotiated are taken; the others
+      are counted (:attr:`MediaClient.strangers`) and reported in the audit.
+  18. **Unbounded receive buffer**: pyVoIP's buffer (and the frame queue that replaces it) grows
+      with whatever arrives; an RTP flood grew it by 370 MB in 5 s. The queue holds at most
+      :attr:`MediaClient.MAX_QUEUED_FRAMES`; audio beyond it is dropped, counted
+      (:attr:`MediaClient.overflowed`) and ends the call as one whose audio was lost.
   14. **Wall-clock transmitter that drifts**: one ``sleep`` per packet, busy receive loop.
       The transmitter here is clocked by the frames received (a key lasts 0.1 s of *line*
       time, whatever speed the far end plays at), or with ``pace_by_reading`` by the frames
@@ -74,7 +82,7 @@ from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
 from ivraudit.telephony.dtmf import DtmfSender
 from ivraudit.telephony.g711 import Pcm, alaw_decode, alaw_encode, ulaw_decode, ulaw_encode
 from ivraudit.telephony.rtp import RtpError, RtpPacket, RtpStream, timestamp_delta
-from ivraudit.telephony.sdp import PCMA
+from ivraudit.telephony.sdp import PCMA, connection_ip
 
 _SILENCE = np.zeros(FRAME_SAMPLES, dtype=np.int16)
 
@@ -378,6 +386,11 @@ class MediaClient(RTP.RTPClient):
             assoc[event_type] = RTP.PayloadType.EVENT
         super().__init__(assoc, local_ip, local_port, remote[0], remote[1],
                          RTP.TransmitType.SENDRECV)
+        self.remote = (connection_ip(remote[0]), remote[1])
+        """The far end's media address as negotiated: the only source audio is taken from."""
+        self.strangers = 0           # packets from any other address, ignored (bug 17)
+        self.stranger: tuple[str, int] | None = None  # the first such source, for the report
+        self.overflowed = 0          # frames dropped because the queue was full (bug 18)
         self.codec = codec
         self.event_type = event_type
         self.sender = DtmfSender(dtmf_mode, event_type)
@@ -433,6 +446,10 @@ class MediaClient(RTP.RTPClient):
                 data, source = self.sin.recvfrom(4096)
             except (OSError, ValueError):
                 return
+            if source[:2] != self.remote:  # bug 17: only the negotiated far end is heard
+                self.strangers += 1
+                self.stranger = self.stranger or (source[0], source[1])
+                continue
             try:
                 packet = RtpPacket.parse(data)
             except RtpError:
@@ -440,6 +457,13 @@ class MediaClient(RTP.RTPClient):
             if packet.payload_type != self.codec:
                 continue  # telephone-events from the far end, comfort noise: not prompts
             self._push_audio(packet)
+
+    MAX_QUEUED_FRAMES = 120 * 50
+    """Frames (120 s of audio, about 4 MB) received and not yet read, at most. The crawler
+    falls behind the far end only while it thinks (a transcription, a few seconds; several
+    calls sharing one speech model, some more), so a backlog this long is no line's audio but
+    a flood; without a bound it grew until memory ran out (bug 18). Beyond it the call's audio
+    is lost: :meth:`_append` drops it, counts it in :attr:`overflowed` and ends the call."""
 
     MAX_GAP_SAMPLES = 10 * 50 * FRAME_SAMPLES
     """Loss filled with silence: at most 10 s (a jump beyond is a new clock, not 10 s lost)."""
@@ -471,10 +495,23 @@ class MediaClient(RTP.RTPClient):
             self._cond.notify_all()
 
     def _append(self, samples: Pcm) -> None:
-        """Samples onto the timeline; each whole 20 ms frame goes to the reader."""
+        """Samples onto the timeline; each whole 20 ms frame goes to the reader, while the
+        queue has room (:attr:`MAX_QUEUED_FRAMES`): once it overflows, the call's audio is no
+        longer what the line said, so the queue is emptied and nothing more is taken."""
+        if self.overflowed:
+            self.overflowed += len(samples) // FRAME_SAMPLES
+            return
         if len(self._partial):
             samples = np.concatenate([self._partial, samples])
         whole = len(samples) // FRAME_SAMPLES * FRAME_SAMPLES
+        room = self.MAX_QUEUED_FRAMES - len(self.frames)
+        if whole // FRAME_SAMPLES > room:
+            self.overflowed = len(self.frames) + whole // FRAME_SAMPLES
+            self.frames.clear()
+            self._partial = samples[:0]
+            self.far_end_gone = True  # no stall silence either: the call is over
+            self._cond.notify_all()
+            return
         for start in range(0, whole, FRAME_SAMPLES):
             self.frames.append(samples[start:start + FRAME_SAMPLES])
         self.received += whole // FRAME_SAMPLES

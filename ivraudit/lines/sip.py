@@ -191,8 +191,9 @@ class SipCall:
     """One answered call; implements :class:`~ivraudit.lines.base.Call`."""
 
     def __init__(self, line: SipLine, call_id: str, invite: SIP.SIPMessage, media: MediaClient,
-                 ring_seconds: float) -> None:
+                 ring_seconds: float, number: int = 0) -> None:
         self.line = line
+        self.number = number  # the line's count of calls dialled, this one included
         self.call_id = call_id
         self.invite = invite
         self.media = media
@@ -225,6 +226,9 @@ class SipCall:
 
     def _over(self) -> bool:
         if self._hung_up or self._media_dead():
+            return True
+        if self.media.overflowed:
+            self.end_reason = self.end_reason or "audio lost (RTP flood)"
             return True
         return self._far_end_bye.is_set() and \
             time.monotonic() - self._bye_at > self.BYE_GRACE_SECONDS
@@ -271,6 +275,7 @@ class SipCall:
         if not self._far_end_bye.is_set():
             self.line.sip.send(self.line.sip.gen_bye(self.invite))
         self.media.stop()
+        self.line.note_media_problems(self)
         self.line._calls.pop(self.call_id, None)
         self.line.sip.dialogs.pop(self.call_id, None)
         self.line.sip.acks.pop(self.call_id, None)
@@ -307,6 +312,12 @@ class SipLine:
         crawler had heard when it pressed a key, over all calls."""
         self.registered = False
         self.deregister_problem: str | None = None
+        self.problems: list[str] = []
+        """What went wrong on the wire that no prompt shows (RTP from strangers, audio lost to
+        a flood), one line a call, for the audit's ``problems``."""
+        self.lost_audio = False
+        """True once a call's audio was lost (its queue overflowed): what that call heard is
+        not what the line said, so the crawl cannot be complete."""
         self._started = False
 
     @property
@@ -384,6 +395,21 @@ class SipLine:
 
         return authorize
 
+    def note_media_problems(self, call: SipCall) -> None:
+        """Report a call's ignored and lost RTP (bugs 17, 18 in pyvoip_fixes) once it ends."""
+        media = call.media
+        if media.strangers and media.stranger is not None:
+            self.problems.append(
+                f"call {call.number}: ignored {media.strangers} RTP packets from "
+                f"{media.stranger[0]}:{media.stranger[1]} (not the negotiated "
+                f"{media.remote[0]}:{media.remote[1]})")
+        if media.overflowed:
+            self.lost_audio = True
+            self.problems.append(
+                f"call {call.number}: audio lost: more than {media.MAX_QUEUED_FRAMES * FRAME_SECONDS:g} s "
+                f"of RTP arrived unread ({media.overflowed} frames dropped; a flood?), so the call "
+                "was hung up")
+
     def _on_request(self, message: SIP.SIPMessage) -> None:
         if message.method == "BYE":
             call = self._calls.get(message.headers.get("Call-ID", ""))
@@ -414,6 +440,7 @@ class SipLine:
         self.start()
         with self._lock:  # several calls may be dialled at once (pyVoIP's counters are not atomic)
             self.calls += 1
+            number = self.calls
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # bound before the offer, so
             sock.bind((self.sip.myIP, self._rtp_port()))             # RTP with the 200 OK waits
             rtp_port = sock.getsockname()[1]
@@ -446,7 +473,7 @@ class SipLine:
             sock.close()
             raise
         try:
-            return self._answered(call_id, response, invite_text, sock, rtp_port, started)
+            return self._answered(call_id, response, invite_text, sock, rtp_port, started, number)
         except CallFailed:
             raise  # hung up already, and why recorded
         except BaseException:  # stopped right at the answer (SIGTERM, Ctrl-C): BYE, not a call left up
@@ -488,7 +515,7 @@ class SipLine:
         return invite
 
     def _answered(self, call_id: str, response: SIP.SIPMessage, invite_text: str,
-                  sock: socket.socket, rtp_port: int, started: float) -> SipCall:
+                  sock: socket.socket, rtp_port: int, started: float, number: int) -> SipCall:
         """The call answered: media set up from the SDP answer, once RTP flows."""
         ring = (time.monotonic() - started) * self.account.ring_time_scale
         invite = self._dialog_invite(response, invite_text)
@@ -514,7 +541,7 @@ class SipLine:
                             time_scale=self.account.ring_time_scale,
                             stall_limit=self.account.rtp_timeout)
         media.last_packet = time.monotonic()
-        call = SipCall(self, call_id, invite, media, ring)
+        call = SipCall(self, call_id, invite, media, ring, number=number)
         self._calls[call_id] = call
         media.start()
         deadline = time.monotonic() + self.account.media_timeout

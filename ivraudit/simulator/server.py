@@ -55,7 +55,7 @@ from ivraudit.telephony.digest import DigestChallenger
 from ivraudit.telephony.dtmf import EventReceiver, ToneDetector
 from ivraudit.telephony.g711 import ALAW, alaw_decode, alaw_encode, ulaw_decode, ulaw_encode
 from ivraudit.telephony.rtp import RtpError, RtpPacket, RtpStream
-from ivraudit.telephony.sdp import PCMA, SdpError, answer_for, parse_sdp
+from ivraudit.telephony.sdp import PCMA, SdpError, answer_for, connection_ip, parse_sdp
 from ivraudit.telephony.sipmsg import SipError, SipMessage, header_param, new_tag, uri_user
 
 log = logging.getLogger("ivraudit.simulator")
@@ -87,6 +87,7 @@ class CallTrace:
     frames_sent: int = 0
     late_frames: int = 0                     # sent more than one frame interval late
     max_late_ms: float = 0.0
+    stranger_packets: int = 0                # RTP from other than the negotiated address: ignored
     session: IvrSession | None = None
 
 
@@ -121,9 +122,12 @@ class _Call:
 
     # -- media ---------------------------------------------------------------------------
 
-    def on_rtp(self, data: bytes) -> None:
+    def on_rtp(self, data: bytes, source: tuple[str, int]) -> None:
         session = self.trace.session
         if session is None or self.done:
+            return
+        if source[:2] != self.remote_rtp:  # a stranger's keys must not drive the IVR
+            self.trace.stranger_packets += 1
             return
         try:
             packet = RtpPacket.parse(data)
@@ -238,7 +242,7 @@ class _RtpProtocol(asyncio.DatagramProtocol):
         self.call = call
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        self.call.on_rtp(data)
+        self.call.on_rtp(data, addr)
 
 
 class SipServer(asyncio.DatagramProtocol):
@@ -388,7 +392,7 @@ class SipServer(asyncio.DatagramProtocol):
                 call.finish("simulator")
                 return
             call.trace.codec, call.trace.event_type = codec, event
-            call.remote_rtp = (offer.address, offer.port)
+            call.remote_rtp = (connection_ip(offer.address), offer.port)  # the only media source
             call.final = call.invite.response(
                 200, to_tag=call.tag, body=sdp, content_type="application/sdp",
                 extra=[("Contact", f"<sip:{call.trace.number}@{self.host}:{self.port}>"),

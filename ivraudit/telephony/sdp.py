@@ -7,6 +7,7 @@ dynamic number, so it must be read from the peer's SDP, never assumed to be 101)
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass, field
 
 from ivraudit.telephony.constants import SAMPLE_RATE
@@ -103,6 +104,15 @@ def parse_sdp(text: str) -> AudioOffer:
     if not audio.address:
         raise SdpError("no connection address (c=) for the audio stream")
     return audio
+
+
+def connection_ip(address: str) -> str:
+    """An SDP connection address as the IP that media datagrams come from (a host name is
+    rare but legal); the address itself when it does not resolve."""
+    try:
+        return socket.gethostbyname(address)
+    except OSError:
+        return address
 
 
 def build_sdp(address: str, port: int, payload_types: list[int], *, event_type: int | None,
