@@ -26,15 +26,30 @@ from ivraudit.lines.sip import SipAccount, SipCall, SipLine
 from ivraudit.simulator import Simulator
 from ivraudit.spec import load_spec
 from ivraudit.telephony.constants import FRAME_SAMPLES
-from ivraudit.telephony.digest import DigestChallenger
+from ivraudit.simulator import server
+from ivraudit.simulator.guard import MAX_REQUEST_BYTES, REPLY_ALLOWANCE
+from ivraudit.telephony.digest import (
+    MAX_USED_NONCES,
+    NONCE_LIFETIME,
+    DigestChallenger,
+    Verdict,
+    authorization,
+)
 from ivraudit.telephony.dtmf import DtmfSender, key_tone
 from ivraudit.telephony.g711 import ulaw_encode
 from ivraudit.telephony.rtp import RtpStream
-from ivraudit.telephony.sdp import build_sdp, parse_sdp
-from ivraudit.telephony.sipmsg import SipMessage
+from ivraudit.telephony.sdp import AudioOffer, build_sdp, parse_sdp
+from ivraudit.telephony.sipmsg import SipMessage, new_tag
 
 TINY = load_spec(tree_path("tiny"))
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+
+
+def _udp() -> socket.socket:
+    """A UDP socket on a free port of 127.0.0.1."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
 
 def _wait(predicate, timeout: float = 5.0) -> bool:
@@ -156,6 +171,12 @@ class ScriptedUas:
             if message.is_request and (method is None or message.method == method):
                 return message, source
 
+    def answer(self, invite: SipMessage, caller: tuple[str, int], sdp: str) -> None:
+        """Answer ``invite`` with a 200 OK carrying ``sdp``."""
+        ok = invite.response(200, to_tag="uastag", body=sdp, content_type="application/sdp",
+                             extra=[("Contact", f"<sip:ivr@127.0.0.1:{self.port}>")])
+        self.sock.sendto(ok.encode(), caller)
+
     def close(self) -> None:
         self.sock.close()
 
@@ -174,6 +195,17 @@ def _dial_in_background(line: SipLine) -> tuple[threading.Thread, dict[str, obje
     return thread, result
 
 
+def _dial_answered(uas: ScriptedUas, line: SipLine, rtp: socket.socket, address: str
+                   ) -> tuple[threading.Thread, dict[str, object], SipMessage, AudioOffer]:
+    """Dial the scripted far end, which answers with media at ``address``, ``rtp``'s port:
+    the dialling thread, its result, the INVITE and the caller's media offer."""
+    thread, result = _dial_in_background(line)
+    invite, caller = uas.receive("INVITE")
+    uas.answer(invite, caller, build_sdp(address, rtp.getsockname()[1], [0], event_type=101,
+                                         session_id=7))
+    return thread, result, invite, parse_sdp(invite.body)
+
+
 BROKEN_SDP = ("v=0\r\no=uas 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
               "m=audio 4000 RTP/SAVPF 0 101\r\na=rtpmap:0 PCMU/8000\r\na crypto line without equals\r\n")
 """An answer pyVoIP 1.6.8 cannot parse (RTP/SAVPF is not in its enum; a line without ``=``)
@@ -188,11 +220,8 @@ def test_answer_with_unparsable_sdp_is_answered_unusable_and_hung_up() -> None:
         with SipLine(uas.uri(), SipAccount(ring_timeout=8.0)) as line:
             thread, result = _dial_in_background(line)
             invite, caller = uas.receive("INVITE")
-            ok = invite.response(200, to_tag="uastag", body=BROKEN_SDP,
-                                 content_type="application/sdp",
-                                 extra=[("Contact", f"<sip:ivr@127.0.0.1:{uas.port}>")])
             started = time.monotonic()
-            uas.sock.sendto(ok.encode(), caller)
+            uas.answer(invite, caller, BROKEN_SDP)
             ack, _ = uas.receive("ACK")
             bye, _ = uas.receive("BYE")
             uas.sock.sendto(bye.response(200).encode(), caller)
@@ -230,8 +259,7 @@ def _stranger_keys(key: str, event_type: int, to: tuple[str, int], sock: socket.
 def test_rtp_from_a_stranger_is_ignored_by_the_simulator_and_the_caller() -> None:
     """Before: keys a stranger sent to the simulator's media port were obeyed, and audio sent to
     the caller's was heard. Now both take media only from the address the SDP negotiated."""
-    stranger = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    stranger.bind(("127.0.0.1", 0))
+    stranger = _udp()
     with Simulator(TINY, speed=2) as sim, SipLine(sim.uri(), SipAccount(dtmf="rfc4733")) as line:
         call = line.dial()
         call.read(25)
@@ -262,18 +290,11 @@ def test_an_rtp_flood_from_the_far_end_is_bounded_counted_and_ends_the_call() ->
     MediaClient.MAX_QUEUED_FRAMES, the call ends with its audio lost (a BYE goes out), and the
     line reports it, so the crawl cannot call itself complete."""
     uas = ScriptedUas()
-    rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    rtp.bind(("127.0.0.1", 0))
+    rtp = _udp()
     try:
         with SipLine(uas.uri(), SipAccount()) as line:
-            thread, result = _dial_in_background(line)
-            invite, caller = uas.receive("INVITE")
-            sdp = build_sdp("127.0.0.1", rtp.getsockname()[1], [0], event_type=101, session_id=7)
-            ok = invite.response(200, to_tag="uastag", body=sdp, content_type="application/sdp",
-                                 extra=[("Contact", f"<sip:ivr@127.0.0.1:{uas.port}>")])
-            uas.sock.sendto(ok.encode(), caller)
+            thread, result, invite, offer = _dial_answered(uas, line, rtp, "127.0.0.1")
             uas.receive("ACK")
-            offer = parse_sdp(invite.body)
             stream = RtpStream()
             rtp.sendto(stream.packet(0, b"\xff" * 160).pack(), (offer.address, offer.port))
             thread.join(timeout=5)
@@ -300,8 +321,285 @@ def test_an_rtp_flood_from_the_far_end_is_bounded_counted_and_ends_the_call() ->
         uas.close()
 
 
+def test_a_far_end_behind_nat_is_heard_from_its_port_and_only_from_there() -> None:
+    """An SDP naming an address the far end's packets do not come from (NAT; baresip on a
+    host without a network names 192.0.2.2) is latched onto at its negotiated port, answered
+    there (symmetric RTP), and no other source is heard after it."""
+    uas = ScriptedUas()
+    rtp = _udp()
+    rtp.settimeout(3)
+    stranger = _udp()
+    try:
+        with SipLine(uas.uri(), SipAccount()) as line:
+            thread, result, invite, offer = _dial_answered(uas, line, rtp, "127.0.0.2")
+            stream = RtpStream()
+            voice = ulaw_encode(np.full(FRAME_SAMPLES, 3000, np.int16)).tobytes()
+            for _ in range(10):
+                rtp.sendto(stream.packet(0, voice).pack(), (offer.address, offer.port))
+                stream.advance(FRAME_SAMPLES)
+                stranger.sendto(stream.packet(0, b"\x00" * 160).pack(), (offer.address, offer.port))
+            thread.join(timeout=5)
+            call = result["call"]
+            assert isinstance(call, SipCall)
+            assert call.media.latched == rtp.getsockname()
+            _, source = rtp.recvfrom(4096)                   # our RTP comes back to it
+            assert source == (offer.address, offer.port)
+            assert _wait(lambda: call.media.packets == 10 and call.media.strangers == 10)
+            call.hangup()
+        assert any("not the address its SDP named (behind NAT?)" in p for p in line.problems)
+    finally:
+        for sock in (rtp, stranger):
+            sock.close()
+        uas.close()
+
+
 def _rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+# -- 4. the simulator against hostile requests ---------------------------------------------------
+
+
+class RawCaller:
+    """A SIP UAC on a raw UDP socket: requests written field by field, replies read raw."""
+
+    def __init__(self, port: int) -> None:
+        self.server = ("127.0.0.1", port)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(3)
+        self.port = self.sock.getsockname()[1]
+
+    def message(self, method: str, number: str = "ivr", *, extra: list[tuple[str, str]] = (),
+                vias: int = 1, body: str = "", drop: str = "", call_id: str = "",
+                to: str = "") -> SipMessage:
+        uri = f"sip:{number}@127.0.0.1:{self.server[1]}"
+        headers = [("Via", f"SIP/2.0/UDP 127.0.0.1:{self.port};branch=z9hG4bK{new_tag()}{i}")
+                   for i in range(vias)]
+        headers += [("Max-Forwards", "70"), ("From", f"<sip:caller@127.0.0.1>;tag={new_tag()}"),
+                    ("To", to or f"<{uri}>"), ("Call-ID", call_id or new_tag() + "@raw"),
+                    ("CSeq", f"1 {method}"), ("Contact", f"<sip:caller@127.0.0.1:{self.port}>"),
+                    *extra]
+        if body:
+            headers.append(("Content-Type", "application/sdp"))
+        headers = [(k, v) for k, v in headers if k != drop]
+        return SipMessage(method=method, uri=uri, headers=headers, body=body)
+
+    def send(self, data: SipMessage | bytes) -> int:
+        raw = data.encode() if isinstance(data, SipMessage) else data
+        self.sock.sendto(raw, self.server)
+        return len(raw)
+
+    def replies(self, seconds: float) -> list[bytes]:
+        """Every datagram that comes back within ``seconds``."""
+        got, deadline = [], time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            self.sock.settimeout(left)
+            try:
+                got.append(self.sock.recv(65535))
+            except socket.timeout:
+                break
+        self.sock.settimeout(3)
+        return got
+
+    def final(self, call_id: str = "") -> SipMessage:
+        """The next final response (to the call ``call_id``, when given)."""
+        while True:
+            reply = SipMessage.parse(self.sock.recv(65535))
+            if reply.status >= 200 and call_id in ("", reply.call_id):
+                return reply
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def raw_sim():
+    with Simulator(TINY, auth=DigestChallenger("ivraudit", "alice", "s3cret")) as sim:
+        caller = RawCaller(sim.port)
+        yield sim, caller
+        caller.close()
+
+
+def _authorized(caller: RawCaller, method: str, number: str, auth: str) -> SipMessage:
+    return caller.message(method, number, extra=[("Authorization", auth)])
+
+
+@pytest.mark.parametrize("method, number, status", [("REGISTER", "alice", 200), ("INVITE", "busy", 486)])
+def test_a_replayed_digest_answer_is_stale(raw_sim, method: str, number: str, status: int) -> None:
+    """Before: an Authorization header copied off the wire worked again and again. Now each
+    nonce answers once: the replay gets 401 with stale=true (and a fresh nonce)."""
+    sim, caller = raw_sim
+    caller.send(caller.message(method, number))
+    challenge = caller.final()
+    assert challenge.status == 401 and "stale" not in (challenge.get("WWW-Authenticate") or "")
+    uri = f"sip:{number}@127.0.0.1:{sim.port}"
+    auth = authorization(challenge.get("WWW-Authenticate") or "", user="alice", password="s3cret",
+                         method=method, uri=uri)
+    caller.send(_authorized(caller, method, number, auth))
+    assert caller.final().status == status           # the right answer, once
+    caller.send(_authorized(caller, method, number, auth))   # the same answer, replayed
+    replayed = caller.final()
+    assert replayed.status == 401 and "stale=true" in (replayed.get("WWW-Authenticate") or "")
+    fresh = authorization(replayed.get("WWW-Authenticate") or "", user="alice", password="s3cret",
+                          method=method, uri=uri)
+    caller.send(_authorized(caller, method, number, fresh))
+    assert caller.final().status == status           # the fresh nonce works
+
+
+def test_nonces_expire_and_what_is_remembered_is_bounded() -> None:
+    now = [1000.0]
+    challenger = DigestChallenger("r", "alice", "pw", clock=lambda: now[0])
+
+    def answer(challenge: str) -> str:
+        return authorization(challenge, user="alice", password="pw", method="REGISTER", uri="sip:x")
+
+    late = answer(challenger.challenge())
+    now[0] += NONCE_LIFETIME + 1
+    assert challenger.verify(late, "REGISTER") is Verdict.STALE        # expired
+    assert challenger.verify(answer(challenger.challenge()).replace('response="', 'response="0'),
+                             "REGISTER") is Verdict.REFUSED             # a wrong answer
+    for _ in range(20000):                                              # challenges store nothing
+        challenger.challenge()
+    assert challenger.remembered == 0
+    for _ in range(MAX_USED_NONCES + 10):
+        assert challenger.verify(answer(challenger.challenge()), "REGISTER") is Verdict.OK
+    assert challenger.remembered == MAX_USED_NONCES
+    now[0] += NONCE_LIFETIME + 1
+    challenger.verify(answer(challenger.challenge()), "REGISTER")
+    assert challenger.remembered == 1                                   # the expired forgotten
+
+
+def test_traces_calls_and_registrations_are_bounded(monkeypatch) -> None:
+    monkeypatch.setattr(server, "MAX_TRACES", 5)
+    monkeypatch.setattr(server, "MAX_CALLS", 3)
+    monkeypatch.setattr(server, "MAX_REGISTRATIONS", 2)
+    with Simulator(TINY) as sim:
+        caller = RawCaller(sim.port)
+        try:
+            for _ in range(8):
+                caller.send(caller.message("INVITE", "busy"))
+                assert caller.final().status == 486
+            assert len(sim.traces) == 5                     # the newest five
+            for _ in range(4):                              # three callers left ringing...
+                caller.send(caller.message("INVITE", "no-answer"))
+            refused = caller.final()                        # ...and the fourth refused
+            assert refused.status == 503 and refused.get("Retry-After")
+            assert len(sim.server.calls) == 3
+            for user, expires, status in [("a", "1", 200), ("b", "3600", 200), ("c", "3600", 503)]:
+                message = caller.message("REGISTER", user, extra=[("Expires", expires)])
+                caller.send(message)
+                assert caller.final().status == status
+            time.sleep(1.1)                                 # a's binding expires...
+            caller.send(caller.message("REGISTER", "c", extra=[("Expires", "3600")]))
+            assert caller.final().status == 200             # ...and makes room for c
+            assert len(sim.server.registrations) == 2
+        finally:
+            caller.close()
+
+
+@pytest.mark.parametrize("datagram, why", [
+    (lambda c: c.message("OPTIONS", drop="Call-ID"), "missing Call-ID"),
+    (lambda c: c.message("REGISTER", drop="CSeq"), "missing CSeq"),
+    (lambda c: c.message("BYE", drop="From"), "missing From"),
+    (lambda c: c.message("OPTIONS").encode().replace(b"CSeq: 1 OPTIONS", b"CSeq: x OPTIONS"),
+     "bad CSeq"),
+    (lambda c: c.message("OPTIONS").encode().replace(b"CSeq: 1 OPTIONS", b"CSeq: 1 INVITE"),
+     "bad CSeq"),
+    (lambda c: c.message("INVITE").encode().replace(b"Content-Length: 0", b"Content-Length: 900"),
+     "bad Content-Length"),
+    (lambda c: c.message("OPTIONS").encode().replace(b"Max-Forwards: 70", b"no colon here"), None),
+    (lambda c: c.message("OPTIONS").encode().replace(b"caller", b"\xff\xfe"), None),
+])
+def test_malformed_requests_get_400_not_200(datagram, why: str | None) -> None:
+    """Before: requests without the headers every request needs were answered 200 OK, and
+    unparsable ones not at all. Now 400 Bad Request, no larger than the request; the server
+    goes on serving."""
+    with Simulator(TINY) as sim:
+        caller = RawCaller(sim.port)
+        try:
+            sent = caller.send(datagram(caller))
+            replies = caller.replies(1.0)
+            assert len(replies) == 1 and len(replies[0]) <= sent, replies
+            assert replies[0].startswith(b"SIP/2.0 400 Bad Request")
+            if why:
+                assert f"({why})".encode() in replies[0].split(b"\r\n")[0]
+            assert not sim.traces and not sim.server.calls and not sim.server.registrations
+            caller.send(b"\x00\x01 not SIP at all")           # garbage: no answer at all
+            assert caller.replies(0.3) == []
+            caller.send(caller.message("OPTIONS"))
+            assert caller.final().status == 200
+        finally:
+            caller.close()
+
+
+def test_large_requests_are_not_amplified(raw_sim) -> None:
+    """Before: a 1.7 kB INVITE (20 Via headers), never ACKed, got 100, 180 and the 200 OK resent
+    until timer H: 12.9 times its size (22.5 kB). Now an unproven sender gets back at most what it sent
+    plus REPLY_ALLOWANCE, and a request over MAX_REQUEST_BYTES only a small 513."""
+    sim, caller = raw_sim
+    sim.server.auth = None           # an open IVR: nothing is authenticated
+    offer = build_sdp("127.0.0.1", 40000, [0, 8], event_type=101, session_id=1)
+    sent = caller.send(caller.message("INVITE", vias=20, body=offer))
+    back = caller.replies(5.0)       # the 200 would be resent at 0.5, 1.5 and 3.5 s
+    assert sum(map(len, back)) <= sent + REPLY_ALLOWANCE
+    assert [SipMessage.parse(r).status for r in back][:2] == [180, 200]
+    assert sim.server.replies_withheld >= 1
+    huge = caller.message("OPTIONS", vias=10, extra=[("Subject", "x" * MAX_REQUEST_BYTES)])
+    sent = caller.send(huge)
+    (reply,) = caller.replies(1.0)
+    assert reply.startswith(b"SIP/2.0 513 Message Too Large") and len(reply) < 600 < sent
+
+
+def _nofile_limit(limit: int):
+    def apply() -> None:
+        import resource
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+    return apply
+
+
+def test_out_of_file_descriptors_the_call_fails_with_503_not_left_ringing(tmp_path: Path) -> None:
+    """The simulator in its own process with few file descriptors: calls answered until no RTP
+    socket can be opened; then a 503 (before: 180 Ringing for ever). Freed, it answers again."""
+    process = subprocess.Popen([sys.executable, "-m", "ivraudit", "simulate", str(tree_path("tiny")),
+                                "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               text=True, cwd=ROOT, env=ENV, preexec_fn=_nofile_limit(24))
+    caller = None
+    try:
+        assert process.stdout is not None
+        port = int(re.search(r":(\d+) \(UDP\)", process.stdout.readline()).group(1))  # type: ignore[union-attr]
+        caller = RawCaller(port)
+        media = _udp()  # where the calls' RTP goes
+        offer = build_sdp("127.0.0.1", media.getsockname()[1], [0], event_type=101, session_id=1)
+        invites = [caller.message("INVITE", body=offer) for _ in range(30)]
+        for invite in invites:                    # 30 calls at once: more than it has sockets
+            caller.send(invite)
+        finals = {}
+        while len(finals) < len(invites):
+            final = caller.final()
+            finals[final.call_id] = final
+        answered = [i for i in invites if finals[i.call_id].status == 200]
+        for invite in answered:
+            caller.send(caller.message("ACK", call_id=invite.call_id,
+                                       to=finals[invite.call_id].get("To") or ""))
+        refused = [f for f in finals.values() if f.status != 200]
+        assert refused and {f.status for f in refused} == {503}, refused
+        assert all(f.get("Retry-After") for f in refused) and 3 <= len(answered) < 30
+        for invite in answered:                   # hang them up: their sockets close
+            caller.send(caller.message("BYE", call_id=invite.call_id))
+        assert _wait(lambda: _answers_again(caller, offer), 10)
+        media.close()
+    finally:
+        if caller is not None:
+            caller.close()
+        process.terminate()      # our own child, by its handle
+        process.wait(timeout=10)
+
+
+def _answers_again(caller: RawCaller, offer: str) -> bool:
+    invite = caller.message("INVITE", "hangup-after-0.1", body=offer)
+    caller.send(invite)
+    return caller.final(invite.call_id).status == 200

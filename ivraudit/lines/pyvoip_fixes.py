@@ -49,7 +49,11 @@ its two threads). These subclasses change only what is broken or missing for an 
   17. **RTP from anyone** (``recv``): every datagram reaching the media port is played, from
       whatever address: a stranger who guesses the port talks into the call (and floods it).
       Only packets from the address and port the SDP answer negotiated are taken; the others
-      are counted (:attr:`MediaClient.strangers`) and reported in the audit.
+      are counted (:attr:`MediaClient.strangers`) and reported in the audit. One exception,
+      for far ends whose SDP names an address their packets cannot come from (behind NAT;
+      baresip on a host without a network names 192.0.2.2): before anything came from the
+      negotiated address, the first packet from the negotiated *port* is latched onto, and
+      from then on only that source is heard and sent to (symmetric RTP, RFC 4961).
   18. **Unbounded receive buffer**: pyVoIP's buffer (and the frame queue that replaces it) grows
       with whatever arrives; an RTP flood grew it by 370 MB in 5 s. The queue holds at most
       :attr:`MediaClient.MAX_QUEUED_FRAMES`; audio beyond it is dropped, counted
@@ -389,6 +393,8 @@ class MediaClient(RTP.RTPClient):
         self.remote = (connection_ip(remote[0]), remote[1])
         """The far end's media address as negotiated: the only source audio is taken from."""
         self.strangers = 0           # packets from any other address, ignored (bug 17)
+        self.latched: tuple[str, int] | None = None  # where media came from instead (NAT)
+        self._heard_far_end = False
         self.stranger: tuple[str, int] | None = None  # the first such source, for the report
         self.overflowed = 0          # frames dropped because the queue was full (bug 18)
         self.codec = codec
@@ -446,10 +452,11 @@ class MediaClient(RTP.RTPClient):
                 data, source = self.sin.recvfrom(4096)
             except (OSError, ValueError):
                 return
-            if source[:2] != self.remote:  # bug 17: only the negotiated far end is heard
+            if source[:2] != self.remote and not self._latch(source):  # bug 17
                 self.strangers += 1
                 self.stranger = self.stranger or (source[0], source[1])
                 continue
+            self._heard_far_end = True
             try:
                 packet = RtpPacket.parse(data)
             except RtpError:
@@ -457,6 +464,15 @@ class MediaClient(RTP.RTPClient):
             if packet.payload_type != self.codec:
                 continue  # telephone-events from the far end, comfort noise: not prompts
             self._push_audio(packet)
+
+    def _latch(self, source: tuple[str, int]) -> bool:
+        """Take ``source`` for the far end when it sends from the negotiated port, from another
+        address, before anything came from the negotiated one (bug 17: NAT)."""
+        if self._heard_far_end or source[1] != self.remote[1]:
+            return False
+        self.latched = self.remote = (source[0], source[1])
+        self.outIP = source[0]  # and answer there: symmetric RTP
+        return True
 
     MAX_QUEUED_FRAMES = 120 * 50
     """Frames (120 s of audio, about 4 MB) received and not yet read, at most. The crawler

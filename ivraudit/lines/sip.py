@@ -398,6 +398,10 @@ class SipLine:
     def note_media_problems(self, call: SipCall) -> None:
         """Report a call's ignored and lost RTP (bugs 17, 18 in pyvoip_fixes) once it ends."""
         media = call.media
+        if media.latched is not None:
+            self.problems.append(
+                f"call {call.number}: media came from {media.latched[0]}:{media.latched[1]}, not "
+                f"the address its SDP named (behind NAT?); taken from there alone")
         if media.strangers and media.stranger is not None:
             self.problems.append(
                 f"call {call.number}: ignored {media.strangers} RTP packets from "
