@@ -291,8 +291,9 @@ def simulate(spec_path: Path, host: str, port: int, speed: float, paced: bool,
     click.echo(f"simulating {spec.name!r} on sip:ivr@{sim.host}:{sim.port} (UDP)"
                + (f" at {speed:g}x" if speed != 1 else "") + "; Ctrl-C stops")
     try:
-        while True:
-            time.sleep(3600)
+        with GracefulStop(notify=lambda message: None):  # SIGTERM too: callers get their BYE
+            while True:
+                time.sleep(3600)
     except KeyboardInterrupt:
         pass
     finally:

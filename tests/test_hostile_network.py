@@ -284,6 +284,52 @@ def test_rtp_from_a_stranger_is_ignored_by_the_simulator_and_the_caller() -> Non
     assert not line.lost_audio
 
 
+@pytest.mark.slow
+def test_a_crawl_flooded_by_a_stranger_maps_the_tree_and_says_so(tmp_path: Path) -> None:
+    """The issue's crawl: RTP flooding the caller's media port from elsewhere all through a
+    crawl ended complete with a node made of the flood. Now the flood is not heard: the map is
+    the tree's, and the audit's problems count what was ignored."""
+    port = _udp_port()
+    account = tmp_path / "account.toml"
+    account.write_text(f"pace_by_reading = true\nrtp_ports = [{port}, {port}]\n")
+    stop = threading.Event()
+
+    def flood() -> None:
+        stranger, stream = _udp(), RtpStream()
+        loud = ulaw_encode(np.full(FRAME_SAMPLES, 20000, np.int16)).tobytes()
+        deadline = time.monotonic() + 120              # bounded, whatever happens
+        while not stop.is_set() and time.monotonic() < deadline:
+            stranger.sendto(stream.packet(0, loud).pack(), ("127.0.0.1", port))
+            stream.advance(50 * FRAME_SAMPLES)
+            time.sleep(0.002)
+        stranger.close()
+
+    flooder = threading.Thread(target=flood, daemon=True)
+    with Simulator(TINY, paced=True) as sim:
+        flooder.start()
+        try:
+            result = subprocess.run([sys.executable, "-m", "ivraudit", "crawl", sim.uri(), "--out",
+                                     str(tmp_path / "audit"), "--account", str(account),
+                                     "--asr", "whisper", "-q"], capture_output=True, text=True,
+                                    cwd=ROOT, env=ENV, timeout=300)
+        finally:
+            stop.set()
+            flooder.join(timeout=5)
+    assert result.returncode == 0, result.stderr
+    assert "4 nodes, 1 menus" in result.stdout               # the tiny tree, nothing more
+    document = json.loads((tmp_path / "audit" / "audit.json").read_text())
+    assert document["complete"] is True
+    ignored = [p for p in document["problems"] if " RTP packets from 127.0.0.1:" in p]
+    assert ignored and all("not the negotiated" in p for p in ignored)
+
+
+def _udp_port() -> int:
+    probe = _udp()
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
 def test_an_rtp_flood_from_the_far_end_is_bounded_counted_and_ends_the_call() -> None:
     """Before: the caller's frame queue grew with the flood (bench/rtp_flood.py: +620 MB in
     5 s) and the call went on, heard as silence. Now the queue holds at most
@@ -603,3 +649,24 @@ def _answers_again(caller: RawCaller, offer: str) -> bool:
     invite = caller.message("INVITE", "hangup-after-0.1", body=offer)
     caller.send(invite)
     return caller.final(invite.call_id).status == 200
+
+
+def test_sigterm_stops_the_simulator_with_a_bye_to_its_callers() -> None:
+    """``ivraudit simulate`` under ``docker stop``: the call it is playing gets a BYE."""
+    process = subprocess.Popen([sys.executable, "-m", "ivraudit", "simulate", str(tree_path("tiny")),
+                                "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               text=True, cwd=ROOT, env=ENV)
+    try:
+        assert process.stdout is not None
+        port = int(re.search(r":(\d+) \(UDP\)", process.stdout.readline()).group(1))  # type: ignore[union-attr]
+        with SipLine(f"sip:ivr@127.0.0.1:{port}", SipAccount()) as line:
+            call = line.dial()
+            call.read(10)
+            process.send_signal(signal.SIGTERM)   # our own child, by its handle
+            assert process.wait(timeout=10) == 0
+            assert _wait(lambda: call.end_reason == "far end hung up" or call.ended)
+            assert call.end_reason == "far end hung up"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
