@@ -123,27 +123,55 @@ def test_sigterm_mid_replay_crawl_writes_the_partial_audit(tmp_path: Path) -> No
 
 
 @pytest.mark.slow
-def test_sigterm_mid_sip_crawl_hangs_up_and_deregisters(tmp_path: Path) -> None:
-    """Over SIP the call up at the signal gets its BYE and the registration is taken back,
-    before the partial audit is written and the crawl exits 1."""
+@pytest.mark.parametrize("tree, concurrency, moment", [("tiny", 1, "call 2"),
+                                                       ("acme-pbx", 2, "call 4")])
+def test_sigterm_mid_sip_crawl_hangs_up_and_deregisters(tmp_path: Path, tree: str,
+                                                       concurrency: int, moment: str) -> None:
+    """Over SIP the calls up (or ringing, on another lane) at the signal get their BYE (or
+    CANCEL) and the registration is taken back, before the partial audit is written and the
+    crawl exits 1."""
     auth = DigestChallenger("ivraudit", "alice", "s3cret")
-    with Simulator(TINY, paced=True, auth=auth) as sim:
+    with Simulator(load_spec(tree_path(tree)), paced=True, auth=auth) as sim:
         account = tmp_path / "account.toml"
         account.write_text(f'user = "alice"\nregistrar = "127.0.0.1:{sim.port}"\n'
                            "pace_by_reading = true\n")
         crawl = Crawl(sim.uri(), "--out", str(tmp_path / "audit"), "--asr", "whisper",
-                      "--account", str(account), env={"IVRAUDIT_SIP_PASSWORD": "s3cret"})
-        crawl.wait_for(r"^call 2: ")
-        assert _wait(lambda: len(sim.traces) == 2 and sim.traces[-1].frames_sent > 10, 30)
+                      "--account", str(account), "--concurrency", str(concurrency),
+                      env={"IVRAUDIT_SIP_PASSWORD": "s3cret"})
+        crawl.wait_for(rf"^{moment}: ")
+        assert _wait(lambda: sim.traces[-1].frames_sent > 10, 30)
         assert sim.server.registrations          # registered while it crawls
         code = crawl.stop()
         assert code == 1, crawl.stderr
         assert "Traceback" not in crawl.stderr and "s3cret" not in crawl.stderr
-        assert sim.traces[-1].ended_by == "caller"         # our BYE, not the IVR's end
-        assert not sim.server.calls                         # nothing left up
+        assert _wait(lambda: not sim.server.calls)          # nothing left up or ringing
+        last = sim.traces[-1].ended_by
+        assert last == "caller" or (concurrency > 1 and last == "cancel")  # our BYE (CANCEL)
+        assert any(t.ended_by == "caller" and t.media_started for t in sim.traces)
+        assert {t.ended_by for t in sim.traces} <= {"caller", "cancel", "ivr"}
         assert sim.server.registrations == {} and sim.server.unregistered_count == 1
     document = _partial_audit(tmp_path / "audit")
     assert document["target"] == sim.uri()
+
+
+def test_closing_the_line_cancels_a_call_another_thread_is_dialling() -> None:
+    """What SIGTERM leaves with --concurrency: a lane still dialling when the line closes. Its
+    call is CANCELled at once, and the closed line dials no more (it would register again)."""
+    with Simulator(TINY) as sim:
+        line = SipLine(sim.uri("no-answer"), SipAccount())
+        line.start()
+        thread, result = _dial_in_background(line)
+        assert _wait(lambda: bool(sim.server.calls))        # it rings
+        started = time.monotonic()
+        line.close()
+        thread.join(timeout=5)
+        assert time.monotonic() - started < 2.5
+        failed = result["failed"]
+        assert isinstance(failed, CallFailed) and "closed while the call rang" in failed.detail
+        assert _wait(lambda: sim.traces[-1].ended_by == "cancel")
+        with pytest.raises(CallFailed, match="the line is closed"):
+            line.dial()
+        assert len(sim.traces) == 1
 
 
 # -- 2. a 200 OK whose SDP pyVoIP cannot parse -------------------------------------------------

@@ -50,6 +50,8 @@ import pyVoIP.VoIP  # noqa: F401,E402 - see pyvoip_fixes bug 9
 from pyVoIP import RTP, SIP  # noqa: E402
 
 DTMF_MODES = ("auto", "rfc4733", "inband")
+CLOSE_WAIT = 2.0
+"""Seconds closing waits for calls being dialled on other threads to be CANCELled or hung up."""
 DEREGISTER_TIMEOUT = 2.0
 """Seconds closing waits for the registrar to confirm the deregistration."""
 ENV_PREFIX = "IVRAUDIT_SIP_"
@@ -305,6 +307,9 @@ class SipLine:
         self._calls: dict[str, SipCall] = {}
         self._lock = threading.Lock()
         self._closing = threading.Event()
+        self._closed = False
+        self._dialling = 0   # dials in progress, which close() lets end
+        self._dialling_done = threading.Condition()
         self._rtp_next = self.account.rtp_ports[0]
         self.calls = 0
         self.max_press_lag = 0.0
@@ -364,8 +369,15 @@ class SipLine:
 
     def close(self) -> None:
         """Hang up every call and, if registered, take the registration back (Expires: 0)
-        rather than leave the registrar routing calls to a closed socket until it expires."""
+        rather than leave the registrar routing calls to a closed socket until it expires.
+
+        Calls other threads are dialling (``--concurrency``: lanes stopped by SIGTERM go on
+        until the process exits) are CANCELled or hung up by those threads, which see the line
+        closing within :data:`CLOSE_WAIT` seconds; none can dial again after it."""
         self._closing.set()
+        self._closed = True
+        with self._dialling_done:
+            self._dialling_done.wait_for(lambda: self._dialling == 0, CLOSE_WAIT)
         for call in list(self._calls.values()):
             call.hangup()
         if self.registered and self._started:
@@ -441,6 +453,18 @@ class SipLine:
 
     def dial(self) -> SipCall:
         """INVITE, wait for the answer, and return once audio flows; else raise CallFailed."""
+        if self._closed:
+            raise CallFailed(CallOutcome.FAILED, "the line is closed (the crawl is stopping)")
+        with self._dialling_done:
+            self._dialling += 1
+        try:
+            return self._dial()
+        finally:
+            with self._dialling_done:
+                self._dialling -= 1
+                self._dialling_done.notify_all()
+
+    def _dial(self) -> SipCall:
         self.start()
         with self._lock:  # several calls may be dialled at once (pyVoIP's counters are not atomic)
             self.calls += 1
@@ -549,9 +573,13 @@ class SipLine:
         self._calls[call_id] = call
         media.start()
         deadline = time.monotonic() + self.account.media_timeout
-        while media.packets == 0 and time.monotonic() < deadline and not call._far_end_bye.is_set():
+        while media.packets == 0 and time.monotonic() < deadline and \
+                not call._far_end_bye.is_set() and not self._closing.is_set():
             with media._cond:
                 media._cond.wait(0.05)
+        if self._closing.is_set():  # close() may have hung up before this call was listed
+            call.hangup()
+            raise CallFailed(CallOutcome.FAILED, "the line closed as the call was answered", ring)
         if media.packets == 0:
             call.hangup()
             raise CallFailed(CallOutcome.NO_MEDIA,
@@ -569,6 +597,10 @@ class SipLine:
         cancelled_at: float | None = None
         while True:
             now = time.monotonic()
+            if self._closing.is_set():  # the crawl is stopping: leave nothing ringing
+                self.sip.send(self.sip.gen_cancel(text))
+                raise CallFailed(CallOutcome.FAILED, "the line closed while the call rang",
+                                 self._ring(started))
             if not provisional and now >= next_send:
                 if now - started > 32.0:  # timer B
                     raise CallFailed(CallOutcome.FAILED, f"no answer from {self.destination[0]}:"
