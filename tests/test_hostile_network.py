@@ -21,7 +21,7 @@ import pytest
 from conftest import ROOT, tree_path, wait_until
 from ivraudit.audit.reader import read_audit
 from ivraudit.lines import CallFailed, CallOutcome
-from ivraudit.lines.pyvoip_fixes import MediaClient
+from ivraudit.lines.pyvoip_fixes import MediaClient, body_of, parse_leniently
 from ivraudit.lines.sip import SipAccount, SipCall, SipLine
 from ivraudit.simulator import Simulator
 from ivraudit.spec import load_spec
@@ -238,6 +238,22 @@ BROKEN_SDP = ("v=0\r\no=uas 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\
               "m=audio 4000 RTP/SAVPF 0 101\r\na=rtpmap:0 PCMU/8000\r\na crypto line without equals\r\n")
 """An answer pyVoIP 1.6.8 cannot parse (RTP/SAVPF is not in its enum; a line without ``=``)
 and no one could play: SRTP only."""
+
+
+def test_upstream_drops_a_message_whose_sdp_it_cannot_parse_and_the_fix_keeps_it() -> None:
+    """pyVoIP bug 16 (fails when an upgrade fixes it: then drop the workaround)."""
+    from pyVoIP import SIP
+
+    ok = SipMessage(status=200, reason="OK", body=BROKEN_SDP, headers=[
+        ("Via", "SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bKabc"),
+        ("From", "<sip:me@127.0.0.1>;tag=mine"), ("To", "<sip:ivr@127.0.0.1>;tag=theirs"),
+        ("Call-ID", "c1"), ("CSeq", "1 INVITE"), ("Content-Type", "application/sdp")]).encode()
+    with pytest.raises(ValueError):
+        SIP.SIPMessage(ok)                                  # the bug, still in pyVoIP 1.6.8
+    message = parse_leniently(ok)
+    assert message is not None and int(message.status) == 200
+    assert message.headers["To"]["tag"] == "theirs" and body_of(message) == BROKEN_SDP
+    assert parse_leniently(b"\x00 not SIP\r\n\r\n") is None
 
 
 def test_answer_with_unparsable_sdp_is_answered_unusable_and_hung_up() -> None:

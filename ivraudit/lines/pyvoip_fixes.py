@@ -27,12 +27,12 @@ its two threads). These subclasses change only what is broken or missing for an 
   7. **BYE reuses the INVITE's Via branch** (``gen_bye``): a new transaction needs a new one.
   8. **No CANCEL**: pyVoIP cannot cancel a ringing INVITE (:meth:`FixedSIPClient.gen_cancel`).
   9. **Circular import**: ``import pyVoIP.SIP`` first fails; ``pyVoIP.VoIP`` must load first.
-  16. **A body it cannot parse drops the message** (``SIPMessage``): an SDP pyVoIP cannot read
-      raises while the headers parse, and the whole response is lost (an answered call taken
-      for "no answer" and CANCELled). Headers are parsed alone then (:func:`parse_leniently`).
   15. **No route set**: a proxy's Record-Route is ignored, so the ACK and BYE skip the proxy
       that asked to stay in the dialog (Kamailio drops them; the call gets no media). The route
       set of the 200 OK goes into Route headers of every in-dialog request (§12.1.2).
+  16. **A body it cannot parse drops the message** (``SIPMessage``): an SDP pyVoIP cannot read
+      raises while the headers parse, and the whole response is lost (an answered call taken
+      for "no answer" and CANCELled). Headers are parsed alone then (:func:`parse_leniently`).
 
 ``RTPClient``
   10. **8-bit audio**: received G.711 is decoded to *8-bit* linear (``audioop`` width 1), 48 dB
@@ -46,6 +46,11 @@ its two threads). These subclasses change only what is broken or missing for an 
   12. **PCMA sent as PCMU** (``encode_packet``): the A-law branch calls the μ-law encoder.
   13. **No RFC 4733 sending**: pyVoIP can receive telephone-events but not send them; the
       transmitter here sends them (ivraudit.telephony.dtmf) with the negotiated payload type.
+  14. **Wall-clock transmitter that drifts**: one ``sleep`` per packet, busy receive loop.
+      The transmitter here is clocked by the frames received (a key lasts 0.1 s of *line*
+      time, whatever speed the far end plays at), or with ``pace_by_reading`` by the frames
+      the crawler has read (for a simulator that paces itself by the caller), falling back to
+      its own 20 ms clock when no frame comes in or is read.
   17. **RTP from anyone** (``recv``): every datagram reaching the media port is played, from
       whatever address: a stranger who guesses the port talks into the call (and floods it).
       Only packets from the address and port the SDP answer negotiated are taken; the others
@@ -55,14 +60,9 @@ its two threads). These subclasses change only what is broken or missing for an 
       negotiated address, the first packet from the negotiated *port* is latched onto, and
       from then on only that source is heard and sent to (symmetric RTP, RFC 4961).
   18. **Unbounded receive buffer**: pyVoIP's buffer (and the frame queue that replaces it) grows
-      with whatever arrives; an RTP flood grew it by 370 MB in 5 s. The queue holds at most
-      :attr:`MediaClient.MAX_QUEUED_FRAMES`; audio beyond it is dropped, counted
+      with whatever arrives; an RTP flood grew it by 620 MB in 5 s (bench/rtp_flood.py). The
+      queue holds at most :attr:`MediaClient.MAX_QUEUED_FRAMES`; audio beyond it is dropped, counted
       (:attr:`MediaClient.overflowed`) and ends the call as one whose audio was lost.
-  14. **Wall-clock transmitter that drifts**: one ``sleep`` per packet, busy receive loop.
-      The transmitter here is clocked by the frames received (a key lasts 0.1 s of *line*
-      time, whatever speed the far end plays at), or with ``pace_by_reading`` by the frames
-      the crawler has read (for a simulator that paces itself by the caller), falling back to
-      its own 20 ms clock when no frame comes in or is read.
 """
 
 from __future__ import annotations

@@ -22,6 +22,13 @@ then gets the IVR exactly as fast as it listens, and in real time while it think
 and RTP, time-compressed only where nobody is waiting. Either way RTP timestamps advance 160 a
 frame and the SIP line counts line time from frames, never from the wall clock.
 
+Its SIP port may be reachable by anyone, so every datagram is taken as possibly hostile
+(issue 17): :mod:`ivraudit.simulator.guard` says what is refused (400, 513) and how much an
+unproven sender gets back; keys and audio count only from the address and port the caller's
+SDP offered; digest nonces answer once (:class:`~ivraudit.telephony.digest.DigestChallenger`);
+dialogs, traces and registrations are bounded (``MAX_*`` below), and a call that cannot get
+an RTP socket (file descriptors run out) is refused with 503 rather than left ringing.
+
 Numbers that behave differently (the user part of the Request-URI), so each call outcome can
 be produced on demand, as PBXs have echo-test numbers:
 
