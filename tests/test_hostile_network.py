@@ -20,6 +20,9 @@ import pytest
 
 from conftest import ROOT, tree_path, wait_until
 from ivraudit.audit.reader import read_audit
+from ivraudit.audit.writer import write_audit
+from ivraudit.crawl.explorer import Explorer
+from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.lines import CallFailed, CallOutcome
 from ivraudit.lines.pyvoip_fixes import MediaClient, body_of, parse_leniently
 from ivraudit.lines.sip import SipAccount, SipCall, SipLine
@@ -279,6 +282,35 @@ def test_answer_with_unparsable_sdp_is_answered_unusable_and_hung_up() -> None:
         assert "tag=uastag" in (bye.get("To") or "")
     finally:
         uas.close()
+
+
+def test_a_crawl_records_the_unusable_answer_in_its_audit(tmp_path: Path) -> None:
+    """The crawl's view of item 2: the call is in the audit as answered with unusable media,
+    with why, and the far end got its ACK and BYE (no CANCEL)."""
+    uas = ScriptedUas()
+
+    def far_end() -> None:
+        invite, caller = uas.receive("INVITE")
+        uas.answer(invite, caller, BROKEN_SDP)
+        bye, _ = uas.receive("BYE")
+        uas.sock.sendto(bye.response(200).encode(), caller)
+
+    answering = threading.Thread(target=far_end, daemon=True)
+    answering.start()
+    try:
+        line = SipLine(uas.uri(), SipAccount())
+        try:
+            audit = Explorer(line, None, policy=CrawlPolicy()).crawl()
+        finally:
+            line.close()
+        answering.join(timeout=5)
+    finally:
+        uas.close()
+    write_audit(audit, tmp_path / "audit")
+    (call,) = json.loads((tmp_path / "audit" / "audit.json").read_text())["calls"]
+    assert call["outcome"] == "unusable-media" and "SDP answer is unusable" in call["error"]
+    assert not audit.complete and "ACK" in uas.seen and "BYE" in uas.seen
+    assert "CANCEL" not in uas.seen
 
 
 # -- 3. RTP only from the negotiated address; the caller's queue bounded ------------------------
