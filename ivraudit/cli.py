@@ -10,6 +10,7 @@ import click
 
 from ivraudit import __version__
 from ivraudit.errors import IvrauditError
+from ivraudit.shutdown import GracefulStop
 
 if TYPE_CHECKING:  # the crawl and the SIP stack load only when a command needs them
     from ivraudit.crawl.strategy import CrawlStrategy
@@ -108,30 +109,41 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
     from ivraudit.lines import open_line
     from ivraudit.report.files import write_report
 
-    line = open_line(target, account=account)  # bad spec/WAV/registration fail here
-    language = language or getattr(getattr(line, "spec", None), "language", None) or "en"
-    recognizer = open_recognizer(asr, model=model, language=language, cache_dir=cache)
-    if account is not None:
-        recognizer.load()  # a live line does not wait: load the model before the IVR answers
-    policy = CrawlPolicy(max_depth=max_depth, max_calls=max_calls,
-                         max_call_seconds=max_call_seconds, max_hold=max_hold, forbid=forbid,
-                         probe_escapes=not no_escapes)
-    echo = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
-    if strategy is None:
-        from ivraudit.crawl.strategy import CrawlStrategy
+    with GracefulStop() as stop:  # SIGTERM stops the crawl as Ctrl-C does (ivraudit.shutdown)
+        try:
+            line = open_line(target, account=account)  # bad spec/WAV/registration fail here
+        except KeyboardInterrupt:
+            return _stopped_before_calling(stop)
+        try:
+            language = language or getattr(getattr(line, "spec", None), "language", None) or "en"
+            recognizer = open_recognizer(asr, model=model, language=language, cache_dir=cache)
+            if account is not None:
+                recognizer.load()  # a live line does not wait: load the model before the IVR answers
+            policy = CrawlPolicy(max_depth=max_depth, max_calls=max_calls,
+                                 max_call_seconds=max_call_seconds, max_hold=max_hold,
+                                 forbid=forbid, probe_escapes=not no_escapes)
+            echo = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
+            if strategy is None:
+                from ivraudit.crawl.strategy import CrawlStrategy
 
-        strategy = CrawlStrategy.parse("all" if line.virtual_clock else "reuse,hangup")
-    if concurrency > SIP_MEASURED_CONCURRENCY and not line.virtual_clock:
-        click.echo(f"warning: {concurrency} calls at once over SIP is more than was measured "
-                   f"({SIP_MEASURED_CONCURRENCY}, bench/sip_concurrency.py): keys may go in "
-                   "late", err=True)
-    explorer = Explorer(line, recognizer, policy=policy, strategy=strategy,
-                        language=language, concurrency=concurrency, progress=echo)
-    try:
-        audit = explorer.crawl()
-    finally:
-        line.close()  # a SIP line hangs up and closes its sockets
-    report = write_report(out, write_audit(audit, out))
+                strategy = CrawlStrategy.parse("all" if line.virtual_clock else "reuse,hangup")
+            if concurrency > SIP_MEASURED_CONCURRENCY and not line.virtual_clock:
+                click.echo(f"warning: {concurrency} calls at once over SIP is more than was "
+                           f"measured ({SIP_MEASURED_CONCURRENCY}, bench/sip_concurrency.py): "
+                           "keys may go in late", err=True)
+            explorer = Explorer(line, recognizer, policy=policy, strategy=strategy,
+                                language=language, concurrency=concurrency, progress=echo)
+            audit = explorer.crawl()  # returns what it learned when interrupted
+        except KeyboardInterrupt:  # before the first call: nothing learned, nothing to write
+            return _stopped_before_calling(stop)
+        finally:
+            stop.hold()   # from here on a signal waits: hang up, deregister, write
+            line.close()  # a SIP line hangs up, takes its registration back, closes its sockets
+        _line_problems(audit, line)
+        if stop.signal_name:
+            audit.complete = False
+            audit.problems.append(f"stopped by {stop.signal_name}")
+        report = write_report(out, write_audit(audit, out))
     metrics = compute_metrics(audit)
     tth = metrics["time_to_human_seconds"]
     keys = metrics["path_to_human"] or []
@@ -145,6 +157,21 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
         click.echo("ivraudit: the crawl is incomplete: " + "; ".join(audit.problems[-3:]), err=True)
         return 1
     return 0
+
+
+def _line_problems(audit, line) -> None:
+    """What the line saw go wrong on the wire that no single prompt shows (a SIP line's
+    ``problems``: RTP from strangers ignored, audio lost to a flood); audio lost leaves the
+    audit incomplete, since what was heard on that call is not what the line said."""
+    audit.problems += getattr(line, "problems", [])
+    if getattr(line, "lost_audio", False):
+        audit.complete = False
+
+
+def _stopped_before_calling(stop: GracefulStop) -> int:
+    click.echo(f"ivraudit: stopped by {stop.signal_name or 'an interrupt'} before the first call: "
+               "nothing learned, nothing written", err=True)
+    return 1
 
 
 @main.command()
@@ -264,8 +291,9 @@ def simulate(spec_path: Path, host: str, port: int, speed: float, paced: bool,
     click.echo(f"simulating {spec.name!r} on sip:ivr@{sim.host}:{sim.port} (UDP)"
                + (f" at {speed:g}x" if speed != 1 else "") + "; Ctrl-C stops")
     try:
-        while True:
-            time.sleep(3600)
+        with GracefulStop(notify=lambda message: None):  # SIGTERM too: callers get their BYE
+            while True:
+                time.sleep(3600)
     except KeyboardInterrupt:
         pass
     finally:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import TREES, tree_path
+from conftest import TREES, tree_path, wait_until
 from ivraudit.audit.metrics import compute_metrics
 from ivraudit.audit.writer import write_audit
 from ivraudit.crawl.explorer import Explorer
@@ -50,13 +50,7 @@ def sim():
         yield simulator
 
 
-def _wait(predicate, timeout: float = 2.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
+_wait = wait_until
 
 
 # -- calls and their outcomes --------------------------------------------------------------
@@ -197,7 +191,8 @@ def test_registration_succeeds_and_fails_clearly(secured: Simulator) -> None:
                    registrar=f"127.0.0.1:{secured.port}")
     with SipLine(secured.uri(), good) as line:
         assert line.registered
-    assert any("bob@" in aor for aor in secured.server.registrations)
+        assert any("bob@" in aor for aor in secured.server.registrations)
+    assert secured.server.registrations == {}   # taken back (Expires: 0) on closing
     bad = account(user="alice", password=Secret("nope"), registrar=f"127.0.0.1:{secured.port}")
     with pytest.raises(LineError, match="wrong user or password"):
         SipLine(secured.uri(), bad).start()
@@ -259,11 +254,18 @@ def test_targets() -> None:
 # -- the media client's clock ---------------------------------------------------------------
 
 
+def _far_end_socket() -> socket.socket:
+    """The far end's media socket: the address the media client takes RTP from."""
+    out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    out.bind(("127.0.0.1", 0))
+    return out
+
+
 def test_lost_packets_become_silence_and_late_ones_are_dropped() -> None:
-    media = MediaClient(0, 101, "rfc4733", "127.0.0.1", 0, ("127.0.0.1", 9))
+    out = _far_end_socket()
+    media = MediaClient(0, 101, "rfc4733", "127.0.0.1", 0, out.getsockname())
     media.start()
     try:
-        out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         stream = RtpStream(timestamp=1000)
         tone = ulaw_encode(np.full(160, 4000, np.int16)).tobytes()
         sent = []
@@ -289,9 +291,9 @@ def test_packets_of_any_length_keep_every_sample_in_place() -> None:
     playing two prompt files in a row): every sample is heard, at its timestamp, on the 20 ms
     frame grid. Cut packet by packet, a third of a ptime-30 line was lost and audio after a
     short packet was shifted by a part of a frame (two hearings of one menu no longer matched)."""
-    media = MediaClient(0, 101, "rfc4733", "127.0.0.1", 0, ("127.0.0.1", 9))
+    out = _far_end_socket()
+    media = MediaClient(0, 101, "rfc4733", "127.0.0.1", 0, out.getsockname())
     media.start()
-    out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         rng = np.random.default_rng(7)
         sent = ulaw_round_trip(rng.integers(-8000, 8000, 240 * 10 + 100 + 160 * 5).astype(np.int16))
@@ -320,9 +322,9 @@ def test_a_far_end_that_stops_sending_is_heard_as_silence_in_real_time(
     happens (so a key pressed 0.5 s into it reaches the far end during the pause), and the
     line time counts the pause once, whether the far end's RTP clock ran on through it (as
     Asterisk's does) or held still."""
-    media = MediaClient(0, 101, "rfc4733", "127.0.0.1", 0, ("127.0.0.1", 9))
+    out = _far_end_socket()
+    media = MediaClient(0, 101, "rfc4733", "127.0.0.1", 0, out.getsockname())
     media.start()
-    out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     tone = ulaw_encode(np.full(160, 4000, np.int16)).tobytes()
     stream = RtpStream(timestamp=5000)
 

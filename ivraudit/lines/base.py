@@ -23,6 +23,9 @@ class CallOutcome(str, Enum):
     AUTH_FAILED = "auth-failed"
     NO_ANSWER = "no-answer"
     NO_MEDIA = "no-media"
+    UNUSABLE_MEDIA = "unusable-media"
+    """Answered, but with a session description (SDP) no audio can be set up from: the call
+    was up (and is hung up with a BYE), unlike a call that was never answered."""
     FAILED = "failed"
 
 

@@ -30,6 +30,9 @@ its two threads). These subclasses change only what is broken or missing for an 
   15. **No route set**: a proxy's Record-Route is ignored, so the ACK and BYE skip the proxy
       that asked to stay in the dialog (Kamailio drops them; the call gets no media). The route
       set of the 200 OK goes into Route headers of every in-dialog request (§12.1.2).
+  16. **A body it cannot parse drops the message** (``SIPMessage``): an SDP pyVoIP cannot read
+      raises while the headers parse, and the whole response is lost (an answered call taken
+      for "no answer" and CANCELled). Headers are parsed alone then (:func:`parse_leniently`).
 
 ``RTPClient``
   10. **8-bit audio**: received G.711 is decoded to *8-bit* linear (``audioop`` width 1), 48 dB
@@ -48,6 +51,18 @@ its two threads). These subclasses change only what is broken or missing for an 
       time, whatever speed the far end plays at), or with ``pace_by_reading`` by the frames
       the crawler has read (for a simulator that paces itself by the caller), falling back to
       its own 20 ms clock when no frame comes in or is read.
+  17. **RTP from anyone** (``recv``): every datagram reaching the media port is played, from
+      whatever address: a stranger who guesses the port talks into the call (and floods it).
+      Only packets from the address and port the SDP answer negotiated are taken; the others
+      are counted (:attr:`MediaClient.strangers`) and reported in the audit. One exception,
+      for far ends whose SDP names an address their packets cannot come from (behind NAT;
+      baresip on a host without a network names 192.0.2.2): before anything came from the
+      negotiated address, the first packet from the negotiated *port* is latched onto, and
+      from then on only that source is heard and sent to (symmetric RTP, RFC 4961).
+  18. **Unbounded receive buffer**: pyVoIP's buffer (and the frame queue that replaces it) grows
+      with whatever arrives; an RTP flood grew it by 620 MB in 5 s (bench/rtp_flood.py). The
+      queue holds at most :attr:`MediaClient.MAX_QUEUED_FRAMES`; audio beyond it is dropped, counted
+      (:attr:`MediaClient.overflowed`) and ends the call as one whose audio was lost.
 """
 
 from __future__ import annotations
@@ -71,7 +86,7 @@ from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
 from ivraudit.telephony.dtmf import DtmfSender
 from ivraudit.telephony.g711 import Pcm, alaw_decode, alaw_encode, ulaw_decode, ulaw_encode
 from ivraudit.telephony.rtp import RtpError, RtpPacket, RtpStream, timestamp_delta
-from ivraudit.telephony.sdp import PCMA
+from ivraudit.telephony.sdp import PCMA, connection_ip
 
 _SILENCE = np.zeros(FRAME_SAMPLES, dtype=np.int16)
 
@@ -133,11 +148,9 @@ class FixedSIPClient(SIP.SIPClient):
                 return
             if raw.strip(b"\r\n\x00") == b"":
                 continue  # keep-alive
-            try:
-                message = SIP.SIPMessage(raw)
-            except Exception:  # noqa: BLE001 - pyVoIP raises many kinds on odd messages
-                continue
-            self.parse_message(message)
+            message = parse_leniently(raw)
+            if message is not None:
+                self.parse_message(message)
 
     def stop(self) -> None:
         if not self.NSD:
@@ -281,6 +294,32 @@ class FixedSIPClient(SIP.SIPClient):
             self.dialogs.pop(call_id, None)
 
 
+def parse_leniently(raw: bytes) -> SIP.SIPMessage | None:
+    """A datagram as pyVoIP's message, or None when its start line or headers are not SIP.
+
+    Bug 16: pyVoIP parses the SDP body along with the headers, and a body it cannot read (a
+    media line it has no enum for, a line without ``=``) raises, so the whole message is
+    dropped: a 200 OK with such an SDP never reached its dialog, the call rang on as "no
+    answer in 60 s" and was CANCELled although the far end had answered. The headers are
+    parsed alone then, and ``raw`` keeps the body, which ivraudit reads itself (:func:`body_of`,
+    ivraudit.telephony.sdp), so the answer is seen and judged on its SDP.
+    """
+    try:
+        return SIP.SIPMessage(raw)
+    except Exception:  # noqa: BLE001 - pyVoIP raises many kinds on odd messages
+        pass
+    head, sep, _body = raw.partition(b"\r\n\r\n")
+    if not sep:
+        return None
+    headers = re.sub(rb"(?im)^(content-length|l)\s*:[^\r\n]*", b"Content-Length: 0", head)
+    try:
+        message = SIP.SIPMessage(headers + b"\r\n\r\n")
+    except Exception:  # noqa: BLE001 - the headers themselves are not SIP
+        return None
+    message.raw = raw
+    return message
+
+
 def _final(box: queue.Queue[SIP.SIPMessage], timeout: float) -> SIP.SIPMessage | None:
     deadline = time.monotonic() + timeout
     while True:
@@ -351,6 +390,13 @@ class MediaClient(RTP.RTPClient):
             assoc[event_type] = RTP.PayloadType.EVENT
         super().__init__(assoc, local_ip, local_port, remote[0], remote[1],
                          RTP.TransmitType.SENDRECV)
+        self.remote = (connection_ip(remote[0]), remote[1])
+        """The far end's media address as negotiated: the only source audio is taken from."""
+        self.strangers = 0           # packets from any other address, ignored (bug 17)
+        self.latched: tuple[str, int] | None = None  # where media came from instead (NAT)
+        self._heard_far_end = False
+        self.stranger: tuple[str, int] | None = None  # the first such source, for the report
+        self.overflowed = 0          # frames dropped because the queue was full (bug 18)
         self.codec = codec
         self.event_type = event_type
         self.sender = DtmfSender(dtmf_mode, event_type)
@@ -406,6 +452,11 @@ class MediaClient(RTP.RTPClient):
                 data, source = self.sin.recvfrom(4096)
             except (OSError, ValueError):
                 return
+            if source[:2] != self.remote and not self._latch(source):  # bug 17
+                self.strangers += 1
+                self.stranger = self.stranger or (source[0], source[1])
+                continue
+            self._heard_far_end = True
             try:
                 packet = RtpPacket.parse(data)
             except RtpError:
@@ -413,6 +464,22 @@ class MediaClient(RTP.RTPClient):
             if packet.payload_type != self.codec:
                 continue  # telephone-events from the far end, comfort noise: not prompts
             self._push_audio(packet)
+
+    def _latch(self, source: tuple[str, int]) -> bool:
+        """Take ``source`` for the far end when it sends from the negotiated port, from another
+        address, before anything came from the negotiated one (bug 17: NAT)."""
+        if self._heard_far_end or source[1] != self.remote[1]:
+            return False
+        self.latched = self.remote = (source[0], source[1])
+        self.outIP = source[0]  # and answer there: symmetric RTP
+        return True
+
+    MAX_QUEUED_FRAMES = 120 * 50
+    """Frames (120 s of audio, about 4 MB) received and not yet read, at most. The crawler
+    falls behind the far end only while it thinks (a transcription, a few seconds; several
+    calls sharing one speech model, some more), so a backlog this long is no line's audio but
+    a flood; without a bound it grew until memory ran out (bug 18). Beyond it the call's audio
+    is lost: :meth:`_append` drops it, counts it in :attr:`overflowed` and ends the call."""
 
     MAX_GAP_SAMPLES = 10 * 50 * FRAME_SAMPLES
     """Loss filled with silence: at most 10 s (a jump beyond is a new clock, not 10 s lost)."""
@@ -444,10 +511,23 @@ class MediaClient(RTP.RTPClient):
             self._cond.notify_all()
 
     def _append(self, samples: Pcm) -> None:
-        """Samples onto the timeline; each whole 20 ms frame goes to the reader."""
+        """Samples onto the timeline; each whole 20 ms frame goes to the reader, while the
+        queue has room (:attr:`MAX_QUEUED_FRAMES`): once it overflows, the call's audio is no
+        longer what the line said, so the queue is emptied and nothing more is taken."""
+        if self.overflowed:
+            self.overflowed += len(samples) // FRAME_SAMPLES
+            return
         if len(self._partial):
             samples = np.concatenate([self._partial, samples])
         whole = len(samples) // FRAME_SAMPLES * FRAME_SAMPLES
+        room = self.MAX_QUEUED_FRAMES - len(self.frames)
+        if whole // FRAME_SAMPLES > room:
+            self.overflowed = len(self.frames) + whole // FRAME_SAMPLES
+            self.frames.clear()
+            self._partial = samples[:0]
+            self.far_end_gone = True  # no stall silence either: the call is over
+            self._cond.notify_all()
+            return
         for start in range(0, whole, FRAME_SAMPLES):
             self.frames.append(samples[start:start + FRAME_SAMPLES])
         self.received += whole // FRAME_SAMPLES

@@ -50,6 +50,8 @@ import pyVoIP.VoIP  # noqa: F401,E402 - see pyvoip_fixes bug 9
 from pyVoIP import RTP, SIP  # noqa: E402
 
 DTMF_MODES = ("auto", "rfc4733", "inband")
+CLOSE_WAIT = 2.0
+"""Seconds closing waits for calls being dialled on other threads to be CANCELled or hung up."""
 DEREGISTER_TIMEOUT = 2.0
 """Seconds closing waits for the registrar to confirm the deregistration."""
 ENV_PREFIX = "IVRAUDIT_SIP_"
@@ -191,8 +193,9 @@ class SipCall:
     """One answered call; implements :class:`~ivraudit.lines.base.Call`."""
 
     def __init__(self, line: SipLine, call_id: str, invite: SIP.SIPMessage, media: MediaClient,
-                 ring_seconds: float) -> None:
+                 ring_seconds: float, number: int = 0) -> None:
         self.line = line
+        self.number = number  # the line's count of calls dialled, this one included
         self.call_id = call_id
         self.invite = invite
         self.media = media
@@ -225,6 +228,9 @@ class SipCall:
 
     def _over(self) -> bool:
         if self._hung_up or self._media_dead():
+            return True
+        if self.media.overflowed:
+            self.end_reason = self.end_reason or "audio lost (RTP flood)"
             return True
         return self._far_end_bye.is_set() and \
             time.monotonic() - self._bye_at > self.BYE_GRACE_SECONDS
@@ -271,6 +277,7 @@ class SipCall:
         if not self._far_end_bye.is_set():
             self.line.sip.send(self.line.sip.gen_bye(self.invite))
         self.media.stop()
+        self.line.note_media_problems(self)
         self.line._calls.pop(self.call_id, None)
         self.line.sip.dialogs.pop(self.call_id, None)
         self.line.sip.acks.pop(self.call_id, None)
@@ -300,6 +307,9 @@ class SipLine:
         self._calls: dict[str, SipCall] = {}
         self._lock = threading.Lock()
         self._closing = threading.Event()
+        self._closed = False
+        self._dialling = 0   # dials in progress, which close() lets end
+        self._dialling_done = threading.Condition()
         self._rtp_next = self.account.rtp_ports[0]
         self.calls = 0
         self.max_press_lag = 0.0
@@ -307,6 +317,12 @@ class SipLine:
         crawler had heard when it pressed a key, over all calls."""
         self.registered = False
         self.deregister_problem: str | None = None
+        self.problems: list[str] = []
+        """What went wrong on the wire that no prompt shows (RTP from strangers, audio lost to
+        a flood), one line a call, for the audit's ``problems``."""
+        self.lost_audio = False
+        """True once a call's audio was lost (its queue overflowed): what that call heard is
+        not what the line said, so the crawl cannot be complete."""
         self._started = False
 
     @property
@@ -325,8 +341,12 @@ class SipLine:
         self._started = True
         self._closing.clear()
         if self.account.registrar:
-            ok, why = self.sip.register_once(self._authorizer(), _hostport(self.account.registrar)
-                                             if not self.account.outbound_proxy else self.destination)
+            try:
+                ok, why = self.sip.register_once(self._authorizer(), self._registrar())
+            except BaseException:  # stopped (SIGTERM, Ctrl-C) mid-REGISTER: it may have landed
+                self.registered = True
+                self.close()
+                raise
             if not ok:
                 self.close()
                 raise LineError(f"registration at {self.account.registrar} failed: {why}")
@@ -349,8 +369,15 @@ class SipLine:
 
     def close(self) -> None:
         """Hang up every call and, if registered, take the registration back (Expires: 0)
-        rather than leave the registrar routing calls to a closed socket until it expires."""
+        rather than leave the registrar routing calls to a closed socket until it expires.
+
+        Calls other threads are dialling (``--concurrency``: lanes stopped by SIGTERM go on
+        until the process exits) are CANCELled or hung up by those threads, which see the line
+        closing within :data:`CLOSE_WAIT` seconds; none can dial again after it."""
         self._closing.set()
+        self._closed = True
+        with self._dialling_done:
+            self._dialling_done.wait_for(lambda: self._dialling == 0, CLOSE_WAIT)
         for call in list(self._calls.values()):
             call.hangup()
         if self.registered and self._started:
@@ -380,6 +407,25 @@ class SipLine:
 
         return authorize
 
+    def note_media_problems(self, call: SipCall) -> None:
+        """Report a call's ignored and lost RTP (bugs 17, 18 in pyvoip_fixes) once it ends."""
+        media = call.media
+        if media.latched is not None:
+            self.problems.append(
+                f"call {call.number}: media came from {media.latched[0]}:{media.latched[1]}, not "
+                f"the address its SDP named (behind NAT?); taken from there alone")
+        if media.strangers and media.stranger is not None:
+            self.problems.append(
+                f"call {call.number}: ignored {media.strangers} RTP packets from "
+                f"{media.stranger[0]}:{media.stranger[1]} (not the negotiated "
+                f"{media.remote[0]}:{media.remote[1]})")
+        if media.overflowed:
+            self.lost_audio = True
+            self.problems.append(
+                f"call {call.number}: audio lost: more than {media.MAX_QUEUED_FRAMES * FRAME_SECONDS:g} s "
+                f"of RTP arrived unread ({media.overflowed} frames dropped; a flood?), so the call "
+                "was hung up")
+
     def _on_request(self, message: SIP.SIPMessage) -> None:
         if message.method == "BYE":
             call = self._calls.get(message.headers.get("Call-ID", ""))
@@ -407,9 +453,22 @@ class SipLine:
 
     def dial(self) -> SipCall:
         """INVITE, wait for the answer, and return once audio flows; else raise CallFailed."""
+        if self._closed:
+            raise CallFailed(CallOutcome.FAILED, "the line is closed (the crawl is stopping)")
+        with self._dialling_done:
+            self._dialling += 1
+        try:
+            return self._dial()
+        finally:
+            with self._dialling_done:
+                self._dialling -= 1
+                self._dialling_done.notify_all()
+
+    def _dial(self) -> SipCall:
         self.start()
         with self._lock:  # several calls may be dialled at once (pyVoIP's counters are not atomic)
             self.calls += 1
+            number = self.calls
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # bound before the offer, so
             sock.bind((self.sip.myIP, self._rtp_port()))             # RTP with the 200 OK waits
             rtp_port = sock.getsockname()[1]
@@ -425,8 +484,9 @@ class SipLine:
                                               RTP.TransmitType.SENDRECV, self.sip.new_branch(),
                                               call_id)
         started = time.monotonic()
+        sent = [invite_text]  # the INVITE as last sent (a digest answer changes it)
         try:
-            response, invite_text = self._invite(box, invite_text, started)
+            response, invite_text = self._invite(box, invite_text, started, sent)
         except OSError as exc:
             self.sip.dialogs.pop(call_id, None)
             sock.close()
@@ -436,22 +496,68 @@ class SipLine:
             self.sip.dialogs.pop(call_id, None)
             sock.close()
             raise
-        ring = (time.monotonic() - started) * self.account.ring_time_scale
+        except BaseException:  # stopped mid-INVITE (SIGTERM, Ctrl-C): leave nothing ringing
+            self._abandon(call_id, sent[-1])
+            sock.close()
+            raise
+        try:
+            return self._answered(call_id, response, invite_text, sock, rtp_port, started, number)
+        except CallFailed:
+            raise  # hung up already, and why recorded
+        except BaseException:  # stopped right at the answer (SIGTERM, Ctrl-C): BYE, not a call left up
+            call = self._calls.get(call_id)
+            if call is not None:
+                call.hangup()
+            else:
+                self._hang_up_answered(call_id, response, invite_text)
+                sock.close()
+            raise
+
+    def _abandon(self, call_id: str, invite_text: str) -> None:
+        """CANCEL an INVITE we stop waiting for, and forget its dialog. Should the far end
+        answer all the same, the 200 OK finds no dialog and is not ACKed, so the far end
+        gives up on it by itself (RFC 3261 timer H)."""
+        try:
+            self.sip.send(self.sip.gen_cancel(invite_text))
+        except OSError:
+            pass
+        self.sip.dialogs.pop(call_id, None)
+
+    def _hang_up_answered(self, call_id: str, response: SIP.SIPMessage, invite_text: str) -> None:
+        """BYE for a call answered (and ACKed) that will not be used."""
+        try:
+            self.sip.send(self.sip.gen_bye(self._dialog_invite(response, invite_text)))
+        except OSError:
+            pass
+        self.sip.dialogs.pop(call_id, None)
+        self.sip.acks.pop(call_id, None)
+
+    @staticmethod
+    def _dialog_invite(response: SIP.SIPMessage, invite_text: str) -> SIP.SIPMessage:
+        """The INVITE as the dialog knows it (the far end's Contact and To-tag): what in-dialog
+        requests are generated from."""
         invite = SIP.SIPMessage(invite_text.encode("utf-8"))
         invite.headers["Contact"] = response.headers.get("Contact", invite.headers["Contact"])
         invite.headers["To"]["tag"] = response.headers["To"]["tag"]
         invite.headers["CSeq"]["check"] = response.headers["CSeq"]["check"]
+        return invite
+
+    def _answered(self, call_id: str, response: SIP.SIPMessage, invite_text: str,
+                  sock: socket.socket, rtp_port: int, started: float, number: int) -> SipCall:
+        """The call answered: media set up from the SDP answer, once RTP flows."""
+        ring = (time.monotonic() - started) * self.account.ring_time_scale
+        invite = self._dialog_invite(response, invite_text)
         try:
             answer = parse_sdp(body_of(response))
             codec = answer.audio_codec
             if codec not in (PCMU, PCMA):
                 raise SdpError("no G.711 codec in the answer")
-        except SdpError as exc:
-            self.sip.send(self.sip.gen_bye(invite))
-            self.sip.dialogs.pop(call_id, None)
-            self.sip.acks.pop(call_id, None)
+        except SdpError as exc:  # answered (and ACKed): a call that is up must end with a BYE
+            self._hang_up_answered(call_id, response, invite_text)
             sock.close()
-            raise CallFailed(CallOutcome.FAILED, f"unusable SDP answer: {exc}", ring) from None
+            raise CallFailed(CallOutcome.UNUSABLE_MEDIA,
+                             f"answered, but its SDP answer is unusable ({exc}); hung up",
+                             ring) from None
         mode = self.account.dtmf
         if mode == "auto":
             mode = "rfc4733" if answer.event_type is not None else "inband"
@@ -463,22 +569,27 @@ class SipLine:
                             time_scale=self.account.ring_time_scale,
                             stall_limit=self.account.rtp_timeout)
         media.last_packet = time.monotonic()
-        call = SipCall(self, call_id, invite, media, ring)
+        call = SipCall(self, call_id, invite, media, ring, number=number)
         self._calls[call_id] = call
         media.start()
         deadline = time.monotonic() + self.account.media_timeout
-        while media.packets == 0 and time.monotonic() < deadline and not call._far_end_bye.is_set():
+        while media.packets == 0 and time.monotonic() < deadline and \
+                not call._far_end_bye.is_set() and not self._closing.is_set():
             with media._cond:
                 media._cond.wait(0.05)
+        if self._closing.is_set():  # close() may have hung up before this call was listed
+            call.hangup()
+            raise CallFailed(CallOutcome.FAILED, "the line closed as the call was answered", ring)
         if media.packets == 0:
             call.hangup()
             raise CallFailed(CallOutcome.NO_MEDIA,
                              f"answered, but no RTP arrived within {self.account.media_timeout:g} s", ring)
         return call
 
-    def _invite(self, box: queue.Queue[SIP.SIPMessage], text: str, started: float
-                ) -> tuple[SIP.SIPMessage, str]:
-        """Run the INVITE transaction to its final response; returns (200 OK, INVITE sent)."""
+    def _invite(self, box: queue.Queue[SIP.SIPMessage], text: str, started: float,
+                sent: list[str]) -> tuple[SIP.SIPMessage, str]:
+        """Run the INVITE transaction to its final response; returns (200 OK, INVITE sent).
+        ``sent`` gets each INVITE text as it changes, for a CANCEL if the wait is stopped."""
         authorize = self._authorizer()
         challenged = False
         provisional = False
@@ -486,6 +597,10 @@ class SipLine:
         cancelled_at: float | None = None
         while True:
             now = time.monotonic()
+            if self._closing.is_set():  # the crawl is stopping: leave nothing ringing
+                self.sip.send(self.sip.gen_cancel(text))
+                raise CallFailed(CallOutcome.FAILED, "the line closed while the call rang",
+                                 self._ring(started))
             if not provisional and now >= next_send:
                 if now - started > 32.0:  # timer B
                     raise CallFailed(CallOutcome.FAILED, f"no answer from {self.destination[0]}:"
@@ -534,6 +649,7 @@ class SipLine:
                 text = text.replace("\r\nContent-Type",
                                     f"\r\n{header}: {authorize(challenge, 'INVITE', uri)}\r\nContent-Type", 1)
                 next_send, interval = time.monotonic(), 0.5
+                sent.append(text)
                 continue
             if status == 403 and challenged:
                 # Asterisk's chan_sip (and others) answer a wrong digest with 403 Forbidden,

@@ -22,6 +22,13 @@ then gets the IVR exactly as fast as it listens, and in real time while it think
 and RTP, time-compressed only where nobody is waiting. Either way RTP timestamps advance 160 a
 frame and the SIP line counts line time from frames, never from the wall clock.
 
+Its SIP port may be reachable by anyone, so every datagram is taken as possibly hostile
+(issue 17): :mod:`ivraudit.simulator.guard` says what is refused (400, 513) and how much an
+unproven sender gets back; keys and audio count only from the address and port the caller's
+SDP offered; digest nonces answer once (:class:`~ivraudit.telephony.digest.DigestChallenger`);
+dialogs, traces and registrations are bounded (``MAX_*`` below), and a call that cannot get
+an RTP socket (file descriptors run out) is refused with 503 rather than left ringing.
+
 Numbers that behave differently (the user part of the Request-URI), so each call outcome can
 be produced on demand, as PBXs have echo-test numbers:
 
@@ -44,18 +51,26 @@ import logging
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import cast
 
+from ivraudit.simulator.guard import (
+    MAX_REQUEST_BYTES,
+    ReplyBudget,
+    malformed,
+    refusal,
+    salvage,
+)
 from ivraudit.spec.behaviour import IvrSession
 from ivraudit.spec.model import TreeSpec
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
-from ivraudit.telephony.digest import DigestChallenger
+from ivraudit.telephony.digest import DigestChallenger, Verdict
 from ivraudit.telephony.dtmf import EventReceiver, ToneDetector
 from ivraudit.telephony.g711 import ALAW, alaw_decode, alaw_encode, ulaw_decode, ulaw_encode
 from ivraudit.telephony.rtp import RtpError, RtpPacket, RtpStream
-from ivraudit.telephony.sdp import PCMA, SdpError, answer_for, parse_sdp
+from ivraudit.telephony.sdp import PCMA, SdpError, answer_for, connection_ip, parse_sdp
 from ivraudit.telephony.sipmsg import SipError, SipMessage, header_param, new_tag, uri_user
 
 log = logging.getLogger("ivraudit.simulator")
@@ -66,6 +81,15 @@ T1 = 0.5
 TIMER_H = 32.0
 """Give up on an ACK (and hang up) after this long (64·T1)."""
 ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER"
+MAX_CALLS = 64
+"""Dialogs at once (ringing or up); a new call beyond gets 503. Eight is the most a crawl is
+measured with; the bound keeps an INVITE flood from holding sockets and tasks without end."""
+MAX_TRACES = 1000
+"""Call traces kept (the newest): the log tests and the benchmark read, bounded."""
+MAX_REGISTRATIONS = 1000
+"""Bindings at once (each also expires); a new address of record beyond gets 503."""
+MAX_RING_SECONDS = 180.0
+"""The ``no-answer`` number rings this long (line seconds) at most, then 480."""
 PACE_WINDOW = 2
 """Paced mode: frames (40 ms) the IVR may run ahead of the caller's clock: enough to keep
 the pipe full on loopback, and the delay a key then has on its way to the IVR."""
@@ -87,16 +111,21 @@ class CallTrace:
     frames_sent: int = 0
     late_frames: int = 0                     # sent more than one frame interval late
     max_late_ms: float = 0.0
+    stranger_packets: int = 0                # RTP from other than the negotiated address: ignored
+    failure: str = ""                        # why the simulator failed the call (503)
     session: IvrSession | None = None
 
 
 class _Call:
     """One dialog: SIP state, the RTP socket and the session it plays."""
 
-    def __init__(self, server: SipServer, invite: SipMessage, source: tuple[str, int]) -> None:
+    def __init__(self, server: SipServer, invite: SipMessage, source: tuple[str, int],
+                 budget: ReplyBudget) -> None:
         self.server = server
         self.invite = invite
         self.source = source
+        self.budget = budget
+        """What may be sent back before the caller proves its address (its ACK) or identity."""
         self.tag = new_tag()
         number = uri_user(invite.uri) or "ivr"
         mode = number if number in REJECTS or number in ("no-answer", "no-media") else "ivr"
@@ -121,9 +150,12 @@ class _Call:
 
     # -- media ---------------------------------------------------------------------------
 
-    def on_rtp(self, data: bytes) -> None:
+    def on_rtp(self, data: bytes, source: tuple[str, int]) -> None:
         session = self.trace.session
         if session is None or self.done:
+            return
+        if source[:2] != self.remote_rtp:  # a stranger's keys must not drive the IVR
+            self.trace.stranger_packets += 1
             return
         try:
             packet = RtpPacket.parse(data)
@@ -200,6 +232,11 @@ class _Call:
 
     # -- SIP -----------------------------------------------------------------------------
 
+    def reply(self, status: int, extra: list[tuple[str, str]] | None = None) -> None:
+        """The INVITE's final response (kept, to repeat to a resent INVITE), within the budget."""
+        self.final = self.invite.response(status, to_tag=self.tag, extra=extra)
+        self.server.send(self.final, self.source, self.budget)
+
     def send_bye(self) -> None:
         """Hang up from the IVR's side (the session ended, or hangup-after)."""
         self.bye_cseq += 1
@@ -238,7 +275,7 @@ class _RtpProtocol(asyncio.DatagramProtocol):
         self.call = call
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        self.call.on_rtp(data)
+        self.call.on_rtp(data, addr)
 
 
 class SipServer(asyncio.DatagramProtocol):
@@ -256,9 +293,12 @@ class SipServer(asyncio.DatagramProtocol):
         self.auth = auth
         self.on_trace = on_trace or (lambda trace: None)
         self.calls: dict[str, _Call] = {}
-        self.traces: list[CallTrace] = []
+        self.traces: deque[CallTrace] = deque(maxlen=MAX_TRACES)
         self.registrations: dict[str, str] = {}  # address of record -> contact
+        self._registered_until: dict[str, float] = {}  # address of record -> expiry (monotonic)
+        self.replies_withheld = 0                 # replies not sent: over an unproven budget
         self.registered_count = 0                 # REGISTERs accepted (refreshes included)
+        self.unregistered_count = 0               # bindings taken back (Expires: 0)
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -267,87 +307,158 @@ class SipServer(asyncio.DatagramProtocol):
         self.transport = cast(asyncio.DatagramTransport, transport)
         self.port = transport.get_extra_info("sockname")[1]
 
-    def send(self, message: SipMessage, addr: tuple[str, int]) -> None:
+    def send(self, message: SipMessage, addr: tuple[str, int],
+             budget: ReplyBudget | None = None) -> None:
+        """Send a message; a reply with a ``budget`` only while the budget allows it
+        (ivraudit.simulator.guard: no amplification towards an unproven address)."""
+        data = message.encode()
+        if budget is not None and not budget.spend(len(data)):
+            self.replies_withheld += 1
+            return
         if self.transport is not None:
-            self.transport.sendto(message.encode(), addr)
+            self.transport.sendto(data, addr)
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         if data.strip() == b"":
             return  # keep-alive
+        budget = ReplyBudget(len(data))
         try:
             message = SipMessage.parse(data)
         except SipError as exc:
-            log.debug("ignoring datagram from %s: %s", addr, exc)
+            salvaged = salvage(data)
+            log.debug("unparsable datagram from %s: %s", addr, exc)
+            if salvaged is not None and salvaged.method != "ACK":  # never answer an ACK
+                self.send(refusal(salvaged, 400, "Bad Request"), addr, budget)
+            return
+        if not message.is_request:
+            return
+        if len(data) > MAX_REQUEST_BYTES:
+            if message.method != "ACK":
+                self.send(refusal(message, 513, "Message Too Large"), addr, budget)
+            return
+        why = malformed(message)
+        if why is not None:
+            if message.method != "ACK":
+                self.send(refusal(message, 400, f"Bad Request ({why})"), addr, budget)
             return
         try:
-            if message.is_request:
-                self._request(message, addr)
+            self._request(message, addr, budget)
         except Exception:  # noqa: BLE001 - one bad message must not stop the server
             log.exception("error handling %s from %s", message.method, addr)
-            if message.is_request and message.method != "ACK":
-                self.send(message.response(500), addr)
+            if message.method != "ACK":
+                self.send(refusal(message, 500, "Server Internal Error"), addr, budget)
 
-    def _request(self, request: SipMessage, addr: tuple[str, int]) -> None:
+    def _request(self, request: SipMessage, addr: tuple[str, int], budget: ReplyBudget) -> None:
         method = request.method
         call = self.calls.get(request.call_id)
         if method == "INVITE":
             if call is not None:  # a retransmission (or re-INVITE): repeat what we said last
+                call.budget.earn(budget.request_bytes)
                 if call.final is not None:
-                    self.send(call.final, addr)
+                    self.send(call.final, addr, call.budget)
                 return
-            if not self._authorized(request, addr):
+            verdict = self._authorized(request, addr, budget)
+            if verdict is None:
                 return
-            self._invite(request, addr)
+            self._invite(request, addr, budget, proven=verdict)
         elif method == "ACK":
             if call is not None and call.final is not None and \
                     header_param(request.get("To") or "", "tag") == call.tag:
+                call.budget.prove()  # it got our tag: the address is really the caller's
                 call.acked.set()
         elif method == "BYE":
-            self.send(request.response(200 if call else 481), addr)
+            self.send(request.response(200 if call else 481), addr, budget)
             if call is not None:
                 call.finish("caller")
         elif method == "CANCEL":
-            self.send(request.response(200 if call else 481), addr)
+            self.send(request.response(200 if call else 481), addr, budget)
             if call is not None and not call.trace.answered:
-                call.final = call.invite.response(487, to_tag=call.tag)
-                self.send(call.final, addr)
+                call.budget.earn(budget.request_bytes)
+                call.reply(487)
                 call.finish("cancel")
         elif method == "OPTIONS":
-            self.send(request.response(200, extra=[("Allow", ALLOW), ("Accept", "application/sdp")]), addr)
+            self.send(request.response(200, extra=[("Allow", ALLOW), ("Accept", "application/sdp")]),
+                      addr, budget)
         elif method == "REGISTER":
-            if self._authorized(request, addr):
-                contact = request.get("Contact") or ""
-                expires = request.get("Expires") or "3600"
-                self.registrations[request.get("To") or ""] = contact
-                self.registered_count += 1
-                self.send(request.response(200, to_tag=new_tag(),
-                                           extra=[("Contact", contact), ("Expires", expires)]), addr)
+            if self._authorized(request, addr, budget) is not None:
+                self._register(request, addr, budget)
         else:
-            self.send(request.response(405, extra=[("Allow", ALLOW)]), addr)
+            self.send(request.response(405, extra=[("Allow", ALLOW)]), addr, budget)
 
-    def _authorized(self, request: SipMessage, addr: tuple[str, int]) -> bool:
-        """Digest-check a request when the simulator has an account; challenge it if not."""
-        if self.auth is None or self.auth.check(request.get("Authorization"), request.method):
+    def _register(self, request: SipMessage, addr: tuple[str, int], budget: ReplyBudget) -> None:
+        """Bind (or with ``Expires: 0`` unbind, RFC 3261 §10.2.2) an address of record, for
+        its lifetime; at most MAX_REGISTRATIONS bindings at once (503 beyond)."""
+        contact = request.get("Contact") or ""
+        expires = (request.get("Expires") or header_param(contact, "expires") or "3600").strip()
+        if not expires.isdigit():
+            self.send(refusal(request, 400, "Bad Request (bad Expires)"), addr, budget)
+            return
+        aor = request.get("To") or ""
+        now = time.monotonic()
+        for stale in [a for a, until in self._registered_until.items() if until <= now]:
+            self.registrations.pop(stale, None)
+            self._registered_until.pop(stale, None)
+        if expires == "0" or contact.strip() == "*":
+            self.registrations.pop(aor, None)
+            self._registered_until.pop(aor, None)
+            self.unregistered_count += 1
+        elif aor not in self.registrations and len(self.registrations) >= MAX_REGISTRATIONS:
+            self.send(request.response(503, extra=[("Retry-After", "60")]), addr, budget)
+            return
+        else:
+            self.registrations[aor] = contact
+            self._registered_until[aor] = now + int(expires)
+            self.registered_count += 1
+        self.send(request.response(200, to_tag=new_tag(),
+                                   extra=[("Contact", contact), ("Expires", expires)]), addr, budget)
+
+    def _authorized(self, request: SipMessage, addr: tuple[str, int],
+                    budget: ReplyBudget) -> bool | None:
+        """Digest-check a request when the simulator has an account: True when it authenticated,
+        False when no account is needed, None when it was challenged (401; ``stale=true`` for
+        the right password on a used or expired nonce, RFC 2617 §3.2.1)."""
+        if self.auth is None:
+            return False
+        verdict = self.auth.verify(request.get("Authorization"), request.method)
+        if verdict is Verdict.OK:
             return True
-        self.send(request.response(401, to_tag=new_tag(),
-                                   extra=[("WWW-Authenticate", self.auth.challenge())]), addr)
-        return False
+        challenge = self.auth.challenge(stale=verdict is Verdict.STALE)
+        self.send(request.response(401, to_tag=new_tag(), extra=[("WWW-Authenticate", challenge)]),
+                  addr, budget)
+        return None
 
-    def _invite(self, invite: SipMessage, addr: tuple[str, int]) -> None:
-        call = _Call(self, invite, addr)
+    def _invite(self, invite: SipMessage, addr: tuple[str, int], budget: ReplyBudget,
+                proven: bool) -> None:
+        """A new call: refused when the simulator has too many, else rung (no 100 Trying:
+        the 180 or a final response goes out at once, RFC 3261 §17.2.1)."""
+        if len(self.calls) >= MAX_CALLS:
+            self.send(invite.response(503, to_tag=new_tag(), extra=[("Retry-After", "5")]),
+                      addr, budget)
+            return
+        call = _Call(self, invite, addr, budget)
+        if proven:
+            budget.prove()  # authenticated: the caller is who it says
         self.calls[invite.call_id] = call
         self.traces.append(call.trace)
-        self.send(invite.response(100), addr)
         status = REJECTS.get(call.trace.mode)
         if status is not None:
-            call.final = invite.response(status, to_tag=call.tag)
-            self.send(call.final, addr)
+            call.reply(status)
             call.finish("simulator")
             return
-        self.send(invite.response(180, to_tag=call.tag), addr)
-        if call.trace.mode == "no-answer":
-            return
-        call.tasks.append(asyncio.ensure_future(self._answer(call)))
+        self.send(invite.response(180, to_tag=call.tag), addr, call.budget)
+        call.tasks.append(asyncio.ensure_future(
+            self._ring_out(call) if call.trace.mode == "no-answer" else self._answer(call)))
+
+    async def _ring_out(self, call: _Call) -> None:
+        """A number nobody answers rings until the caller cancels, or MAX_RING_SECONDS (480),
+        so a caller that goes away does not leave a dialog behind for ever."""
+        try:
+            await asyncio.sleep(MAX_RING_SECONDS / self.speed)
+            if not call.done:
+                call.reply(480)
+                call.finish("simulator")
+        except asyncio.CancelledError:
+            pass
 
     async def _answer(self, call: _Call) -> None:
         try:
@@ -357,13 +468,19 @@ class SipServer(asyncio.DatagramProtocol):
             try:
                 offer = parse_sdp(call.invite.body)
             except SdpError:
-                call.final = call.invite.response(488, to_tag=call.tag)
-                self.send(call.final, call.source)
+                call.reply(488)
                 call.finish("simulator")
                 return
             loop = asyncio.get_running_loop()
-            transport, _ = await loop.create_datagram_endpoint(lambda: _RtpProtocol(call),
-                                                               local_addr=(self.host, 0))
+            try:
+                transport, _ = await loop.create_datagram_endpoint(lambda: _RtpProtocol(call),
+                                                                   local_addr=(self.host, 0))
+            except OSError as exc:  # out of file descriptors (or ports): fail it, not strand it
+                log.warning("call %s: no RTP socket (%s): 503", call.trace.call_id, exc)
+                call.trace.failure = f"no RTP socket ({exc.strerror or exc})"
+                call.reply(503, extra=[("Retry-After", "5")])
+                call.finish("simulator")
+                return
             call.transport = transport
             rtp_port = transport.get_extra_info("sockname")[1]
             try:
@@ -373,12 +490,11 @@ class SipServer(asyncio.DatagramProtocol):
                 sdp, codec, event = answer_for(offer, self.host, rtp_port, int(time.time()),
                                                prefer=prefer)
             except SdpError:
-                call.final = call.invite.response(488, to_tag=call.tag)
-                self.send(call.final, call.source)
+                call.reply(488)
                 call.finish("simulator")
                 return
             call.trace.codec, call.trace.event_type = codec, event
-            call.remote_rtp = (offer.address, offer.port)
+            call.remote_rtp = (connection_ip(offer.address), offer.port)  # the only media source
             call.final = call.invite.response(
                 200, to_tag=call.tag, body=sdp, content_type="application/sdp",
                 extra=[("Contact", f"<sip:{call.trace.number}@{self.host}:{self.port}>"),
@@ -387,7 +503,7 @@ class SipServer(asyncio.DatagramProtocol):
             call.trace.session = IvrSession(self.spec)
             waited, interval = 0.0, T1
             while not call.acked.is_set():  # RFC 3261 §13.3.1.4: resend the 200 until ACKed
-                self.send(call.final, call.source)
+                self.send(call.final, call.source, call.budget)
                 try:
                     await asyncio.wait_for(call.acked.wait(), interval)
                 except asyncio.TimeoutError:
@@ -431,7 +547,7 @@ class Simulator:
         return self.server.port
 
     @property
-    def traces(self) -> list[CallTrace]:
+    def traces(self) -> deque[CallTrace]:
         return self.server.traces
 
     def uri(self, number: str = "ivr") -> str:

@@ -7,6 +7,7 @@ dynamic number, so it must be read from the peer's SDP, never assumed to be 101)
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass, field
 
 from ivraudit.telephony.constants import SAMPLE_RATE
@@ -15,6 +16,8 @@ PCMU = 0
 PCMA = 8
 STATIC_CODECS = {PCMU: "PCMU", PCMA: "PCMA"}
 DEFAULT_EVENT_TYPE = 101
+PLAIN_RTP_PROFILES = ("RTP/AVP", "RTP/AVPF")
+"""Media profiles whose packets are plain RTP; SRTP (RTP/SAVP...) or DTLS would be noise."""
 CLOCK = f"/{SAMPLE_RATE}"
 """The rtpmap clock-rate suffix of every payload type a call uses: G.711 and telephone-events
 both run at the telephone sample rate."""
@@ -60,6 +63,7 @@ def parse_sdp(text: str) -> AudioOffer:
     session_address = ""
     audio: AudioOffer | None = None
     in_audio = False
+    refused: list[str] = []  # audio streams in profiles plain RTP cannot speak
     for raw in text.replace("\r\n", "\n").split("\n"):
         line = raw.strip()
         if len(line) < 2 or line[1] != "=":
@@ -68,6 +72,9 @@ def parse_sdp(text: str) -> AudioOffer:
         if kind == "m":
             parts = value.split()
             in_audio = audio is None and len(parts) >= 4 and parts[0] == "audio"
+            if in_audio and parts[2].upper() not in PLAIN_RTP_PROFILES:
+                refused.append(parts[2])
+                in_audio = False
             if in_audio:
                 try:
                     audio = AudioOffer(session_address, int(parts[1].split("/")[0]),
@@ -90,11 +97,22 @@ def parse_sdp(text: str) -> AudioOffer:
                 audio.direction = name
             elif name == "ptime" and rest.strip().isdigit():
                 audio.ptime = int(rest)
+    if audio is None and refused:
+        raise SdpError(f"audio only as {', '.join(refused)}, not plain RTP/AVP")
     if audio is None:
         raise SdpError("no audio stream in the SDP")
     if not audio.address:
         raise SdpError("no connection address (c=) for the audio stream")
     return audio
+
+
+def connection_ip(address: str) -> str:
+    """An SDP connection address as the IP that media datagrams come from (a host name is
+    rare but legal); the address itself when it does not resolve."""
+    try:
+        return socket.gethostbyname(address)
+    except OSError:
+        return address
 
 
 def build_sdp(address: str, port: int, payload_types: list[int], *, event_type: int | None,
