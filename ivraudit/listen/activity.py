@@ -105,13 +105,27 @@ class RingProfile:
         return self._sum is not None
 
     def ringing(self, frames: list[Pcm]) -> list[bool]:
-        """Which of ``frames`` are the ring (all sounding ones, before anything is learned)."""
+        """Which of ``frames`` are the ring (all sounding ones, before anything is learned).
+
+        All frames at once: a queue waited out for minutes asks this of every sound heard,
+        and one FFT per frame in a Python loop cost minutes of CPU per tree."""
+        if not frames:
+            return []
+        block = np.stack([np.asarray(frame, dtype=np.float64) for frame in frames])
+        sounding = (block ** 2).mean(axis=1) > SOUNDING_POWER
         if self._sum is None:
-            return [sounding_frame(frame) for frame in frames]
+            return sounding.tolist()
+        power = np.abs(np.fft.rfft(block * np.hanning(block.shape[1]), n=256, axis=1)) ** 2
+        total = power.sum(axis=1)
+        strongest = np.sort(power, axis=1)[:, -5:].sum(axis=1)
+        is_tonal = (total > 0) & (strongest >= TONAL_SHARE * total)
+        spectra = np.log10(power + 1.0)
         profile = self._sum / self._count
-        return [sounding_frame(frame) and tonal(frame)
-                and _correlation(_spectrum(frame), profile) >= LIKE_THE_RING
-                for frame in frames]
+        a = spectra - spectra.mean(axis=1, keepdims=True)
+        b = profile - profile.mean()
+        denom = np.sqrt((a * a).sum(axis=1) * float((b * b).sum()))
+        like = np.divide((a * b).sum(axis=1), denom, out=np.zeros(len(frames)), where=denom > 0)
+        return (sounding & is_tonal & (like >= LIKE_THE_RING)).tolist()
 
 
 def _spectrum(frame: Pcm) -> np.ndarray:

@@ -23,7 +23,7 @@ import numpy as np
 from ivraudit.lines.base import Call
 from ivraudit.listen.activity import RingProfile, sound_after_a_pause, sounding, sounding_frame
 from ivraudit.listen.sound import Sound, SoundClassifier
-from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
+from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
 
 END_SILENCE_SECONDS = 0.7
@@ -74,6 +74,9 @@ vowel of a "Hello?")."""
 RING_MEMORY_FRAMES = 50
 """How much of a ring is kept to find speech that began as it stopped (the sound window)."""
 
+PLAYED_ON_SECONDS = 6.0
+"""Music or a ring that plays on this long after words heard on hold: a queue that announced
+them. A person's greeting (2-5 s), read as music, is over sooner, and then they wait."""
 MUSIC_PAUSE_FRAMES = 5
 """0.1 s without sound ends a stretch of music: what sounds after it may be someone else."""
 MUSIC_SAMPLE_SECONDS = 12.0
@@ -429,6 +432,8 @@ class Listener:
             profile.learn(part)
         self.rang = False
         said: Heard | None = None  # the last thing said, while nothing has played since
+        spoke: Heard | None = None  # the last words heard, however they were taken
+        after: list[Pcm] = []  # what was read as music or a ring since those words
         while True:
             if ring and self.sound.window() is not Sound.TONE:
                 self._give_back_after_ring(ring, profile)
@@ -452,17 +457,23 @@ class Listener:
                     self._music_tail = [*self._music_tail[-RING_MEMORY_FRAMES + 1:], frame]
                 if sounding_frame(frame):
                     said = None
+                if spoke is not None:
+                    after.append(frame)
+                    if len(after) * FRAME_SECONDS >= PLAYED_ON_SECONDS:
+                        spoke, after = None, []
                 if window is Sound.TONE:
                     self.rang = True
                     ring.append(frame)
                     if len(ring) > RING_MEMORY_FRAMES:
                         profile.learn(ring.pop(0))
                 continue
-            waits = said is not None and (self.music or self.rang)
+            waits = (said is not None or spoke is not None) and (self.music or self.rang)
             nothing_yet = unsure and not announcements and not self.rang and sum(
                 map(sounding_frame, self.music)) * FRAME_SECONDS < UNSURE_MUSIC_SECONDS
             heard = self.hear(max_wait=min(left, PERSON_WAITS_SECONDS)
                               if waits or nothing_yet else left)
+            if heard.ending is Ending.HANGUP and heard.empty:
+                return started, announcements, heard  # (nothing is "all ringing" for ever)
             if heard.ending is Ending.QUIET and nothing_yet:
                 return started, announcements, heard
             if heard.ending is Ending.QUIET and waits and said is not None:
@@ -470,10 +481,18 @@ class Listener:
                 # after a prompt: the prompt was a person, who waits for the caller.
                 announcements.pop()  # ('said' is the last one)
                 return started, announcements, replace(said, ending=Ending.SILENCE)
+            if heard.ending is Ending.QUIET and waits and spoke is not None:
+                # The same, for words that were taken for the ring or the music (a short
+                # "Hi," scored as ringing, the rest of the greeting as music).
+                if announcements and announcements[-1] is spoke:
+                    announcements.pop()
+                return started, announcements, _with_what_followed(spoke, after)
             if heard.ending is Ending.QUIET:
                 continue  # a silent queue: waited out to max_hold above
             if heard.ending is Ending.SILENCE and heard.seconds < HOLD_BLIP_SECONDS:
                 continue  # the last note of the music, a click: nobody speaks that briefly
+            if not heard.sound_only:
+                spoke, after = heard, []
             if heard.sound_only or (profile.learned and _all_ringing(heard.audio, profile)):
                 for part in _frames_of(heard.audio if heard.ending is Ending.TONE else None):
                     profile.learn(part)
@@ -496,6 +515,16 @@ class _Prompt:
     last_active: int = 0
     music_frames: int = 0
     pressed_at: float | None = None
+
+
+def _with_what_followed(words: Heard, after: list[Pcm]) -> Heard:
+    """``words`` and the sound read after them (up to the silence that followed), as one
+    prompt ending in that silence."""
+    while after and not sounding_frame(after[-1]):
+        after = after[:-1]
+    audio = np.concatenate([words.audio, *after]) if after else words.audio
+    return Heard(audio, words.onset, words.onset + len(audio) / SAMPLE_RATE, Ending.SILENCE,
+                 words.pressed_at)
 
 
 def _empty() -> Pcm:
