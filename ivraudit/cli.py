@@ -101,6 +101,7 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
                concurrency: int = 1,
                account: SipAccount | None = None) -> int:
     from ivraudit.asr import open_recognizer
+    from ivraudit.audit.destination import check_destination
     from ivraudit.audit.metrics import compute_metrics
     from ivraudit.audit.writer import write_audit
     from ivraudit.crawl.explorer import Explorer
@@ -108,6 +109,7 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
     from ivraudit.lines import open_line
     from ivraudit.report.files import write_report
 
+    check_destination(out)  # an unusable --out is refused before anything is dialled
     line = open_line(target, account=account)  # bad spec/WAV/registration fail here
     language = language or getattr(getattr(line, "spec", None), "language", None) or "en"
     recognizer = open_recognizer(asr, model=model, language=language, cache_dir=cache)
