@@ -7,6 +7,7 @@ machine lets the tests mount, a socket that would see a dial) and checks the cle
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import errno
 import json
@@ -15,6 +16,7 @@ import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,9 +24,11 @@ from conftest import FIXTURES, tree_path
 from ivraudit.audit import writer
 from ivraudit.audit.destination import AuditWriteError, DestinationError, check_destination
 from ivraudit.audit.model import Audit
+from ivraudit.audit.reader import AuditInputError
 from ivraudit.audit.writer import write_audit
 from ivraudit.crawl.explorer import Explorer
 from ivraudit.lines.replay import ReplayLine
+from ivraudit.report.files import rerender, write_report
 from ivraudit.spec import load_spec
 from ivraudit.testing.recognizers import FingerprintRecognizer
 from test_cli import ivraudit
@@ -166,3 +170,162 @@ def test_a_full_disk_after_a_crawl_exits_1_with_one_clear_line(tmp_path):
         assert _parts(folder) == []
     assert result.returncode == 1, result.stderr
     assert "No space left on device" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_linked_recordings_folder_is_refused_before_anything_is_dialled(tmp_path):
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "audit").mkdir()
+    (tmp_path / "audit" / "recordings").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(DestinationError, match="recordings is a symbolic link"):
+        check_destination(tmp_path / "audit")
+
+
+# 4. `ivraudit report` embeds only files inside the audit folder.
+
+def _written(audit: Audit, folder: Path) -> Path:
+    write_report(folder, write_audit(audit, folder))
+    return folder
+
+
+@pytest.fixture
+def secret(tmp_path: Path) -> bytes:
+    """A readable file outside the audit folder, shaped as a WAV so every check but the
+    link's would let it through; its bytes must never reach a page."""
+    data = (FIXTURES / "tiny" / "bye.wav").read_bytes() + b"SECRET-PRIVATE-KEY"
+    (tmp_path / "secret.wav").write_bytes(data)
+    return data
+
+
+@pytest.mark.parametrize("link", ["file", "folder"])
+@pytest.mark.parametrize("link_audio", [False, True])
+def test_report_refuses_recordings_that_are_links(tiny_audit, tmp_path, secret, link,
+                                                  link_audio):
+    folder = _written(tiny_audit, tmp_path / "audit")
+    page = (folder / "report.html").read_bytes()
+    recordings = folder / "recordings"
+    if link == "file":
+        (recordings / "n0.wav").unlink()
+        (recordings / "n0.wav").symlink_to(tmp_path / "secret.wav")
+    else:
+        shutil.move(recordings, tmp_path / "moved")
+        shutil.copyfile(tmp_path / "secret.wav", tmp_path / "moved" / "n0.wav")
+        recordings.symlink_to(tmp_path / "moved")
+    result = ivraudit("report", str(folder), *(["--link-audio"] if link_audio else []))
+    assert result.returncode == 1, result.stderr
+    assert "is a symbolic link" in result.stderr and "Traceback" not in result.stderr
+    assert "recordings/n0.wav" in result.stderr or "recordings (to" in result.stderr
+    assert (folder / "report.html").read_bytes() == page  # the last good page stays
+    encoded = base64.b64encode(secret[-300:])[:40]
+    assert encoded not in page
+
+
+def test_report_embeds_recordings_that_are_files(tiny_audit, tmp_path):
+    folder = _written(tiny_audit, tmp_path / "audit")
+    result = ivraudit("report", str(folder))
+    assert result.returncode == 0, result.stderr
+    wav = (folder / "recordings" / "n0.wav").read_bytes()
+    assert base64.b64encode(wav).decode() in (folder / "report.html").read_text()
+
+
+# 7. What a call heard reaches the page with control and bidi characters made visible.
+
+HOSTILE_WORDS = {  # YAML escape -> the character -> what the page shows instead
+    "\\0": ("\x00", "\\x00"), "\\e": ("\x1b", "\\x1b"), "\\u202E": ("\u202e", "\\u202e"),
+    "\\u2066": ("\u2066", "\\u2066"), "\\u2028": ("\u2028", "\\u2028"),
+    "\\x85": ("\x85", "\\x85"), "\\u200F": ("\u200f", "\\u200f"),
+}
+
+
+def test_control_and_bidi_characters_heard_on_a_call_are_made_visible(tmp_path):
+    """The tiny tree's prompts say them (a fingerprint recogniser hears each node's text);
+    the audit keeps them as heard, the page shows each as an escape, never raw."""
+    folder = tmp_path / "tiny"
+    shutil.copytree(FIXTURES / "tiny", folder)
+    spec_path = folder / "tree.yaml"
+    hostile = "".join(HOSTILE_WORDS)
+    spec_path.write_text(spec_path.read_text()
+                         .replace('"Goodbye."', f'"Good{hostile}bye."')
+                         .replace("for an agent.", f"for an {hostile}agent."))
+    spec = load_spec(spec_path)
+    audit = Explorer(ReplayLine(spec), FingerprintRecognizer.from_spec(spec)).crawl()
+    heard = " ".join(node.transcript for node in audit.nodes.values())
+    assert all(raw in heard for raw, _ in HOSTILE_WORDS.values())
+    out = _written(audit, tmp_path / "audit")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    for raw, shown in HOSTILE_WORDS.values():
+        assert raw not in page, repr(raw)
+        assert shown in page
+    assert f"Good{''.join(s for _, s in HOSTILE_WORDS.values())}bye." in page
+    kept = json.loads((out / "audit.json").read_text(encoding="utf-8"))
+    assert any("\u202e" in node["transcript"] for node in kept["nodes"])  # the evidence
+
+
+def test_a_lone_surrogate_in_audit_json_is_shown_not_a_crash(tiny_audit, tmp_path):
+    folder = _written(tiny_audit, tmp_path / "audit")
+    text = (folder / "audit.json").read_text(encoding="utf-8")
+    document = json.loads(text)
+    document["nodes"][0]["transcript"] = "half a pair \ud800 here"
+    (folder / "audit.json").write_text(json.dumps(document), encoding="utf-8")
+    result = ivraudit("report", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert "half a pair \\ud800 here" in (folder / "report.html").read_text(encoding="utf-8")
+
+
+# 7. audit.json of the wrong shape: one clear line, a non-zero exit.
+
+@pytest.mark.parametrize(("change", "named"), [
+    (lambda d: d["nodes"][0].update(id=5), "nodes[0]"),
+    (lambda d: d["nodes"][0].update(options="press 1"), "nodes[0].options"),
+    (lambda d: d["nodes"][0].update(prompt_seconds=float("nan")), "nodes[0].prompt_seconds"),
+    (lambda d: d["edges"][0].update(source="nowhere"), "edges[0].source"),
+    (lambda d: d.update(edges={"a": 1}), "edges"),
+    (lambda d: d["metrics"].update(loops=5), "metrics.loops"),
+    (lambda d: d.update(problems=5), "problems"),
+    (lambda d: d.update(nodes=[1, 2]), "nodes[0]"),
+])
+def test_report_of_a_wrong_schema_audit_is_one_clear_line(tiny_audit, tmp_path, change, named):
+    folder = _written(tiny_audit, tmp_path / "audit")
+    document = json.loads((folder / "audit.json").read_text(encoding="utf-8"))
+    change(document)
+    (folder / "audit.json").write_text(json.dumps(document), encoding="utf-8")
+    result = ivraudit("report", str(folder))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("ivraudit: error: ") and result.stderr.count("\n") == 1
+    assert f"not a valid audit ({named}" in result.stderr, result.stderr
+
+
+WRONG_VALUES = ["<deleted>", None, 5, "x", [1], {"a": 1}, True, float("nan")]
+
+
+def _places(value: Any, at: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every place in a JSON value (the first two items of each list)."""
+    if at:
+        yield at
+    items = value.items() if isinstance(value, dict) else \
+        enumerate(value[:2]) if isinstance(value, list) else ()
+    for key, item in items:
+        yield from _places(item, (*at, key))
+
+
+def test_no_wrong_value_anywhere_in_audit_json_gives_a_traceback(tiny_audit, tmp_path):
+    """Every field of a real audit (two of each list) given each wrong value, or removed:
+    the report is rendered or refused with an AuditInputError, nothing else."""
+    folder = _written(tiny_audit, tmp_path / "audit")
+    good = json.loads((folder / "audit.json").read_text(encoding="utf-8"))
+    refused = 0
+    for place in _places(good):
+        for value in WRONG_VALUES:
+            document = json.loads(json.dumps(good))
+            parent = document
+            for key in place[:-1]:
+                parent = parent[key]
+            if value == "<deleted>":
+                del parent[place[-1]]
+            else:
+                parent[place[-1]] = value
+            (folder / "audit.json").write_text(json.dumps(document), encoding="utf-8")
+            try:
+                rerender(folder)
+            except AuditInputError:
+                refused += 1
+    assert refused > 100

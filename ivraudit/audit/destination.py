@@ -45,7 +45,11 @@ def check_destination(folder: Path) -> None:
     """Raise DestinationError unless an audit can be written in ``folder`` (created later, by
     the writer, if missing). Nothing is left behind: the probe file is removed."""
     where = f"the audit folder {folder}"
-    for part in (folder, folder / "recordings"):
+    recordings = folder / "recordings"
+    if recordings.is_symlink():
+        raise DestinationError(f"{where}: {recordings} is a symbolic link; the recordings must "
+                               "be written in the audit folder itself")
+    for part in (folder, recordings):
         if part.exists() and not part.is_dir():
             raise DestinationError(f"{where}: {part} is a file, not a folder; "
                                    "give --out a folder to write the audit in")

@@ -20,6 +20,7 @@ import numpy as np
 from ivraudit.audit.document import FORMAT
 from ivraudit.audit.metrics import compute_metrics
 from ivraudit.audit.model import Audit, CallRecord, EdgeRecord, NodeRecord, Option
+from ivraudit.audit.schema import SchemaError, check_document
 from ivraudit.errors import AudioError, IvrauditError
 from ivraudit.telephony.g711 import Pcm
 from ivraudit.telephony.wav import read_telephone_audio
@@ -82,6 +83,10 @@ def _document(path: Path) -> dict[str, Any]:
         raise AuditInputError(f"{path}: format must be {FORMAT!r}, not {found!r}")
     if not isinstance(document.get("nodes"), list):
         raise AuditInputError(f"{path}: not a valid audit (nodes must be a list)")
+    try:
+        check_document(document)
+    except SchemaError as exc:
+        raise AuditInputError(f"{path}: not a valid audit ({exc})") from None
     return document
 
 
