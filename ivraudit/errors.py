@@ -77,3 +77,12 @@ class InputFileError(IvrauditError):
     a folder), or larger than what ivraudit reads of such a file."""
 
     exit_code = 2
+
+
+class AuditInputError(IvrauditError):
+    """An audit folder cannot be read (missing, not an audit, corrupt, a recording refused).
+
+    Exit status 2, because ``ivraudit diff`` exits 1 for "the tree changed" and a bad input
+    must not read as a change."""
+
+    exit_code = 2

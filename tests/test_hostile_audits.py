@@ -11,6 +11,7 @@ import base64
 import contextlib
 import errno
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -20,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from conftest import FIXTURES, tree_path
+from conftest import FIXTURES, finishes, tree_path
 from ivraudit.audit import writer
 from ivraudit.audit.destination import AuditWriteError, DestinationError, check_destination
 from ivraudit.audit.model import Audit
@@ -329,3 +330,36 @@ def test_no_wrong_value_anywhere_in_audit_json_gives_a_traceback(tiny_audit, tmp
             except AuditInputError:
                 refused += 1
     assert refused > 100
+
+
+@pytest.mark.parametrize("kind", ["fifo", "nested", "huge field"])
+def test_an_audit_json_that_is_not_an_audit_is_refused_at_once(tiny_audit, tmp_path, kind):
+    folder = _written(tiny_audit, tmp_path / "audit")
+    document = (folder / "audit.json").read_text(encoding="utf-8")
+    (folder / "audit.json").unlink()
+    if kind == "fifo":
+        os.mkfifo(folder / "audit.json")  # no writer: reading it would block for ever
+    elif kind == "nested":
+        (folder / "audit.json").write_text("[" * 100_000)
+    else:  # a format of a million characters: the message quotes a line of it
+        (folder / "audit.json").write_text(document.replace('"ivraudit.audit/1"',
+                                                            '"' + "x" * 1_000_000 + '"', 1))
+    error = finishes(lambda: rerender(folder))
+    assert isinstance(error, AuditInputError), repr(error)
+    assert str(folder / "audit.json") in str(error) and len(str(error)) < 400
+
+
+def test_freeze_and_diff_refuse_a_linked_or_climbing_recording(tiny_audit, tmp_path, secret):
+    """freeze copies recordings into a tree spec, diff decodes them: neither follows a link
+    or a path out of the audit folder."""
+    folder = _written(tiny_audit, tmp_path / "audit")
+    (folder / "recordings" / "n0.wav").unlink()
+    (folder / "recordings" / "n0.wav").symlink_to(tmp_path / "secret.wav")
+    result = ivraudit("freeze", str(folder), "--to", str(tmp_path / "frozen"))
+    assert result.returncode == 2 and "is a symbolic link" in result.stderr, result.stderr
+    assert not any((tmp_path / "frozen").rglob("*.wav"))
+    document = json.loads((folder / "audit.json").read_text(encoding="utf-8"))
+    document["nodes"][0]["recording"] = "../secret.wav"
+    (folder / "audit.json").write_text(json.dumps(document), encoding="utf-8")
+    result = ivraudit("diff", str(folder), str(folder))
+    assert result.returncode == 2 and "not a WAV path inside the audit folder" in result.stderr

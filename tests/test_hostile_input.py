@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import struct
-import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -26,6 +25,7 @@ from ivraudit.spec.model import NodeSpec
 from ivraudit.testing.chains import message_chain
 from ivraudit.telephony.resample import resample, resample_blocks
 from ivraudit.telephony.wav import MAX_PROMPT_SECONDS, MAX_WAV_BYTES, read_telephone_audio
+from conftest import finishes
 from test_spec import GOOD as TREE
 from test_spec import WAVS
 
@@ -53,31 +53,13 @@ def _sparse_wav(path: Path, seconds: float, rate: int, bits: int = 16, tag: int 
     return path
 
 
-def _finishes(work, seconds: float = 20.0) -> BaseException | None:
-    """Run ``work`` in a thread; fail if it is still running after ``seconds`` (a hang)."""
-    outcome: list[BaseException | None] = []
-
-    def run() -> None:
-        try:
-            work()
-            outcome.append(None)
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
-            outcome.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    assert outcome, f"still running after {seconds} s: it hangs"
-    return outcome[0]
-
-
 # 1. Prompt paths that are not regular files, and caps on a WAV's size.
 
 def test_a_fifo_as_a_prompt_is_refused_at_once_naming_the_spec_and_field(make_spec, tmp_path):
     spec = make_spec(TREE, WAVS)
     (tmp_path / "bye.wav").unlink()
     os.mkfifo(tmp_path / "bye.wav")  # no writer: reading it would block for ever
-    error = _finishes(lambda: load_spec(spec))
+    error = finishes(lambda: load_spec(spec))
     assert isinstance(error, SpecError)
     assert error.where == "nodes.bye.prompt" and str(spec) in str(error)
     assert "named pipe" in error.problem and "not a regular file" in error.problem
@@ -92,7 +74,7 @@ def test_a_folder_as_a_prompt_is_refused(make_spec, tmp_path):
 
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
 def test_a_device_is_never_read_as_audio(device):
-    error = _finishes(lambda: read_telephone_audio(device), seconds=10)
+    error = finishes(lambda: read_telephone_audio(device), seconds=10)
     assert isinstance(error, AudioError)
     assert device in str(error) and "character device" in str(error)
 
@@ -109,7 +91,7 @@ def test_audio_outside_the_spec_folder_is_refused(make_spec, tmp_path, prompt):
     (folder / "link.wav").symlink_to(tmp_path / "outside.wav")
     spec = folder / "tree.yaml"
     spec.write_text(TREE.replace("prompt: bye.wav", f"prompt: {prompt}"))
-    error = _finishes(lambda: load_spec(spec))
+    error = finishes(lambda: load_spec(spec))
     assert isinstance(error, SpecError)
     assert error.where == "nodes.bye.prompt" and str(spec) in str(error)
     assert "outside the spec's folder" in error.problem and str(folder) in error.problem
@@ -357,3 +339,17 @@ def _owner(text: str, line: str) -> str:
         if each == line:
             return owner
     return owner
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "nested"])
+def test_a_spec_that_is_not_a_spec_file_is_refused_at_once(tmp_path, kind):
+    spec = tmp_path / "tree.yaml"
+    if kind == "fifo":
+        os.mkfifo(spec)
+    elif kind == "device":
+        spec = Path("/dev/zero")
+    else:  # YAML nested deeper than the parser's recursion goes
+        spec.write_text("format: " + "[" * 20_000 + "\n")
+    error = finishes(lambda: load_spec(spec))
+    assert isinstance(error, SpecError), repr(error)
+    assert error.where == "spec" and str(spec) in str(error)

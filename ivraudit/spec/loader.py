@@ -64,6 +64,8 @@ def load_spec(path: Path | str, *, audio_roots: Sequence[Path] = ()) -> TreeSpec
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "spec"
         raise check.fail(where, f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    except RecursionError:
+        raise check.fail("spec", "nested too deeply to be a tree spec") from None
     if not isinstance(raw, dict):
         raise check.fail("spec", "must be a YAML mapping with format, start and nodes")
     if raw.get("format") != FORMAT:
