@@ -83,7 +83,7 @@ def load_spec(path: Path | str, *, audio_roots: Sequence[Path] = ()) -> TreeSpec
         raise check.fail("start", f"{quote(start)} is not a node id (start names one node)")
     _check_targets(check, nodes)
     _check_message_cycles(check, nodes)
-    name = check.text(raw, "name", "spec", None) or path.stem
+    name = _label(check, raw, "name") or path.stem
     line = read_line(check, raw.get("line"), name)
     zoo = raw.get("zoo") or {}
     if not isinstance(zoo, dict):
@@ -92,7 +92,7 @@ def load_spec(path: Path | str, *, audio_roots: Sequence[Path] = ()) -> TreeSpec
     return TreeSpec(
         path=path,
         name=name,
-        language=check.text(raw, "language", "spec", None) or "en",
+        language=_label(check, raw, "language") or "en",
         start=start,
         answer_after=check.number(raw, "answer_after", "spec", 0.0),
         gap=check.number(raw, "gap", "spec", 1.0),
@@ -101,6 +101,17 @@ def load_spec(path: Path | str, *, audio_roots: Sequence[Path] = ()) -> TreeSpec
         line=line,
         zoo=zoo,
     )
+
+
+def _label(check: Checker, raw: dict[str, Any], key: str) -> str | None:
+    """A top-level ``name`` or ``language`` as text: YAML may read ``name: 2024`` as a number,
+    which is still a name; a list or a mapping is not (and printing one could flood)."""
+    value = raw.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return str(value)
+    raise check.fail(key, f"must be text, not {quote(value)}")
 
 
 def _read_node(check: Checker, node_id: str, raw: Any) -> NodeSpec:
