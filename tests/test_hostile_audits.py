@@ -332,7 +332,7 @@ def test_no_wrong_value_anywhere_in_audit_json_gives_a_traceback(tiny_audit, tmp
     assert refused > 100
 
 
-@pytest.mark.parametrize("kind", ["fifo", "nested", "huge field"])
+@pytest.mark.parametrize("kind", ["fifo", "nested", "nested in a field", "huge field"])
 def test_an_audit_json_that_is_not_an_audit_is_refused_at_once(tiny_audit, tmp_path, kind):
     folder = _written(tiny_audit, tmp_path / "audit")
     document = (folder / "audit.json").read_text(encoding="utf-8")
@@ -341,6 +341,10 @@ def test_an_audit_json_that_is_not_an_audit_is_refused_at_once(tiny_audit, tmp_p
         os.mkfifo(folder / "audit.json")  # no writer: reading it would block for ever
     elif kind == "nested":
         (folder / "audit.json").write_text("[" * 100_000)
+    elif kind == "nested in a field":  # parses, but walking it would overflow the stack
+        deep = "[" * 900 + "]" * 900
+        (folder / "audit.json").write_text(document.rstrip().removesuffix("}")
+                                           + f', "extra": {deep}}}')
     else:  # a format of a million characters: the message quotes a line of it
         (folder / "audit.json").write_text(document.replace('"ivraudit.audit/1"',
                                                             '"' + "x" * 1_000_000 + '"', 1))

@@ -86,8 +86,28 @@ TOP_FIELDS: dict[str, Check] = {
 }
 
 
+MAX_DEPTH = 32
+"""How deeply a document's values may nest. ivraudit writes five levels at most (the document,
+``nodes``, a node, its ``options``, an option); JSON nested hundreds deep, in a field nobody
+reads, would make every reader that walks the document (the report's text escaping) recurse
+past Python's limit."""
+
+
 class SchemaError(ValueError):
     """The document's field ``where`` is not what ivraudit writes there."""
+
+
+def _check_depth(document: Any) -> None:
+    """Raise SchemaError if ``document`` nests deeper than :data:`MAX_DEPTH` (walked without
+    recursion, so the check itself cannot overflow)."""
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise SchemaError(f"nested more than {MAX_DEPTH} levels deep")
+        items = value.values() if isinstance(value, dict) else \
+            value if isinstance(value, list) else ()
+        stack.extend((item, depth + 1) for item in items if isinstance(item, (dict, list)))
 
 
 def _fields(raw: Any, where: str, fields: Mapping[str, Check]) -> dict[str, Any]:
@@ -114,6 +134,7 @@ def _items(document: dict[str, Any], name: str, *, required: bool) -> list[Any]:
 def check_document(document: dict[str, Any]) -> None:
     """Raise SchemaError naming the first field of ``document`` that is not what ivraudit
     writes there (types, finite numbers, edges between nodes that exist)."""
+    _check_depth(document)
     _fields(document, "", TOP_FIELDS)
     ids: set[str] = set()
     for index, node in enumerate(_items(document, "nodes", required=True)):
