@@ -30,7 +30,9 @@ def quote(value: object) -> str:
 
 
 def clip(text: str) -> str:
-    """Text from the input (a field's name, a node id) cut like :func:`quote`, unquoted."""
+    """Text from the input (a field's name, a node id) cut like :func:`quote`, unquoted, with
+    characters that are not printable escaped as ``repr`` does (no ESC reaches a terminal)."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:QUOTE_CHARACTERS + 1])
     return text if len(text) <= QUOTE_CHARACTERS else text[: QUOTE_CHARACTERS - 1] + "\u2026"
 
 

@@ -367,3 +367,18 @@ def test_freeze_and_diff_refuse_a_linked_or_climbing_recording(tiny_audit, tmp_p
     (folder / "audit.json").write_text(json.dumps(document), encoding="utf-8")
     result = ivraudit("diff", str(folder), str(folder))
     assert result.returncode == 2 and "not a WAV path inside the audit folder" in result.stderr
+
+
+def test_diff_shows_control_characters_a_line_said_as_escapes(tiny_audit, tmp_path):
+    """The terminal is a page too: an ESC sequence in a transcript would drive it."""
+    old = _written(tiny_audit, tmp_path / "old")
+    new = _written(tiny_audit, tmp_path / "new")
+    document = json.loads((new / "audit.json").read_text(encoding="utf-8"))
+    document["nodes"][0]["transcript"] += " \x1b[2J\x1b]0;owned\x07 \u202eenod"
+    (new / "audit.json").write_text(json.dumps(document), encoding="utf-8")
+    result = ivraudit("diff", str(old), str(new))
+    assert result.returncode == 0, result.stderr  # the same recording: words noted, no change
+    assert "transcribed differently" in result.stdout
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "\u202e" not in result.stdout
+    assert "\\x1b[2J\\x1b]0;owned\\x07 \\u202eenod" in result.stdout

@@ -353,3 +353,9 @@ def test_a_spec_that_is_not_a_spec_file_is_refused_at_once(tmp_path, kind):
     error = finishes(lambda: load_spec(spec))
     assert isinstance(error, SpecError), repr(error)
     assert error.where == "spec" and str(spec) in str(error)
+
+
+def test_an_error_naming_a_hostile_node_id_prints_no_control_characters(make_spec):
+    text = TREE.replace("  bye:\n", '  "by\\e[2Je":\n').replace("3: bye}", '3: "by\\e[2Je"}')
+    error = _spec_error(make_spec(text.replace("    prompt: bye.wav", "    prompt: []"), WAVS))
+    assert "\x1b" not in str(error) and "by\\x1b[2Je" in error.where
