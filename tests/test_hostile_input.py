@@ -24,7 +24,8 @@ from ivraudit.spec.loader import _check_message_cycles
 from ivraudit.spec.model import NodeSpec
 from ivraudit.testing.chains import message_chain
 from ivraudit.telephony.resample import resample, resample_blocks
-from ivraudit.telephony.wav import MAX_PROMPT_SECONDS, MAX_WAV_BYTES, read_telephone_audio
+from ivraudit.telephony.wav import (MAX_CHUNKS, MAX_PROMPT_SECONDS, MAX_WAV_BYTES,
+                                    read_telephone_audio)
 from conftest import finishes
 from test_spec import GOOD as TREE
 from test_spec import WAVS
@@ -117,6 +118,14 @@ def test_a_wav_file_larger_than_the_cap_is_refused_by_its_size(tmp_path):
     path = _sparse_wav(tmp_path / "long.wav", 2 * 3600, 44100)
     assert path.stat().st_size > MAX_WAV_BYTES
     with pytest.raises(AudioError, match=f"more than the {MAX_WAV_BYTES} bytes"):
+        read_telephone_audio(path)
+
+
+def test_a_wav_of_endless_empty_chunks_is_refused(tmp_path):
+    header = _wav_header(8000, 16, 1, 16)
+    path = tmp_path / "chunks.wav"
+    path.write_bytes(header[:12] + b"junk\0\0\0\0" * (MAX_CHUNKS + 10) + header[12:] + bytes(16))
+    with pytest.raises(AudioError, match=f"more than {MAX_CHUNKS} RIFF chunks"):
         read_telephone_audio(path)
 
 

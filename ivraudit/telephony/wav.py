@@ -44,6 +44,9 @@ MAX_WAV_BYTES = 512 * 1024 * 1024
 :data:`MAX_PROMPT_SECONDS` at the rates prompts are recorded at fits; reading stops there even
 where the header lies about its length."""
 
+MAX_CHUNKS = 1024
+"""The most RIFF chunks walked: a WAV has a handful (fmt, data, a LIST of tags, a cue); a file
+of millions of empty chunks would otherwise keep the loader seeking for a minute."""
 _FMT_BYTES = 40
 """More than any fmt chunk needs (WAVE_FORMAT_EXTENSIBLE's is 40): a larger one is not read."""
 
@@ -79,7 +82,12 @@ def _layout(handle: BinaryIO, path: Path) -> _Layout:
     fmt: tuple[int, int, int, int] | None = None
     data: tuple[int, int] | None = None
     offset = 12
-    while offset + 8 <= size:
+    for chunks in range(MAX_CHUNKS + 1):
+        if offset + 8 > size:
+            break
+        if chunks == MAX_CHUNKS:
+            raise AudioError(f"{path}: more than {MAX_CHUNKS} RIFF chunks; "
+                             "not a WAV ivraudit reads")
         handle.seek(offset)
         chunk_id, chunk_size = struct.unpack("<4sI", handle.read(8))
         held = min(chunk_size, size - offset - 8)
