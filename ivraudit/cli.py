@@ -102,6 +102,7 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
                concurrency: int = 1,
                account: SipAccount | None = None) -> int:
     from ivraudit.asr import open_recognizer
+    from ivraudit.audit.destination import check_destination
     from ivraudit.audit.metrics import compute_metrics
     from ivraudit.audit.writer import write_audit
     from ivraudit.crawl.explorer import Explorer
@@ -109,6 +110,7 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
     from ivraudit.lines import open_line
     from ivraudit.report.files import write_report
 
+    check_destination(out)  # an unusable --out is refused before anything is dialled
     with GracefulStop() as stop:  # SIGTERM stops the crawl as Ctrl-C does (ivraudit.shutdown)
         try:
             line = open_line(target, account=account)  # bad spec/WAV/registration fail here

@@ -42,6 +42,9 @@ SOUNDS = Path("/usr/share/asterisk/sounds/en")
 MOH = Path("/usr/share/asterisk/moh")
 OUR_SOUNDS = ROOT / "fixtures" / "recordings" / "acme-pbx"
 """Recordings of ours Asterisk plays as ``ivraudit/NAME`` (the flite agent's greeting)."""
+AUDIO_ROOTS = (SOUNDS, MOH, OUR_SOUNDS)
+"""Where the links of :func:`link_sounds` lead: the truth specs' audio is there, outside their
+folder, which ``load_spec`` allows only when told (``audio_roots``)."""
 
 USER = "ivraudit"
 PASSWORD = "pbx-test-7Fq"

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -72,6 +73,24 @@ def wait_until(predicate, timeout: float = 2.0) -> bool:
 
 def silence(seconds: float) -> np.ndarray:
     return np.zeros(int(seconds * SAMPLE_RATE), dtype=np.int16)
+
+
+def finishes(work, seconds: float = 20.0) -> BaseException | None:
+    """Run ``work`` in a thread; fail if it is still running after ``seconds`` (a hang)."""
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            work()
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert outcome, f"still running after {seconds} s: it hangs"
+    return outcome[0]
 
 
 class Peer:

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from asterisk_pbx import (DIALPLANS, MOH, PASSWORD, SOUNDS, USER, Asterisk, link_sounds,
-                          start_asterisk)
+from asterisk_pbx import (AUDIO_ROOTS, DIALPLANS, MOH, PASSWORD, SOUNDS, USER, Asterisk,
+                          link_sounds, start_asterisk)
 from ivraudit.audit.model import Audit
 from ivraudit.audit.writer import write_audit
 from ivraudit.crawl.explorer import Explorer
@@ -169,7 +169,7 @@ def crawl(asterisk: Asterisk, dialplan: str, recognizer, max_calls: int = 300
           ) -> tuple[TreeSpec, Audit]:
     """Crawl a dialplan as ``ivraudit crawl`` does a SIP line; the audit is written to
     ``audits/DIALPLAN`` in Asterisk's folder (with its recordings and report)."""
-    spec = load_spec(asterisk.spec(dialplan))
+    spec = load_spec(asterisk.spec(dialplan), audio_roots=AUDIO_ROOTS)
     line = open_line(asterisk.uri(dialplan), account=account())
     try:
         audit = Explorer(line, recognizer, policy=CrawlPolicy(max_calls=max_calls),
@@ -253,4 +253,4 @@ def test_every_dialplan_has_a_truth_that_loads(tmp_path: Path) -> None:
     link_sounds(tmp_path)
     for name in sorted(plans):
         shutil.copyfile(DIALPLANS / f"{name}.yaml", tmp_path / f"{name}.yaml")
-        assert ground_truth(load_spec(tmp_path / f"{name}.yaml")).edges
+        assert ground_truth(load_spec(tmp_path / f"{name}.yaml", audio_roots=AUDIO_ROOTS)).edges

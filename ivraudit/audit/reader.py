@@ -20,18 +20,12 @@ import numpy as np
 from ivraudit.audit.document import FORMAT
 from ivraudit.audit.metrics import compute_metrics
 from ivraudit.audit.model import Audit, CallRecord, EdgeRecord, NodeRecord, Option
-from ivraudit.errors import AudioError, IvrauditError
+from ivraudit.audit.recordings import checked_file, safe_recording
+from ivraudit.audit.schema import SchemaError, check_document
+from ivraudit.errors import AudioError, AuditInputError, InputFileError, quote
+from ivraudit.files import read_regular
 from ivraudit.telephony.g711 import Pcm
 from ivraudit.telephony.wav import read_telephone_audio
-
-
-class AuditInputError(IvrauditError):
-    """An audit folder cannot be read (missing, not an audit, corrupt).
-
-    Exit status 2, because ``ivraudit diff`` exits 1 for "the tree changed" and a bad input
-    must not read as a change."""
-
-    exit_code = 2
 
 
 @dataclass
@@ -47,6 +41,12 @@ class LoadedAudit:
     @property
     def name(self) -> str:
         return str(self.folder)
+
+
+MAX_AUDIT_BYTES = 256 * 1024 * 1024
+"""The largest audit.json read: a crawl of a 200-node maze writes about a megabyte, so this is
+room for trees far larger than any crawl budget reaches, and a wrong file (a disk image named
+audit.json) is refused instead of read into memory."""
 
 
 def _empty() -> Pcm:
@@ -72,16 +72,24 @@ def read_document(where: Path | str) -> dict[str, Any]:
 
 def _document(path: Path) -> dict[str, Any]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(read_regular(path, MAX_AUDIT_BYTES).decode("utf-8"))
+    except InputFileError as exc:
+        raise AuditInputError(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise AuditInputError(f"{path}: cannot read ({exc})") from None
     except ValueError as exc:
         raise AuditInputError(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise AuditInputError(f"{path}: not a valid audit (nested too deeply)") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         found = document.get("format") if isinstance(document, dict) else type(document).__name__
-        raise AuditInputError(f"{path}: format must be {FORMAT!r}, not {found!r}")
+        raise AuditInputError(f"{path}: format must be {FORMAT!r}, not {quote(found)}")
     if not isinstance(document.get("nodes"), list):
         raise AuditInputError(f"{path}: not a valid audit (nodes must be a list)")
+    try:
+        check_document(document)
+    except SchemaError as exc:
+        raise AuditInputError(f"{path}: not a valid audit ({exc})") from None
     return document
 
 
@@ -109,8 +117,12 @@ def _to_audit(doc: dict[str, Any], folder: Path | None, notes: list[str] | None)
     def _wav(relative: str | None, where: str) -> Pcm:
         if folder is None or not relative:
             return _empty()
+        safe = safe_recording(relative)
+        if safe is None:
+            raise AuditInputError(f"{folder / 'audit.json'}: {where}: {quote(relative)} is not "
+                                  "a WAV path inside the audit folder")
         try:
-            return read_telephone_audio(folder / relative)
+            return read_telephone_audio(checked_file(folder, safe))
         except AudioError as exc:
             if notes is None:
                 raise AuditInputError(f"{folder / 'audit.json'}: {where}: {exc}") from None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -21,6 +22,7 @@ from pathlib import Path
 import networkx as nx
 
 from ivraudit.audit.analysis import add_analysis
+from ivraudit.audit.destination import AuditWriteError, remove_quietly
 from ivraudit.audit.document import FORMAT
 from ivraudit.audit.hold import hold_json, hold_recordings
 from ivraudit.audit.metrics import compute_metrics
@@ -110,16 +112,53 @@ def audit_to_graph(audit: Audit) -> nx.MultiDiGraph[str]:
 
 def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     """Have ``write`` write ``path``'s content to a temporary file beside it, then rename that
-    into place: readers see the old file or the new one, never half of one."""
+    into place: readers see the old file or the new one, never half of one. When the write
+    fails (a full disk), the temporary file is removed and AuditWriteError names ``path``."""
     temporary = path.with_name(f".{path.name}.part")
-    write(temporary)
-    os.replace(temporary, path)
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException as exc:
+        remove_quietly(temporary)
+        if isinstance(exc, OSError):
+            raise AuditWriteError(f"cannot write {path} ({exc.strerror or exc})") from None
+        raise
 
 
 def write_audit(audit: Audit, folder: Path) -> dict[str, object]:
     """Write the audit folder (recordings, ``audit.json``, ``graph.graphml``); returns the
-    ``audit.json`` document, which the report is rendered from."""
-    folder.mkdir(parents=True, exist_ok=True)
+    ``audit.json`` document, which the report is rendered from.
+
+    If the folder cannot be written to the end (the disk filled during the crawl), the
+    document is saved in the system's temporary folder instead, so what the crawl learned is
+    not lost, and AuditWriteError says where."""
+    document = audit_to_json(audit)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_files(audit, folder, document)
+    except (OSError, AuditWriteError) as exc:
+        reason = str(exc) if isinstance(exc, AuditWriteError) else \
+            f"cannot write {folder} ({exc.strerror or exc})"
+        raise AuditWriteError(f"{reason}; {_rescue(document)}") from None
+    return document
+
+
+def _rescue(document: dict[str, object]) -> str:
+    """Save ``document`` where a full audit folder's disk may not be; say where, or that not."""
+    name = ""
+    try:
+        handle, name = tempfile.mkstemp(prefix="ivraudit-audit-", suffix=".json")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(document, out, indent=2, ensure_ascii=False)
+    except OSError as exc:
+        if name:
+            remove_quietly(Path(name))
+        return f"the audit could not be saved elsewhere either ({exc.strerror or exc})"
+    return (f"the audit document (all but the recordings) was saved to {name}; "
+            "free some space and copy it back as audit.json")
+
+
+def _write_files(audit: Audit, folder: Path, document: dict[str, object]) -> None:
     recordings = folder / "recordings"
     recordings.mkdir(exist_ok=True)
     kept: set[str] = set()
@@ -130,7 +169,6 @@ def write_audit(audit: Audit, folder: Path) -> dict[str, object]:
         for name, pcm in hold_recordings(node).items():
             kept.add(Path(name).name)
             write_atomically(folder / name, partial(write_wav, pcm=pcm))
-    document = audit_to_json(audit)
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     write_atomically(folder / "audit.json", lambda p: p.write_text(text, encoding="utf-8"))
     write_atomically(folder / "graph.graphml",
@@ -138,4 +176,3 @@ def write_audit(audit: Audit, folder: Path) -> dict[str, object]:
     for stale in recordings.glob("n*.wav"):  # an earlier audit's nodes, now replaced
         if stale.name not in kept:
             stale.unlink()
-    return document

@@ -21,6 +21,7 @@ from ivraudit.audit.reader import AuditInputError, LoadedAudit
 from ivraudit.identity import SAME_AUDIO, audio_similarity
 from ivraudit.regress.matching import Side, match_nodes
 from ivraudit.regress.words import same_words, word_diff, words
+from ivraudit.report.visible import visible_text
 from ivraudit.telephony.constants import DTMF_KEYS
 
 CHANGE_KINDS: dict[str, str] = {
@@ -349,7 +350,8 @@ def diff_audits(old: LoadedAudit, new: LoadedAudit, *, ignore: Iterable[str] = (
 
 
 def format_diff(result: DiffResult) -> str:
-    """The human-readable report ``ivraudit diff`` prints."""
+    """The human-readable report ``ivraudit diff`` prints, with control and bidi characters
+    in what the lines said made visible (an ESC sequence would drive the reader's terminal)."""
     lines = [f"ivraudit diff: {result.old} → {result.new}"]
     if not result.changes:
         lines.append("unchanged" + (f" ({len(result.ignored)} ignored change(s))"
@@ -376,4 +378,4 @@ def format_diff(result: DiffResult) -> str:
                  f"{seconds(new['time_to_human_seconds'])}; depth {old['max_depth']} → "
                  f"{new['max_depth']}; nodes {old['nodes']} → {new['nodes']}")
     lines += [f"note: {note}" for note in result.notes]
-    return "\n".join(lines)
+    return visible_text("\n".join(lines))  # transcripts quoted: no ESC reaches the terminal

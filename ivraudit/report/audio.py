@@ -4,31 +4,24 @@ Embedded as ``data:`` URIs when the recordings are small enough, so a report.htm
 own still plays every prompt; otherwise (or without the folder at hand) linked as
 ``recordings/nX.wav`` beside the report, which works as long as the folder travels whole.
 Only plain relative paths inside the audit folder are used: ``recording`` comes from a JSON file
-that anyone could have edited.
+that anyone could have edited. And only files that are there, not links: a link planted in
+``recordings/`` would put any file the reader can open into the page (a key, a mailbox) for
+whoever the report is mailed to, so a recording reached through a link, or resolving outside
+the folder, stops the report with the file named
+(:class:`~ivraudit.audit.recordings.RecordingRefused`).
 """
 
 from __future__ import annotations
 
 import base64
-import re
 from pathlib import Path
 from typing import Any
+
+from ivraudit.audit.recordings import checked_file, safe_recording
 
 EMBED_LIMIT_BYTES = 12_000_000
 """Recordings up to this total are embedded (~16 MB of base64): an ordinary crawl of a few
 minutes of 8 kHz audio fits, a crawl with long holds is linked instead."""
-
-_SAFE = re.compile(r"^[A-Za-z0-9_./-]+\.wav$")
-
-
-def safe_recording(path: object) -> str | None:
-    """The recording path if it is a plain relative WAV path inside the folder, else None."""
-    if not isinstance(path, str) or not _SAFE.match(path):
-        return None
-    if path.startswith("/") or ".." in path.split("/"):
-        return None
-    return path
-
 
 RECORDING_FIELDS = ("recording", "music_recording", "announcement_recording")
 """Node fields that name a WAV in the audit folder (the last two: hold queues)."""
@@ -43,7 +36,8 @@ def audio_sources(document: dict[str, Any], folder: Path | None,
         return {}, "none"
     if folder is None:
         return {p: p for p in paths}, "linked"
-    present = {p: folder / p for p in sorted(paths) if (folder / p).is_file()}
+    files = {p: checked_file(folder, p) for p in sorted(paths)}
+    present = {p: f for p, f in files.items() if f.is_file()}
     total = sum(f.stat().st_size for f in present.values())
     if not present:
         return {}, "none"

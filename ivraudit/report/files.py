@@ -45,7 +45,11 @@ def write_report(folder: Path, document: dict[str, Any], embed_audio: bool = Tru
     """Write ``folder/report.html`` for the audit ``document`` (the folder's ``audit.json``, as
     :func:`~ivraudit.audit.writer.write_audit` returns it); returns the page's path."""
     report = folder / "report.html"
-    _write(report, render_report(document, folder, embed_audio=embed_audio))
+    try:
+        page = render_report(document, folder, embed_audio=embed_audio)
+    except AuditInputError as exc:  # a recording refused (a link, outside the folder)
+        raise AuditFolderError(str(exc)) from None
+    _write(report, page)
     return report
 
 

@@ -2,16 +2,18 @@
 
 Shared by the loader and the readers of the format's extensions (``line``, menu fields), so
 every message has the same shape: the field's full name (``nodes.billing.options.7``) and the
-spec's path, never a traceback.
+spec's path, never a traceback. Whatever a message quotes of the input goes through
+:func:`ivraudit.errors.quote`, so a hostile value (a YAML alias bomb) never floods the terminal.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
 
-from ivraudit.errors import SpecError
+from ivraudit.errors import SpecError, quote
 from ivraudit.telephony.constants import DTMF_KEYS
 
 MULTI_DIGIT_KEY = re.compile(r"[0-9]{2,5}")
@@ -30,14 +32,23 @@ class Checker:
     def number(self, raw: dict[str, Any], key: str, where: str, default: float,
                *, minimum: float = 0.0, maximum: float | None = None,
                unit: str = "seconds") -> float:
+        """A finite number: YAML's ``.nan`` and ``.inf`` are floats too, and pass every range
+        check (``nan < 0`` is false) only to crash the crawl half-way, so they are refused."""
         value = raw.get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(f"{where}.{key}", f"must be a number of {unit}, not {value!r}")
-        if value < minimum:
-            raise self.fail(f"{where}.{key}", f"must be at least {minimum}, not {value}")
-        if maximum is not None and value > maximum:
-            raise self.fail(f"{where}.{key}", f"must be at most {maximum}, not {value}")
-        return float(value)
+            raise self.fail(f"{where}.{key}", f"must be a number of {unit}, not {quote(value)}")
+        try:
+            number = float(value)
+        except OverflowError:  # an integer too large for a float
+            number = math.inf
+        if not math.isfinite(number):
+            raise self.fail(f"{where}.{key}", f"must be a finite number of {unit}, "
+                                              f"not {quote(value)}")
+        if number < minimum:
+            raise self.fail(f"{where}.{key}", f"must be at least {minimum}, not {quote(value)}")
+        if maximum is not None and number > maximum:
+            raise self.fail(f"{where}.{key}", f"must be at most {maximum}, not {quote(value)}")
+        return number
 
     def integer(self, raw: dict[str, Any], key: str, where: str, default: int | None,
                 *, minimum: int = 0) -> int | None:
@@ -45,25 +56,25 @@ class Checker:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self.fail(f"{where}.{key}", f"must be a whole number ≥ {minimum}, not {value!r}")
+            raise self.fail(f"{where}.{key}", f"must be a whole number ≥ {minimum}, not {quote(value)}")
         return value
 
     def flag(self, raw: dict[str, Any], key: str, where: str, default: bool) -> bool:
         value = raw.get(key, default)
         if not isinstance(value, bool):
-            raise self.fail(f"{where}.{key}", f"must be true or false, not {value!r}")
+            raise self.fail(f"{where}.{key}", f"must be true or false, not {quote(value)}")
         return value
 
     def text(self, raw: dict[str, Any], key: str, where: str, default: str | None) -> str | None:
         value = raw.get(key, default)
         if value is not None and not isinstance(value, str):
-            raise self.fail(f"{where}.{key}", f"must be text, not {value!r}")
+            raise self.fail(f"{where}.{key}", f"must be text, not {quote(value)}")
         return value
 
     def key(self, value: Any, where: str) -> str:
         key = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-        if key not in DTMF_KEYS:
-            raise self.fail(where, f"{value!r} is not a phone key (0-9, *, #)")
+        if not isinstance(key, str) or key not in DTMF_KEYS:
+            raise self.fail(where, f"{quote(value)} is not a phone key (0-9, *, #)")
         return key
 
     def option_key(self, value: Any, where: str) -> str:
@@ -71,7 +82,7 @@ class Checker:
         key = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
         if isinstance(key, str) and (key in DTMF_KEYS or MULTI_DIGIT_KEY.fullmatch(key)):
             return key
-        raise self.fail(where, f"{value!r} is not a phone key (0-9, *, #) "
+        raise self.fail(where, f"{quote(value)} is not a phone key (0-9, *, #) "
                                "nor 2 to 5 digits (quote keys with a leading 0: \"01\")")
 
     def paths(self, raw: dict[str, Any], key: str, where: str) -> list[str]:

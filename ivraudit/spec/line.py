@@ -11,6 +11,7 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
+from ivraudit.errors import quote
 from ivraudit.spec.checker import Checker
 from ivraudit.spec.model import LineSpec
 from ivraudit.telephony.g711 import LAWS, ULAW
@@ -29,13 +30,13 @@ def read_line(check: Checker, raw: Any, name: str) -> LineSpec:
     if raw is None:
         return LineSpec()
     if not isinstance(raw, dict):
-        raise check.fail("line", f"must be a mapping ({', '.join(LINE_FIELDS)}), not {raw!r}")
+        raise check.fail("line", f"must be a mapping ({', '.join(LINE_FIELDS)}), not {quote(raw)}")
     for key in raw:
         if key not in LINE_FIELDS:
             raise check.fail(f"line.{key}", f"unknown field (known: {', '.join(LINE_FIELDS)})")
     codec = raw.get("codec", ULAW)
     if codec not in LAWS:
-        raise check.fail("line.codec", f"must be one of {', '.join(LAWS)}, not {codec!r}")
+        raise check.fail("line.codec", f"must be one of {', '.join(LAWS)}, not {quote(codec)}")
     low, high = GAIN_DB_RANGE
     gain = check.number(raw, "gain_db", "line", 0.0, minimum=low, maximum=high,
                         unit="decibels")

@@ -7,17 +7,19 @@ Audio is decoded here too: a missing or corrupt WAV is a spec error, found befor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ivraudit.errors import AudioError
+from ivraudit.errors import AudioError, InputFileError, quote
 from ivraudit.kinds import ACTING_KINDS, KINDS
 from ivraudit.spec.checker import Checker
 from ivraudit.spec.line import read_line
 from ivraudit.spec.menu_fields import MENU_FIELDS, check_menu_targets, read_menu
 from ivraudit.spec.model import BACK, HANGUP, REPEAT, NodeSpec, TreeSpec
+from ivraudit.spec.yaml_reader import read_yaml_file
 from ivraudit.telephony.g711 import Pcm
 from ivraudit.telephony.tones import BEEP_HZ, BEEP_SECONDS
 from ivraudit.telephony.wav import read_telephone_audio
@@ -40,24 +42,34 @@ BEEP_HZ_RANGE = (200.0, 3400.0)
 BEEP_SECONDS_RANGE = (0.05, 5.0)
 
 
-def load_spec(path: Path | str) -> TreeSpec:
-    """Read, validate and decode a tree spec; raises SpecError on the first problem."""
+def load_spec(path: Path | str, *, audio_roots: Sequence[Path] = ()) -> TreeSpec:
+    """Read, validate and decode a tree spec; raises SpecError on the first problem.
+
+    Its audio must resolve inside the spec's folder (links are followed first), so a spec
+    cannot make a crawl copy a WAV from elsewhere on the machine into its audit.
+    ``audio_roots`` are further folders whose audio may be played, for a caller that put the
+    links there itself (the Asterisk tests link Debian's prompts beside their truth specs); a
+    spec file can never add one."""
     path = Path(path)
     check = Checker(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml_file(path)
     except FileNotFoundError:
         raise check.fail("spec", "file not found") from None
+    except InputFileError as exc:
+        raise check.fail("spec", str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise check.fail("spec", f"cannot read ({exc})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "spec"
         raise check.fail(where, f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    except RecursionError:
+        raise check.fail("spec", "nested too deeply to be a tree spec") from None
     if not isinstance(raw, dict):
         raise check.fail("spec", "must be a YAML mapping with format, start and nodes")
     if raw.get("format") != FORMAT:
-        raise check.fail("format", f"must be {FORMAT!r}, not {raw.get('format')!r}")
+        raise check.fail("format", f"must be {FORMAT!r}, not {quote(raw.get('format'))}")
     for key in raw:
         if key not in _TOP_FIELDS:
             raise check.fail(str(key), f"unknown field (known: {', '.join(sorted(_TOP_FIELDS))})")
@@ -67,20 +79,20 @@ def load_spec(path: Path | str) -> TreeSpec:
     nodes = {str(node_id): _read_node(check, str(node_id), body)
              for node_id, body in nodes_raw.items()}
     start = raw.get("start")
-    if start not in nodes:
-        raise check.fail("start", f"{start!r} is not a node id")
+    if not isinstance(start, str) or start not in nodes:
+        raise check.fail("start", f"{quote(start)} is not a node id (start names one node)")
     _check_targets(check, nodes)
     _check_message_cycles(check, nodes)
-    name = str(raw.get("name") or path.stem)
+    name = _label(check, raw, "name") or path.stem
     line = read_line(check, raw.get("line"), name)
     zoo = raw.get("zoo") or {}
     if not isinstance(zoo, dict):
-        raise check.fail("zoo", f"must be a mapping (seed, patterns, ...), not {zoo!r}")
-    audio = _load_audio(check, path.parent, nodes)
+        raise check.fail("zoo", f"must be a mapping (seed, patterns, ...), not {quote(zoo)}")
+    audio = _load_audio(check, path.parent, nodes, audio_roots)
     return TreeSpec(
         path=path,
         name=name,
-        language=str(raw.get("language") or "en"),
+        language=_label(check, raw, "language") or "en",
         start=start,
         answer_after=check.number(raw, "answer_after", "spec", 0.0),
         gap=check.number(raw, "gap", "spec", 1.0),
@@ -91,6 +103,17 @@ def load_spec(path: Path | str) -> TreeSpec:
     )
 
 
+def _label(check: Checker, raw: dict[str, Any], key: str) -> str | None:
+    """A top-level ``name`` or ``language`` as text: YAML may read ``name: 2024`` as a number,
+    which is still a name; a list or a mapping is not (and printing one could flood)."""
+    value = raw.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return str(value)
+    raise check.fail(key, f"must be text, not {quote(value)}")
+
+
 def _read_node(check: Checker, node_id: str, raw: Any) -> NodeSpec:
     where = f"nodes.{node_id}"
     if node_id in (HANGUP, BACK, REPEAT):
@@ -99,7 +122,7 @@ def _read_node(check: Checker, node_id: str, raw: Any) -> NodeSpec:
         raise check.fail(where, "must be a mapping with a type")
     kind = raw.get("type")
     if kind not in KINDS:
-        raise check.fail(f"{where}.type", f"{kind!r} is not one of {', '.join(KINDS)}")
+        raise check.fail(f"{where}.type", f"{quote(kind)} is not one of {', '.join(KINDS)}")
     allowed = _COMMON_FIELDS | _FIELDS_BY_TYPE[kind]
     for key in raw:
         if key not in allowed:
@@ -160,7 +183,7 @@ def _read_hold(check: Checker, where: str, raw: dict[str, Any]) -> dict[str, Any
     be one file or a list played in turn (position, then estimated wait)."""
     music = raw.get("music")
     if music is not None and not (isinstance(music, str) and music):
-        raise check.fail(f"{where}.music", f"must be a WAV path, not {music!r}")
+        raise check.fail(f"{where}.music", f"must be a WAV path, not {quote(music)}")
     announce = check.paths(raw, "announce", where)
     fields: dict[str, Any] = {
         "music": Path(music) if music else None,
@@ -184,7 +207,7 @@ def _check_targets(check: Checker, nodes: dict[str, NodeSpec]) -> None:
         if value is None or value in nodes or value in allow:
             return
         extra = f" or {', '.join(allow)}" if allow else ""
-        raise check.fail(where, f"{value!r} is not a node id{extra}")
+        raise check.fail(where, f"{quote(value)} is not a node id{extra}")
 
     for node in nodes.values():
         where = f"nodes.{node.id}"
@@ -200,23 +223,46 @@ def _check_targets(check: Checker, nodes: dict[str, NodeSpec]) -> None:
 
 
 def _check_message_cycles(check: Checker, nodes: dict[str, NodeSpec]) -> None:
-    """A chain of message nodes that leads back to itself would play forever without input."""
-    for node in nodes.values():
-        seen = [node.id]
-        current = node
-        while current.type in ("message", "hold") and current.next in nodes:
-            current = nodes[current.next]
-            if current.id in seen:
-                if current.id == node.id:
-                    loop = " → ".join(seen + [current.id])
-                    raise check.fail(f"nodes.{node.id}.next",
-                                     f"messages loop without waiting for input ({loop})")
-                break
-            seen.append(current.id)
+    """A chain of message nodes that leads back to itself would play forever without input.
+
+    Each message or hold has one ``next``, so the chains form a functional graph: every node is
+    walked once, and a walk that meets a node of its own path has found a loop (linear in the
+    nodes; a walk from every node, as this was once checked, took minutes on 10,000)."""
+    order = {node_id: index for index, node_id in enumerate(nodes)}
+    done: set[str] = set()
+    for node_id in nodes:
+        path: list[str] = []
+        on_path: dict[str, int] = {}
+        current: str | None = node_id
+        while current is not None and current not in done:
+            if current in on_path:
+                loop = path[on_path[current]:]
+                first = min(range(len(loop)), key=lambda i: order[loop[i]])
+                loop = loop[first:] + loop[:first]
+                raise check.fail(f"nodes.{loop[0]}.next",
+                                 f"messages loop without waiting for input ({_chain(loop)})")
+            on_path[current] = len(path)
+            path.append(current)
+            node = nodes[current]
+            nxt = node.next
+            current = nxt if node.type in ("message", "hold") and nxt in nodes else None
+        done.update(path)
 
 
-def _load_audio(check: Checker, folder: Path, nodes: dict[str, NodeSpec]) -> dict[Path, Pcm]:
+def _chain(loop: list[str], shown: int = 6) -> str:
+    """``a → b → c → a``, with a long loop's middle left out (the message stays one line)."""
+    ids = loop + [loop[0]]
+    if len(ids) > shown + 1:
+        ids = ids[:shown] + [f"… {len(loop) - shown} more …", ids[-1]]
+    return " → ".join(ids)
+
+
+def _load_audio(check: Checker, folder: Path, nodes: dict[str, NodeSpec],
+                roots: Sequence[Path]) -> dict[Path, Pcm]:
+    """Every WAV the nodes name, decoded; each must be a file inside the spec's folder."""
     audio: dict[Path, Pcm] = {}
+    home = folder.resolve()
+    allowed = [home, *(root.resolve() for root in roots)]
     for node in nodes.values():
         refs = [("prompt", p) for p in node.prompt]
         refs += [("music", node.music)] if node.music else []
@@ -224,8 +270,14 @@ def _load_audio(check: Checker, folder: Path, nodes: dict[str, NodeSpec]) -> dic
         for field_name, rel in refs:
             if rel in audio:
                 continue
+            where = f"nodes.{node.id}.{field_name}"
+            resolved = (folder / rel).resolve()
+            if not any(resolved.is_relative_to(root) for root in allowed):
+                raise check.fail(where, f"{quote(str(rel))} is {resolved}, outside the spec's "
+                                        f"folder {home}: audio must be inside it, since a crawl "
+                                        "copies what it hears into its audit")
             try:
                 audio[rel] = read_telephone_audio(folder / rel)
             except AudioError as exc:
-                raise check.fail(f"nodes.{node.id}.{field_name}", str(exc)) from None
+                raise check.fail(where, str(exc)) from None
     return audio

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ivraudit.errors import quote
 from ivraudit.spec.checker import Checker
 from ivraudit.spec.model import BACK, DIGIT_TIMEOUT_SECONDS, HANGUP, REPEAT, NodeSpec
 
@@ -27,16 +28,16 @@ def read_menu(check: Checker, where: str, raw: dict[str, Any]) -> dict[str, Any]
         if key in parsed:
             raise check.fail(f"{where}.options.{key}", "the key is given twice")
         if not isinstance(target, str):
-            raise check.fail(f"{where}.options.{key}", f"target must be a node id, not {target!r}")
+            raise check.fail(f"{where}.options.{key}", f"target must be a node id, not {quote(target)}")
         parsed[key] = target
     hidden = raw.get("hidden", [])
     if not isinstance(hidden, list):
-        raise check.fail(f"{where}.hidden", f"must be a list of option keys, not {hidden!r}")
+        raise check.fail(f"{where}.hidden", f"must be a list of option keys, not {quote(hidden)}")
     hidden_keys: list[str] = []
     for index, value in enumerate(hidden):
         key = check.option_key(value, f"{where}.hidden.{index}")
         if key not in parsed:
-            raise check.fail(f"{where}.hidden.{index}", f"{key!r} is not one of this menu's options")
+            raise check.fail(f"{where}.hidden.{index}", f"{quote(key)} is not one of this menu's options")
         hidden_keys.append(key)
     fields: dict[str, Any] = {
         "options": parsed,
@@ -57,20 +58,20 @@ def check_menu_targets(check: Checker, node: NodeSpec, nodes: dict[str, NodeSpec
     """What a menu's invalid handling names exists and can work as the format says."""
     where = f"nodes.{node.id}"
     if node.on_invalid != REPEAT and node.on_invalid not in nodes:
-        raise check.fail(f"{where}.on_invalid", f"{node.on_invalid!r} is not a node id or repeat")
+        raise check.fail(f"{where}.on_invalid", f"{quote(node.on_invalid)} is not a node id or repeat")
     if node.on_invalid in nodes and nodes[node.on_invalid].type != "message":
         raise check.fail(f"{where}.on_invalid", "must name a message node (or repeat)")
     if node.invalid_limit is None:
         return
     limit = node.on_invalid_limit
     if limit != HANGUP and limit not in nodes:
-        raise check.fail(f"{where}.on_invalid_limit", f"{limit!r} is not a node id or hangup")
+        raise check.fail(f"{where}.on_invalid_limit", f"{quote(limit)} is not a node id or hangup")
     once = node.id if node.on_invalid == REPEAT else node.on_invalid
     if limit == once:
         raise check.fail(f"{where}.on_invalid_limit",
-                         f"{limit!r} is where one invalid entry goes already; drop invalid_limit")
+                         f"{quote(limit)} is where one invalid entry goes already; drop invalid_limit")
     if node.on_invalid != REPEAT and nodes[node.on_invalid].next not in (BACK, node.id):
         raise check.fail(f"{where}.invalid_limit",
                          f"invalid entries are counted while the caller comes back to this menu, "
-                         f"but {node.on_invalid!r} goes on to {nodes[node.on_invalid].next!r}, "
+                         f"but {quote(node.on_invalid)} goes on to {quote(nodes[node.on_invalid].next)}, "
                          "not back")
