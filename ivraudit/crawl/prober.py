@@ -17,6 +17,7 @@ from ivraudit.crawl.hangup import HearingResultsOut
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.outlook import ENDS, MOVES, STAYS
 from ivraudit.crawl.pause import WRONG_KEY_ROLES, Action, HearingThePause
+from ivraudit.crawl.queues import OPENING_SECONDS, QueueTwins
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.probes import UNKNOWN_ENTRY
 from ivraudit.crawl.scheduler import Scheduler
@@ -65,6 +66,7 @@ class Prober:
         # (menu, key) -> what the key led to after other wrong keys: (count, target, keys
         # pressed, lead-in), until the key alone shows whether that was the menu's limit
         self._suspected: dict[tuple[str, str], tuple[int, str, str, float]] = {}
+        self.queues = QueueTwins(audit, mapper)
 
     def answer(self, session: CallSession) -> Stop | None:
         """The first call: hear what the line says first; that prompt is the root."""
@@ -259,6 +261,9 @@ class Prober:
                 self._moved_on(origin, target, later, later_heard.onset - heard.end)
                 target, new, heard = later, later_new, later_heard
             node = self.audit.nodes[target]
+            if node.kind == "hold" and not new and heard.ending is not Ending.HANGUP:
+                target, new, heard = self._which_queue(session, origin, target, heard, path, via)
+                node = self.audit.nodes[target]
             if new and node.kind == "voicemail" and heard.ending is Ending.TONE:
                 self._rings_again(session, target, heard)
             if not self._arrived(target, new, heard):
@@ -267,6 +272,9 @@ class Prober:
                         else self.expectations.after_message(origin.node, target))
             heard = session.resume(heard, known_seconds=node.prompt_seconds if expected else None)
             if node.kind == "hold":
+                if new:
+                    self.queues.opened(target, (origin.node, origin.pressed, origin.role),
+                                       session.listener.peek(OPENING_SECONDS))
                 nxt = self._through_queue(session, target, heard, new)
                 if node.kind in CALL_ENDING_KINDS:
                     return None
@@ -278,6 +286,9 @@ class Prober:
                 if self._waits_for_the_caller(session, target, nxt):
                     return None
             parts = self._heard_as(nxt, path, via)
+            if node.kind == "hold" and not new and parts[0][0] is not None:
+                target = self._answered_by(origin, target, parts[0][0], path, via,
+                                           round(nxt.onset - heard.end, 3))
             target = self.mapper.acting_at(target)
             if parts[0][0] == target and (not node.understood or (new and node.kind == "message")):
                 # A prompt that comes again by itself, nothing between, was waiting for the
@@ -291,6 +302,38 @@ class Prober:
                     f"{target} auto: nothing heard for {self.policy.max_wait:g} s")
                 return None
             self._moved_on(origin, target, parts[0][0], parts[0][2].onset - heard.end)
+
+    def _which_queue(self, session: CallSession, origin: Action, queue: str, heard: Heard,
+                     path: list[str], via: list[str]) -> tuple[str, bool, Heard]:
+        """A known queue's prompt, reached by ``origin``: that queue, or another one that
+        begins with the same words (ivraudit.crawl.queues), told by its first seconds; and
+        whether that one is new, and its prompt heard to the end."""
+        way = (origin.node, origin.pressed, origin.role)
+        edge_key = self.queues.edge_into(origin.node, origin.pressed, queue)
+        if self.queues.knows(queue, way) or edge_key is None:
+            return queue, False, heard
+        heard = session.resume(heard)
+        opening = session.listener.peek(OPENING_SECONDS)
+        same = self.queues.which(queue, way, opening)
+        if same == queue:
+            return queue, False, heard
+        to = same if same is not None else self.queues.twin(queue, path, via)
+        self.queues.redirect(edge_key, way, to)
+        return to, same is None, heard
+
+    def _answered_by(self, origin: Action, queue: str, answer: str, path: list[str],
+                     via: list[str], held: float) -> str:
+        """A known queue sat through again, reached by ``origin``, was answered by
+        ``answer``: if someone else answers it than before, it was another queue that
+        sounds the same (same words, same ring), a node of its own from here on."""
+        known = {e.target for e in self.audit.out_edges(queue) if e.key == "auto"}
+        edge_key = self.queues.edge_into(origin.node, origin.pressed, queue)
+        if not known or answer in known or edge_key is None:
+            return queue
+        twin = self.queues.twin(queue, path, via)
+        self.audit.nodes[twin].hold_seconds = held
+        self.queues.redirect(edge_key, (origin.node, origin.pressed, origin.role), twin)
+        return twin
 
     def _waits_for_the_caller(self, session: CallSession, node_id: str, nxt: Heard) -> bool:
         """Was the message ``node_id`` (or prompt not understood) a person whose words did not

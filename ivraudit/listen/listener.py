@@ -174,6 +174,20 @@ class Listener:
         if sound is not None:
             self.sound = sound
 
+    def peek(self, seconds: float) -> Pcm:
+        """The next ``seconds`` of the line, read and given back: what follows is heard as if
+        nothing had been read (a queue's first seconds, to tell it from another)."""
+        sound = self._looking_ahead()
+        frames: list[Pcm] = []
+        for _ in range(round(seconds / FRAME_SECONDS)):
+            frame = self._frame()
+            if frame is None:
+                break
+            frames.append(frame)
+        audio = np.concatenate(frames) if frames else _empty()
+        self.unread(audio, sound)
+        return audio
+
     def _looking_ahead(self) -> SoundClassifier:
         """The classifier as it is now, to give back with audio read ahead (:meth:`unread`)."""
         return copy.deepcopy(self.sound)
@@ -295,6 +309,13 @@ class Listener:
         if read:
             self.unread(np.concatenate(read), sound)
         return resumes
+
+    def _the_ring_goes_on(self, profile: RingProfile) -> bool:
+        """Is the tone sounding now the learned ring (read and given back)?"""
+        if not profile.learned:
+            return False
+        ahead = _frames_of(self.peek(HOLD_RESUMES_FRAMES * FRAME_SECONDS))
+        return len(ahead) == HOLD_RESUMES_FRAMES and all(profile.ringing(ahead))
 
     def _give_back_after_ring(self, ring: list[Pcm], profile: RingProfile) -> None:
         """A ring has just stopped counting as the sound of the line: what came after its
@@ -497,8 +518,10 @@ class Listener:
                 for part in _frames_of(heard.audio if heard.ending is Ending.TONE else None):
                     profile.learn(part)
                 continue  # more music, or the ring again (a short cadence: two 0.4 s rings)
-            if heard.ending is Ending.MUSIC or (heard.ending is Ending.TONE
-                                                and heard.seconds < RING_SPEECH_SECONDS):
+            if heard.ending is Ending.MUSIC or (heard.ending is Ending.TONE and (
+                    heard.seconds < RING_SPEECH_SECONDS or self._the_ring_goes_on(profile))):
+                # (words the queue's own ring cuts off are an announcement: a voicemail
+                # greeting ends in a beep, which is not the ring)
                 if heard.seconds >= ANNOUNCEMENT_MIN_SECONDS:
                     announcements.append(heard)
                     said = heard
