@@ -285,6 +285,14 @@ class Prober:
                 heard, nxt = paused
                 if self._waits_for_the_caller(session, target, nxt):
                     return None
+                if new and self._held_in_silence(heard, nxt):
+                    # "One moment, please.", silence, "Your call is important to us": the
+                    # message was a silent queue's prompt, and that its announcement.
+                    node.kind = "hold"
+                    session.listener.unread(nxt.audio)
+                    nxt = self._through_queue(session, target, heard, new)
+                    if node.kind in CALL_ENDING_KINDS:
+                        return None
             parts = self._heard_as(nxt, path, via)
             if node.kind == "hold" and not new and parts[0][0] is not None:
                 target = self._answered_by(origin, target, parts[0][0], path, via,
@@ -334,6 +342,12 @@ class Prober:
         self.audit.nodes[twin].hold_seconds = held
         self.queues.redirect(edge_key, (origin.node, origin.pressed, origin.role), twin)
         return twin
+
+    def _held_in_silence(self, heard: Heard, nxt: Heard) -> bool:
+        """Did the message ``heard`` hold the caller: a long silence after it (longer than
+        a line pauses between prompts), then words of a queue?"""
+        return (not nxt.empty and nxt.onset - heard.end >= QUEUE_MIN_SILENCE_SECONDS
+                and self.mapper.identify(nxt) is None and self.mapper.reads_as_hold(nxt))
 
     def _waits_for_the_caller(self, session: CallSession, node_id: str, nxt: Heard) -> bool:
         """Was the message ``node_id`` (or prompt not understood) a person whose words did not
