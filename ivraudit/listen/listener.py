@@ -22,7 +22,7 @@ import numpy as np
 
 from ivraudit.lines.base import Call
 from ivraudit.listen.activity import RingProfile, sound_after_a_pause, sounding, sounding_frame
-from ivraudit.listen.sound import Sound, SoundClassifier
+from ivraudit.listen.sound import Sound, SoundClassifier, classify
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
 
@@ -77,8 +77,10 @@ RING_MEMORY_FRAMES = 50
 PLAYED_ON_SECONDS = 6.0
 """Music or a ring that plays on this long after words heard on hold: a queue that announced
 them. A person's greeting (2-5 s), read as music, is over sooner, and then they wait."""
-MUSIC_PAUSE_FRAMES = 5
-"""0.1 s without sound ends a stretch of music: what sounds after it may be someone else."""
+MUSIC_PAUSE_FRAMES = 15
+"""0.3 s without sound ends a stretch of music: what sounds after it may be someone else (a
+queue hands a caller over with a moment of silence; the rests within a track are shorter,
+and taking one for the end gives music back to be heard as words)."""
 MUSIC_SAMPLE_SECONDS = 12.0
 """How much hold music :meth:`Listener.through_hold` keeps (:attr:`Listener.music`), so an
 audit can be frozen into a replayable tree (ivraudit.regress.freeze) without storing whole
@@ -348,9 +350,14 @@ class Listener:
             return
         after = tail[best[1]:]
         first = next((j for j, frame in enumerate(after) if sounding_frame(frame)), None)
-        if first is not None and self.position > self._given_back_to:
+        given = after[first:] if first is not None else []
+        if given and classify(np.concatenate(given)) is Sound.MUSIC:
+            return  # the music again, after a pause in it (or after an announcement)
+        if given and self.position > self._given_back_to:
             self._given_back_to = self.position  # once (see _give_back_after_ring)
-            self.unread(np.concatenate(after[first:]))
+            self.unread(np.concatenate(given))
+            taken = {id(frame) for frame in given}  # (not the queue's music after all)
+            self.music = [frame for frame in self.music if id(frame) not in taken]
 
     def _listen(self, prompt: "_Prompt", max_prompt: float,
                 press_after_onset: tuple[str, float] | None,
