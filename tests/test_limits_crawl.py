@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
-from datetime import datetime
+import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -32,30 +34,32 @@ from conftest import ROOT, tree_path
 
 pytestmark = pytest.mark.slow
 
-TREE = "synthetic-voices"
-CALLS_PER_HOUR = 4
+TREE = "tiny"
+STRATEGY = "naive"
+"""One probe a call: the most calls (9) for the least audio to transcribe."""
+CALLS_PER_HOUR = 3
 MIN_GAP = 120.0
 SLACK = 0.002
 """Start times are written to the millisecond."""
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
 
 
-def crawl(name: str, recognizer, concurrency: int = 1, pacer: Pacer | None = None) -> Audit:
-    return Explorer(open_line(str(tree_path(name))), recognizer, language="en",
-                    strategy=CrawlStrategy.parse("all"), concurrency=concurrency,
+def crawl(recognizer, concurrency: int = 1, pacer: Pacer | None = None) -> Audit:
+    return Explorer(open_line(str(tree_path(TREE))), recognizer, language="en",
+                    strategy=CrawlStrategy.parse(STRATEGY), concurrency=concurrency,
                     pacer=pacer).crawl()
 
 
-def graph(name: str, audit: Audit) -> tuple[dict[str, str], set[tuple[str, str, str]]]:
+def graph(audit: Audit) -> tuple[dict[str, str], set[tuple[str, str, str]]]:
     """The crawl's map in the spec's names: node kinds and key edges."""
-    mapping = map_to_spec(load_spec(tree_path(name)), audit)
+    mapping = map_to_spec(load_spec(tree_path(TREE)), audit)
     return ({mapping[n.id]: n.kind for n in audit.nodes.values()},
             {(mapping[s], mapping[t], k) for s, t, k in audit.edges})
 
 
 @pytest.fixture(scope="module")
 def unlimited(recognizer):
-    return {name: graph(name, crawl(name, recognizer)) for name in (TREE, "tiny")}
+    return graph(crawl(recognizer))
 
 
 def starts(audit: Audit) -> list[float]:
@@ -67,7 +71,7 @@ def starts(audit: Audit) -> list[float]:
 @pytest.mark.parametrize("concurrency", [1, 2])
 def test_a_replay_crawl_keeps_the_limits_on_its_line_clock(recognizer, unlimited,
                                                            concurrency: int) -> None:
-    audit = crawl(TREE, recognizer, concurrency,
+    audit = crawl(recognizer, concurrency,
                   Pacer(Limits(calls_per_hour=CALLS_PER_HOUR, min_gap=MIN_GAP)))
     assert audit.complete, audit.problems
     times = starts(audit)
@@ -78,7 +82,7 @@ def test_a_replay_crawl_keeps_the_limits_on_its_line_clock(recognizer, unlimited
     assert times[CALLS_PER_HOUR] == pytest.approx(times[0] + HOUR_SECONDS, abs=SLACK)
     assert audit.limits is not None and audit.limits["waits"] == len(times) - 1
     assert audit.wall_seconds >= times[-1]
-    assert graph(TREE, audit) == unlimited[TREE]
+    assert graph(audit) == unlimited
 
 
 def test_quiet_hours_are_skipped_on_the_replay_line_clock(recognizer, unlimited) -> None:
@@ -87,7 +91,7 @@ def test_quiet_hours_are_skipped_on_the_replay_line_clock(recognizer, unlimited)
     paris = ZoneInfo("Europe/Paris")
     evening = datetime(2026, 3, 28, 19, 58, tzinfo=paris).timestamp()
     quiet = QuietHours.parse("20:00-08:00", "Europe/Paris")
-    audit = crawl("tiny", recognizer, 1,
+    audit = crawl(recognizer, 1,
                   Pacer(Limits(min_gap=60, quiet=quiet), clock=lambda: evening))
     assert audit.complete, audit.problems
     local = [datetime.fromisoformat(str(c.started_at).replace("Z", "+00:00")).astimezone(paris)
@@ -96,7 +100,7 @@ def test_quiet_hours_are_skipped_on_the_replay_line_clock(recognizer, unlimited)
     assert local[2].utcoffset() is not None and local[2].utcoffset().total_seconds() == 7200
     assert not any(quiet.contains(t.timestamp()) for t in local)
     assert audit.limits is not None and audit.limits["quiet_hours"] == "20:00-08:00"
-    assert graph("tiny", audit) == unlimited["tiny"]
+    assert graph(audit) == unlimited
 
 
 def ivraudit(*args: str) -> subprocess.CompletedProcess[str]:
@@ -143,3 +147,31 @@ def test_a_sip_crawl_really_waits_between_invites(tmp_path: Path) -> None:
     assert "of line time" not in result.stderr
     document = json.loads((tmp_path / "audit" / "audit.json").read_text())
     assert document["limits"]["line_clock"] == "wall"
+
+
+def test_a_stop_while_waiting_ends_the_crawl_at_once_without_dialling(tmp_path: Path) -> None:
+    """SIGTERM in quiet hours that last another hour: the crawl stops within seconds, writes
+    what it learned (nothing) and exits 1; the simulator never saw an INVITE."""
+    now = datetime.now(timezone.utc)
+    window = f"{now - timedelta(hours=1):%H:%M}-{now + timedelta(hours=1):%H:%M}"
+    account = tmp_path / "account.toml"
+    account.write_text('[sip]\nuser = "tester"\npace_by_reading = true\n')
+    with Simulator(load_spec(tree_path("tiny")), paced=True) as sim:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ivraudit", "crawl", sim.uri(), "--out", str(tmp_path / "a"),
+             "--account", str(account), "--asr", "whisper", "--concurrency", "2",
+             "--quiet-hours", window, "--timezone", "UTC"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=ENV)
+        assert process.stderr is not None
+        said: list[str] = []
+        while not said or not said[-1].startswith("waiting "):
+            said.append(process.stderr.readline())
+            assert said[-1], f"it ended without waiting: {said}"
+        assert "(quiet hours" in said[-1], said
+        stopped = time.monotonic()
+        process.send_signal(signal.SIGTERM)   # our own child, by its handle
+        _, err = process.communicate(timeout=60)
+        assert time.monotonic() - stopped < 10
+        assert not sim.traces
+    assert process.returncode == 1, err
+    assert "stopped by SIGTERM" in err
