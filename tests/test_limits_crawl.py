@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ivraudit.audit.model import Audit
+from ivraudit.audit.reader import read_audit
 from ivraudit.crawl.explorer import Explorer
 from ivraudit.crawl.pacing import HOUR_SECONDS, Limits, Pacer
 from ivraudit.crawl.quiet import QuietHours
@@ -124,6 +125,9 @@ def test_the_command_line_says_how_long_it_waits_and_records_the_limits(tmp_path
     assert min(b - a for a, b in zip(times, times[2:])) >= HOUR_SECONDS - SLACK
     page = (out / "report.html").read_text()
     assert "Politeness limits: at most 2 calls an hour, 60 seconds between calls" in page
+    again = read_audit(out)   # what the report, diff and a resumed crawl read back
+    assert again.audit.limits == document["limits"]
+    assert [c.started_at for c in again.audit.calls] == [c["started_at"] for c in document["calls"]]
 
 
 SIP_GAP = 6.0

@@ -4,6 +4,7 @@ command line refusing values that are no limit (exit 2, nothing written)."""
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
+from ivraudit.audit.schema import SchemaError, check_document
 from ivraudit.cli import main
 from ivraudit.crawl.pacing import HOUR_SECONDS, Limits, Pacer, earlier_starts, format_wait
 from ivraudit.crawl.quiet import QuietHours
@@ -144,3 +146,16 @@ def test_bad_limits_are_refused_before_anything_is_written(tmp_path: Path, optio
     assert result.exit_code == 2, result.output
     assert said in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("field, value, said", [
+    ("limits", {"calls_per_hour": "four"}, "limits.calls_per_hour: must be"),
+    ("limits", {"min_gap_seconds": float("nan")}, "limits.min_gap_seconds: must be"),
+    ("calls", [{"index": 1, "purpose": "answer", "path": [], "outcome": "answered",
+                "started_at": 17}], "calls[0].started_at: must be"),
+])
+def test_an_audit_whose_limit_fields_are_not_what_ivraudit_writes_is_refused(
+        field: str, value: object, said: str) -> None:
+    document = {"nodes": [{"id": "n0", "kind": "menu", "path": []}], field: value}
+    with pytest.raises(SchemaError, match=re.escape(said)):
+        check_document(document)
