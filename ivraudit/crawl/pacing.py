@@ -94,8 +94,8 @@ class Pacer:
         read once, when its first call is asked for (tests fix it to a chosen day)."""
         self.limits = limits
         self.clock = clock
-        keep = max(limits.calls_per_hour or 1, 1)
-        self._starts: deque[float] = deque(maxlen=keep)   # the latest call starts, in order
+        # the latest call starts, in order: as many as an hour's window may hold
+        self._starts: deque[float] = deque(maxlen=limits.calls_per_hour or 1)
         self._lock = threading.Lock()
         self.earlier_calls = 0
         self.waits = 0
@@ -115,14 +115,7 @@ class Pacer:
         to start, taken by the call that asks: the next answer counts it."""
         limits = self.limits
         with self._lock:
-            start, reason = earliest, ""
-            if self._starts and (limits.min_gap or limits.calls_per_hour):
-                start = max(start, self._starts[-1])   # starts stay in order: windows are exact
-                if limits.min_gap and self._starts[-1] + limits.min_gap > start:
-                    start, reason = self._starts[-1] + limits.min_gap, f"min gap: {limits.min_gap:g} s"
-                count = limits.calls_per_hour
-                if count and len(self._starts) >= count and self._starts[-count] + HOUR_SECONDS > start:
-                    start, reason = self._starts[-count] + HOUR_SECONDS, f"calls per hour: {count}"
+            start, reason = self._rate_limited(earliest)
             if limits.quiet and limits.quiet.next_allowed(start) > start:
                 start = limits.quiet.next_allowed(start)
                 reason = f"quiet hours {limits.quiet} {limits.quiet.zone.key}"
@@ -131,6 +124,21 @@ class Pacer:
                 self.waits += 1
                 self.waited_seconds += start - earliest
             return Slot(start, start - earliest, reason)
+
+    def _rate_limited(self, earliest: float) -> tuple[float, str]:
+        """The first start from ``earliest`` that the gap and the hourly count allow, and
+        the limit that held it back ("" none). Starts are kept in order (a call never starts
+        before the last one granted), so the latest N starts decide every hour's window."""
+        limits, starts = self.limits, self._starts
+        if not starts or not (limits.min_gap or limits.calls_per_hour):
+            return earliest, ""
+        start, reason = max(earliest, starts[-1]), ""
+        if limits.min_gap and starts[-1] + limits.min_gap > start:
+            start, reason = starts[-1] + limits.min_gap, f"min gap: {limits.min_gap:g} s"
+        count = limits.calls_per_hour
+        if count and len(starts) >= count and starts[-count] + HOUR_SECONDS > start:
+            start, reason = starts[-count] + HOUR_SECONDS, f"calls per hour: {count}"
+        return start, reason
 
     def to_json(self) -> dict[str, Any]:
         """The limits and what keeping them cost, for the audit."""
