@@ -17,6 +17,7 @@ from ivraudit.asr.cache import CachedRecognizer
 from ivraudit.audit.metrics import root_of
 from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord, Option
 from ivraudit.identity import Fingerprint, PromptIndex, fingerprint
+from ivraudit.identity.fingerprint import SAME_AUDIO, overlap_similarity
 from ivraudit.identity.index import known_at_the_end
 from ivraudit.interpret import interpret
 from ivraudit.interpret.node_kind import node_kind
@@ -71,8 +72,21 @@ class Mapper:
         """The known node a prompt heard to its end is (the hangup node for a dead line)."""
         if heard.empty:
             return HANGUP_NODE if heard.ending is Ending.HANGUP else None
-        words = (lambda: "") if heard.sound_only else (lambda: self.transcribe(heard.audio))
-        return self.index.match(fingerprint(heard.audio), words)
+        if heard.sound_only:
+            return self._known_sound(fingerprint(heard.audio))
+        return self.index.match(fingerprint(heard.audio), lambda: self.transcribe(heard.audio))
+
+    def _known_sound(self, print_: Fingerprint) -> str | None:
+        """The known queue that begins with this sound (music or a ring, nothing said): by
+        any stretch of it, as what a caller hears first of it depends on when the listening
+        began (the same track from its start one time and from 0.7 s in the next, after keys
+        whose barge-in was checked, is not two queues)."""
+        sounds = [(overlap_similarity(print_, known), node_id)
+                  for node_id, known in self.index.prints.items()
+                  if self.audit.nodes[node_id].kind == "hold"
+                  and not self.audit.nodes[node_id].transcript]
+        best = max(sounds, default=None)
+        return best[1] if best is not None and best[0] >= SAME_AUDIO else None
 
     def identify(self, heard: Heard) -> str | None:
         """The known node a prompt is: by its beginning if it was cut short, else in full;
@@ -144,8 +158,8 @@ class Mapper:
             if known is not None:
                 return known, False
         print_ = fingerprint(heard.audio)
-        words = (lambda: "") if heard.sound_only else (lambda: self.transcribe(heard.audio))
-        known = self.index.match(print_, words)
+        known = (self._known_sound(print_) if heard.sound_only
+                 else self.index.match(print_, lambda: self.transcribe(heard.audio)))
         if known is not None:
             return known, False
         transcript = Transcript("") if heard.sound_only else self.transcript(heard.audio)

@@ -101,6 +101,19 @@ def prefix_similarity(heard: Fingerprint, known: Fingerprint) -> float:
     return audio_similarity(centred(heard[:n]), centred(known[:n]))
 
 
+def overlap_similarity(a: Fingerprint, b: Fingerprint) -> float:
+    """How well one of two recordings of a sound continues the other: the same music heard
+    from its start one time and from a moment later the next (what a caller hears first of a
+    queue depends on when the crawl began to listen). Offsets are tried every two lags, each
+    with the lag search of :func:`prefix_similarity`; at least a second must overlap."""
+    best = 0.0
+    for shift in range(0, max(len(a), len(b)) - WINDOW_FRAMES + 1, 2 * MAX_LAG_FRAMES):
+        for first, second in ((a, b[shift:]), (b, a[shift:])):
+            if min(len(first), len(second)) >= WINDOW_FRAMES:
+                best = max(best, prefix_similarity(first, second))
+    return best
+
+
 def centred(part: Fingerprint) -> Fingerprint:
     """A part of a fingerprint as :func:`fingerprint` gives it for that part of the audio.
 

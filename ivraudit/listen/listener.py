@@ -77,6 +77,8 @@ RING_MEMORY_FRAMES = 50
 PLAYED_ON_SECONDS = 6.0
 """Music or a ring that plays on this long after words heard on hold: a queue that announced
 them. A person's greeting (2-5 s), read as music, is over sooner, and then they wait."""
+SOUND_ONLY_SECONDS = 2.0
+"""How much of a queue that begins with music or a ring, nothing said, is its prompt."""
 MUSIC_PAUSE_FRAMES = 15
 """0.3 s without sound ends a stretch of music: what sounds after it may be someone else (a
 queue hands a caller over with a moment of silence; the rests within a track are shorter,
@@ -416,7 +418,14 @@ class Listener:
 
     def _sound_only(self, prompt: "_Prompt", ending: Ending) -> Heard:
         """What a queue with no announcement plays first (music, ringback), as its prompt:
-        nothing is said, but a caller knows the queue by it."""
+        nothing is said, but a caller knows the queue by it: by its first
+        ``SOUND_ONLY_SECONDS`` whenever it is heard (the music is confirmed after a varying
+        time, and under a second of it matches nothing)."""
+        while len(prompt.frames) * FRAME_SECONDS < SOUND_ONLY_SECONDS:
+            frame = self._frame()
+            if frame is None:
+                break
+            prompt.frames.append(frame)
         audio = np.concatenate(prompt.frames)
         return Heard(audio, prompt.onset, prompt.onset + len(prompt.frames) * FRAME_SECONDS,
                      ending, prompt.pressed_at, sound_only=True)
