@@ -100,7 +100,7 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
                forbid: frozenset[str],
                no_escapes: bool, cache: Path | None, quiet: bool, strategy: CrawlStrategy | None,
                concurrency: int = 1,
-               account: SipAccount | None = None) -> int:
+               account: SipAccount | None = None, resume: bool = False) -> int:
     from ivraudit.asr import open_recognizer
     from ivraudit.audit.destination import check_destination
     from ivraudit.audit.metrics import compute_metrics
@@ -108,6 +108,7 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
     from ivraudit.crawl.explorer import Explorer
     from ivraudit.crawl.policy import CrawlPolicy
     from ivraudit.lines import open_line
+    from ivraudit.lines.journal import JournalLine
     from ivraudit.report.files import write_report
 
     check_destination(out)  # an unusable --out is refused before anything is dialled
@@ -118,23 +119,32 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
             return _stopped_before_calling(stop)
         try:
             language = language or getattr(getattr(line, "spec", None), "language", None) or "en"
-            recognizer = open_recognizer(asr, model=model, language=language, cache_dir=cache)
+            if strategy is None:
+                from ivraudit.crawl.strategy import CrawlStrategy
+
+                strategy = CrawlStrategy.parse("all" if line.virtual_clock else "reuse,hangup")
+            journal = _open_journal(out, target, line, resume, {  # what decides what is asked
+                "strategy": strategy.name, "concurrency": concurrency, "max_depth": max_depth,
+                "max_call_seconds": max_call_seconds, "max_hold": max_hold,
+                "forbid": "".join(sorted(forbid)), "no_escapes": no_escapes,
+                "language": language, "asr": asr, "model": str(model) if model else None})
+            recognizer = open_recognizer(asr, model=model, language=language,
+                                         cache_dir=cache or journal.transcripts)
             if account is not None:
                 recognizer.load()  # a live line does not wait: load the model before the IVR answers
             policy = CrawlPolicy(max_depth=max_depth, max_calls=max_calls,
                                  max_call_seconds=max_call_seconds, max_hold=max_hold,
                                  forbid=forbid, probe_escapes=not no_escapes)
             echo = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
-            if strategy is None:
-                from ivraudit.crawl.strategy import CrawlStrategy
-
-                strategy = CrawlStrategy.parse("all" if line.virtual_clock else "reuse,hangup")
             if concurrency > SIP_MEASURED_CONCURRENCY and not line.virtual_clock:
                 click.echo(f"warning: {concurrency} calls at once over SIP is more than was "
                            f"measured ({SIP_MEASURED_CONCURRENCY}, bench/sip_concurrency.py): "
                            "keys may go in late", err=True)
+            journal.start()  # every call journalled from here on (ivraudit.lines.journal)
+            line = JournalLine(line, journal, echo)
             explorer = Explorer(line, recognizer, policy=policy, strategy=strategy,
                                 language=language, concurrency=concurrency, progress=echo)
+            explorer.audit.started = journal.started  # a resumed crawl began when its first part did
             audit = explorer.crawl()  # returns what it learned when interrupted
         except KeyboardInterrupt:  # before the first call: nothing learned, nothing to write
             return _stopped_before_calling(stop)
@@ -146,6 +156,9 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
             audit.complete = False
             audit.problems.append(f"stopped by {stop.signal_name}")
         report = write_report(out, write_audit(audit, out))
+    if resume and isinstance(line, JournalLine):
+        click.echo(f"resumed: {line.replayed} calls from the journal, {line.dialled} dialled",
+                   err=True)
     metrics = compute_metrics(audit)
     tth = metrics["time_to_human_seconds"]
     keys = metrics["path_to_human"] or []
@@ -159,6 +172,19 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
         click.echo("ivraudit: the crawl is incomplete: " + "; ".join(audit.problems[-3:]), err=True)
         return 1
     return 0
+
+
+def _open_journal(out: Path, target: str, line, resume: bool, options: dict[str, object]):
+    """The crawl's journal in ``out/journal`` (ivraudit.lines.journal_store): with ``resume``
+    the one an interrupted crawl left, refused (exit 2) when it is another crawl's; else a new
+    one, whose files replace the old only once the crawl starts."""
+    from datetime import datetime, timezone
+
+    from ivraudit.lines.journal_store import Journal, crawl_header
+
+    started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    header = crawl_header(target, getattr(line, "spec", None), __version__, options, started)
+    return Journal.open(out / "journal", header, resume=resume)
 
 
 def _line_problems(audit, line) -> None:
@@ -188,15 +214,18 @@ def _stopped_before_calling(stop: GracefulStop) -> int:
               help="How keys are sent on SIP lines (default: auto = RFC 4733 when the far end "
                    "accepts telephone-events, else in-band tones).")
 @click.option("--ask-password", is_flag=True, help="Prompt for the SIP password (not echoed).")
+@click.option("--resume", is_flag=True,
+              help="Continue the interrupted crawl whose journal is in --out (same TARGET and "
+                   "options): its calls are replayed from the journal, not dialled again.")
 def crawl(target: str, out: Path, account_file: Path | None, dtmf: str | None, ask_password: bool,
-          **options) -> None:
+          resume: bool, **options) -> None:
     """Crawl TARGET (a tree spec path, or sip:NUMBER@HOST[:PORT]) into an audit folder."""
     account = None
     if target.startswith(("sip:", "sips:")):
         account = _sip_account(account_file, dtmf, ask_password)
     elif account_file or dtmf or ask_password:
         raise click.UsageError("--account, --dtmf and --ask-password are for sip: targets")
-    sys.exit(_run_crawl(target, out, account=account, **options))
+    sys.exit(_run_crawl(target, out, account=account, resume=resume, **options))
 
 
 def _sip_account(account_file: Path | None, dtmf: str | None, ask_password: bool):
