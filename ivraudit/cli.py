@@ -152,6 +152,8 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
             stop.hold()   # from here on a signal waits: hang up, deregister, write
             line.close()  # a SIP line hangs up, takes its registration back, closes its sockets
         _line_problems(audit, line)
+        if journal.failed:  # the crawl went on; only a later resume would dial more again
+            audit.problems.append(f"journal: {journal.failed}")
         if stop.signal_name:
             audit.complete = False
             audit.problems.append(f"stopped by {stop.signal_name}")

@@ -109,6 +109,9 @@ class Journal:
         self._journal: BinaryIO | None = None
         self._pack: BinaryIO | None = None
         self.appended_bytes = 0
+        self.failed: str | None = None
+        """Why the journal stopped being written (a full disk), if it did: the crawl goes on
+        (what it learns is in its audit), but cannot be resumed past that call."""
 
     # -- opening --------------------------------------------------------------------------
 
@@ -236,7 +239,11 @@ class Journal:
             if not any(i >= index for i in self._records):
                 return
             self._drop_from(index)
-            self._rewrite()
+            if self.failed is None:
+                try:
+                    self._rewrite()
+                except OSError as exc:
+                    self._fail(exc)
 
     def _drop_from(self, index: int) -> None:
         for i in [i for i in self._records if i >= index]:
@@ -248,6 +255,12 @@ class Journal:
     def start(self) -> None:
         """Open the files for appending: a new crawl replaces them; a resumed one has what a
         crash tore cut off first."""
+        try:
+            self._start()
+        except OSError as exc:
+            self._fail(exc)
+
+    def _start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         journal_bytes, pack_bytes = self._good_bytes
         if not self.resume:
@@ -264,6 +277,18 @@ class Journal:
         self._pack.truncate(pack_bytes)
         self._pack.seek(0, os.SEEK_END)
 
+    def _fail(self, exc: OSError) -> None:
+        """Stop journalling (nothing more is appended after a write that may be torn)."""
+        self.failed = f"cannot write {self.folder} ({exc.strerror or exc}): the calls from " \
+                      "here on are not journalled, and a resume dials them again"
+        for handle in (self._journal, self._pack):
+            if handle is not None:
+                try:
+                    handle.close()
+                except OSError:
+                    pass
+        self._journal = self._pack = None
+
     def _rewrite(self) -> None:
         """The journal anew: header, then the records kept (written aside, renamed in)."""
         if self._journal is not None:
@@ -271,47 +296,64 @@ class Journal:
         temporary = self.path.with_name(f".{self.path.name}.part")
         lines = [json.dumps(self.header, ensure_ascii=False)]
         lines += [self._lines[i] for i in sorted(self._lines)]
-        with temporary.open("wb") as out:
-            out.write(("\n".join(lines) + "\n").encode("utf-8"))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, self.path)
+        try:
+            with temporary.open("wb") as out:
+                out.write(("\n".join(lines) + "\n").encode("utf-8"))
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, self.path)
+        except OSError:
+            temporary.unlink(missing_ok=True)
+            raise
         _sync_folder(self.folder)
         self._journal = self.path.open("ab")
 
     def append(self, record: Record, heard: Pcm) -> None:
         """Write one finished call: its audio's new chunks (fsynced), then its line (fsynced)."""
-        hashes: list[str] = []
-        blobs: list[bytes] = []
         with self._lock:
-            assert self._journal is not None and self._pack is not None, "start() first"
-            for at in range(0, len(heard), CHUNK_SAMPLES):
-                samples = heard[at: at + CHUNK_SAMPLES]
-                digest = chunk_hash(samples)
-                hashes.append(digest)
-                if digest not in self._chunks:
-                    payload = zlib.compress(samples.astype("<i2", copy=False).tobytes(), 6)
-                    offset = self._pack.tell() + sum(len(b) for b in blobs) + _ENTRY.size
-                    self._chunks[digest] = (offset, len(payload))
-                    blobs.append(_ENTRY.pack(len(payload), bytes.fromhex(digest)) + payload)
-            if blobs:
-                self._pack.write(b"".join(blobs))
-                self._pack.flush()
-                os.fsync(self._pack.fileno())
-            line = json.dumps({**record, "chunks": hashes}, ensure_ascii=False,
-                              separators=(",", ":"))
-            data = (line + "\n").encode("utf-8")
-            self._journal.write(data)
-            self._journal.flush()
-            os.fsync(self._journal.fileno())
-            self.appended_bytes += len(data) + sum(len(b) for b in blobs)
-            self._lines[int(record["call"])] = line
+            if self._journal is None or self._pack is None:
+                return  # not started, or failed: the crawl goes on unjournalled
+            try:
+                self._append(record, heard)
+            except OSError as exc:
+                self._fail(exc)
+
+    def _append(self, record: Record, heard: Pcm) -> None:
+        assert self._journal is not None and self._pack is not None
+        hashes: list[str] = []
+        new: dict[str, tuple[int, int]] = {}
+        blobs: list[bytes] = []
+        offset = self._pack.tell()
+        for at in range(0, len(heard), CHUNK_SAMPLES):
+            samples = heard[at: at + CHUNK_SAMPLES]
+            digest = chunk_hash(samples)
+            hashes.append(digest)
+            if digest not in self._chunks and digest not in new:
+                payload = zlib.compress(samples.astype("<i2", copy=False).tobytes(), 6)
+                new[digest] = (offset + _ENTRY.size, len(payload))
+                blobs.append(_ENTRY.pack(len(payload), bytes.fromhex(digest)) + payload)
+                offset += _ENTRY.size + len(payload)
+        if blobs:
+            self._pack.write(b"".join(blobs))
+            self._pack.flush()
+            os.fsync(self._pack.fileno())
+            self._chunks.update(new)
+        line = json.dumps({**record, "chunks": hashes}, ensure_ascii=False, separators=(",", ":"))
+        data = (line + "\n").encode("utf-8")
+        self._journal.write(data)
+        self._journal.flush()
+        os.fsync(self._journal.fileno())
+        self.appended_bytes += len(data) + sum(len(b) for b in blobs)
+        self._lines[int(record["call"])] = line
 
     def close(self) -> None:
         with self._lock:
             for handle in (self._journal, self._pack):
                 if handle is not None:
-                    handle.close()
+                    try:
+                        handle.close()
+                    except OSError as exc:  # a full disk at the last flush
+                        self.failed = self.failed or f"cannot write {self.folder} ({exc})"
             self._journal = self._pack = None
 
 
