@@ -42,14 +42,16 @@ def same_audit(document: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in document.items() if k not in VOLATILE}
 
 
-def crawl_in_process(folder: Path, *, resume: bool) -> tuple[dict[str, Any], JournalLine]:
+def crawl_in_process(folder: Path, *, resume: bool, concurrency: int = 1
+                     ) -> tuple[dict[str, Any], JournalLine]:
     spec = load_spec(tree_path(TREE))
     header = crawl_header(str(spec.path), spec, __version__, OPTIONS, "2026-12-05T00:00:00Z")
     journal = Journal.open(folder, header, resume=resume)
     journal.start()
     line = JournalLine(ReplayLine(spec), journal)
     try:
-        audit = Explorer(line, FingerprintRecognizer.from_spec(spec)).crawl()
+        audit = Explorer(line, FingerprintRecognizer.from_spec(spec),
+                         concurrency=concurrency).crawl()
     finally:
         line.close()
     return audit_to_json(audit), line
@@ -87,6 +89,19 @@ def test_resume_between_calls_gives_the_uninterrupted_audit(reference, tmp_path:
     again, line = crawl_in_process(folder, resume=True)
     assert same_audit(again) == same_audit(document)
     assert (line.replayed, line.dialled) == (total, 0)
+
+
+def test_resume_of_a_concurrent_crawl(tmp_path: Path):
+    """Two lanes end their calls out of order, so a kill can leave, say, calls 1, 2 and 4
+    but not 3 (in progress): the resume serves those it holds and dials the others."""
+    document, _line = crawl_in_process(tmp_path / "whole", resume=False, concurrency=2)
+    lines = (tmp_path / "whole" / "journal.jsonl").read_text().splitlines()
+    ended = [json.loads(line)["call"] for line in lines[1:]]
+    assert ended != sorted(ended)  # the case this test is about
+    folder = cut_journal(tmp_path / "whole", tmp_path / "cut", 5)
+    resumed, line = crawl_in_process(folder, resume=True, concurrency=2)
+    assert same_audit(resumed) == same_audit(document)
+    assert (line.replayed, line.dialled) == (5, len(document["calls"]) - 5)
 
 
 def test_a_torn_last_line_and_chunk_are_dropped(reference, tmp_path: Path):
