@@ -186,7 +186,11 @@ def _open_journal(out: Path, target: str, line, resume: bool, options: dict[str,
 
     started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     header = crawl_header(target, getattr(line, "spec", None), __version__, options, started)
-    return Journal.open(out / "journal", header, resume=resume)
+    journal = Journal.open(out / "journal", header, resume=resume)
+    if not resume and journal.unfinished(out / "audit.json"):
+        click.echo(f"ivraudit: note: {out} holds the journal of a crawl that did not finish; "
+                   "this crawl starts anew and replaces it (--resume would have gone on)", err=True)
+    return journal
 
 
 def _line_problems(audit, line) -> None:

@@ -271,3 +271,38 @@ def test_resume_refuses_another_crawls_journal(cli_reference, tmp_path: Path):
     assert "written by ivraudit 0.0.1" in refused()
     shutil.rmtree(out / "journal")
     assert "no journal to resume" in refused()
+
+
+@pytest.mark.slow
+def test_a_sip_crawl_resumes_from_its_journal_without_dialling(tmp_path: Path):
+    """Over real SIP and RTP (the simulator, paced): the journal holds no password, and a
+    resume of the finished crawl plays every call back from it and dials nothing."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    simulator = subprocess.Popen([sys.executable, "-m", "ivraudit", "simulate",
+                                  str(tree_path("tiny")), "--port", "0", "--paced"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                 cwd=ROOT, env=env)
+    try:
+        assert simulator.stdout is not None
+        port = re.search(r"127\.0\.0\.1:(\d+)", simulator.stdout.readline())
+        assert port, "the simulator did not start"
+        account = tmp_path / "account.toml"
+        account.write_text('[sip]\nuser = "tester"\npace_by_reading = true\n')
+        out = tmp_path / "audit"
+        args = [sys.executable, "-m", "ivraudit", "crawl", f"sip:ivr@127.0.0.1:{port.group(1)}",
+                "--out", str(out), "--account", str(account), "--asr", "whisper"]
+        secret = {**env, "IVRAUDIT_SIP_PASSWORD": "hunter2-not-stored"}
+        first = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=secret,
+                               timeout=300)
+        assert first.returncode == 0, first.stderr
+        second = subprocess.run([*args, "--resume"], capture_output=True, text=True, cwd=ROOT,
+                                env=secret, timeout=300)
+        assert second.returncode == 0, second.stderr
+    finally:
+        simulator.terminate()  # our own child, by its handle
+        simulator.wait(timeout=10)
+    calls = len(json.loads((out / "audit.json").read_text())["calls"])
+    assert f"resumed: {calls} calls from the journal, 0 dialled" in second.stderr
+    for path in (out / "journal").rglob("*"):
+        if path.is_file():
+            assert b"hunter2" not in path.read_bytes(), path

@@ -204,6 +204,16 @@ class Journal:
                 self._chunks[digest.hex()] = (offset + _ENTRY.size, length)
                 offset += _ENTRY.size + length
 
+    def unfinished(self, audit: Path) -> bool:
+        """Does the folder hold the journal of a crawl that did not finish (one with calls,
+        beside no audit or an incomplete one)? A new crawl replaces it: worth saying."""
+        try:
+            if self.path.read_bytes().count(b"\n") < 2:
+                return False
+            return not json.loads(audit.read_text(encoding="utf-8")).get("complete", False)
+        except (OSError, ValueError, AttributeError):
+            return self.path.is_file()
+
     # -- what the previous run recorded ----------------------------------------------------
 
     @property
