@@ -74,7 +74,7 @@ def cut_journal(source: Path, dest: Path, calls: int, torn: bytes = b"") -> Path
     return dest
 
 
-@pytest.mark.parametrize("calls", [1, 6, 11])
+@pytest.mark.parametrize("calls", [1, 7])
 def test_resume_between_calls_gives_the_uninterrupted_audit(reference, tmp_path: Path,
                                                             calls: int):
     document, journal = reference
@@ -83,7 +83,7 @@ def test_resume_between_calls_gives_the_uninterrupted_audit(reference, tmp_path:
     resumed, line = crawl_in_process(folder, resume=True)
     assert same_audit(resumed) == same_audit(document)
     assert (line.replayed, line.dialled, line.went_live) == (calls, total - calls, [])
-    if calls != 6:
+    if calls != 7:
         return
     # the journal now holds the whole crawl again: a second resume dials nothing
     again, line = crawl_in_process(folder, resume=True)
