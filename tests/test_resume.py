@@ -125,6 +125,10 @@ def test_damage_before_the_last_line_is_refused(reference, tmp_path: Path):
     (folder / "journal.jsonl").write_bytes(b"\n".join(lines))
     with pytest.raises(JournalError, match="line 3 is damaged"):
         crawl_in_process(folder, resume=True)
+    lines[2] = json.dumps({**json.loads(lines[3]), "outcome": "maybe"}).encode()
+    (folder / "journal.jsonl").write_bytes(b"\n".join(lines))
+    with pytest.raises(JournalError, match=r"line 3: not a call record \(outcome\)"):
+        crawl_in_process(folder, resume=True)
 
 
 def test_a_call_cut_by_an_interrupt_goes_live_where_its_record_ends(reference, tmp_path: Path):

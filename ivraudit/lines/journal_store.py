@@ -33,7 +33,8 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from ivraudit.errors import IvrauditError
+from ivraudit.errors import IvrauditError, quote
+from ivraudit.lines.base import CallOutcome
 from ivraudit.telephony.constants import SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
 
@@ -147,9 +148,10 @@ class Journal:
             if number == 1:
                 self._check_header(value)
             else:
-                index = value.get("call")
-                if not isinstance(index, int) or not isinstance(value.get("ops"), list):
-                    raise JournalError(f"{self.path} line {number}: not a call record")
+                problem = _record_problem(value)
+                if problem:
+                    raise JournalError(f"{self.path} line {number}: not a call record ({problem})")
+                index = value["call"]
                 self._records[index] = value
                 self._lines[index] = raw.decode("utf-8")
             good += len(raw) + 1
@@ -167,22 +169,23 @@ class Journal:
         want = self.header
         where = self.path
         if found.get("format") != FORMAT:
-            raise JournalError(f"{where} is not an {FORMAT} journal ({found.get('format')!r})")
+            raise JournalError(f"{where} is not an {FORMAT} journal ({quote(found.get('format'))})")
         if found.get("ivraudit") != want["ivraudit"]:
-            raise JournalError(f"{where} was written by ivraudit {found.get('ivraudit')}, this is "
+            raise JournalError(f"{where} was written by ivraudit {quote(found.get('ivraudit'))}, this is "
                                f"{want['ivraudit']}: a crawl resumes only with the version that "
                                "began it")
         if found.get("target") != want["target"]:
-            raise JournalError(f"{where} is a crawl of {found.get('target')!r}, not of "
-                               f"{want['target']!r}")
+            raise JournalError(f"{where} is a crawl of {quote(found.get('target'))}, not of "
+                               f"{quote(want['target'])}")
         if found.get("spec_sha256") != want["spec_sha256"]:
             raise JournalError(f"{where}: the tree spec {want['target']} changed since the crawl "
                                "began (its content hash differs); crawl it anew without --resume")
-        options = found.get("options") or {}
+        options = found.get("options")
+        options = options if isinstance(options, dict) else {}
         for name, value in want["options"].items():
             if options.get(name) != value:
                 raise JournalError(f"{where} was written with --{name.replace('_', '-')} "
-                                   f"{options.get(name)!r}, this crawl has {value!r}: resume "
+                                   f"{quote(options.get(name))}, this crawl has {quote(value)}: resume "
                                    "with the options the crawl began with")
         self.header = {**want, "started": found.get("started", want.get("started"))}
 
@@ -366,6 +369,37 @@ class Journal:
                     except OSError as exc:  # a full disk at the last flush
                         self.failed = self.failed or f"cannot write {self.folder} ({exc})"
             self._journal = self._pack = None
+
+
+_OUTCOMES = {outcome.value for outcome in CallOutcome}
+_Kind = type | tuple[type, ...]
+_NUMBER: _Kind = (int, float)
+_OP_SHAPES: dict[str, tuple[_Kind, ...]] = {"r": (str, int, int, int),
+                                            "p": (str, str, _NUMBER, _NUMBER),
+                                            "h": (str, _NUMBER)}
+
+
+def _record_problem(value: Record) -> str | None:
+    """What makes ``value`` no call record this module wrote (checked as it is read, so a
+    record altered on disk is refused by its line, not a crash in the middle of a crawl)."""
+    if not isinstance(value.get("call"), int) or value["call"] < 1:
+        return "call"
+    if value.get("outcome") not in _OUTCOMES:
+        return "outcome"
+    if not isinstance(value.get("ring_seconds"), (int, float)):
+        return "ring_seconds"
+    ops, chunks = value.get("ops"), value.get("chunks", [])
+    if not isinstance(chunks, list) or not all(isinstance(c, str) for c in chunks):
+        return "chunks"
+    if not isinstance(ops, list):
+        return "ops"
+    for op in ops:
+        shape = _OP_SHAPES.get(op[0]) if isinstance(op, list) and op else None
+        if shape is None or len(op) != len(shape) or not all(
+                isinstance(part, kind) and not isinstance(part, bool)
+                for part, kind in zip(op, shape)):
+            return f"ops: {quote(op)}"
+    return None
 
 
 def _sync_folder(folder: Path) -> None:
