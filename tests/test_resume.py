@@ -272,7 +272,7 @@ def test_resume_refuses_another_crawls_journal(cli_reference, tmp_path: Path):
     header, *rest = (out / "journal" / "journal.jsonl").read_text().splitlines()
     (out / "journal" / "journal.jsonl").write_text(
         "\n".join([header.replace(f'"{__version__}"', '"0.0.1"'), *rest]) + "\n")
-    assert "written by ivraudit 0.0.1" in refused()
+    assert "written by ivraudit '0.0.1', this is " in refused()
     shutil.rmtree(out / "journal")
     assert "no journal to resume" in refused()
 
