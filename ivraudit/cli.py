@@ -141,6 +141,9 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
                            f"measured ({SIP_MEASURED_CONCURRENCY}, bench/sip_concurrency.py): "
                            "keys may go in late", err=True)
             journal.start()  # every call journalled from here on (ivraudit.lines.journal)
+            if resume:
+                echo(f"resuming: {journal.recorded} calls from {journal.path} are replayed, "
+                     "not dialled")
             line = JournalLine(line, journal, echo)
             explorer = Explorer(line, recognizer, policy=policy, strategy=strategy,
                                 language=language, concurrency=concurrency, progress=echo)
