@@ -117,6 +117,22 @@ def test_a_torn_last_line_and_chunk_are_dropped(reference, tmp_path: Path):
         json.loads(raw)  # the torn line was cut off before anything was appended
 
 
+def test_a_record_whose_audio_is_damaged_is_dialled_again(reference, tmp_path: Path):
+    """Damage found only when a call is served (its audio short of what its reads returned)
+    does not stop the crawl: that call and the rest are dialled."""
+    document, journal = reference
+    folder = cut_journal(journal, tmp_path / "journal", 6)
+    lines = (folder / "journal.jsonl").read_text().splitlines()
+    record = json.loads(lines[4])
+    record["chunks"] = record["chunks"][:-1]
+    lines[4] = json.dumps(record)
+    (folder / "journal.jsonl").write_text("\n".join(lines) + "\n")
+    resumed, line = crawl_in_process(folder, resume=True)
+    assert same_audit(resumed) == same_audit(document)
+    assert (line.replayed, line.went_live) == (3, [4])
+    assert line.dialled == len(document["calls"]) - 3
+
+
 def test_damage_before_the_last_line_is_refused(reference, tmp_path: Path):
     _document, journal = reference
     folder = cut_journal(journal, tmp_path / "journal", 4)
@@ -138,11 +154,20 @@ def test_a_call_cut_by_an_interrupt_goes_live_where_its_record_ends(reference, t
     folder = cut_journal(journal, tmp_path / "journal", 4)
     with (journal / "journal.jsonl").open() as full:
         record = json.loads(full.read().splitlines()[5])
-    reads = next(op for op in record["ops"] if op[0] == "r")
-    reads[3] //= 2  # the call's first listening stops half way, and it hangs up
-    record["ops"] = [reads, ["h", 0.0]]
-    samples = reads[2] * reads[3]
-    record["chunks"] = record["chunks"][: -(-samples // 8000)]
+    heard = sum(op[2] * op[3] for op in record["ops"] if op[0] == "r")
+    keep = heard // 2 // 8000 * 8000  # the call stops half way (at a chunk's end) and hangs up
+    assert keep > 0
+    ops, samples = [], 0
+    for op in record["ops"]:
+        if op[0] == "r" and samples < keep:
+            times = min(op[3], (keep - samples) // op[2]) if op[2] else op[3]
+            ops.append([*op[:3], times])
+            samples += op[2] * times
+        elif op[0] == "p" and samples < keep:
+            ops.append(op)
+    assert samples == keep
+    record["ops"] = [*ops, ["h", 0.0]]
+    record["chunks"] = record["chunks"][: keep // 8000]
     with (folder / "journal.jsonl").open("a") as out:
         out.write(json.dumps(record) + "\n")
     resumed, line = crawl_in_process(folder, resume=True)

@@ -20,13 +20,14 @@ So nothing the journal holds is dialled again; a SIGKILL costs at most the one c
 from __future__ import annotations
 
 import threading
+import zlib
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ivraudit.lines.base import Call, CallFailed, CallOutcome, Line
-from ivraudit.lines.journal_store import Journal, Record
+from ivraudit.lines.journal_store import Journal, JournalError, Record
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
 from ivraudit.telephony.g711 import Pcm
 
@@ -66,14 +67,32 @@ class JournalLine:
             self._calls += 1
             index = self._calls
             record = None if self._diverged else self.journal.record(index)
-            if record is not None:
-                self.replayed += 1
-        if record is None:
+        audio = self._audio(index, record) if record is not None else None
+        if record is None or audio is None:
             return self._dial_live(index)
+        with self._lock:
+            self.replayed += 1
         if record["outcome"] != CallOutcome.ANSWERED.value:
-            raise CallFailed(CallOutcome(record["outcome"]), record.get("detail", ""),
-                             float(record.get("ring_seconds", 0.0)))
-        return JournalCall(self, index, record)
+            raise CallFailed(CallOutcome(record["outcome"]), str(record.get("detail", "")),
+                             float(record["ring_seconds"]))
+        return JournalCall(self, index, record, audio=audio)
+
+    def _audio(self, index: int, record: Record) -> Pcm | None:
+        """The audio of a recorded call, or None (and the journal dropped from that call on)
+        when its chunks do not hold what its reads returned: a call is dialled again rather
+        than a crawl stopped, and what it learned lost, for a damaged pack."""
+        try:
+            audio = self.journal.audio(record)
+        except (JournalError, OSError, zlib.error) as damaged:
+            problem = str(damaged)
+        else:
+            wanted = sum(op[2] * op[3] for op in record["ops"] if op[0] == "r")
+            if len(audio) == wanted:
+                return audio
+            problem = f"{len(audio)} samples stored for {wanted} read"
+        self.progress(f"call {index}: its journal record is damaged ({problem}); dialling the line")
+        self.diverged(index)
+        return None
 
     def _dial_live_raw(self) -> Call:
         with self._lock:
@@ -109,14 +128,14 @@ class JournalCall:
     (recorded as it goes); a played-back call goes live where it leaves its record."""
 
     def __init__(self, line: JournalLine, index: int, record: Record | None,
-                 inner: Call | None = None) -> None:
+                 inner: Call | None = None, audio: Pcm | None = None) -> None:
         self._line = line
         self.index = index
         self._record = record
         self._inner = inner
         self.ring_seconds = (float(record["ring_seconds"]) if record is not None
                              else inner.ring_seconds if inner is not None else 0.0)
-        self._audio = line.journal.audio(record) if record else np.zeros(0, dtype=np.int16)
+        self._audio = audio if audio is not None else np.zeros(0, dtype=np.int16)
         self._cursor = (0, 0)          # playback: op index, times of it already done
         self._ops: list[Op] = []       # what was done on this call, as recorded
         self._heard: list[Pcm] = []    # what this call's reads returned
