@@ -176,6 +176,26 @@ def test_a_call_cut_by_an_interrupt_goes_live_where_its_record_ends(reference, t
     assert (line.replayed, line.dialled) == (5, len(document["calls"]) - 4)
 
 
+def test_a_resume_says_which_dials_the_journal_serves(reference, tmp_path: Path):
+    """What politeness limits need of a resume: which dials are no call on the line, and
+    when the journal's calls were really made."""
+    _document, journal = reference
+    folder = cut_journal(journal, tmp_path / "journal", 3)
+    spec = load_spec(tree_path(TREE))
+    header = crawl_header(str(spec.path), spec, __version__, OPTIONS, "")
+    resumed = Journal.open(folder, header, resume=True)
+    resumed.start()
+    line = JournalLine(ReplayLine(spec), resumed)
+    times = line.dial_times()
+    assert len(times) == 3 and times == sorted(times) and times[0] > 1.7e9
+    served = []
+    for _ in range(4):
+        served.append(line.serves_next())
+        line.dial()
+    line.close()
+    assert served == [True, True, True, False] and (line.replayed, line.dialled) == (3, 1)
+
+
 def test_the_journal_never_holds_a_sip_password():
     assert redact("sip:alice:hunter2@pbx.example.com:5060") == "sip:alice@pbx.example.com:5060"
     assert redact("sip:+18005550100@trunk.example.com") == "sip:+18005550100@trunk.example.com"

@@ -20,6 +20,7 @@ So nothing the journal holds is dialled again; a SIGKILL costs at most the one c
 from __future__ import annotations
 
 import threading
+import time
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -55,6 +56,7 @@ class JournalLine:
         """Calls where the crawler asked what the journal did not hold."""
         self._calls = 0
         self._diverged = False
+        self._dialled_at = 0.0
         self._lock = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
@@ -94,9 +96,22 @@ class JournalLine:
         self.diverged(index)
         return None
 
+    def serves_next(self) -> bool:
+        """Will the next dial be served from the journal? Then it is no call on the line: a
+        politeness limit (a gap between calls, calls an hour) need not wait for it; it was
+        kept when the call was really made (its ``dialled_at``, :meth:`dial_times`)."""
+        with self._lock:
+            return not self._diverged and self.journal.record(self._calls + 1) is not None
+
+    def dial_times(self) -> list[float]:
+        """When the journal's calls were really dialled (POSIX seconds), to seed a pacer with
+        what the first part of a resumed crawl made."""
+        return self.journal.dial_times()
+
     def _dial_live_raw(self) -> Call:
         with self._lock:
             self.dialled += 1
+        self._dialled_at = time.time()
         return self.inner.dial()
 
     def _dial_live(self, index: int) -> JournalCall:
@@ -105,9 +120,12 @@ class JournalLine:
         except CallFailed as failed:
             self.journal.append({"call": index, "outcome": failed.outcome.value,
                                  "ring_seconds": failed.ring_seconds, "detail": failed.detail,
-                                 "ops": []}, np.zeros(0, dtype=np.int16))
+                                 "dialled_at": round(self._dialled_at, 3), "ops": []},
+                                np.zeros(0, dtype=np.int16))
             raise
-        return JournalCall(self, index, None, inner)
+        call = JournalCall(self, index, None, inner)
+        call.dialled_at = self._dialled_at
+        return call
 
     def diverged(self, index: int) -> None:
         """Call ``index`` asked what its record does not hold: it and later records go."""
@@ -143,6 +161,8 @@ class JournalCall:
         self._backlog = 0.0
         self._dead = False             # went live, and the real line did not answer
         self._done = False
+        self.dialled_at = float(record.get("dialled_at", 0.0)) if record is not None else 0.0
+        """POSIX seconds the real line was dialled for this call (0 if unknown)."""
 
     # -- playback --------------------------------------------------------------------------
 
@@ -238,7 +258,7 @@ class JournalCall:
         heard = np.concatenate(self._heard) if self._heard else np.zeros(0, dtype=np.int16)
         self._line.journal.append({"call": self.index, "outcome": CallOutcome.ANSWERED.value,
                                    "ring_seconds": self.ring_seconds, "detail": "",
-                                   "ops": self._ops, "seconds": round(self.seconds, 3),
+                                   "dialled_at": round(self.dialled_at, 3), "ops": self._ops, "seconds": round(self.seconds, 3),
                                    "ended": ended}, heard)
 
     def ended_on_line(self) -> bool:
@@ -259,6 +279,7 @@ class JournalCall:
                             "and going on there")
         try:
             inner = self._line._dial_live_raw()
+            self.dialled_at = self._line._dialled_at
         except CallFailed as failed:
             self._line.progress(f"call {self.index}: could not go on: {failed}")
             self._dead = True

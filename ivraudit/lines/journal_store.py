@@ -232,6 +232,12 @@ class Journal:
         with self._lock:
             return self._records.get(index)
 
+    def dial_times(self) -> list[float]:
+        """The POSIX seconds each recorded call was really dialled at, where known."""
+        with self._lock:
+            times = [r.get("dialled_at") for r in self._records.values()]
+        return sorted(float(t) for t in times if isinstance(t, (int, float)) and t > 0)
+
     def audio(self, record: Record) -> Pcm:
         """All the audio a recorded call heard, in order."""
         parts = [self._chunk(h) for h in record.get("chunks", [])]
