@@ -13,6 +13,7 @@ from ivraudit.errors import IvrauditError
 from ivraudit.shutdown import GracefulStop
 
 if TYPE_CHECKING:  # the crawl and the SIP stack load only when a command needs them
+    from ivraudit.crawl.pacing import Pacer
     from ivraudit.crawl.strategy import CrawlStrategy
     from ivraudit.lines.sip import SipAccount
 
@@ -59,6 +60,39 @@ def _strategy(_ctx: click.Context, _param: click.Parameter, value: str):
         raise click.BadParameter(str(exc)) from None
 
 
+def _checked(check_name: str):
+    """A click callback that hands a given value to ``ivraudit.crawl.pacing.<check_name>``,
+    whose ValueError becomes click's bad parameter (exit 2)."""
+    def callback(_ctx: click.Context, _param: click.Parameter, value):
+        if value is None:
+            return None
+        from ivraudit.crawl import pacing
+
+        try:
+            return getattr(pacing, check_name)(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc).split(": ", 1)[-1]) from None
+    return callback
+
+
+def _pacer(calls_per_hour: int | None, min_gap: float | None, quiet_hours: str | None,
+           timezone: str | None) -> Pacer | None:
+    """The politeness limits' pacer (ivraudit.crawl.pacing); None when none is asked for."""
+    from ivraudit.crawl.pacing import Limits, Pacer
+    from ivraudit.crawl.quiet import QuietHours
+
+    if (quiet_hours is None) != (timezone is None):
+        raise click.UsageError("--quiet-hours and --timezone go together: quiet hours are "
+                               "read on the line owner's clock (e.g. --quiet-hours "
+                               "20:00-08:00 --timezone Europe/Paris)")
+    try:
+        quiet = QuietHours.parse(quiet_hours, timezone) if quiet_hours and timezone else None
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    limits = Limits(calls_per_hour, min_gap, quiet)
+    return Pacer(limits) if limits.active else None
+
+
 def _crawl_options(func):
     options = [
         click.option("--asr", type=click.Choice(["auto", "vosk", "whisper"]), default="auto",
@@ -86,6 +120,16 @@ def _crawl_options(func):
                           "cores (bench/sip_concurrency.py: no RTP lost, keys never late by "
                           "more than 0.04 s, exact maps) and shorten a crawl at the price of "
                           "more line time."),
+        click.option("--calls-per-hour", type=int, default=None, callback=_checked("check_calls_per_hour"),
+                     help="Politeness: at most this many calls start in any hour (all lanes "
+                          "together). On a replay the line clock moves on instead of waiting."),
+        click.option("--min-gap", type=float, default=None, callback=_checked("check_min_gap"),
+                     metavar="SECONDS", help="Politeness: seconds between the starts of two "
+                                             "calls to the target (up to a day)."),
+        click.option("--quiet-hours", default=None, metavar="HH:MM-HH:MM",
+                     help="No call starts in these hours of --timezone (e.g. 20:00-08:00)."),
+        click.option("--timezone", default=None, metavar="ZONE",
+                     help="The line owner's time zone for --quiet-hours (IANA, e.g. Europe/Paris)."),
         click.option("--cache", type=click.Path(path_type=Path), default=None,
                      help="Folder for the transcript cache (default: none)."),
         click.option("-q", "--quiet", is_flag=True, help="No progress lines."),
@@ -99,7 +143,9 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
                max_depth: int, max_calls: int, max_call_seconds: float, max_hold: float,
                forbid: frozenset[str],
                no_escapes: bool, cache: Path | None, quiet: bool, strategy: CrawlStrategy | None,
-               concurrency: int = 1,
+               concurrency: int = 1, calls_per_hour: int | None = None,
+               min_gap: float | None = None, quiet_hours: str | None = None,
+               timezone: str | None = None,
                account: SipAccount | None = None, resume: bool = False) -> int:
     from ivraudit.asr import open_recognizer
     from ivraudit.audit.destination import check_destination
@@ -111,6 +157,7 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
     from ivraudit.lines.journal import JournalLine
     from ivraudit.report.files import write_report
 
+    pacer = _pacer(calls_per_hour, min_gap, quiet_hours, timezone)  # bad limits: exit 2
     check_destination(out)  # an unusable --out is refused before anything is dialled
     with GracefulStop() as stop:  # SIGTERM stops the crawl as Ctrl-C does (ivraudit.shutdown)
         try:
@@ -145,9 +192,14 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
                 echo(f"resuming: {journal.recorded} calls from {journal.path} are replayed, "
                      "not dialled")
             line = JournalLine(line, journal, echo)
+            if pacer is not None and resume and not line.virtual_clock:
+                pacer.seed(line.dial_times())  # the first part's calls count against the limits
             explorer = Explorer(line, recognizer, policy=policy, strategy=strategy,
-                                language=language, concurrency=concurrency, progress=echo)
+                                language=language, concurrency=concurrency, progress=echo,
+                                pacer=pacer)
             explorer.audit.started = journal.started  # a resumed crawl began when its first part did
+            if line.virtual_clock:  # and its calls' start stamps are its first part's line clock
+                explorer.gate.set_origin(journal.origin)
             audit = explorer.crawl()  # returns what it learned when interrupted
         except KeyboardInterrupt:  # before the first call: nothing learned, nothing to write
             return _stopped_before_calling(stop)

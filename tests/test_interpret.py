@@ -123,6 +123,15 @@ MENUS: list[tuple[str, list[tuple[str, str]]]] = [
     ("for account balances press one for lost or stolen cards pressed to for loans and "
      "mortgages press three", [("1", "account balances"), ("2", "lost or stolen cards"),
                                ("3", "loans and mortgages")]),
+    # One label for a list of keys: each key is an option (what each does is learned).
+    ("For hours and locations, payments or new service, press 1, 2 or 3. To return to the "
+     "main menu, press star.", [("1", "hours and locations payments or new service"),
+                                ("2", "hours and locations payments or new service"),
+                                ("3", "hours and locations payments or new service"),
+                                ("*", "return to the main menu")]),
+    ("For billing, sales or support, press 1, 2, or 3.",
+     [("1", "billing sales or support"), ("2", "billing sales or support"),
+      ("3", "billing sales or support")]),
     # No verb at all: the keys count up, so they are a list of choices.
     ("Please choose from the following, one for outages, two for payments.",
      [("1", "outages"), ("2", "payments")]),

@@ -20,7 +20,7 @@ from ivraudit.spec.effects import line_audio
 from ivraudit.testing.truth import ground_truth, map_to_spec
 from ivraudit.telephony.g711 import ulaw_round_trip
 from ivraudit.telephony.tones import tone
-from ivraudit.telephony.wav import resample
+from ivraudit.telephony.wav import read_telephone_audio, resample, write_wav
 from ivraudit.testing.lines import DelayedLine, FlakyLine, RecordingLine
 from ivraudit.testing.recognizers import FingerprintRecognizer
 
@@ -299,3 +299,27 @@ def test_a_message_that_comes_again_by_itself_was_waiting_for_the_caller(tmp_pat
     assert (node.kind, node.understood, node.transcript) == ("unknown", False,
                                                              "Welcome to the bank.")
     assert not audit.edges and len(audit.calls) == 1
+
+
+def test_a_joined_chain_is_heard_apart_from_what_follows_by_its_last_prompt(tmp_path: Path):
+    """"Goodbye. [0.5 s] Hi, this is Sam. [0.9 s] Press 1": the first two run together,
+    but the pause after the chain is the second's, long enough to end a prompt, so the menu
+    is a node of its own (it was joined too, by the first prompt's shorter tail)."""
+    spec_path = _tiny_tree(tmp_path, textwrap.dedent("""\
+        format: ivraudit.tree/1
+        name: "Two messages run together, then a pause"
+        start: hello
+        gap: 0.3
+        nodes:
+          hello: {type: message, prompt: bye.wav, text: "Goodbye.", next: notice}
+          notice: {type: message, prompt: notice.wav, text: "Hi, this is Sam.", next: main}
+          main: {type: menu, prompt: main.wav, text: "Press 1 for an agent.",
+                 options: {"1": agent}, on_invalid: sorry, on_timeout: hangup}
+          sorry: {type: message, prompt: bye.wav, text: "Sorry.", next: hangup}
+          agent: {type: human, prompt: agent.wav, text: "Hi, this is Sam."}
+        """))
+    agent = read_telephone_audio(tmp_path / "agent.wav")
+    write_wav(tmp_path / "notice.wav", np.concatenate([agent, np.zeros(3200, np.int16)]))
+    truth = ground_truth(load_spec(spec_path))
+    assert truth.kinds["hello"] == "message" and truth.kinds["main"] == "menu"
+    assert "notice" not in truth.kinds and ("hello", "main", "auto") in truth.edges

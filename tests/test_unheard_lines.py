@@ -298,3 +298,21 @@ def test_a_menu_that_counts_wrong_keys_is_pressed_until_its_limit(tmp_path, voic
     mapping = map_to_spec(load_spec(spec_path), audit)
     main = next(n for n in audit.nodes.values() if mapping[n.id] == "main")
     assert main.invalid_limit == 3
+
+
+def test_a_silent_queue_whose_prompt_says_nothing_of_holding_is_a_queue(
+        tmp_path, voices, recognizer):
+    """"One moment, please.", then silence, then "Please hold while we connect you." and
+    silence again until the agent: the first words say nothing of a queue, but the long
+    silence and the announcement after it do (zoo seed 305 mapped it as a message and the
+    announcement as a queue of its own)."""
+    queue = """  queue:
+    type: hold
+    prompt: moment.wav
+    text: "One moment, please."
+    seconds: 24
+    announce: hold.wav
+    announce_every: 9.0
+    next: agent
+"""
+    _assert_exact(_tree(tmp_path, voices, MAIN.replace("QUEUE", "queue") + queue), recognizer)

@@ -88,6 +88,8 @@ class CallRecord:
     seconds: float = 0.0
     error: str | None = None
     navigating_seconds: float = 0.0   # of ``seconds``: walking known paths to the probe's node
+    start_seconds: float | None = None  # line seconds from the crawl's start to the dial
+    started_at: str | None = None     # the wall time (UTC) that stands for: politeness limits
 
 
 @dataclass
@@ -107,6 +109,7 @@ class Audit:
     strategy: str = ""                # how the crawl spent line time (ivraudit.crawl.strategy)
     concurrency: int = 1              # calls at once
     wall_seconds: float = 0.0         # line time from the first dial to the last hangup
+    limits: dict[str, object] | None = None  # politeness limits kept (ivraudit.crawl.pacing)
 
     def add_edge(self, edge: EdgeRecord) -> EdgeRecord:
         """Add an edge unless the same (source, target, key) is known; returns the kept one.

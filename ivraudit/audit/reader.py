@@ -180,7 +180,10 @@ def _to_audit(doc: dict[str, Any], folder: Path | None, notes: list[str] | None)
                                       list(raw.get("path", [])), str(raw.get("outcome", "")),
                                       float(raw.get("ring_seconds") or 0.0),
                                       float(raw.get("seconds") or 0.0), raw.get("error"),
-                                      float(raw.get("navigating_seconds") or 0.0)))
+                                      float(raw.get("navigating_seconds") or 0.0),
+                                      _float_or_none(raw.get("start_seconds")),
+                                      raw.get("started_at")))
+    audit.limits = dict(doc["limits"]) if isinstance(doc.get("limits"), dict) else None
     return audit
 
 

@@ -67,6 +67,13 @@ CALL_FIELDS: dict[str, Check] = {
     "index": _whole, "purpose": _text, "path": _list_of(_text), "outcome": _text,
     "ring_seconds": _optional(_number), "seconds": _optional(_number),
     "navigating_seconds": _optional(_number), "error": _optional(_text),
+    "start_seconds": _optional(_number), "started_at": _optional(_text),
+}
+LIMIT_FIELDS: dict[str, Check] = {
+    "calls_per_hour": _optional(_whole), "min_gap_seconds": _optional(_number),
+    "quiet_hours": _optional(_text), "timezone": _optional(_text),
+    "earlier_calls": _optional(_whole), "waits": _optional(_whole),
+    "waited_seconds": _optional(_number), "line_clock": _optional(_text),
 }
 _NUMBER_METRICS = ("nodes", "menus", "options", "max_depth", "time_to_human_seconds",
                    "time_to_human_typeahead_seconds", "hold_seconds_to_human",
@@ -163,5 +170,7 @@ def check_document(document: dict[str, Any]) -> None:
         _fields(call, f"calls[{index}]", CALL_FIELDS)
     if document.get("metrics") is not None:
         _fields(document["metrics"], "metrics", METRIC_FIELDS)
+    if document.get("limits") is not None:
+        _fields(document["limits"], "limits", LIMIT_FIELDS)
     if document.get("asr") is not None and not isinstance(document["asr"], dict):
         raise SchemaError(f"asr: must be a mapping, not {quote(document['asr'])}")

@@ -74,9 +74,11 @@ def audit_to_json(audit: Audit, metrics: dict[str, object] | None = None) -> dic
         "calls": [
             {"index": c.index, "purpose": c.purpose, "path": c.path, "outcome": c.outcome,
              "ring_seconds": c.ring_seconds, "seconds": c.seconds,
-             "navigating_seconds": c.navigating_seconds, "error": c.error}
+             "navigating_seconds": c.navigating_seconds, "error": c.error,
+             "start_seconds": c.start_seconds, "started_at": c.started_at}
             for c in audit.calls
         ],
+        **({"limits": audit.limits} if audit.limits else {}),  # only where limits applied
         "problems": audit.problems,
         "asr": audit.asr,
         "metrics": metrics,

@@ -35,8 +35,10 @@ from ivraudit.audit.model import Audit, CallRecord
 from ivraudit.crawl.bargein import measure_barge_in
 from ivraudit.crawl.expectations import Expectations
 from ivraudit.crawl.frontier import Frontier, Probe
+from ivraudit.crawl.gate import DialGate, StoppedWaiting
 from ivraudit.crawl.lanes import CallBudgetExceeded, Conductor, LaneCall
 from ivraudit.crawl.mapper import Mapper
+from ivraudit.crawl.pacing import Pacer
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.prober import Prober
 from ivraudit.crawl.scheduler import Scheduler
@@ -61,7 +63,10 @@ class Explorer:
     def __init__(self, line: Line, recognizer: Recognizer | None, *,
                  policy: CrawlPolicy | None = None, strategy: CrawlStrategy | None = None,
                  language: str = "en", concurrency: int = 1,
-                 progress: Callable[[str], None] | None = None) -> None:
+                 progress: Callable[[str], None] | None = None,
+                 pacer: Pacer | None = None) -> None:
+        """``pacer`` keeps the line owner's politeness limits (ivraudit.crawl.pacing); seed
+        it with an earlier crawl's call starts to keep them across the two."""
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.line = line
@@ -76,6 +81,7 @@ class Explorer:
         self._stopping = False
         self.conductor = Conductor(concurrency, virtual=line.virtual_clock,
                                    has_work=lambda: bool(self.frontier) and not self._stopping)
+        self.gate = DialGate(pacer, self.conductor, self.progress, lambda: self._stopping)
         self.mapper = Mapper(self.audit, recognizer, language, self.progress)
         self.expectations = Expectations(self.audit)
         self.strategies, self.scheduler = Strategies.compose(
@@ -130,6 +136,7 @@ class Explorer:
                 self.audit.finished = _now()
                 self.audit.strategy = self.strategy.name
                 self.audit.concurrency = self.concurrency
+                self.audit.limits = self.gate.limits_json()
                 self.audit.wall_seconds = round(
                     max(self.conductor.clock) if self.conductor.virtual
                     else time.monotonic() - started, 3)
@@ -146,7 +153,10 @@ class Explorer:
         conductor.idle[lane] = lane > 0
         with conductor.lock:
             if lane == 0:
-                self._session(None)  # the answer: the root, and the first things to try
+                try:
+                    self._session(None)  # the answer: the root, and the first things to try
+                except StoppedWaiting:
+                    return
             conductor.idle[lane] = True
             while True:
                 conductor.wait_for_work(
@@ -158,7 +168,12 @@ class Explorer:
                 elif self._failed_in_a_row >= MAX_FAILED_CALLS_IN_A_ROW:
                     self._stop_early(f"{self._failed_in_a_row} calls in a row failed")
                 else:
-                    self._session(self.strategies.reuse.opening(self.frontier.pop()))
+                    probe = self.strategies.reuse.opening(self.frontier.pop())
+                    try:
+                        self._session(probe)
+                    except StoppedWaiting:  # it waited for its turn to dial (the limits)
+                        self.audit.nodes[probe.node].truncated = True
+                        break
                     continue
                 self._stopping = True
                 conductor.lock.notify_all()
@@ -176,6 +191,10 @@ class Explorer:
               ) -> Iterator[CallSession | None]:
         """Dial for ``purpose``; yields the call's session, or None when it failed (recorded).
         A call that ran over its budget or off its known path ends with what it learned."""
+        if self.line.virtual_clock or not getattr(self.line, "serves_next", bool)():
+            # the politeness limits (ivraudit.crawl.gate); a real line's call a resume serves
+            # from its journal (ivraudit.lines.journal) is no call on the line: no wait
+            not_before = self.gate.turn(not_before)
         record = CallRecord(index=len(self.audit.calls) + 1, purpose=purpose, path=list(path),
                             outcome=CallOutcome.ANSWERED.value)
         self.audit.calls.append(record)
@@ -184,6 +203,7 @@ class Explorer:
         conductor = self.conductor
         conductor.begin(not_before)
         started = conductor.clock[conductor.lane]
+        record.start_seconds, record.started_at = self.gate.stamp(started)
         try:
             with conductor.outside():
                 raw = self.line.dial()
@@ -197,6 +217,10 @@ class Explorer:
             conductor.end()
             yield None
             return
+        dialled_at = float(getattr(raw, "dialled_at", 0.0))
+        if dialled_at and not conductor.virtual:  # served from a journal: when it was made
+            record.started_at = datetime.fromtimestamp(dialled_at, timezone.utc).isoformat(
+                timespec="milliseconds").replace("+00:00", "Z")
         call = LaneCall(raw, conductor, started, limit=self.policy.max_call_seconds)
         record.ring_seconds = raw.ring_seconds
         self.audit.ring_seconds = self.audit.ring_seconds or raw.ring_seconds

@@ -50,10 +50,15 @@ class Conductor:
         busy = [c for c, b in zip(self.clock, self.busy) if b]
         return min(busy) if busy else max(self.clock)
 
+    def earliest(self, not_before: float) -> float:
+        """The line time the calling lane's next call would start at: not before its own
+        clock, the slowest busy lane's, or ``not_before``."""
+        return max(self.clock[self.lane], self.now(), not_before)
+
     def begin(self, not_before: float) -> None:
         """The calling lane starts a call (its work was found at line time ``not_before``)."""
         lane = self.lane
-        self.clock[lane] = max(self.clock[lane], self.now(), not_before)
+        self.clock[lane] = self.earliest(not_before)
         self.busy[lane] = True
         self.lock.notify_all()
 

@@ -163,7 +163,7 @@ class Mapper:
                          ends_in_tone=not music and (heard.ending is Ending.TONE
                                                      or ends_in_tone(heard.audio)))
         node = NodeRecord(
-            id=f"n{sum(1 for n in self.audit.nodes if n != HANGUP_NODE)}",
+            id=self.new_node_id(),
             kind=kind, path=list(path), via=list(via), transcript=text,
             options=[Option(o.key, o.label) for o in reading.options] if kind == "menu" else [],
             prompt_seconds=round(heard.seconds, 3), audio=heard.audio,
@@ -174,6 +174,20 @@ class Mapper:
         self.index.add(node.id, print_, text)
         self.progress(f"  new {node.kind} {node.id} at [{' '.join(path)}]: {text[:70]}")
         return node.id, True
+
+    def new_node_id(self) -> str:
+        """The id of the next node found: n0, n1, ... in the order they were first heard."""
+        return f"n{sum(1 for n in self.audit.nodes if n != HANGUP_NODE)}"
+
+    def moved_way(self, old: str, new: str, way: tuple[str, str, str]) -> None:
+        """The action ``way`` led to ``new``, not to ``old`` as first thought (a queue that
+        only sounded like ``old``, ivraudit.crawl.queues)."""
+        if way in self._ways.get(old, []):
+            self._ways[old].remove(way)
+        self.led_to(new, way[0], way[1], way[2])
+        for what, target in list(self.first_target.items()):
+            if target == old and what[0] == way[0] and what[1] in (way[2], way[1]):
+                self.first_target[what] = new
 
     def acting_at(self, node_id: str) -> str:
         """The node the actions once taken at ``node_id`` belong to now (itself, unless it

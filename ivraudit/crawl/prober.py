@@ -9,7 +9,6 @@ a message are the strategies' (ivraudit.crawl.hangup, ivraudit.crawl.pause).
 
 from __future__ import annotations
 
-from ivraudit.audit.hold import keep_hold_audio
 from ivraudit.audit.model import HANGUP_NODE, Audit
 from ivraudit.crawl.expectations import Expectations
 from ivraudit.crawl.frontier import Probe
@@ -17,6 +16,7 @@ from ivraudit.crawl.hangup import HearingResultsOut
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.outlook import ENDS, MOVES, STAYS
 from ivraudit.crawl.pause import WRONG_KEY_ROLES, Action, HearingThePause
+from ivraudit.crawl.queues import OPENING_SECONDS, Queues, Way
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.probes import UNKNOWN_ENTRY
 from ivraudit.crawl.scheduler import Scheduler
@@ -29,10 +29,6 @@ from ivraudit.listen.listener import PERSON_WAITS_SECONDS, Ending, Heard
 LIMIT_KINDS = ("message", "hangup", "unknown")
 """What a menu's invalid-entry limit leads to ("too many attempts, goodbye", a hang-up); a key
 that leads to a menu, a queue or a person after other wrong keys is an option there."""
-QUEUE_MIN_SILENCE_SECONDS = 5.0
-"""A prompt that says hold, then silence shorter than this before the next prompt (no music,
-no ring, no announcement): the line did not hold the caller, it paused; a silent queue holds
-for far longer (real ones for minutes)."""
 RING_CYCLE_SECONDS = 6.0
 """The longest gap between rings of the ringback cadences real lines use (US 2 s on 4 s off,
 Spain 1.5 s on 3 s off, Europe 1 s on 4 s off): a tone that comes back within it rings."""
@@ -65,6 +61,7 @@ class Prober:
         # (menu, key) -> what the key led to after other wrong keys: (count, target, keys
         # pressed, lead-in), until the key alone shows whether that was the menu's limit
         self._suspected: dict[tuple[str, str], tuple[int, str, str, float]] = {}
+        self.queues = Queues(audit, policy, mapper)
 
     def answer(self, session: CallSession) -> Stop | None:
         """The first call: hear what the line says first; that prompt is the root."""
@@ -259,6 +256,10 @@ class Prober:
                 self._moved_on(origin, target, later, later_heard.onset - heard.end)
                 target, new, heard = later, later_new, later_heard
             node = self.audit.nodes[target]
+            if node.kind == "hold" and not new and heard.ending is not Ending.HANGUP:
+                target, new, heard = self.queues.which_queue(session, _way(origin), target,
+                                                            heard, path, via)
+                node = self.audit.nodes[target]
             if new and node.kind == "voicemail" and heard.ending is Ending.TONE:
                 self._rings_again(session, target, heard)
             if not self._arrived(target, new, heard):
@@ -267,7 +268,9 @@ class Prober:
                         else self.expectations.after_message(origin.node, target))
             heard = session.resume(heard, known_seconds=node.prompt_seconds if expected else None)
             if node.kind == "hold":
-                nxt = self._through_queue(session, target, heard, new)
+                if new:
+                    self.queues.opened(target, _way(origin), session.listener.peek(OPENING_SECONDS))
+                nxt = self.queues.wait_through(session, target, heard, new)
                 if node.kind in CALL_ENDING_KINDS:
                     return None
             else:
@@ -277,7 +280,18 @@ class Prober:
                 heard, nxt = paused
                 if self._waits_for_the_caller(session, target, nxt):
                     return None
+                if new and self.queues.held_in_silence(heard, nxt):
+                    # "One moment, please.", silence, "Your call is important to us": the
+                    # message was a silent queue's prompt, and that its announcement.
+                    node.kind = "hold"
+                    session.listener.unread(nxt.audio)
+                    nxt = self.queues.wait_through(session, target, heard, new)
+                    if node.kind in CALL_ENDING_KINDS:
+                        return None
             parts = self._heard_as(nxt, path, via)
+            if node.kind == "hold" and not new and parts[0][0] is not None:
+                target = self.queues.answered_by(_way(origin), target, parts[0][0], path, via,
+                                                 round(nxt.onset - heard.end, 3))
             target = self.mapper.acting_at(target)
             if parts[0][0] == target and (not node.understood or (new and node.kind == "message")):
                 # A prompt that comes again by itself, nothing between, was waiting for the
@@ -345,45 +359,6 @@ class Prober:
         self.mapper.add_edge(source, target, "auto", "", lead_in, "auto")
         self.mapper.led_to(target, origin.node, origin.pressed, origin.role)
 
-    def _through_queue(self, session: CallSession, hold: str, heard: Heard, new: bool) -> Heard:
-        """Wait through the queue ``hold`` (its prompt ``heard``) for what answers it.
-
-        In a queue that is silent or rings, an announcement ("your call is important to us",
-        "you are caller number 3", the hold prompt again) ends in silence like any prompt:
-        one that reads as part of a queue is one of its announcements, and the wait goes on.
-        """
-        node = self.audit.nodes[hold]
-        unsure = not heard.sound_only and heard.ending is Ending.MUSIC and \
-            interpret(self.mapper.transcribe(heard.audio), self.mapper.language).kind != "hold"
-        _, announcements, nxt = session.through_hold(heard, unsure=unsure)
-        if nxt.ending is Ending.QUIET:
-            # No music came after all, nor anything else: the "music" was the end of
-            # someone's words, and they wait for the caller (see _waits_for_the_caller).
-            node.kind = "human"
-            return nxt
-        while not nxt.empty and nxt.ending is not Ending.TONE and (
-                self.mapper.reads_as_hold(nxt) or session.listener.hold_resumes()):
-            # (a prompt that ends in a beep is a voicemail greeting, whatever follows)
-            announcements.append(session.resume(nxt))
-            _, more, nxt = session.through_hold()
-            announcements += more
-        if new and not announcements and not session.listener.music and not session.listener.rang \
-                and nxt.onset - heard.end < QUEUE_MIN_SILENCE_SECONDS:
-            # "Please hold while I try that extension", and the next prompt after a pause:
-            # the line did not hold the caller, so it was a message.
-            node.kind = "message"
-            return nxt
-        if nxt.ending is Ending.LIMIT:
-            node.truncated = True
-            self.audit.complete = False
-            self.audit.problems.append(f"{hold}: no answer within --max-hold "
-                                       f"({self.policy.max_hold:g} s)")
-        if new:
-            node.hold_seconds = round(nxt.onset - heard.end, 3)
-            node.announcements = len(announcements)
-            keep_hold_audio(node, session.listener.music, heard.end, announcements)
-        return nxt
-
     def _arrived(self, node_id: str, new: bool, heard: Heard) -> bool:
         """Queue a new acting node's probes; True if the line moves on by itself from here."""
         node = self.audit.nodes[node_id]
@@ -397,3 +372,7 @@ class Prober:
                 e.key == "auto" for e in self.audit.out_edges(node_id)):
             return False  # a known queue: no need to sit through it again
         return True
+
+
+def _way(origin: Action) -> Way:
+    return (origin.node, origin.pressed, origin.role)

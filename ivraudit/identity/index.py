@@ -22,7 +22,7 @@ from ivraudit.identity.fingerprint import (
     prefix_similarities,
     prefix_similarity,
 )
-from ivraudit.identity.text import SAME_WORDS, text_similarity
+from ivraudit.identity.text import SAME_RECORDING_WORDS, SAME_WORDS, text_similarity
 
 
 def unique_prefix(scores: list[tuple[float, str]], threshold: float) -> str | None:
@@ -103,8 +103,9 @@ class PromptIndex:
         if score >= CERTAIN_AUDIO and (len(candidates) == 1 or candidates[1][0] < CERTAIN_AUDIO):
             return node_id
         text = transcribe()
-        for _, node_id in candidates:
-            if text_similarity(text, self.transcripts[node_id]) >= SAME_WORDS:
+        for score, node_id in candidates:
+            words = SAME_RECORDING_WORDS if score >= SAME_AUDIO else SAME_WORDS
+            if text_similarity(text, self.transcripts[node_id]) >= words:
                 return node_id
         return None
 

@@ -16,6 +16,13 @@ the same: all but one word in thirty. One word is often all that tells two nodes
 ("...reached the billing team" / "...the claims team": 0.9)."""
 
 
+SAME_RECORDING_WORDS = 0.75
+"""For audio alike in every second of it (SAME_AUDIO), the words only have to agree this
+well: the recogniser writes one recording differently from one hearing to the next (over a
+noisy line, cut at another point by music after it, its last words come out otherwise), while
+two recordings that differ in one word do not sound alike in the second that holds it."""
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[\w']+", text.lower())
 

@@ -80,7 +80,8 @@ def key_at(tokens: list[Token], i: int, *, after_verb: bool = False) -> tuple[st
     following = [t.text for t in tokens[i + 1:i + 3]]
     if following:
         nxt = following[0]
-        if (nxt.isdigit() or nxt in ("hundred", "thousand", "digit", "digits", "letters",
+        if ((nxt.isdigit() and (tokens[i].stop != "," or len(nxt) > 1))  # "1, 2 or 3": keys
+                or nxt in ("hundred", "thousand", "digit", "digits", "letters",
                                      "characters", "of", "more", "times", "time", "cifras",
                                      "digitos", "de")
                 or following[:2] == ["or", "more"]):

@@ -90,6 +90,9 @@ def _keys_after(tokens: list[Token], i: int, *,
     if first is None:
         return None
     keys, end = [first[0]], first[1]
+    listed = _comma_list(tokens, end)
+    if listed is not None:
+        keys, end = keys + listed[0], listed[1]
     while end + 1 < len(tokens) and tokens[end].text in _OR:
         more = key_at(tokens, end + 1)
         if more is None:
@@ -99,6 +102,23 @@ def _keys_after(tokens: list[Token], i: int, *,
     while end < len(tokens) and tokens[end].text in KEY_SUFFIXES:
         end += 1
     return tuple(keys), end
+
+
+def _comma_list(tokens: list[Token], end: int) -> tuple[list[str], int] | None:
+    """The keys of "1, 2 or 3" after its first key (which ends before ``end``), up to the
+    last one joined by "or"; None unless the list ends that way (a comma after a key is
+    more often a pause before its label: "press 1, for billing")."""
+    keys: list[str] = []
+    while end < len(tokens) and tokens[end - 1].stop == "," and tokens[end].text not in _OR:
+        more = key_at(tokens, end)
+        if more is None:
+            return None
+        keys.append(more[0])
+        end = more[1]
+    if keys and end + 1 < len(tokens) and tokens[end].text in _OR and \
+            key_at(tokens, end + 1) is not None:
+        return keys, end
+    return None
 
 
 def _verb_mention(tokens: list[Token], i: int) -> Mention | None:

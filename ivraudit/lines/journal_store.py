@@ -27,6 +27,7 @@ import json
 import os
 import struct
 import threading
+import time
 import zlib
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -84,7 +85,8 @@ def crawl_header(target: str, spec: object, version: str, options: Record,
                  started: str) -> Record:
     """The journal's first line: what a resumed crawl must match (see :class:`Journal`)."""
     return {"format": FORMAT, "ivraudit": version, "target": redact(target),
-            "spec_sha256": spec_sha256(spec), "options": options, "started": started}
+            "spec_sha256": spec_sha256(spec), "options": options, "started": started,
+            "origin": round(time.time(), 3)}
 
 
 def chunk_hash(samples: Pcm) -> str:
@@ -187,7 +189,8 @@ class Journal:
                 raise JournalError(f"{where} was written with --{name.replace('_', '-')} "
                                    f"{quote(options.get(name))}, this crawl has {quote(value)}: resume "
                                    "with the options the crawl began with")
-        self.header = {**want, "started": found.get("started", want.get("started"))}
+        self.header = {**want, "started": found.get("started", want.get("started")),
+                       "origin": found.get("origin", want.get("origin"))}
 
     def _read_pack(self) -> int:
         """Index the pack's chunks; returns how many bytes of it are whole."""
@@ -227,6 +230,12 @@ class Journal:
     @property
     def started(self) -> str:
         return str(self.header.get("started", ""))
+
+    @property
+    def origin(self) -> float:
+        """POSIX seconds the crawl's line time 0 stands for (its first part's start)."""
+        origin = self.header.get("origin")
+        return float(origin) if isinstance(origin, (int, float)) else time.time()
 
     def record(self, index: int) -> Record | None:
         with self._lock:

@@ -22,7 +22,7 @@ import numpy as np
 
 from ivraudit.lines.base import Call
 from ivraudit.listen.activity import RingProfile, sound_after_a_pause, sounding, sounding_frame
-from ivraudit.listen.sound import Sound, SoundClassifier
+from ivraudit.listen.sound import Sound, SoundClassifier, classify
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
 
@@ -77,8 +77,10 @@ RING_MEMORY_FRAMES = 50
 PLAYED_ON_SECONDS = 6.0
 """Music or a ring that plays on this long after words heard on hold: a queue that announced
 them. A person's greeting (2-5 s), read as music, is over sooner, and then they wait."""
-MUSIC_PAUSE_FRAMES = 5
-"""0.1 s without sound ends a stretch of music: what sounds after it may be someone else."""
+MUSIC_PAUSE_FRAMES = 15
+"""0.3 s without sound ends a stretch of music: what sounds after it may be someone else (a
+queue hands a caller over with a moment of silence; the rests within a track are shorter,
+and taking one for the end gives music back to be heard as words)."""
 MUSIC_SAMPLE_SECONDS = 12.0
 """How much hold music :meth:`Listener.through_hold` keeps (:attr:`Listener.music`), so an
 audit can be frozen into a replayable tree (ivraudit.regress.freeze) without storing whole
@@ -173,6 +175,20 @@ class Listener:
         self._unread[:0] = list(audio[: count * FRAME_SAMPLES].reshape(count, FRAME_SAMPLES))
         if sound is not None:
             self.sound = sound
+
+    def peek(self, seconds: float) -> Pcm:
+        """The next ``seconds`` of the line, read and given back: what follows is heard as if
+        nothing had been read (a queue's first seconds, to tell it from another)."""
+        sound = self._looking_ahead()
+        frames: list[Pcm] = []
+        for _ in range(round(seconds / FRAME_SECONDS)):
+            frame = self._frame()
+            if frame is None:
+                break
+            frames.append(frame)
+        audio = np.concatenate(frames) if frames else _empty()
+        self.unread(audio, sound)
+        return audio
 
     def _looking_ahead(self) -> SoundClassifier:
         """The classifier as it is now, to give back with audio read ahead (:meth:`unread`)."""
@@ -296,6 +312,13 @@ class Listener:
             self.unread(np.concatenate(read), sound)
         return resumes
 
+    def _the_ring_goes_on(self, profile: RingProfile) -> bool:
+        """Is the tone sounding now the learned ring (read and given back)?"""
+        if not profile.learned:
+            return False
+        ahead = _frames_of(self.peek(HOLD_RESUMES_FRAMES * FRAME_SECONDS))
+        return len(ahead) == HOLD_RESUMES_FRAMES and all(profile.ringing(ahead))
+
     def _give_back_after_ring(self, ring: list[Pcm], profile: RingProfile) -> None:
         """A ring has just stopped counting as the sound of the line: what came after its
         last tonal frame may be someone who began to speak right after it (the window that
@@ -327,9 +350,14 @@ class Listener:
             return
         after = tail[best[1]:]
         first = next((j for j, frame in enumerate(after) if sounding_frame(frame)), None)
-        if first is not None and self.position > self._given_back_to:
+        given = after[first:] if first is not None else []
+        if given and classify(np.concatenate(given)) is Sound.MUSIC:
+            return  # the music again, after a pause in it (or after an announcement)
+        if given and self.position > self._given_back_to:
             self._given_back_to = self.position  # once (see _give_back_after_ring)
-            self.unread(np.concatenate(after[first:]))
+            self.unread(np.concatenate(given))
+            taken = {id(frame) for frame in given}  # (not the queue's music after all)
+            self.music = [frame for frame in self.music if id(frame) not in taken]
 
     def _listen(self, prompt: "_Prompt", max_prompt: float,
                 press_after_onset: tuple[str, float] | None,
@@ -497,8 +525,10 @@ class Listener:
                 for part in _frames_of(heard.audio if heard.ending is Ending.TONE else None):
                     profile.learn(part)
                 continue  # more music, or the ring again (a short cadence: two 0.4 s rings)
-            if heard.ending is Ending.MUSIC or (heard.ending is Ending.TONE
-                                                and heard.seconds < RING_SPEECH_SECONDS):
+            if heard.ending is Ending.MUSIC or (heard.ending is Ending.TONE and (
+                    heard.seconds < RING_SPEECH_SECONDS or self._the_ring_goes_on(profile))):
+                # (words the queue's own ring cuts off are an announcement: a voicemail
+                # greeting ends in a beep, which is not the ring)
                 if heard.seconds >= ANNOUNCEMENT_MIN_SECONDS:
                     announcements.append(heard)
                     said = heard

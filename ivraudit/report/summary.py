@@ -52,3 +52,19 @@ def summary(document: dict[str, Any]) -> list[str]:
         titles = sorted({f["title"].lower() for f in high})
         sentences.append(f"Most serious: {'; '.join(titles)}.")
     return sentences
+
+
+def limits_line(document: dict[str, Any]) -> str:
+    """The politeness limits the crawl kept (the audit's ``limits``), in a few words; "" when
+    it kept none. Shown small: they say how the line was called, not what it does."""
+    limits = document.get("limits")
+    if not isinstance(limits, dict):
+        return ""
+    parts = []
+    if limits.get("calls_per_hour"):
+        parts.append(f"at most {_plural(int(limits['calls_per_hour']), 'call')} an hour")
+    if limits.get("min_gap_seconds"):
+        parts.append(f"{_seconds(float(limits['min_gap_seconds']))} between calls")
+    if limits.get("quiet_hours"):
+        parts.append(f"none {limits['quiet_hours']} {limits.get('timezone') or ''}".rstrip())
+    return "Politeness limits: " + ", ".join(parts) if parts else ""

@@ -114,6 +114,8 @@ class CallTrace:
     stranger_packets: int = 0                # RTP from other than the negotiated address: ignored
     failure: str = ""                        # why the simulator failed the call (503)
     session: IvrSession | None = None
+    invited: float = field(default_factory=time.monotonic)
+    """When the INVITE arrived (time.monotonic): how far apart a caller's calls start."""
 
 
 class _Call:

@@ -167,11 +167,14 @@ def _run(quiet: list[bool]) -> int:
 
 def join_unheard_boundaries(spec: TreeSpec, audit: Audit) -> None:
     """Make each chain of prompts a caller cannot hear apart one node (see above)."""
+    ends: dict[str, str] = {}  # a joined node -> the spec node whose audio it ends with
     while True:
-        chained = next((e for e in audit.edges.values() if _runs_into(spec, audit, e)), None)
+        chained = next((e for e in audit.edges.values() if _runs_into(spec, audit, e, ends)),
+                       None)
         if chained is None:
             return
         first, then = audit.nodes[chained.source], audit.nodes.pop(chained.target)
+        ends[first.id] = ends.get(then.id, then.id)
         del audit.edges[(chained.source, chained.target, chained.key)]
         audit.nodes[first.id] = replace(
             then, id=first.id, path=first.path, via=first.via,
@@ -184,14 +187,15 @@ def join_unheard_boundaries(spec: TreeSpec, audit: Audit) -> None:
             audit.edges[(source, target, edge.key)] = replace(edge, source=source, target=target)
 
 
-def _runs_into(spec: TreeSpec, audit: Audit, edge: EdgeRecord) -> bool:
+def _runs_into(spec: TreeSpec, audit: Audit, edge: EdgeRecord, ends: dict[str, str]) -> bool:
     if edge.key != "auto" or edge.target == HANGUP_NODE or edge.target == edge.source:
         return False
     if audit.nodes[edge.source].kind != "message" or edge.target == spec.start:
         return False
     if any(e.target == edge.target and e is not edge for e in audit.edges.values()):
         return False  # heard some other way too: there it is heard alone
-    return _silence_between(spec, edge.source, edge.target) < END_SILENCE_SECONDS
+    last = ends.get(edge.source, edge.source)  # (a joined chain ends with its last prompt)
+    return _silence_between(spec, last, edge.target) < END_SILENCE_SECONDS
 
 
 def _lead_in(spec: TreeSpec, step: Step) -> float:

@@ -1,0 +1,187 @@
+"""Queues: waiting through one for whoever answers it, and telling apart queues that sound
+alike at first.
+
+Waiting (:meth:`Queues.wait_through`): music, ringback, silence and announcements, for as long
+as the policy's ``max_hold``; a "queue" that played nothing and went on within seconds was a
+message, and a silence after words where music was expected was a person.
+
+Queues that sound alike: one announcement ("One moment, please.") in front of two queues.
+A queue is known by its prompt, like any node, but a prompt is no proof: dialplans reuse one
+recording in front of every queue, and what a caller hears next (ringback here, music there)
+is what tells the queues apart. So a known queue reached by a way not seen before is listened
+to for its first seconds; if they do not sound like what that queue (or a twin found before)
+played first, it is another queue with the same words, a node of its own (its *twin*), and
+it is sat through like any new queue. Two queues that sound alike from their first seconds
+on (same words, same music) stay one node: nothing a caller hears tells them apart until
+someone answers.
+"""
+
+from __future__ import annotations
+
+from ivraudit.audit.hold import keep_hold_audio
+from ivraudit.audit.model import Audit, NodeRecord
+from ivraudit.crawl.mapper import Mapper
+from ivraudit.crawl.policy import CrawlPolicy
+from ivraudit.crawl.session import CallSession
+from ivraudit.interpret import interpret
+from ivraudit.listen.listener import Ending, Heard
+from ivraudit.identity.fingerprint import MAYBE_SAME_AUDIO, fingerprint, prefix_similarity
+from ivraudit.listen.activity import quiet_frames
+from ivraudit.telephony.g711 import Pcm
+
+QUEUE_MIN_SILENCE_SECONDS = 5.0
+"""A prompt that says hold, then silence shorter than this before the next prompt (no music,
+no ring, no announcement): the line did not hold the caller, it paused; a silent queue holds
+for far longer (real ones for minutes)."""
+OPENING_SECONDS = 4.0
+"""How much of a queue's sound after its prompt tells it: a ring cycle (6 s in the US) need
+not be complete, its first tone and the silence after it are enough, and music shows its
+track within a few seconds."""
+
+Way = tuple[str, str, str]
+"""An action that led to a node: (node it was done at, keys pressed, probe role)."""
+
+
+class Queues:
+    """Waiting through queues, and telling queues that sound alike apart: what each played
+    first, the ways seen into it, and its twins."""
+
+    def __init__(self, audit: Audit, policy: CrawlPolicy, mapper: Mapper) -> None:
+        self.audit = audit
+        self.policy = policy
+        self.mapper = mapper
+        self._openings: dict[str, Pcm] = {}
+        self._ways: dict[str, set[Way]] = {}
+        self._twins: dict[str, list[str]] = {}   # the first node of a prompt -> its twins
+
+    def opened(self, queue: str, way: Way, opening: Pcm) -> None:
+        """A new queue, reached by ``way``, played ``opening`` after its prompt."""
+        self._openings[queue] = opening
+        self._ways.setdefault(queue, set()).add(way)
+
+    def knows(self, queue: str, way: Way) -> bool:
+        """Was ``queue`` reached by ``way`` before (or is there nothing to compare with)?"""
+        return way in self._ways.get(queue, set()) or queue not in self._openings
+
+    def which(self, queue: str, way: Way, opening: Pcm) -> str | None:
+        """Of ``queue`` and its twins, the one whose first seconds ``opening`` sounds like
+        (now also known by ``way``); None: none of them, it is another queue."""
+        for candidate in [queue, *self._twins.get(queue, [])]:
+            if _sounds_like(opening, self._openings.get(candidate)):
+                self._ways.setdefault(candidate, set()).add(way)
+                return candidate
+        return None
+
+    def twin(self, queue: str, path: list[str], via: list[str]) -> str:
+        """A new node for another queue that begins with ``queue``'s prompt."""
+        first = self.audit.nodes[queue]
+        twin_id = self.mapper.new_node_id()
+        self.audit.nodes[twin_id] = NodeRecord(
+            id=twin_id, kind="hold", path=list(path), via=list(via),
+            transcript=first.transcript, prompt_seconds=first.prompt_seconds, audio=first.audio,
+            language=first.language, understood=first.understood)
+        self._twins.setdefault(queue, []).append(twin_id)
+        return twin_id
+
+    def edge_into(self, source: str, pressed: str, queue: str) -> tuple[str, str, str] | None:
+        """The key of the edge the action (``source``, ``pressed``) added into ``queue``;
+        None when the queue was reached through other prompts (a message before it), which
+        are not twinned."""
+        return next((k for k, e in self.audit.edges.items()
+                     if e.source == source and e.target == queue and e.pressed == pressed
+                     and e.key != "auto"), None)
+
+    def redirect(self, edge_key: tuple[str, str, str], way: Way, to: str) -> None:
+        """The edge ``edge_key`` (of the action ``way``) leads to ``to`` instead, with what
+        the mapper learned of it."""
+        edge = self.audit.edges.pop(edge_key)
+        queue, edge.target = edge.target, to
+        self.audit.add_edge(edge)
+        self.mapper.moved_way(queue, to, way)
+
+    def wait_through(self, session: CallSession, hold: str, heard: Heard, new: bool) -> Heard:
+        """Wait through the queue ``hold`` (its prompt ``heard``) for what answers it.
+
+        In a queue that is silent or rings, an announcement ("your call is important to us",
+        "you are caller number 3", the hold prompt again) ends in silence like any prompt:
+        one that reads as part of a queue is one of its announcements, and the wait goes on.
+        """
+        node = self.audit.nodes[hold]
+        unsure = not heard.sound_only and heard.ending is Ending.MUSIC and \
+            interpret(self.mapper.transcribe(heard.audio), self.mapper.language).kind != "hold"
+        _, announcements, nxt = session.through_hold(heard, unsure=unsure)
+        if nxt.ending is Ending.QUIET:
+            # No music came after all, nor anything else: the "music" was the end of
+            # someone's words, and they wait for the caller (see Prober._waits_for_the_caller).
+            node.kind = "human"
+            return nxt
+        while not nxt.empty and nxt.ending is not Ending.TONE and (
+                self.mapper.reads_as_hold(nxt) or session.listener.hold_resumes()):
+            # (a prompt that ends in a beep is a voicemail greeting, whatever follows)
+            announcements.append(session.resume(nxt))
+            _, more, nxt = session.through_hold()
+            announcements += more
+        if new and not announcements and not session.listener.music and not session.listener.rang \
+                and nxt.onset - heard.end < QUEUE_MIN_SILENCE_SECONDS:
+            # "Please hold while I try that extension", and the next prompt after a pause:
+            # the line did not hold the caller, so it was a message.
+            node.kind = "message"
+            return nxt
+        if nxt.ending is Ending.LIMIT:
+            node.truncated = True
+            self.audit.complete = False
+            self.audit.problems.append(f"{hold}: no answer within --max-hold "
+                                       f"({self.policy.max_hold:g} s)")
+        if new:
+            node.hold_seconds = round(nxt.onset - heard.end, 3)
+            node.announcements = len(announcements)
+            keep_hold_audio(node, session.listener.music, heard.end, announcements)
+        return nxt
+
+    def which_queue(self, session: CallSession, way: Way, queue: str, heard: Heard,
+                    path: list[str], via: list[str]) -> tuple[str, bool, Heard]:
+        """A known queue's prompt, reached by ``way``: that queue, or another one that
+        begins with the same words (see the module), told by its first seconds; and
+        whether that one is new, and its prompt heard to the end."""
+        edge_key = self.edge_into(way[0], way[1], queue)
+        if self.knows(queue, way) or edge_key is None:
+            return queue, False, heard
+        heard = session.resume(heard)
+        opening = session.listener.peek(OPENING_SECONDS)
+        same = self.which(queue, way, opening)
+        if same == queue:
+            return queue, False, heard
+        to = same if same is not None else self.twin(queue, path, via)
+        self.redirect(edge_key, way, to)
+        return to, same is None, heard
+
+    def answered_by(self, way: Way, queue: str, answer: str, path: list[str],
+                    via: list[str], held: float) -> str:
+        """A known queue sat through again, reached by ``way``, was answered by
+        ``answer``: if someone else answers it than before, it was another queue that
+        sounds the same (same words, same ring), a node of its own from here on."""
+        known = {e.target for e in self.audit.out_edges(queue) if e.key == "auto"}
+        edge_key = self.edge_into(way[0], way[1], queue)
+        if not known or answer in known or edge_key is None:
+            return queue
+        twin = self.twin(queue, path, via)
+        self.audit.nodes[twin].hold_seconds = held
+        self.redirect(edge_key, way, twin)
+        return twin
+
+    def held_in_silence(self, heard: Heard, nxt: Heard) -> bool:
+        """Did the message ``heard`` hold the caller: a long silence after it (longer than
+        a line pauses between prompts), then words of a queue?"""
+        return (not nxt.empty and nxt.onset - heard.end >= QUEUE_MIN_SILENCE_SECONDS
+                and self.mapper.identify(nxt) is None and self.mapper.reads_as_hold(nxt))
+
+
+def _sounds_like(opening: Pcm, known: Pcm | None) -> bool:
+    """Do two openings sound the same? Silence sounds like silence; sound is compared by its
+    fingerprint from the start (a queue's music or ring starts over for each caller)."""
+    if known is None:
+        return False
+    quiet, known_quiet = all(quiet_frames(opening)), all(quiet_frames(known))
+    if quiet or known_quiet:
+        return quiet == known_quiet
+    return prefix_similarity(fingerprint(opening), fingerprint(known)) >= MAYBE_SAME_AUDIO
