@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -330,7 +331,8 @@ def test_resume_refuses_another_crawls_journal(cli_reference, tmp_path: Path):
 @pytest.mark.slow
 def test_a_sip_crawl_resumes_from_its_journal_without_dialling(tmp_path: Path):
     """Over real SIP and RTP (the simulator, paced): the journal holds no password, and a
-    resume of the finished crawl plays every call back from it and dials nothing."""
+    resume of the finished crawl plays every call back from it and dials nothing, without
+    waiting for the politeness limits (no call is made) and keeping each call's start."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
     simulator = subprocess.Popen([sys.executable, "-m", "ivraudit", "simulate",
                                   str(tree_path("tiny")), "--port", "0", "--paced"],
@@ -344,19 +346,29 @@ def test_a_sip_crawl_resumes_from_its_journal_without_dialling(tmp_path: Path):
         account.write_text('[sip]\nuser = "tester"\npace_by_reading = true\n')
         out = tmp_path / "audit"
         args = [sys.executable, "-m", "ivraudit", "crawl", f"sip:ivr@127.0.0.1:{port.group(1)}",
-                "--out", str(out), "--account", str(account), "--asr", "whisper"]
+                "--out", str(out), "--account", str(account), "--asr", "whisper",
+                "--min-gap", "3"]
         secret = {**env, "IVRAUDIT_SIP_PASSWORD": "hunter2-not-stored"}
         first = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=secret,
                                timeout=300)
         assert first.returncode == 0, first.stderr
+        assert "waiting" in first.stderr  # the gap was kept between the real calls
+        starts = [c["started_at"] for c in json.loads((out / "audit.json").read_text())["calls"]]
         second = subprocess.run([*args, "--resume"], capture_output=True, text=True, cwd=ROOT,
                                 env=secret, timeout=300)
         assert second.returncode == 0, second.stderr
     finally:
         simulator.terminate()  # our own child, by its handle
         simulator.wait(timeout=10)
-    calls = len(json.loads((out / "audit.json").read_text())["calls"])
-    assert f"resumed: {calls} calls from the journal, 0 dialled" in second.stderr
+    resumed = json.loads((out / "audit.json").read_text())["calls"]
+    assert f"resumed: {len(resumed)} calls from the journal, 0 dialled" in second.stderr
+    assert "waiting" not in second.stderr
+    def posix(stamp: str) -> float:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+    # the first part's starts (the gate stamps them, the journal notes the dial: ms apart)
+    assert len(resumed) == len(starts)
+    assert all(abs(posix(c["started_at"]) - posix(s)) < 0.5 for c, s in zip(resumed, starts))
     for path in (out / "journal").rglob("*"):
         if path.is_file():
             assert b"hunter2" not in path.read_bytes(), path
