@@ -146,7 +146,7 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
                concurrency: int = 1, calls_per_hour: int | None = None,
                min_gap: float | None = None, quiet_hours: str | None = None,
                timezone: str | None = None,
-               account: SipAccount | None = None) -> int:
+               account: SipAccount | None = None, resume: bool = False) -> int:
     from ivraudit.asr import open_recognizer
     from ivraudit.audit.destination import check_destination
     from ivraudit.audit.metrics import compute_metrics
@@ -154,6 +154,7 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
     from ivraudit.crawl.explorer import Explorer
     from ivraudit.crawl.policy import CrawlPolicy
     from ivraudit.lines import open_line
+    from ivraudit.lines.journal import JournalLine
     from ivraudit.report.files import write_report
 
     pacer = _pacer(calls_per_hour, min_gap, quiet_hours, timezone)  # bad limits: exit 2
@@ -165,24 +166,40 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
             return _stopped_before_calling(stop)
         try:
             language = language or getattr(getattr(line, "spec", None), "language", None) or "en"
-            recognizer = open_recognizer(asr, model=model, language=language, cache_dir=cache)
+            if strategy is None:
+                from ivraudit.crawl.strategy import CrawlStrategy
+
+                strategy = CrawlStrategy.parse("all" if line.virtual_clock else "reuse,hangup")
+            journal = _open_journal(out, target, line, resume, {  # what decides what is asked
+                "strategy": strategy.name, "concurrency": concurrency, "max_depth": max_depth,
+                "max_call_seconds": max_call_seconds, "max_hold": max_hold,
+                "forbid": "".join(sorted(forbid)), "no_escapes": no_escapes,
+                "language": language, "asr": asr, "model": str(model) if model else None})
+            recognizer = open_recognizer(asr, model=model, language=language,
+                                         cache_dir=cache or journal.transcripts)
             if account is not None:
                 recognizer.load()  # a live line does not wait: load the model before the IVR answers
             policy = CrawlPolicy(max_depth=max_depth, max_calls=max_calls,
                                  max_call_seconds=max_call_seconds, max_hold=max_hold,
                                  forbid=forbid, probe_escapes=not no_escapes)
             echo = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
-            if strategy is None:
-                from ivraudit.crawl.strategy import CrawlStrategy
-
-                strategy = CrawlStrategy.parse("all" if line.virtual_clock else "reuse,hangup")
             if concurrency > SIP_MEASURED_CONCURRENCY and not line.virtual_clock:
                 click.echo(f"warning: {concurrency} calls at once over SIP is more than was "
                            f"measured ({SIP_MEASURED_CONCURRENCY}, bench/sip_concurrency.py): "
                            "keys may go in late", err=True)
+            journal.start()  # every call journalled from here on (ivraudit.lines.journal)
+            if resume:
+                echo(f"resuming: {journal.recorded} calls from {journal.path} are replayed, "
+                     "not dialled")
+            line = JournalLine(line, journal, echo)
+            if pacer is not None and resume and not line.virtual_clock:
+                pacer.seed(line.dial_times())  # the first part's calls count against the limits
             explorer = Explorer(line, recognizer, policy=policy, strategy=strategy,
                                 language=language, concurrency=concurrency, progress=echo,
                                 pacer=pacer)
+            explorer.audit.started = journal.started  # a resumed crawl began when its first part did
+            if line.virtual_clock:  # and its calls' start stamps are its first part's line clock
+                explorer.gate.set_origin(journal.origin)
             audit = explorer.crawl()  # returns what it learned when interrupted
         except KeyboardInterrupt:  # before the first call: nothing learned, nothing to write
             return _stopped_before_calling(stop)
@@ -190,10 +207,15 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
             stop.hold()   # from here on a signal waits: hang up, deregister, write
             line.close()  # a SIP line hangs up, takes its registration back, closes its sockets
         _line_problems(audit, line)
+        if journal.failed:  # the crawl went on; only a later resume would dial more again
+            audit.problems.append(f"journal: {journal.failed}")
         if stop.signal_name:
             audit.complete = False
             audit.problems.append(f"stopped by {stop.signal_name}")
         report = write_report(out, write_audit(audit, out))
+    if resume and isinstance(line, JournalLine):
+        click.echo(f"resumed: {line.replayed} calls from the journal, {line.dialled} dialled",
+                   err=True)
     metrics = compute_metrics(audit)
     tth = metrics["time_to_human_seconds"]
     keys = metrics["path_to_human"] or []
@@ -207,6 +229,23 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
         click.echo("ivraudit: the crawl is incomplete: " + "; ".join(audit.problems[-3:]), err=True)
         return 1
     return 0
+
+
+def _open_journal(out: Path, target: str, line, resume: bool, options: dict[str, object]):
+    """The crawl's journal in ``out/journal`` (ivraudit.lines.journal_store): with ``resume``
+    the one an interrupted crawl left, refused (exit 2) when it is another crawl's; else a new
+    one, whose files replace the old only once the crawl starts."""
+    from datetime import datetime, timezone
+
+    from ivraudit.lines.journal_store import Journal, crawl_header
+
+    started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    header = crawl_header(target, getattr(line, "spec", None), __version__, options, started)
+    journal = Journal.open(out / "journal", header, resume=resume)
+    if not resume and journal.unfinished(out / "audit.json"):
+        click.echo(f"ivraudit: note: {out} holds the journal of a crawl that did not finish; "
+                   "this crawl starts anew and replaces it (--resume would have gone on)", err=True)
+    return journal
 
 
 def _line_problems(audit, line) -> None:
@@ -236,15 +275,18 @@ def _stopped_before_calling(stop: GracefulStop) -> int:
               help="How keys are sent on SIP lines (default: auto = RFC 4733 when the far end "
                    "accepts telephone-events, else in-band tones).")
 @click.option("--ask-password", is_flag=True, help="Prompt for the SIP password (not echoed).")
+@click.option("--resume", is_flag=True,
+              help="Continue the interrupted crawl whose journal is in --out (same TARGET and "
+                   "options): its calls are replayed from the journal, not dialled again.")
 def crawl(target: str, out: Path, account_file: Path | None, dtmf: str | None, ask_password: bool,
-          **options) -> None:
+          resume: bool, **options) -> None:
     """Crawl TARGET (a tree spec path, or sip:NUMBER@HOST[:PORT]) into an audit folder."""
     account = None
     if target.startswith(("sip:", "sips:")):
         account = _sip_account(account_file, dtmf, ask_password)
     elif account_file or dtmf or ask_password:
         raise click.UsageError("--account, --dtmf and --ask-password are for sip: targets")
-    sys.exit(_run_crawl(target, out, account=account, **options))
+    sys.exit(_run_crawl(target, out, account=account, resume=resume, **options))
 
 
 def _sip_account(account_file: Path | None, dtmf: str | None, ask_password: bool):

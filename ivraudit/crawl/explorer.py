@@ -191,7 +191,10 @@ class Explorer:
               ) -> Iterator[CallSession | None]:
         """Dial for ``purpose``; yields the call's session, or None when it failed (recorded).
         A call that ran over its budget or off its known path ends with what it learned."""
-        not_before = self.gate.turn(not_before)  # the politeness limits (ivraudit.crawl.gate)
+        if self.line.virtual_clock or not getattr(self.line, "serves_next", bool)():
+            # the politeness limits (ivraudit.crawl.gate); a real line's call a resume serves
+            # from its journal (ivraudit.lines.journal) is no call on the line: no wait
+            not_before = self.gate.turn(not_before)
         record = CallRecord(index=len(self.audit.calls) + 1, purpose=purpose, path=list(path),
                             outcome=CallOutcome.ANSWERED.value)
         self.audit.calls.append(record)
@@ -214,6 +217,10 @@ class Explorer:
             conductor.end()
             yield None
             return
+        dialled_at = float(getattr(raw, "dialled_at", 0.0))
+        if dialled_at and not conductor.virtual:  # served from a journal: when it was made
+            record.started_at = datetime.fromtimestamp(dialled_at, timezone.utc).isoformat(
+                timespec="milliseconds").replace("+00:00", "Z")
         call = LaneCall(raw, conductor, started, limit=self.policy.max_call_seconds)
         record.ring_seconds = raw.ring_seconds
         self.audit.ring_seconds = self.audit.ring_seconds or raw.ring_seconds

@@ -39,6 +39,12 @@ class DialGate:
         self._origin: float | None = None    # POSIX seconds of line time 0
         self._started = time.monotonic()     # a real line's line time 0
 
+    def set_origin(self, origin: float) -> None:
+        """Line time 0 stands for ``origin`` (POSIX seconds): a crawl resumed from its journal
+        (ivraudit.lines.journal) keeps its first part's, so on a replay line its calls' start
+        stamps are those the uninterrupted crawl would have had."""
+        self._origin = origin
+
     def _wall_origin(self) -> float:
         if self._origin is None:
             self._origin = self.pacer.clock() if self.pacer else time.time()
