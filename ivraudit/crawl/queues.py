@@ -25,7 +25,7 @@ from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.session import CallSession
 from ivraudit.interpret import interpret
 from ivraudit.listen.listener import Ending, Heard
-from ivraudit.identity.fingerprint import MAYBE_SAME_AUDIO, fingerprint, prefix_similarity
+from ivraudit.identity.fingerprint import MAYBE_SAME_AUDIO, fingerprint, overlap_similarity
 from ivraudit.listen.activity import quiet_frames
 from ivraudit.telephony.g711 import Pcm
 
@@ -178,10 +178,11 @@ class Queues:
 
 def _sounds_like(opening: Pcm, known: Pcm | None) -> bool:
     """Do two openings sound the same? Silence sounds like silence; sound is compared by its
-    fingerprint from the start (a queue's music or ring starts over for each caller)."""
+    fingerprint, at any offset (a queue's music or ring starts over for each caller, but
+    what the crawl hears first of it depends on when it began to listen)."""
     if known is None:
         return False
     quiet, known_quiet = all(quiet_frames(opening)), all(quiet_frames(known))
     if quiet or known_quiet:
         return quiet == known_quiet
-    return prefix_similarity(fingerprint(opening), fingerprint(known)) >= MAYBE_SAME_AUDIO
+    return overlap_similarity(fingerprint(opening), fingerprint(known)) >= MAYBE_SAME_AUDIO

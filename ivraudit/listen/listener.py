@@ -420,13 +420,11 @@ class Listener:
         """What a queue with no announcement plays first (music, ringback), as its prompt:
         nothing is said, but a caller knows the queue by it: by its first
         ``SOUND_ONLY_SECONDS`` whenever it is heard (the music is confirmed after a varying
-        time, and under a second of it matches nothing)."""
-        while len(prompt.frames) * FRAME_SECONDS < SOUND_ONLY_SECONDS:
-            frame = self._frame()
-            if frame is None:
-                break
-            prompt.frames.append(frame)
-        audio = np.concatenate(prompt.frames)
+        time, and under a second of it matches nothing). What is read past the point it was
+        confirmed at is only looked at (given back): someone may answer within it."""
+        missing = SOUND_ONLY_SECONDS - len(prompt.frames) * FRAME_SECONDS
+        ahead = [self.peek(missing)] if missing > 0 else []
+        audio = np.concatenate([*prompt.frames, *ahead])
         return Heard(audio, prompt.onset, prompt.onset + len(prompt.frames) * FRAME_SECONDS,
                      ending, prompt.pressed_at, sound_only=True)
 
