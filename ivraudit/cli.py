@@ -106,6 +106,9 @@ def _crawl_options(func):
         click.option("--max-hold", type=click.FloatRange(1), default=900.0, show_default=True,
                      help="Seconds a queue is waited on (music, ringback or silence) for someone "
                           "to answer, as a patient caller would."),
+        click.option("--max-wrong-keys", type=click.IntRange(1, 10), default=4, show_default=True,
+                     help="Wrong keys pressed in a row at a menu to find its invalid-entry "
+                          "limit (1: press one only; limits above this are not found)."),
         click.option("--forbid", default="", callback=_keys, help="Keys never to press, e.g. '9#'."),
         click.option("--no-escapes", is_flag=True,
                      help="Do not probe 0, *, #, an invalid key and no input at each menu."),
@@ -141,7 +144,7 @@ def _crawl_options(func):
 
 def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language: str | None,
                max_depth: int, max_calls: int, max_call_seconds: float, max_hold: float,
-               forbid: frozenset[str],
+               forbid: frozenset[str], max_wrong_keys: int = 4,
                no_escapes: bool, cache: Path | None, quiet: bool, strategy: CrawlStrategy | None,
                concurrency: int = 1, calls_per_hour: int | None = None,
                min_gap: float | None = None, quiet_hours: str | None = None,
@@ -173,7 +176,8 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
             journal = _open_journal(out, target, line, resume, {  # what decides what is asked
                 "strategy": strategy.name, "concurrency": concurrency, "max_depth": max_depth,
                 "max_call_seconds": max_call_seconds, "max_hold": max_hold,
-                "forbid": "".join(sorted(forbid)), "no_escapes": no_escapes,
+                "max_wrong_keys": max_wrong_keys, "forbid": "".join(sorted(forbid)),
+                "no_escapes": no_escapes,
                 "language": language, "asr": asr, "model": str(model) if model else None})
             recognizer = open_recognizer(asr, model=model, language=language,
                                          cache_dir=cache or journal.transcripts)
@@ -181,7 +185,8 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
                 recognizer.load()  # a live line does not wait: load the model before the IVR answers
             policy = CrawlPolicy(max_depth=max_depth, max_calls=max_calls,
                                  max_call_seconds=max_call_seconds, max_hold=max_hold,
-                                 forbid=forbid, probe_escapes=not no_escapes)
+                                 max_wrong_keys=max_wrong_keys, forbid=forbid,
+                                 probe_escapes=not no_escapes)
             echo = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
             if concurrency > SIP_MEASURED_CONCURRENCY and not line.virtual_clock:
                 click.echo(f"warning: {concurrency} calls at once over SIP is more than was "

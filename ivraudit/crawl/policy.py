@@ -16,7 +16,8 @@ class CrawlPolicy:
     probe_escapes: bool = True      # try 0, *, #, an invalid key and no input at every menu
     max_wait: float = 20.0          # silence after which nothing more is coming
     max_repeats: int = 5            # repeats of a menu followed on a no-input probe
-    max_wrong_keys: int = 5         # wrong keys pressed in a row to find a menu's limit
+    max_wrong_keys: int = 4         # wrong keys pressed in a row to find a menu's limit
+                                    # (dialplans often hang up on the 3rd; 1: press one only)
     max_hold: float = 900.0         # how long a queue is waited on (music, ringback, silence)
 
     def __post_init__(self) -> None:
