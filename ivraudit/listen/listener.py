@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -132,7 +133,9 @@ class Listener:
         self.sound = SoundClassifier(line_floor=line_floor)  # the noise earlier calls heard
         self._unread: list[Pcm] = []
         self._given_back_to = 0.0  # the furthest line time after a ring was given back from
-        self._music_tail: list[Pcm] = []  # the last frames read while the window said music
+        # the last frames read while the window said music (bounded: the audio loop adds to
+        # it every 20 ms)
+        self._music_tail: deque[Pcm] = deque(maxlen=RING_MEMORY_FRAMES)
         self.music: list[Pcm] = []  # frames of the last hold's music, up to MUSIC_SAMPLE_SECONDS
         self.rang = False  # the last hold rang (ringback) at some point
         self.ring = RingProfile()  # what this line's ring sounds like, once it has rung
@@ -223,7 +226,7 @@ class Listener:
         then stops copying the prompt).
         """
         waited = 0.0
-        self._music_tail = []
+        self._music_tail.clear()
         while True:
             start = self.position
             frame = self._frame()
@@ -409,7 +412,8 @@ class Listener:
                 speech_end = max(-1, index - round((MUSIC_CONFIRM_SECONDS + 1.0) / FRAME_SECONDS))
                 # (what was read while the music was confirmed may end with someone
                 # who began to speak as it stopped: through_hold gives it back)
-                self._music_tail = frames[max(speech_end + 1, len(frames) - RING_MEMORY_FRAMES):]
+                self._music_tail.clear()
+                self._music_tail.extend(frames[speech_end + 1:])
                 if speech_end * FRAME_SECONDS < RING_SPEECH_SECONDS:
                     return self._sound_only(prompt, Ending.MUSIC)  # music, and nothing said
                 return self._heard(prompt, speech_end, Ending.MUSIC)
@@ -474,8 +478,8 @@ class Listener:
                 self._give_back_after_ring(ring, profile)
                 ring = []
             if self._music_tail and self.sound.window() is not Sound.MUSIC:
-                self._give_back_after_music(self._music_tail)
-                self._music_tail = []
+                self._give_back_after_music(list(self._music_tail))
+                self._music_tail.clear()
             left = max_hold - (self.position - started)
             if left <= 0:
                 now = self.position
@@ -489,7 +493,7 @@ class Listener:
                 if window is Sound.MUSIC and len(self.music) * FRAME_SECONDS < MUSIC_SAMPLE_SECONDS:
                     self.music.append(frame)
                 if window is Sound.MUSIC:
-                    self._music_tail = [*self._music_tail[-RING_MEMORY_FRAMES + 1:], frame]
+                    self._music_tail.append(frame)
                 if sounding_frame(frame):
                     said = None
                 if spoke is not None:
