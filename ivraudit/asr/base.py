@@ -8,6 +8,7 @@ ivraudit never thinks about model sample rates.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -34,6 +35,11 @@ did not understand (a language it does not read, noise)."""
 UNDERSTOOD_MIN_WORDS = 3
 """Fewer words than this are not judged: one or two short words get low confidences even
 when right."""
+LOOP_COMPRESSION_RATIO = 2.4
+"""Text that compresses better than this is a decoding loop, not speech: Whisper's own
+``compression_ratio_threshold``, past which it discards a decode. An English model given
+Spanish looped "the city of the city of ..." with word confidences above 0.9, so the
+confidence alone let it through. Menus of the bundled and zoo trees compress 1.7:1 at most."""
 
 
 @dataclass(frozen=True)
@@ -57,10 +63,18 @@ class Transcript:
         tiny.en's mean word probability was 0.23 and 0.35 on two Spanish eSpeak prompts, and
         at least 0.54 on each of the 36 English prompts of the bundled trees ("Goodbye." the
         lowest). Engines that give no confidences are taken at their word."""
+        if compression_ratio(self.text) > LOOP_COMPRESSION_RATIO:
+            return False
         known = [w.confidence for w in self.words if w.confidence is not None]
         if len(known) < UNDERSTOOD_MIN_WORDS:
             return True  # too little to judge: "Goodbye." over a telephone line scored 0.4
         return sum(known) / len(known) >= UNDERSTOOD_CONFIDENCE
+
+
+def compression_ratio(text: str) -> float:
+    """How much smaller zlib makes ``text``: about 1 for speech, 3 or more for a phrase looped."""
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else 0.0
 
 
 @runtime_checkable

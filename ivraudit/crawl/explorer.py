@@ -197,13 +197,14 @@ class Explorer:
             not_before = self.gate.turn(not_before)
         record = CallRecord(index=len(self.audit.calls) + 1, purpose=purpose, path=list(path),
                             outcome=CallOutcome.ANSWERED.value)
-        self.audit.calls.append(record)
         self.progress(f"call {record.index}: {purpose} {' '.join(path) or '(answer)'}"
                       f" — {len(self.audit.nodes)} nodes, {len(self.frontier)} to try")
         conductor = self.conductor
         conductor.begin(not_before)
         started = conductor.clock[conductor.lane]
         record.start_seconds, record.started_at = self.gate.stamp(started)
+        record.index = len(self.audit.calls) + 1
+        self.audit.calls.append(record)  # stamped first: a stop in between lists no half call
         try:
             with conductor.outside():
                 raw = self.line.dial()
