@@ -814,6 +814,73 @@ def test_out_of_file_descriptors_the_call_fails_with_503_not_left_ringing(tmp_pa
         process.wait(timeout=10)
 
 
+def _invite_media_to(caller: RawCaller, address: tuple[str, int]) -> tuple[SipMessage, AudioOffer]:
+    """A call whose offer names ``address`` for its media, answered and ACKed: the 200 OK and
+    the simulator's own media address."""
+    invite = caller.message("INVITE", body=build_sdp(address[0], address[1], [0], event_type=101,
+                                                     session_id=3))
+    caller.send(invite)
+    ok = caller.final(invite.call_id)
+    assert ok.status == 200
+    caller.send(caller.message("ACK", call_id=invite.call_id, to=ok.get("To") or ""))
+    return ok, parse_sdp(ok.body)
+
+
+def _rtp_within(sock: socket.socket, seconds: float) -> int:
+    """Datagrams ``sock`` receives within ``seconds``."""
+    count, deadline = 0, time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        sock.settimeout(left)
+        try:
+            sock.recv(4096)
+            count += 1
+        except socket.timeout:
+            break
+    return count
+
+
+def test_media_goes_only_where_it_was_consented_to(monkeypatch) -> None:
+    """Before: the simulator sent RTP to whatever address the INVITE's SDP named, so one
+    INVITE from 127.0.0.1 naming 127.0.0.2 had 127.0.0.2 flooded at 50 packets a second for
+    the whole tree. Now an address other than the INVITE's host gets media only once RTP
+    comes from it, while it keeps coming (CONSENT_SECONDS, 1 s here); a call whose offered
+    address never sends is hung up, nothing sent there."""
+    monkeypatch.setattr(server, "CONSENT_SECONDS", 1.0)
+    third = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    third.bind(("127.0.0.2", 0))                       # another address, on the loopback
+    with Simulator(TINY) as sim:
+        caller = RawCaller(sim.port)
+        try:
+            ok, ours = _invite_media_to(caller, third.getsockname())
+            trace = sim.traces[-1]
+            assert _rtp_within(third, 0.6) == 0 and trace.frames_sent == 0
+            stream = RtpStream()
+            for _ in range(5):                          # the offered address asks for media
+                third.sendto(stream.packet(0, b"\xff" * 160).pack(), (ours.address, ours.port))
+                stream.advance(FRAME_SAMPLES)
+            assert _rtp_within(third, 0.5) >= 15 and trace.consent == "rtp"
+            assert _wait(lambda: trace.frames_withheld > 0, 3)   # it stopped: consent lapses
+            _rtp_within(third, 0.1)
+            assert _rtp_within(third, 0.5) == 0
+            assert trace.session is not None and trace.session.seconds > 1.5   # the IVR played on
+
+            # a victim's address that never asks: nothing is ever sent, and the call ends
+            sent_before = trace.frames_sent
+            victim = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            victim.bind(("127.0.0.2", 0))
+            ok, _ = _invite_media_to(caller, victim.getsockname())
+            bye = SipMessage.parse(caller.sock.recv(65535))
+            while bye.method != "BYE":
+                bye = SipMessage.parse(caller.sock.recv(65535))
+            assert bye.call_id == ok.call_id and _rtp_within(victim, 0.1) == 0
+            assert "no media consent: no RTP from 127.0.0.2:" in sim.traces[-1].failure
+            assert sim.traces[-1].frames_sent == 0 and trace.frames_sent == sent_before
+            victim.close()
+        finally:
+            caller.close()
+            third.close()
+
+
 def _answers_again(caller: RawCaller, offer: str) -> bool:
     invite = caller.message("INVITE", "hangup-after-0.1", body=offer)
     caller.send(invite)
