@@ -328,6 +328,32 @@ def test_resume_refuses_another_crawls_journal(cli_reference, tmp_path: Path):
     assert "no journal to resume" in refused()
 
 
+@pytest.mark.parametrize("link, resume", [("journal", False), ("journal/audio.pack", False),
+                                          ("journal/journal.jsonl", True),
+                                          ("journal/transcripts/ab/cd.json", True)])
+def test_a_journal_that_is_or_holds_a_link_is_refused(tmp_path: Path, link: str, resume: bool):
+    """Before: a journal/ linked elsewhere was written there, and a linked audio.pack had
+    the file it named truncated and overwritten with audio (a private key, say). Now either
+    is refused, naming the link, before anything is read or written (exit 2)."""
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "id_key").write_bytes(b"PRIVATE KEY")
+    out = tmp_path / "out"
+    (out / "journal" / "transcripts" / "ab").mkdir(parents=True)
+    (out / "audit.json").write_text("{}")  # an earlier audit, which must stay as it was
+    if link == "journal":
+        shutil.rmtree(out / "journal")
+    (out / link).symlink_to(secret if link == "journal" else secret / "id_key")
+    result = run(ivraudit_cmd(tree_path("tiny"), out, tmp_path / "cache", "--asr", "whisper",
+                              *(["--resume"] if resume else [])))
+    assert result.returncode == 2, result.stderr
+    assert f"{out / link} is a symbolic link (to '{secret}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in secret.iterdir()) == ["id_key"]
+    assert (secret / "id_key").read_bytes() == b"PRIVATE KEY"
+    assert (out / "audit.json").read_text() == "{}" and not (out / "report.html").exists()
+
+
 @pytest.mark.slow
 def test_a_sip_crawl_resumes_from_its_journal_without_dialling(tmp_path: Path):
     """Over real SIP and RTP (the simulator, paced): the journal holds no password, and a
