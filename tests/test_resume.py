@@ -30,6 +30,9 @@ from ivraudit.crawl.explorer import Explorer
 from ivraudit.lines.journal import JournalLine
 from ivraudit.lines.journal_store import Journal, JournalError, crawl_header, redact
 from ivraudit.lines.replay import ReplayLine
+from ivraudit.lines.sip import SipAccount, SipLine
+from ivraudit.simulator import Simulator
+from ivraudit.crawl.strategy import CrawlStrategy
 from ivraudit.spec import load_spec
 from ivraudit.testing.recognizers import FingerprintRecognizer
 
@@ -203,6 +206,43 @@ def test_the_journal_never_holds_a_sip_password():
     assert redact("sip:+18005550100@trunk.example.com") == "sip:+18005550100@trunk.example.com"
     header = crawl_header("sip:alice:hunter2@pbx.example.com", None, __version__, {}, "")
     assert "hunter2" not in json.dumps(header) and header["spec_sha256"] is None
+
+
+def sip_crawl_in_process(folder: Path, sim: Simulator, recognizer, *, resume: bool
+                         ) -> tuple[dict[str, Any], JournalLine]:
+    """A crawl of the simulator over real SIP and RTP, journalled, as the command line runs it."""
+    header = crawl_header(sim.uri(), None, __version__, {"strategy": "reuse,hangup"},
+                          "2026-12-05T00:00:00Z")
+    journal = Journal.open(folder, header, resume=resume)
+    journal.start()
+    line = JournalLine(SipLine(sim.uri(), SipAccount(pace_by_reading=True)), journal)
+    try:
+        audit = Explorer(line, recognizer, strategy=CrawlStrategy.parse("reuse,hangup")).crawl()
+    finally:
+        line.close()
+    return audit_to_json(audit), line
+
+
+@pytest.mark.slow
+def test_a_resumed_sip_crawl_counts_the_time_of_both_parts(recognizer, tmp_path: Path):
+    """Before: a SIP crawl resumed after a kill had ``wall_seconds`` (and its calls'
+    ``start_seconds``) counted from the resume, as if the first part had taken no time (6.9 s
+    crawled whole, 3.1 s resumed). Now the journal keeps each call's crawl seconds, and the
+    resumed crawl goes on from the first part's clock, as the uninterrupted crawl would."""
+    with Simulator(load_spec(tree_path("tiny")), paced=True) as sim:
+        whole, _line = sip_crawl_in_process(tmp_path / "journal", sim, recognizer, resume=False)
+        lines = (tmp_path / "journal" / "journal.jsonl").read_text().splitlines()
+        kept = [json.loads(line) for line in lines[1:3]]     # a kill after call 2
+        (tmp_path / "journal" / "journal.jsonl").write_text("\n".join(lines[:3]) + "\n")
+        resumed, line = sip_crawl_in_process(tmp_path / "journal", sim, recognizer, resume=True)
+    assert (line.replayed, line.dialled) == (2, len(whole["calls"]) - 2) and resumed["complete"]
+    starts = [c["start_seconds"] for c in resumed["calls"]]
+    assert starts[:2] == [r["crawl_seconds"][0] for r in kept]       # the first part's clock
+    first_part = kept[-1]["crawl_seconds"][1]
+    assert first_part <= starts[2] < first_part + 0.5 and starts == sorted(starts)
+    assert starts == pytest.approx([c["start_seconds"] for c in whole["calls"]], abs=1.0)
+    wall = resumed["metrics"]["wall_seconds"]
+    assert wall == pytest.approx(whole["metrics"]["wall_seconds"], abs=1.5) and wall > starts[-1]
 
 
 # -- real processes ------------------------------------------------------------------------

@@ -406,6 +406,10 @@ def _record_problem(value: Record) -> str | None:
         return "outcome"
     if not isinstance(value.get("ring_seconds"), (int, float)):
         return "ring_seconds"
+    stamps = value.get("crawl_seconds", [0, 0])
+    if not isinstance(stamps, list) or len(stamps) != 2 or not all(
+            isinstance(t, (int, float)) and not isinstance(t, bool) for t in stamps):
+        return "crawl_seconds"
     ops, chunks = value.get("ops"), value.get("chunks", [])
     if not isinstance(chunks, list) or not all(isinstance(c, str) for c in chunks):
         return "chunks"
