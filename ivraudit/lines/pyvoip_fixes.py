@@ -1,5 +1,7 @@
 """Every fix and extension of pyVoIP 1.6.8 ivraudit needs, in one place, each naming its bug.
 
+docs/pyvoip-bugs.md lists them too, with what was measured and the test that shows each.
+
 ivraudit's SIP line is built on pyVoIP's ``SIPClient`` (UDP socket, receive thread, message
 parsing, INVITE/BYE/REGISTER generation, tags, counters) and ``RTPClient`` (the media socket and
 its two threads). These subclasses change only what is broken or missing for an IVR crawler:
