@@ -24,7 +24,10 @@ from typing import Any
 import pytest
 
 from conftest import ROOT, tree_path
+from click.testing import CliRunner
+
 from ivraudit import __version__
+from ivraudit.cli import main
 from ivraudit.audit.writer import audit_to_json
 from ivraudit.crawl.explorer import Explorer
 from ivraudit.lines.journal import JournalLine
@@ -232,14 +235,14 @@ def test_a_resumed_sip_crawl_counts_the_time_of_both_parts(recognizer, tmp_path:
     with Simulator(load_spec(tree_path("tiny")), paced=True) as sim:
         whole, _line = sip_crawl_in_process(tmp_path / "journal", sim, recognizer, resume=False)
         lines = (tmp_path / "journal" / "journal.jsonl").read_text().splitlines()
-        kept = [json.loads(line) for line in lines[1:3]]     # a kill after call 2
-        (tmp_path / "journal" / "journal.jsonl").write_text("\n".join(lines[:3]) + "\n")
+        kept = [json.loads(line) for line in lines[1:4]]     # a kill after call 3
+        (tmp_path / "journal" / "journal.jsonl").write_text("\n".join(lines[:4]) + "\n")
         resumed, line = sip_crawl_in_process(tmp_path / "journal", sim, recognizer, resume=True)
-    assert (line.replayed, line.dialled) == (2, len(whole["calls"]) - 2) and resumed["complete"]
+    assert (line.replayed, line.dialled) == (3, len(whole["calls"]) - 3) and resumed["complete"]
     starts = [c["start_seconds"] for c in resumed["calls"]]
-    assert starts[:2] == [r["crawl_seconds"][0] for r in kept]       # the first part's clock
+    assert starts[:3] == [r["crawl_seconds"][0] for r in kept]       # the first part's clock
     first_part = kept[-1]["crawl_seconds"][1]
-    assert first_part <= starts[2] < first_part + 0.5 and starts == sorted(starts)
+    assert first_part <= starts[3] < first_part + 0.5 and starts == sorted(starts)
     assert starts == pytest.approx([c["start_seconds"] for c in whole["calls"]], abs=1.0)
     wall = resumed["metrics"]["wall_seconds"]
     assert wall == pytest.approx(whole["metrics"]["wall_seconds"], abs=1.5) and wall > starts[-1]
@@ -384,9 +387,10 @@ def test_a_journal_that_is_or_holds_a_link_is_refused(tmp_path: Path, link: str,
     if link == "journal":
         shutil.rmtree(out / "journal")
     (out / link).symlink_to(secret if link == "journal" else secret / "id_key")
-    result = run(ivraudit_cmd(tree_path("tiny"), out, tmp_path / "cache", "--asr", "whisper",
-                              *(["--resume"] if resume else [])))
-    assert result.returncode == 2, result.stderr
+    result = CliRunner().invoke(main, ivraudit_cmd(tree_path("tiny"), out, tmp_path / "cache",
+                                                   "--asr", "whisper",
+                                                   *(["--resume"] if resume else []))[3:])
+    assert result.exit_code == 2, result.output
     assert f"{out / link} is a symbolic link (to '{secret}" in result.stderr
     assert "Traceback" not in result.stderr
     assert sorted(p.name for p in secret.iterdir()) == ["id_key"]
