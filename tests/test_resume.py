@@ -153,6 +153,24 @@ def test_damage_before_the_last_line_is_refused(reference, tmp_path: Path):
     (folder / "journal.jsonl").write_bytes(b"\n".join(lines))
     with pytest.raises(JournalError, match=r"line 3: not a call record \(outcome\)"):
         crawl_in_process(folder, resume=True)
+    lines[2] = json.dumps({**json.loads(lines[3]), "crawl_seconds": [1.0, "later"]}).encode()
+    (folder / "journal.jsonl").write_bytes(b"\n".join(lines))
+    with pytest.raises(JournalError, match=r"line 3: not a call record \(crawl_seconds\)"):
+        crawl_in_process(folder, resume=True)
+
+
+def test_a_journal_without_crawl_seconds_still_resumes(reference, tmp_path: Path):
+    """Records written before the crawl's clock was kept have no ``crawl_seconds``: they are
+    served all the same, and the calls journalled after them have it."""
+    document, journal = reference
+    folder = cut_journal(journal, tmp_path / "journal", 7)
+    header, *calls = (folder / "journal.jsonl").read_text().splitlines()
+    old = [{k: v for k, v in json.loads(c).items() if k != "crawl_seconds"} for c in calls]
+    (folder / "journal.jsonl").write_text("\n".join([header, *map(json.dumps, old)]) + "\n")
+    resumed, line = crawl_in_process(folder, resume=True)
+    assert same_audit(resumed) == same_audit(document) and line.replayed == 7
+    records = [json.loads(c) for c in (folder / "journal.jsonl").read_text().splitlines()[1:]]
+    assert ["crawl_seconds" in r for r in records] == [False] * 7 + [True] * (len(records) - 7)
 
 
 def test_a_call_cut_by_an_interrupt_goes_live_where_its_record_ends(reference, tmp_path: Path):

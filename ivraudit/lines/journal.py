@@ -85,6 +85,11 @@ class JournalLine:
     def _now(self) -> float:
         return round(self.crawl_seconds(self._began), 3)
 
+    def _stamps(self, start: float | None) -> list[float]:
+        """A record's ``crawl_seconds``: at its dial (now, when unknown) and now."""
+        now = self._now()
+        return [now if start is None else start, now]
+
     def _set_clock(self, record: Record, at: int) -> None:
         """A served call: the crawl's clock is where the first part's was at its dial
         (``at`` 0) or hang-up (1), or later (lanes serve calls out of order)."""
@@ -158,7 +163,7 @@ class JournalLine:
             self.journal.append({"call": index, "outcome": failed.outcome.value,
                                  "ring_seconds": failed.ring_seconds, "detail": failed.detail,
                                  "dialled_at": round(call.dialled_at, 3), "ops": [],
-                                 "crawl_seconds": [call.crawl_start, self._now()]},
+                                 "crawl_seconds": self._stamps(call.crawl_start)},
                                 np.zeros(0, dtype=np.int16))
             raise
         call.ring_seconds = call._inner.ring_seconds
@@ -304,7 +309,7 @@ class JournalCall:
                                    "ring_seconds": self.ring_seconds, "detail": "",
                                    "dialled_at": round(self.dialled_at, 3), "ops": self._ops, "seconds": round(self.seconds, 3),
                                    "ended": ended,
-                                   "crawl_seconds": [self.crawl_start, self._line._now()]},
+                                   "crawl_seconds": self._line._stamps(self.crawl_start)},
                                   heard)
 
     def ended_on_line(self) -> bool:
