@@ -537,7 +537,8 @@ def test_a_forged_bye_does_not_end_the_call_and_the_far_ends_does() -> None:
 @pytest.mark.slow
 def test_forged_byes_all_through_a_crawl_leave_its_audit_as_it_was(recognizer) -> None:
     """A stranger who sends BYEs for every call it sees up (by Call-ID alone, and with the
-    dialog's tags) all through a crawl: the crawl maps the tree exactly, complete, no call cut."""
+    dialog's tags) all through a crawl: the crawl maps the tree exactly, complete, no call cut,
+    each hung up with our BYE."""
     stop, stranger = threading.Event(), _udp()
     stranger.settimeout(3)
     statuses: list[int] = []
@@ -573,6 +574,9 @@ def test_forged_byes_all_through_a_crawl_leave_its_audit_as_it_was(recognizer) -
     assert [(c.purpose, c.path) for c in audit.calls] == [(c.purpose, c.path) for c in replay.calls]
     for ours, unforged in zip(audit.calls, replay.calls):      # no call cut short
         assert ours.seconds == pytest.approx(unforged.seconds, abs=0.3)
+    # and every call was hung up by one end or the other, none left up at the IVR (before, a
+    # forged BYE made the caller take the call for ended and never send its own BYE)
+    assert {t.ended_by for t in sim.traces} <= {"ivr", "caller"}
 
 
 # -- 4. the simulator against hostile requests ---------------------------------------------------
