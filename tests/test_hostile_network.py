@@ -23,7 +23,7 @@ from ivraudit.audit.reader import read_audit
 from ivraudit.audit.writer import write_audit
 from ivraudit.crawl.explorer import Explorer
 from ivraudit.crawl.policy import CrawlPolicy
-from ivraudit.lines import CallFailed, CallOutcome
+from ivraudit.lines import CallFailed, CallOutcome, open_line
 from ivraudit.lines.pyvoip_fixes import MediaClient, body_of, parse_leniently
 from ivraudit.lines.sip import SipAccount, SipCall, SipLine
 from ivraudit.simulator import Simulator
@@ -43,6 +43,7 @@ from ivraudit.telephony.g711 import ulaw_encode
 from ivraudit.telephony.rtp import RtpStream
 from ivraudit.telephony.sdp import AudioOffer, build_sdp, parse_sdp
 from ivraudit.telephony.sipmsg import SipMessage, new_tag
+from ivraudit.testing.truth import ground_truth, map_to_spec
 
 TINY = load_spec(tree_path("tiny"))
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
@@ -485,6 +486,99 @@ def _rss_mb() -> float:
     return 0.0
 
 
+# -- 3b. a BYE ends a call only from inside its dialog -------------------------------------------
+
+
+def _bye(call: SipCall, *, local_tag: str | None = None, remote_tag: str | None = None) -> SipMessage:
+    """A BYE for ``call`` as its far end would write it (the dialog's Call-ID and tags, unless
+    others are given): what a stranger who learnt the Call-ID (it travels in clear) can send."""
+    invite = call.invite.headers
+    return SipMessage(method="BYE", uri=f"sip:ivraudit@127.0.0.1:{call.line.sip.myPort}", headers=[
+        ("Via", f"SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK{new_tag()}"),
+        ("Max-Forwards", "70"),
+        ("From", f"{invite['To']['raw']};tag={remote_tag or invite['To']['tag']}"),
+        ("To", f"{invite['From']['raw']};tag={local_tag or invite['From']['tag']}"),
+        ("Call-ID", call.call_id), ("CSeq", "9 BYE")])
+
+
+def _forged_byes(call: SipCall, stranger: socket.socket) -> list[int]:
+    """Forged BYEs sent to the caller over UDP: the Call-ID alone, a wrong tag each way, and
+    the dialog's very tags from a stranger's address; the status each got back."""
+    statuses = []
+    for forged in (_bye(call, local_tag="guessed", remote_tag="guessed"),
+                   _bye(call, local_tag="guessed"), _bye(call, remote_tag="guessed"), _bye(call)):
+        stranger.sendto(forged.encode(), (call.line.sip.myIP, call.line.sip.myPort))
+        statuses.append(SipMessage.parse(stranger.recv(65535)).status)
+    return statuses
+
+
+def test_a_forged_bye_does_not_end_the_call_and_the_far_ends_does() -> None:
+    """Before: any BYE naming the Call-ID hung the call up (pyVoIP bug 19). Now a BYE must
+    match the dialog (Call-ID, both tags) and come from the peer dialled; the others get 481
+    and change nothing, and the simulator's own BYE still ends the call."""
+    stranger = _udp()
+    stranger.settimeout(3)
+    with Simulator(TINY, speed=2) as sim, SipLine(sim.uri("hangup-after-4"), SipAccount()) as line:
+        call = line.dial()
+        call.read(25)
+        assert _forged_byes(call, stranger) == [481, 481, 481, 481]
+        assert line.sip.refused == 4
+        audio = call.read(50)
+        assert len(audio) == 50 * FRAME_SAMPLES and not call.ended and call.end_reason == ""
+        assert sim.traces[-1].ended_by == ""                # the simulator's call is up too
+        while not call.ended:                               # until the IVR's BYE, 4 s in
+            call.read(10)
+        assert call.end_reason == "far end hung up" and sim.traces[-1].ended_by == "simulator"
+        assert call.seconds == pytest.approx(4.0, abs=0.1)
+        call.hangup()
+    stranger.close()
+
+
+@pytest.mark.slow
+def test_forged_byes_all_through_a_crawl_leave_its_audit_as_it_was(recognizer) -> None:
+    """A stranger who sends BYEs for every call it sees up (by Call-ID alone, and with the
+    dialog's tags) all through a crawl: the crawl maps the tree exactly, complete, no call cut,
+    each hung up with our BYE."""
+    stop, stranger = threading.Event(), _udp()
+    stranger.settimeout(3)
+    statuses: list[int] = []
+    seen: set[str] = set()
+
+    def forge(line: SipLine) -> None:
+        deadline = time.monotonic() + 120              # bounded, whatever happens
+        while not stop.is_set() and time.monotonic() < deadline:
+            for call in list(line._calls.values()):
+                if call.call_id not in seen:
+                    seen.add(call.call_id)
+                    statuses.extend(_forged_byes(call, stranger))
+            time.sleep(0.05)
+
+    spec = TINY
+    with Simulator(spec, paced=True) as sim:
+        line = SipLine(sim.uri(), SipAccount(pace_by_reading=True))
+        forger = threading.Thread(target=forge, args=(line,), daemon=True)
+        forger.start()
+        try:
+            audit = Explorer(line, recognizer, policy=CrawlPolicy()).crawl()
+        finally:
+            stop.set()
+            forger.join(timeout=5)
+            line.close()
+            stranger.close()
+    assert audit.complete and audit.problems == []
+    truth = ground_truth(spec)
+    mapping = map_to_spec(spec, audit)
+    assert {(mapping[s], mapping[t], k) for s, t, k in audit.edges} == truth.edges
+    assert len(seen) >= 2 and statuses == [481] * 4 * len(seen)
+    replay = Explorer(open_line(str(tree_path("tiny"))), recognizer, policy=CrawlPolicy()).crawl()
+    assert [(c.purpose, c.path) for c in audit.calls] == [(c.purpose, c.path) for c in replay.calls]
+    for ours, unforged in zip(audit.calls, replay.calls):      # no call cut short
+        assert ours.seconds == pytest.approx(unforged.seconds, abs=0.3)
+    # and every call was hung up by one end or the other, none left up at the IVR (before, a
+    # forged BYE made the caller take the call for ended and never send its own BYE)
+    assert {t.ended_by for t in sim.traces} <= {"ivr", "caller"}
+
+
 # -- 4. the simulator against hostile requests ---------------------------------------------------
 
 
@@ -722,6 +816,73 @@ def test_out_of_file_descriptors_the_call_fails_with_503_not_left_ringing(tmp_pa
             caller.close()
         process.terminate()      # our own child, by its handle
         process.wait(timeout=10)
+
+
+def _invite_media_to(caller: RawCaller, address: tuple[str, int]) -> tuple[SipMessage, AudioOffer]:
+    """A call whose offer names ``address`` for its media, answered and ACKed: the 200 OK and
+    the simulator's own media address."""
+    invite = caller.message("INVITE", body=build_sdp(address[0], address[1], [0], event_type=101,
+                                                     session_id=3))
+    caller.send(invite)
+    ok = caller.final(invite.call_id)
+    assert ok.status == 200
+    caller.send(caller.message("ACK", call_id=invite.call_id, to=ok.get("To") or ""))
+    return ok, parse_sdp(ok.body)
+
+
+def _rtp_within(sock: socket.socket, seconds: float) -> int:
+    """Datagrams ``sock`` receives within ``seconds``."""
+    count, deadline = 0, time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        sock.settimeout(left)
+        try:
+            sock.recv(4096)
+            count += 1
+        except socket.timeout:
+            break
+    return count
+
+
+def test_media_goes_only_where_it_was_consented_to(monkeypatch) -> None:
+    """Before: the simulator sent RTP to whatever address the INVITE's SDP named, so one
+    INVITE from 127.0.0.1 naming 127.0.0.2 had 127.0.0.2 flooded at 50 packets a second for
+    the whole tree. Now an address other than the INVITE's host gets media only once RTP
+    comes from it, while it keeps coming (CONSENT_SECONDS, 1 s here); a call whose offered
+    address never sends is hung up, nothing sent there."""
+    monkeypatch.setattr(server, "CONSENT_SECONDS", 1.0)
+    third = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    third.bind(("127.0.0.2", 0))                       # another address, on the loopback
+    with Simulator(TINY) as sim:
+        caller = RawCaller(sim.port)
+        try:
+            ok, ours = _invite_media_to(caller, third.getsockname())
+            trace = sim.traces[-1]
+            assert _rtp_within(third, 0.6) == 0 and trace.frames_sent == 0
+            stream = RtpStream()
+            for _ in range(5):                          # the offered address asks for media
+                third.sendto(stream.packet(0, b"\xff" * 160).pack(), (ours.address, ours.port))
+                stream.advance(FRAME_SAMPLES)
+            assert _rtp_within(third, 0.5) >= 15 and trace.consent == "rtp"
+            assert _wait(lambda: trace.frames_withheld > 0, 3)   # it stopped: consent lapses
+            _rtp_within(third, 0.1)
+            assert _rtp_within(third, 0.5) == 0
+            assert trace.session is not None and trace.session.seconds > 1.5   # the IVR played on
+
+            # a victim's address that never asks: nothing is ever sent, and the call ends
+            sent_before = trace.frames_sent
+            victim = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            victim.bind(("127.0.0.2", 0))
+            ok, _ = _invite_media_to(caller, victim.getsockname())
+            bye = SipMessage.parse(caller.sock.recv(65535))
+            while bye.method != "BYE":
+                bye = SipMessage.parse(caller.sock.recv(65535))
+            assert bye.call_id == ok.call_id and _rtp_within(victim, 0.1) == 0
+            assert "no media consent: no RTP from 127.0.0.2:" in sim.traces[-1].failure
+            assert sim.traces[-1].frames_sent == 0 and trace.frames_sent == sent_before
+            victim.close()
+        finally:
+            caller.close()
+            third.close()
 
 
 def _answers_again(caller: RawCaller, offer: str) -> bool:

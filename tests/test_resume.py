@@ -24,12 +24,18 @@ from typing import Any
 import pytest
 
 from conftest import ROOT, tree_path
+from click.testing import CliRunner
+
 from ivraudit import __version__
+from ivraudit.cli import main
 from ivraudit.audit.writer import audit_to_json
 from ivraudit.crawl.explorer import Explorer
 from ivraudit.lines.journal import JournalLine
 from ivraudit.lines.journal_store import Journal, JournalError, crawl_header, redact
 from ivraudit.lines.replay import ReplayLine
+from ivraudit.lines.sip import SipAccount, SipLine
+from ivraudit.simulator import Simulator
+from ivraudit.crawl.strategy import CrawlStrategy
 from ivraudit.spec import load_spec
 from ivraudit.testing.recognizers import FingerprintRecognizer
 
@@ -147,6 +153,24 @@ def test_damage_before_the_last_line_is_refused(reference, tmp_path: Path):
     (folder / "journal.jsonl").write_bytes(b"\n".join(lines))
     with pytest.raises(JournalError, match=r"line 3: not a call record \(outcome\)"):
         crawl_in_process(folder, resume=True)
+    lines[2] = json.dumps({**json.loads(lines[3]), "crawl_seconds": [1.0, "later"]}).encode()
+    (folder / "journal.jsonl").write_bytes(b"\n".join(lines))
+    with pytest.raises(JournalError, match=r"line 3: not a call record \(crawl_seconds\)"):
+        crawl_in_process(folder, resume=True)
+
+
+def test_a_journal_without_crawl_seconds_still_resumes(reference, tmp_path: Path):
+    """Records written before the crawl's clock was kept have no ``crawl_seconds``: they are
+    served all the same, and the calls journalled after them have it."""
+    document, journal = reference
+    folder = cut_journal(journal, tmp_path / "journal", 7)
+    header, *calls = (folder / "journal.jsonl").read_text().splitlines()
+    old = [{k: v for k, v in json.loads(c).items() if k != "crawl_seconds"} for c in calls]
+    (folder / "journal.jsonl").write_text("\n".join([header, *map(json.dumps, old)]) + "\n")
+    resumed, line = crawl_in_process(folder, resume=True)
+    assert same_audit(resumed) == same_audit(document) and line.replayed == 7
+    records = [json.loads(c) for c in (folder / "journal.jsonl").read_text().splitlines()[1:]]
+    assert ["crawl_seconds" in r for r in records] == [False] * 7 + [True] * (len(records) - 7)
 
 
 def test_a_call_cut_by_an_interrupt_goes_live_where_its_record_ends(reference, tmp_path: Path):
@@ -203,6 +227,43 @@ def test_the_journal_never_holds_a_sip_password():
     assert redact("sip:+18005550100@trunk.example.com") == "sip:+18005550100@trunk.example.com"
     header = crawl_header("sip:alice:hunter2@pbx.example.com", None, __version__, {}, "")
     assert "hunter2" not in json.dumps(header) and header["spec_sha256"] is None
+
+
+def sip_crawl_in_process(folder: Path, sim: Simulator, recognizer, *, resume: bool
+                         ) -> tuple[dict[str, Any], JournalLine]:
+    """A crawl of the simulator over real SIP and RTP, journalled, as the command line runs it."""
+    header = crawl_header(sim.uri(), None, __version__, {"strategy": "reuse,hangup"},
+                          "2026-12-05T00:00:00Z")
+    journal = Journal.open(folder, header, resume=resume)
+    journal.start()
+    line = JournalLine(SipLine(sim.uri(), SipAccount(pace_by_reading=True)), journal)
+    try:
+        audit = Explorer(line, recognizer, strategy=CrawlStrategy.parse("reuse,hangup")).crawl()
+    finally:
+        line.close()
+    return audit_to_json(audit), line
+
+
+@pytest.mark.slow
+def test_a_resumed_sip_crawl_counts_the_time_of_both_parts(recognizer, tmp_path: Path):
+    """Before: a SIP crawl resumed after a kill had ``wall_seconds`` (and its calls'
+    ``start_seconds``) counted from the resume, as if the first part had taken no time (6.9 s
+    crawled whole, 3.1 s resumed). Now the journal keeps each call's crawl seconds, and the
+    resumed crawl goes on from the first part's clock, as the uninterrupted crawl would."""
+    with Simulator(load_spec(tree_path("tiny")), paced=True) as sim:
+        whole, _line = sip_crawl_in_process(tmp_path / "journal", sim, recognizer, resume=False)
+        lines = (tmp_path / "journal" / "journal.jsonl").read_text().splitlines()
+        kept = [json.loads(line) for line in lines[1:4]]     # a kill after call 3
+        (tmp_path / "journal" / "journal.jsonl").write_text("\n".join(lines[:4]) + "\n")
+        resumed, line = sip_crawl_in_process(tmp_path / "journal", sim, recognizer, resume=True)
+    assert (line.replayed, line.dialled) == (3, len(whole["calls"]) - 3) and resumed["complete"]
+    starts = [c["start_seconds"] for c in resumed["calls"]]
+    assert starts[:3] == [r["crawl_seconds"][0] for r in kept]       # the first part's clock
+    first_part = kept[-1]["crawl_seconds"][1]
+    assert first_part <= starts[3] < first_part + 0.5 and starts == sorted(starts)
+    assert starts == pytest.approx([c["start_seconds"] for c in whole["calls"]], abs=1.0)
+    wall = resumed["metrics"]["wall_seconds"]
+    assert wall == pytest.approx(whole["metrics"]["wall_seconds"], abs=1.5) and wall > starts[-1]
 
 
 # -- real processes ------------------------------------------------------------------------
@@ -326,6 +387,33 @@ def test_resume_refuses_another_crawls_journal(cli_reference, tmp_path: Path):
     assert "written by ivraudit '0.0.1', this is " in refused()
     shutil.rmtree(out / "journal")
     assert "no journal to resume" in refused()
+
+
+@pytest.mark.parametrize("link, resume", [("journal", False), ("journal/audio.pack", False),
+                                          ("journal/journal.jsonl", True),
+                                          ("journal/transcripts/ab/cd.json", True)])
+def test_a_journal_that_is_or_holds_a_link_is_refused(tmp_path: Path, link: str, resume: bool):
+    """Before: a journal/ linked elsewhere was written there, and a linked audio.pack had
+    the file it named truncated and overwritten with audio (a private key, say). Now either
+    is refused, naming the link, before anything is read or written (exit 2)."""
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "id_key").write_bytes(b"PRIVATE KEY")
+    out = tmp_path / "out"
+    (out / "journal" / "transcripts" / "ab").mkdir(parents=True)
+    (out / "audit.json").write_text("{}")  # an earlier audit, which must stay as it was
+    if link == "journal":
+        shutil.rmtree(out / "journal")
+    (out / link).symlink_to(secret if link == "journal" else secret / "id_key")
+    result = CliRunner().invoke(main, ivraudit_cmd(tree_path("tiny"), out, tmp_path / "cache",
+                                                   "--asr", "whisper",
+                                                   *(["--resume"] if resume else []))[3:])
+    assert result.exit_code == 2, result.output
+    assert f"{out / link} is a symbolic link (to '{secret}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in secret.iterdir()) == ["id_key"]
+    assert (secret / "id_key").read_bytes() == b"PRIVATE KEY"
+    assert (out / "audit.json").read_text() == "{}" and not (out / "report.html").exists()
 
 
 @pytest.mark.slow

@@ -81,7 +81,8 @@ class Explorer:
         self._stopping = False
         self.conductor = Conductor(concurrency, virtual=line.virtual_clock,
                                    has_work=lambda: bool(self.frontier) and not self._stopping)
-        self.gate = DialGate(pacer, self.conductor, self.progress, lambda: self._stopping)
+        self.gate = DialGate(pacer, self.conductor, self.progress, lambda: self._stopping,
+                             elapsed=getattr(line, "crawl_seconds", None))
         self.mapper = Mapper(self.audit, recognizer, language, self.progress)
         self.expectations = Expectations(self.audit)
         self.strategies, self.scheduler = Strategies.compose(
@@ -139,7 +140,7 @@ class Explorer:
                 self.audit.limits = self.gate.limits_json()
                 self.audit.wall_seconds = round(
                     max(self.conductor.clock) if self.conductor.virtual
-                    else time.monotonic() - started, 3)
+                    else self.gate.elapsed(started), 3)
                 recognizer = self.mapper.recognizer
                 self.audit.asr = {"engine": recognizer.engine if recognizer else "?",
                                   "seconds": round(self.mapper.asr_seconds, 3)}
@@ -222,6 +223,9 @@ class Explorer:
         if dialled_at and not conductor.virtual:  # served from a journal: when it was made
             record.started_at = datetime.fromtimestamp(dialled_at, timezone.utc).isoformat(
                 timespec="milliseconds").replace("+00:00", "Z")
+            served_start = getattr(raw, "crawl_start", None)
+            if served_start is not None:  # and how far into the crawl (its first part's clock)
+                record.start_seconds = round(served_start, 3)
         call = LaneCall(raw, conductor, started, limit=self.policy.max_call_seconds)
         record.ring_seconds = raw.ring_seconds
         self.audit.ring_seconds = self.audit.ring_seconds or raw.ring_seconds

@@ -31,8 +31,12 @@ class DialGate:
     """Turns to dial and start stamps for one crawl's calls (every lane's)."""
 
     def __init__(self, pacer: Pacer | None, conductor: Conductor,
-                 progress: Callable[[str], None], stopping: Callable[[], bool]) -> None:
+                 progress: Callable[[str], None], stopping: Callable[[], bool],
+                 elapsed: Callable[[float], float] | None = None) -> None:
         self.pacer = pacer
+        self.elapsed = elapsed or (lambda since: time.monotonic() - since)
+        """A real line's crawl seconds since the monotonic time given: the wall clock, or a
+        resumed crawl's, which counts its first part too (ivraudit.lines.journal)."""
         self._conductor = conductor
         self._progress = progress
         self._stopping = stopping
@@ -89,7 +93,7 @@ class DialGate:
         """A call's start: line seconds from the crawl's start and the wall time they stand
         for (UTC, ISO 8601; on a replay line, the line clock's). ``clock`` is the starting
         lane's conductor clock (a replay line's line time)."""
-        line_time = clock if self._conductor.virtual else time.monotonic() - self._started
+        line_time = clock if self._conductor.virtual else self.elapsed(self._started)
         moment = datetime.fromtimestamp(self._wall_origin() + line_time, timezone.utc)
         return round(line_time, 3), moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 

@@ -15,6 +15,12 @@ line time as they were. This line wraps the real one (as an httpx transport wrap
   call on, the journal's later records are dropped: they described another crawl.
 
 So nothing the journal holds is dialled again; a SIGKILL costs at most the one call it cut.
+
+Over a real line, the crawl's clock (``wall_seconds``, each call's ``start_seconds``) counts
+both parts as an uninterrupted crawl would have: each record keeps the crawl seconds at its
+dial and hang-up (``crawl_seconds``), and a served call sets the clock to them, so the second
+part's time adds on to the first's, never the seconds its replay took nor the downtime
+between the two (:meth:`JournalLine.crawl_seconds`).
 """
 
 from __future__ import annotations
@@ -56,13 +62,44 @@ class JournalLine:
         """Calls where the crawler asked what the journal did not hold."""
         self._calls = 0
         self._diverged = False
-        self._dialled_at = 0.0
         self._lock = threading.Lock()
+        self._began = time.monotonic()
+        self._anchor: float | None = None
+        """The monotonic time crawl second 0 stands for, once a served call set the clock."""
 
     def __getattr__(self, name: str) -> Any:
         """What else the crawl asks of a line (its spec, a SIP line's problems) is the real
         line's."""
         return getattr(self.inner, name)
+
+    # -- the crawl's clock, across its parts ------------------------------------------------
+
+    def crawl_seconds(self, since: float) -> float:
+        """Seconds of the crawl so far, on a real line: ``time.monotonic() - since`` (``since``
+        its start), unless calls were served from the journal: then the first part's time up
+        to the last served call, plus this part's since then."""
+        with self._lock:
+            anchor = self._anchor
+        return time.monotonic() - (since if anchor is None else anchor)
+
+    def _now(self) -> float:
+        return round(self.crawl_seconds(self._began), 3)
+
+    def _stamps(self, start: float | None) -> list[float]:
+        """A record's ``crawl_seconds``: at its dial (now, when unknown) and now."""
+        now = self._now()
+        return [now if start is None else start, now]
+
+    def _set_clock(self, record: Record, at: int) -> None:
+        """A served call: the crawl's clock is where the first part's was at its dial
+        (``at`` 0) or hang-up (1), or later (lanes serve calls out of order)."""
+        stamps = record.get("crawl_seconds")
+        if not isinstance(stamps, list) or len(stamps) != 2:
+            return  # a journal written before the clock was kept
+        anchor = time.monotonic() - float(stamps[at])
+        with self._lock:
+            if self._anchor is None or anchor < self._anchor:
+                self._anchor = anchor
 
     def dial(self) -> Call:
         with self._lock:
@@ -74,6 +111,7 @@ class JournalLine:
             return self._dial_live(index)
         with self._lock:
             self.replayed += 1
+        self._set_clock(record, 0 if record["outcome"] == CallOutcome.ANSWERED.value else 1)
         if record["outcome"] != CallOutcome.ANSWERED.value:
             raise CallFailed(CallOutcome(record["outcome"]), str(record.get("detail", "")),
                              float(record["ring_seconds"]))
@@ -108,23 +146,27 @@ class JournalLine:
         what the first part of a resumed crawl made."""
         return self.journal.dial_times()
 
-    def _dial_live_raw(self) -> Call:
+    def _dial_live_raw(self, call: JournalCall | None = None) -> Call:
+        """Dial the real line; ``call`` (when given) notes when (POSIX seconds, crawl seconds)."""
         with self._lock:
             self.dialled += 1
-        self._dialled_at = time.time()
+        if call is not None:  # a served call going live keeps its start on the crawl's clock
+            call.dialled_at = time.time()
+            call.crawl_start = self._now() if call.crawl_start is None else call.crawl_start
         return self.inner.dial()
 
     def _dial_live(self, index: int) -> JournalCall:
+        call = JournalCall(self, index, None)
         try:
-            inner = self._dial_live_raw()
+            call._inner = self._dial_live_raw(call)
         except CallFailed as failed:
             self.journal.append({"call": index, "outcome": failed.outcome.value,
                                  "ring_seconds": failed.ring_seconds, "detail": failed.detail,
-                                 "dialled_at": round(self._dialled_at, 3), "ops": []},
+                                 "dialled_at": round(call.dialled_at, 3), "ops": [],
+                                 "crawl_seconds": self._stamps(call.crawl_start)},
                                 np.zeros(0, dtype=np.int16))
             raise
-        call = JournalCall(self, index, None, inner)
-        call.dialled_at = self._dialled_at
+        call.ring_seconds = call._inner.ring_seconds
         return call
 
     def diverged(self, index: int) -> None:
@@ -163,6 +205,11 @@ class JournalCall:
         self._done = False
         self.dialled_at = float(record.get("dialled_at", 0.0)) if record is not None else 0.0
         """POSIX seconds the real line was dialled for this call (0 if unknown)."""
+        stamps = record.get("crawl_seconds") if record is not None else None
+        self.crawl_start: float | None = (float(stamps[0]) if isinstance(stamps, list)
+                                          and len(stamps) == 2 else None)
+        """Crawl seconds at the dial (the first part's clock for a served call; None if
+        unknown): the call's ``start_seconds`` (:meth:`JournalLine.crawl_seconds`)."""
 
     # -- playback --------------------------------------------------------------------------
 
@@ -248,6 +295,8 @@ class JournalCall:
         self._done = True
         op = self._next()
         if self._playing and op is not None and op[0] == "h":
+            assert self._record is not None
+            self._line._set_clock(self._record, 1)
             return  # the call as recorded, already in the journal
         if self._playing:  # the crawler hung up before its record did: the record is not this call
             self._line.diverged(self.index)
@@ -259,7 +308,9 @@ class JournalCall:
         self._line.journal.append({"call": self.index, "outcome": CallOutcome.ANSWERED.value,
                                    "ring_seconds": self.ring_seconds, "detail": "",
                                    "dialled_at": round(self.dialled_at, 3), "ops": self._ops, "seconds": round(self.seconds, 3),
-                                   "ended": ended}, heard)
+                                   "ended": ended,
+                                   "crawl_seconds": self._line._stamps(self.crawl_start)},
+                                  heard)
 
     def ended_on_line(self) -> bool:
         """Had the far end hung up before the crawler did (what ``ended`` replays)?"""
@@ -278,8 +329,7 @@ class JournalCall:
         self._line.progress(f"call {self.index}: beyond its journal record; dialling the line "
                             "and going on there")
         try:
-            inner = self._line._dial_live_raw()
-            self.dialled_at = self._line._dialled_at
+            inner = self._line._dial_live_raw(self)
         except CallFailed as failed:
             self._line.progress(f"call {self.index}: could not go on: {failed}")
             self._dead = True

@@ -16,6 +16,9 @@ audio heard) is enough to bring a new crawler to the same state by replaying the
 
 A crash can cut the last write: a torn last line or a torn last chunk is dropped (and cut off
 the file before anything is appended), never fatal. Damage anywhere else is refused by name.
+A ``journal/`` that is, or holds, a symbolic link is refused before anything is read or
+written (:func:`refuse_links`): the journal's writes truncate and replace its files, so a link
+planted there (``audio.pack`` to a private key) would have them overwrite whatever it names.
 No SIP password is ever written: the target is stored with any password in it removed, and
 the account is not stored at all.
 """
@@ -30,7 +33,7 @@ import threading
 import time
 import zlib
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import numpy as np
 
@@ -124,6 +127,7 @@ class Journal:
         """The journal in ``folder`` for a crawl described by ``header``. With ``resume``, the
         calls recorded there are read, and a journal of another crawl is refused; without,
         the journal starts empty (the files are replaced only at :meth:`start`)."""
+        refuse_links(folder)
         journal = cls(folder, header, resume=resume)
         if resume:
             journal._read()
@@ -298,11 +302,10 @@ class Journal:
         elif self._dropped:
             self._rewrite()
         else:
-            with self.path.open("r+b") as handle:
+            with _open_own(self.path, "r+b") as handle:
                 handle.truncate(journal_bytes)
-            self._journal = self.path.open("ab")
-        self.pack_path.touch()
-        self._pack = self.pack_path.open("r+b")
+            self._journal = _open_own(self.path, "ab")
+        self._pack = _open_own(self.pack_path, "r+b")
         self._pack.truncate(pack_bytes)
         self._pack.seek(0, os.SEEK_END)
 
@@ -326,7 +329,7 @@ class Journal:
         lines = [json.dumps(self.header, ensure_ascii=False)]
         lines += [self._lines[i] for i in sorted(self._lines)]
         try:
-            with temporary.open("wb") as out:
+            with _open_own(temporary, "wb") as out:
                 out.write(("\n".join(lines) + "\n").encode("utf-8"))
                 out.flush()
                 os.fsync(out.fileno())
@@ -335,7 +338,7 @@ class Journal:
             temporary.unlink(missing_ok=True)
             raise
         _sync_folder(self.folder)
-        self._journal = self.path.open("ab")
+        self._journal = _open_own(self.path, "ab")
 
     def append(self, record: Record, heard: Pcm) -> None:
         """Write one finished call: its audio's new chunks (fsynced), then its line (fsynced)."""
@@ -403,6 +406,10 @@ def _record_problem(value: Record) -> str | None:
         return "outcome"
     if not isinstance(value.get("ring_seconds"), (int, float)):
         return "ring_seconds"
+    stamps = value.get("crawl_seconds", [0, 0])
+    if not isinstance(stamps, list) or len(stamps) != 2 or not all(
+            isinstance(t, (int, float)) and not isinstance(t, bool) for t in stamps):
+        return "crawl_seconds"
     ops, chunks = value.get("ops"), value.get("chunks", [])
     if not isinstance(chunks, list) or not all(isinstance(c, str) for c in chunks):
         return "chunks"
@@ -415,6 +422,32 @@ def _record_problem(value: Record) -> str | None:
                 for part, kind in zip(op, shape)):
             return f"ops: {quote(op)}"
     return None
+
+
+def refuse_links(folder: Path) -> None:
+    """Raise JournalError if ``folder`` (a crawl's ``journal/``) is a symbolic link or holds
+    one, at any depth: the journal is written only into the audit folder's own files."""
+    if folder.is_symlink():
+        raise JournalError(f"{folder} is a symbolic link (to {quote(os.readlink(folder))}); a "
+                           "crawl keeps its journal in the audit folder itself: remove the link")
+    for root, folders, files in os.walk(folder):  # links are listed, never followed
+        for name in sorted(folders + files):
+            path = Path(root, name)
+            if path.is_symlink():
+                raise JournalError(f"{path} is a symbolic link (to {quote(os.readlink(path))}); "
+                                   "a journal holds only its own files: remove the link")
+
+
+_MODES = {"ab": os.O_WRONLY | os.O_APPEND | os.O_CREAT, "r+b": os.O_RDWR | os.O_CREAT,
+          "wb": os.O_WRONLY | os.O_CREAT | os.O_TRUNC}
+
+
+def _open_own(path: Path, mode: str) -> BinaryIO:
+    """``path`` opened (created if missing) for writing, never through a symbolic link: one
+    planted after :func:`refuse_links` looked fails the write (ELOOP), which stops the journal,
+    not the crawl."""
+    flags = _MODES[mode] | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    return cast(BinaryIO, os.fdopen(os.open(path, flags, 0o644), mode))
 
 
 def _sync_folder(folder: Path) -> None:

@@ -1,5 +1,7 @@
 """Every fix and extension of pyVoIP 1.6.8 ivraudit needs, in one place, each naming its bug.
 
+docs/pyvoip-bugs.md lists them too, with what was measured and the test that shows each.
+
 ivraudit's SIP line is built on pyVoIP's ``SIPClient`` (UDP socket, receive thread, message
 parsing, INVITE/BYE/REGISTER generation, tags, counters) and ``RTPClient`` (the media socket and
 its two threads). These subclasses change only what is broken or missing for an IVR crawler:
@@ -33,6 +35,14 @@ its two threads). These subclasses change only what is broken or missing for an 
   16. **A body it cannot parse drops the message** (``SIPMessage``): an SDP pyVoIP cannot read
       raises while the headers parse, and the whole response is lost (an answered call taken
       for "no answer" and CANCELled). Headers are parsed alone then (:func:`parse_leniently`).
+  19. **A BYE is matched by its Call-ID alone** (``parse_message``): any datagram naming a
+      call's Call-ID ended it, whoever sent it and whatever its tags, so a stranger who learnt
+      a Call-ID (it travels in clear) could hang up our calls. An in-dialog request (a BYE, or
+      any request with a To-tag) must now match a confirmed dialog (Call-ID, its To-tag our
+      local tag, its From-tag the far end's; RFC 3261 §12.2.2) and come from the peer we
+      dialled (the address the INVITE went to, or the 200 OK's Contact); anything else gets
+      ``481 Call/Transaction Does Not Exist``, sent back to its source (never to an address
+      its Via names), and changes nothing (:attr:`FixedSIPClient.refused`).
 
 ``RTPClient``
   10. **8-bit audio**: received G.711 is decoded to *8-bit* linear (``audioop`` width 1), 48 dB
@@ -76,6 +86,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -119,6 +130,10 @@ class FixedSIPClient(SIP.SIPClient):
         self.acks: dict[str, str] = {}
         """The ACK sent for each confirmed call, resent if the 200 OK comes again (§13.2.2.4:
         our ACK was lost, and the far end will hang up after 32 s without one)."""
+        self.confirmed: dict[str, DialogId] = {}
+        """Each confirmed call's dialog: what an in-dialog request must match (bug 19)."""
+        self.refused = 0
+        """In-dialog requests answered 481: no dialog of ours, or not from its peer (bug 19)."""
         self.on_request: Callable[[SIP.SIPMessage], None] = lambda message: None
         self._thread: threading.Thread | None = None
 
@@ -143,14 +158,14 @@ class FixedSIPClient(SIP.SIPClient):
                 ready, _, _ = select.select([self.s], [], [], 0.2)
                 if not ready:
                     continue
-                raw = self.s.recv(65535)
+                raw, source = self.s.recvfrom(65535)
             except (OSError, ValueError):
                 return
             if raw.strip(b"\r\n\x00") == b"":
                 continue  # keep-alive
             message = parse_leniently(raw)
             if message is not None:
-                self.parse_message(message)
+                self.parse_message(message, (source[0], source[1]))
 
     def stop(self) -> None:
         if not self.NSD:
@@ -165,7 +180,10 @@ class FixedSIPClient(SIP.SIPClient):
 
     # -- bug 5: every response reaches its dialog -----------------------------------------
 
-    def parse_message(self, message: SIP.SIPMessage) -> None:
+    def parse_message(self, message: SIP.SIPMessage,
+                      source: tuple[str, int] | None = None) -> None:
+        """A received message; ``source`` is the address it came from (None: trusted, as in
+        pyVoIP's own signature, for tests that hand messages in)."""
         if message.type == SIP.SIPMessageType.RESPONSE:
             call_id = message.headers.get("Call-ID", "")
             if call_id in self.acks and 200 <= int(message.status) < 300:
@@ -176,6 +194,14 @@ class FixedSIPClient(SIP.SIPClient):
                 box.put(message)
             return
         method = message.method
+        if method == "ACK":
+            return  # never answered (and a crawler's dialogs get none: it is the caller)
+        if method == "BYE" or _tag(message, "To"):  # in a dialog: only ours, from its peer
+            if not self.in_dialog(message, source):
+                self.refused += 1
+                if source is not None:
+                    self.send(self.gen_refusal(message), source)
+                return
         if method == "BYE":
             self.send(self.gen_ok(message), _via_address(message) or self.destination)
             self.on_request(message)
@@ -183,6 +209,37 @@ class FixedSIPClient(SIP.SIPClient):
             self.send(self.gen_ok(message), _via_address(message) or self.destination)
         elif method == "INVITE":  # a crawler takes no calls
             self.send(self.gen_busy(message), _via_address(message) or self.destination)
+
+    # -- bug 19: in-dialog requests match the dialog and come from its peer -----------------
+
+    def in_dialog(self, request: SIP.SIPMessage, source: tuple[str, int] | None) -> bool:
+        """Does ``request`` belong to a confirmed dialog of ours (RFC 3261 §12.2.2: Call-ID,
+        its To-tag ours, its From-tag the far end's), and come from that dialog's peer?"""
+        dialog = self.confirmed.get(request.headers.get("Call-ID", ""))
+        return (dialog is not None and _tag(request, "To") == dialog.local_tag
+                and _tag(request, "From") == dialog.remote_tag
+                and (source is None or source in dialog.peers))
+
+    def gen_refusal(self, request: SIP.SIPMessage) -> str:
+        """``481 Call/Transaction Does Not Exist`` for a request outside our dialogs."""
+        text = re.sub(r"^SIP/2\.0 200 OK", "SIP/2.0 481 Call/Transaction Does Not Exist",
+                      super().gen_ok(request), count=1)
+        return re.sub(r"^Allow: [^\r\n]*\r\n", "", text, count=1, flags=re.M)
+
+    def _confirm(self, response: SIP.SIPMessage) -> None:
+        """Remember the dialog a 2xx to our INVITE set up, and who may speak in it: the
+        address the INVITE went to (a proxy, or the far end) and the far end's Contact."""
+        peers = {self.destination}
+        contact = _contact_address(response.headers.get("Contact", ""))
+        if contact is not None:
+            peers.add(contact)
+        self.confirmed[response.headers["Call-ID"]] = DialogId(
+            _tag(response, "From"), _tag(response, "To"), frozenset(peers))
+
+    def forget(self, call_id: str) -> None:
+        """A call is over (or was never ours to keep): its dialog, ACK and route set go."""
+        for table in (self.dialogs, self.acks, self.routes, self.confirmed):
+            table.pop(call_id, None)
 
     # -- bug 6: keep the dialog's To-tag in a 200 OK --------------------------------------
 
@@ -202,6 +259,7 @@ class FixedSIPClient(SIP.SIPClient):
         text = re.sub(r"^(To: .*?;tag=)[^\r\n]*", rf"\g<1>{tag}", text, count=1, flags=re.M)
         if 200 <= int(request.status) < 300:
             call_id = request.headers["Call-ID"]
+            self._confirm(request)
             self.routes[call_id] = [r.strip() for value in reversed(raw_headers(request, "Record-Route"))
                                     for r in reversed(value.split(","))]
             text = self._with_routes(text, call_id)
@@ -336,6 +394,37 @@ def _final(box: queue.Queue[SIP.SIPMessage], timeout: float) -> SIP.SIPMessage |
 
 def _bump_cseq(text: str) -> str:
     return re.sub(r"^CSeq: (\d+)", lambda m: f"CSeq: {int(m.group(1)) + 1}", text, count=1, flags=re.M)
+
+
+class DialogId(NamedTuple):
+    """A confirmed dialog as the far end's requests must name it (bug 19)."""
+
+    local_tag: str                      # our From-tag: the To-tag of the far end's requests
+    remote_tag: str                     # the far end's To-tag: the From-tag of its requests
+    peers: frozenset[tuple[str, int]]   # the addresses its requests may come from
+
+
+def _tag(message: SIP.SIPMessage, header: str) -> str:
+    """The tag of a From or To header ("" for none); pyVoIP keeps what follows ``;tag=``,
+    other parameters included."""
+    value = message.headers.get(header)
+    tag = value.get("tag", "") if isinstance(value, dict) else ""
+    return tag.split(";")[0].strip()
+
+
+def _contact_address(contact: str) -> tuple[str, int] | None:
+    """The IP address and port a Contact's SIP URI names (None for a host name: no DNS is
+    asked from the receive path)."""
+    uri = re.search(r"<([^>]+)>", contact)
+    found = re.match(r"sips?:(?:[^@;>]*@)?([0-9.]+)(?::(\d+))?",
+                     (uri.group(1) if uri else contact).strip())
+    if found is None:
+        return None
+    try:
+        socket.inet_aton(found.group(1))
+    except OSError:
+        return None
+    return found.group(1), int(found.group(2) or 5060)
 
 
 def _via_address(message: SIP.SIPMessage) -> tuple[str, int] | None:

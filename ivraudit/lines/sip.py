@@ -279,8 +279,7 @@ class SipCall:
         self.media.stop()
         self.line.note_media_problems(self)
         self.line._calls.pop(self.call_id, None)
-        self.line.sip.dialogs.pop(self.call_id, None)
-        self.line.sip.acks.pop(self.call_id, None)
+        self.line.sip.forget(self.call_id)
 
 
 class SipLine:
@@ -488,12 +487,12 @@ class SipLine:
         try:
             response, invite_text = self._invite(box, invite_text, started, sent)
         except OSError as exc:
-            self.sip.dialogs.pop(call_id, None)
+            self.sip.forget(call_id)
             sock.close()
             raise CallFailed(CallOutcome.FAILED, f"cannot send to {self.destination[0]}:"
                              f"{self.destination[1]} ({exc.strerror})") from None
         except CallFailed:
-            self.sip.dialogs.pop(call_id, None)
+            self.sip.forget(call_id)
             sock.close()
             raise
         except BaseException:  # stopped mid-INVITE (SIGTERM, Ctrl-C): leave nothing ringing
@@ -521,7 +520,7 @@ class SipLine:
             self.sip.send(self.sip.gen_cancel(invite_text))
         except OSError:
             pass
-        self.sip.dialogs.pop(call_id, None)
+        self.sip.forget(call_id)
 
     def _hang_up_answered(self, call_id: str, response: SIP.SIPMessage, invite_text: str) -> None:
         """BYE for a call answered (and ACKed) that will not be used."""
@@ -529,8 +528,7 @@ class SipLine:
             self.sip.send(self.sip.gen_bye(self._dialog_invite(response, invite_text)))
         except OSError:
             pass
-        self.sip.dialogs.pop(call_id, None)
-        self.sip.acks.pop(call_id, None)
+        self.sip.forget(call_id)
 
     @staticmethod
     def _dialog_invite(response: SIP.SIPMessage, invite_text: str) -> SIP.SIPMessage:

@@ -25,7 +25,8 @@ frame and the SIP line counts line time from frames, never from the wall clock.
 Its SIP port may be reachable by anyone, so every datagram is taken as possibly hostile
 (issue 17): :mod:`ivraudit.simulator.guard` says what is refused (400, 513) and how much an
 unproven sender gets back; keys and audio count only from the address and port the caller's
-SDP offered; digest nonces answer once (:class:`~ivraudit.telephony.digest.DigestChallenger`);
+SDP offered, and media goes only where the caller consented to get it (:data:`CONSENT_SECONDS`);
+digest nonces answer once (:class:`~ivraudit.telephony.digest.DigestChallenger`);
 dialogs, traces and registrations are bounded (``MAX_*`` below), and a call that cannot get
 an RTP socket (file descriptors run out) is refused with 503 rather than left ringing.
 
@@ -90,6 +91,14 @@ MAX_REGISTRATIONS = 1000
 """Bindings at once (each also expires); a new address of record beyond gets 503."""
 MAX_RING_SECONDS = 180.0
 """The ``no-answer`` number rings this long (line seconds) at most, then 480."""
+CONSENT_SECONDS = 30.0
+"""Media consent (RFC 7675's spirit, without ICE): RTP goes to the address the offer names
+only with that address's consent, or the simulator would flood whatever address an INVITE
+names (a third party's) at 50 packets a second for as long as the tree plays. An offer naming
+the host the INVITE came from (and whose ACK proved it receives there) has it from the start;
+any other address gives it by sending RTP from the address and port offered, and keeps it
+while it sends (RFC 7675's 30 s). Without it nothing is sent: after this long with none at
+the answer, the call is hung up (BYE); later, frames go unsent (counted) until RTP comes."""
 PACE_WINDOW = 2
 """Paced mode: frames (40 ms) the IVR may run ahead of the caller's clock: enough to keep
 the pipe full on loopback, and the delay a key then has on its way to the IVR."""
@@ -112,6 +121,8 @@ class CallTrace:
     late_frames: int = 0                     # sent more than one frame interval late
     max_late_ms: float = 0.0
     stranger_packets: int = 0                # RTP from other than the negotiated address: ignored
+    consent: str = ""                        # how media was consented to: "signalling", "rtp"
+    frames_withheld: int = 0                 # frames not sent: no consent (CONSENT_SECONDS)
     failure: str = ""                        # why the simulator failed the call (503)
     session: IvrSession | None = None
     invited: float = field(default_factory=time.monotonic)
@@ -149,6 +160,24 @@ class _Call:
         self.caller_frames = 0                   # the caller's RTP clock, in frames
         self._caller_base: int | None = None
         self.heard_caller = asyncio.Event()
+        self.consented = asyncio.Event()         # media may go to remote_rtp (CONSENT_SECONDS)
+        self._peer_heard_at = 0.0                # last RTP from remote_rtp (time.monotonic)
+
+    # -- media consent -------------------------------------------------------------------
+
+    def media_to(self, address: tuple[str, int]) -> None:
+        """Media is offered at ``address``: consented to at once when it is the host the
+        INVITE came from, else only once RTP comes from it (:data:`CONSENT_SECONDS`)."""
+        self.remote_rtp = address
+        if address[0] == self.source[0]:
+            self.trace.consent = "signalling"
+            self.consented.set()
+
+    def has_consent(self) -> bool:
+        if self.trace.consent == "signalling":
+            return True
+        return self.consented.is_set() and \
+            time.monotonic() - self._peer_heard_at < CONSENT_SECONDS
 
     # -- media ---------------------------------------------------------------------------
 
@@ -159,6 +188,10 @@ class _Call:
         if source[:2] != self.remote_rtp:  # a stranger's keys must not drive the IVR
             self.trace.stranger_packets += 1
             return
+        self._peer_heard_at = time.monotonic()  # the offered address wants media: consent
+        if not self.consented.is_set():
+            self.trace.consent = "rtp"
+            self.consented.set()
         try:
             packet = RtpPacket.parse(data)
         except RtpError:
@@ -205,8 +238,11 @@ class _Call:
             if late > interval and not self.server.paced:
                 self.trace.late_frames += 1
                 self.trace.max_late_ms = max(self.trace.max_late_ms, late * 1000)
-            self.transport.sendto(packet.pack(), self.remote_rtp)
-            self.trace.frames_sent += 1
+            if self.has_consent():
+                self.transport.sendto(packet.pack(), self.remote_rtp)
+                self.trace.frames_sent += 1
+            else:  # the IVR plays on, to no one, until the offered address asks again
+                self.trace.frames_withheld += 1
             index += 1
             if self.server.paced:
                 await self._pace(index, start + index * interval)
@@ -496,7 +532,7 @@ class SipServer(asyncio.DatagramProtocol):
                 call.finish("simulator")
                 return
             call.trace.codec, call.trace.event_type = codec, event
-            call.remote_rtp = (connection_ip(offer.address), offer.port)  # the only media source
+            call.media_to((connection_ip(offer.address), offer.port))  # the only media source
             call.final = call.invite.response(
                 200, to_tag=call.tag, body=sdp, content_type="application/sdp",
                 extra=[("Contact", f"<sip:{call.trace.number}@{self.host}:{self.port}>"),
@@ -518,6 +554,18 @@ class SipServer(asyncio.DatagramProtocol):
                         return
             if call.done or call.trace.mode == "no-media":
                 return
+            if not call.consented.is_set():
+                try:
+                    await asyncio.wait_for(call.consented.wait(), CONSENT_SECONDS)
+                except asyncio.TimeoutError:
+                    host, port = call.remote_rtp or ("?", 0)
+                    call.trace.failure = (f"no media consent: no RTP from {host}:{port}, which "
+                                          f"the offer named, in {CONSENT_SECONDS:g} s; nothing "
+                                          "was sent there")
+                    call.send_bye()
+                    return
+                if call.done:
+                    return
             call.trace.media_started = True
             await call.play()
         except asyncio.CancelledError:
