@@ -165,3 +165,36 @@ def test_a_prefix_watch_drops_the_prompts_a_beginning_has_stopped_resembling(acm
     later = watch.scores(fingerprint(heard[:32000]))
     assert {n for _, n in later} <= set(acme) and len(later) < len(first)
     assert unique_prefix(later, SAME_AUDIO) == index.match_prefix(fingerprint(heard[:32000])) == "directory"
+
+
+@pytest.mark.parametrize("offset", [0, 40, 80, 120])
+def test_a_known_prompt_played_straight_after_another_is_found_at_any_sample(acme, offset):
+    """The line plays the menu where the message ended, not on our 20 ms frame grid: the
+    menu is found inside the chain whatever its offset within a frame."""
+    from ivraudit.identity.index import known_at_the_end
+    from ivraudit.listen.activity import quiet_frames
+
+    index = PromptIndex()
+    index.add("main", fingerprint(acme["main"]), "")
+    pause = np.zeros(int(0.3 * SAMPLE_RATE) + offset, dtype=np.int16)
+    chain = ulaw_round_trip(np.concatenate([acme["invalid"], pause, acme["main"]]))
+    found = known_at_the_end(index, chain, quiet_frames(chain))
+    assert found is not None and found[0] == "main"
+    assert abs(found[1] * 160 - (len(acme["invalid"]) + len(pause))) <= 160 * 3
+
+
+@pytest.mark.parametrize("samples", [60, 80, 100])
+def test_a_known_prompt_heard_off_the_frame_grid_is_known_by_its_audio(acme, samples):
+    """A line may start a recording at any phase of our 20 ms frames (Asterisk does, after a
+    key): on the grid the same recording scores as low as 0.83; aligned to its samples it is
+    known without its words."""
+    index = PromptIndex()
+    for node, pcm in acme.items():
+        index.add(node, fingerprint(pcm), node)
+
+    def no_words() -> str:
+        raise AssertionError("the audio alone should have decided")
+
+    for node in ("main", "sales", "mailbox", "dir_nomatch"):
+        late = ulaw_round_trip(np.concatenate([np.zeros(samples, dtype=np.int16), acme[node]]))
+        assert index.match(fingerprint(late), no_words, late) == node

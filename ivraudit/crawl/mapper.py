@@ -74,7 +74,8 @@ class Mapper:
             return HANGUP_NODE if heard.ending is Ending.HANGUP else None
         if heard.sound_only:
             return self._known_sound(fingerprint(heard.audio))
-        return self.index.match(fingerprint(heard.audio), lambda: self.transcribe(heard.audio))
+        return self.index.match(fingerprint(heard.audio), lambda: self.transcribe(heard.audio),
+                                heard.audio)
 
     def _known_sound(self, print_: Fingerprint) -> str | None:
         """The known queue that begins with this sound (music or a ring, nothing said): by
@@ -119,9 +120,8 @@ class Mapper:
     def _split(self, heard: Heard) -> tuple[Heard, str, Heard] | None:
         """A heard prompt that ends with a known one: what came before it, the known node,
         and its part; None if it does not."""
-        print_ = fingerprint(heard.audio)
         quiet = quiet_frames(heard.audio)
-        found = known_at_the_end(self.index, print_, quiet)
+        found = known_at_the_end(self.index, heard.audio, quiet)
         if found is None:
             return None
         known, start = found
@@ -159,7 +159,7 @@ class Mapper:
                 return known, False
         print_ = fingerprint(heard.audio)
         known = (self._known_sound(print_) if heard.sound_only
-                 else self.index.match(print_, lambda: self.transcribe(heard.audio)))
+                 else self.index.match(print_, lambda: self.transcribe(heard.audio), heard.audio))
         if known is not None:
             return known, False
         transcript = Transcript("") if heard.sound_only else self.transcript(heard.audio)

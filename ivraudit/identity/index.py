@@ -19,10 +19,13 @@ from ivraudit.identity.fingerprint import (
     Fingerprint,
     audio_similarity,
     centred,
+    fingerprint,
     prefix_similarities,
     prefix_similarity,
+    similarity_at_any_phase,
 )
 from ivraudit.identity.text import SAME_RECORDING_WORDS, SAME_WORDS, text_similarity
+from ivraudit.telephony.g711 import Pcm
 
 
 def unique_prefix(scores: list[tuple[float, str]], threshold: float) -> str | None:
@@ -45,7 +48,7 @@ class PrefixWatch:
     watched for; the prompt heard out is still matched in full.
     """
 
-    def __init__(self, index: "PromptIndex") -> None:
+    def __init__(self, index: PromptIndex) -> None:
         self.index = index
         self.alive: set[str] | None = None
 
@@ -94,9 +97,17 @@ class PromptIndex:
                    if len(print_) - MAX_LAG_FRAMES <= len(p) < len(print_)]
         return sorted(scored, reverse=True)
 
-    def match(self, print_: Fingerprint, transcribe: Callable[[], str]) -> str | None:
-        """The known node this prompt is, or None. ``transcribe`` is called only if needed."""
+    def match(self, print_: Fingerprint, transcribe: Callable[[], str],
+              audio: Pcm | None = None) -> str | None:
+        """The known node this prompt is, or None. ``transcribe`` is called only if needed;
+        with the prompt's ``audio``, a candidate short of certain is scored again aligned to
+        its samples (:func:`~ivraudit.identity.fingerprint.similarity_at_any_phase`)."""
         candidates = self.candidates(print_)
+        if audio is not None:
+            candidates = sorted(
+                ((max(score, similarity_at_any_phase(audio, 0, len(print_), self.prints[node]))
+                  if score < CERTAIN_AUDIO else score, node) for score, node in candidates),
+                reverse=True)
         if not candidates:
             return None
         score, node_id = candidates[0]
@@ -121,16 +132,19 @@ QUIET_AT_BOUNDARY_FRAMES = 4
 start of the next): at least 4 quiet frames among the 15 before the known one begins."""
 
 
-def known_at_the_end(index: PromptIndex, print_: Fingerprint, quiet: list[bool],
+def known_at_the_end(index: PromptIndex, audio: Pcm, quiet: list[bool],
                      end: int | None = None) -> tuple[str, int] | None:
-    """The known prompt that the first ``end`` frames of a heard prompt end with, and the
-    frame it starts at, when it is not the whole of them.
+    """The known prompt that the first ``end`` frames of a heard prompt (``audio``) end
+    with, and the frame it starts at, when it is not the whole of them.
 
     Lines chain prompts with less silence between them than ends a prompt ("That option is
     invalid. Please try again." and the main menu at once; a greeting and the menu): what is
     heard is then one long prompt whose end is a prompt heard before. ``quiet`` says which
-    frames were silent, for the pause that must come before the known prompt.
+    frames were silent, for the pause that must come before the known prompt. A candidate
+    close enough on the frame grid is judged aligned to its samples
+    (:func:`~ivraudit.identity.fingerprint.similarity_at_any_phase`).
     """
+    print_ = fingerprint(audio)
     end = len(print_) if end is None else end
     best: tuple[float, str, int] | None = None
     for node_id, known in index.prints.items():
@@ -141,6 +155,8 @@ def known_at_the_end(index: PromptIndex, print_: Fingerprint, quiet: list[bool],
         if sum(quiet[max(0, start - BOUNDARY_FRAMES):start + 2]) < QUIET_AT_BOUNDARY_FRAMES:
             continue
         score = audio_similarity(centred(print_[start:end]), known)
+        if MAYBE_SAME_AUDIO <= score < CERTAIN_AUDIO:
+            score = max(score, similarity_at_any_phase(audio, start, end, known))
         if score >= SAME_AUDIO and (best is None or score > best[0]):
             best = (score, node_id, start)
     return (best[1], best[2]) if best else None
