@@ -316,3 +316,22 @@ def test_a_silent_queue_whose_prompt_says_nothing_of_holding_is_a_queue(
     next: agent
 """
     _assert_exact(_tree(tmp_path, voices, MAIN.replace("QUEUE", "queue") + queue), recognizer)
+
+
+def test_an_announcement_in_a_ringing_queue_is_followed_by_the_rings_silence(
+        tmp_path, voices, recognizer):
+    """Europe's ringback is silent for 4 s between rings: an announcement that says nothing of
+    holding ("This call may be recorded...") may be followed by up to 4 s of silence before the
+    ring comes back, longer than music takes to resume, and is still the queue's (zoo seed
+    11004 made each announcement a message and the ring after it a queue of its own)."""
+    queue = """  queue:
+    type: hold
+    prompt: hold.wav
+    text: "Please hold while we connect you."
+    music: ringback-eu.wav
+    seconds: 30
+    announce: legal.wav
+    announce_every: 8.0
+    next: agent
+"""
+    _assert_exact(_tree(tmp_path, voices, MAIN.replace("QUEUE", "queue") + queue), recognizer)

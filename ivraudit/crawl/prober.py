@@ -16,22 +16,20 @@ from ivraudit.crawl.hangup import HearingResultsOut
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.outlook import ENDS, MOVES, STAYS
 from ivraudit.crawl.pause import WRONG_KEY_ROLES, Action, HearingThePause
-from ivraudit.crawl.queues import OPENING_SECONDS, Queues, Way
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.probes import UNKNOWN_ENTRY
+from ivraudit.crawl.queues import OPENING_SECONDS, Queues, Way
 from ivraudit.crawl.scheduler import Scheduler
 from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.unmerge import split_earlier
 from ivraudit.interpret import calling_out, interpret
 from ivraudit.kinds import CALL_ENDING_KINDS
 from ivraudit.listen.listener import PERSON_WAITS_SECONDS, Ending, Heard
+from ivraudit.telephony.constants import RING_CYCLE_SECONDS
 
 LIMIT_KINDS = ("message", "hangup", "unknown")
 """What a menu's invalid-entry limit leads to ("too many attempts, goodbye", a hang-up); a key
 that leads to a menu, a queue or a person after other wrong keys is an option there."""
-RING_CYCLE_SECONDS = 6.0
-"""The longest gap between rings of the ringback cadences real lines use (US 2 s on 4 s off,
-Spain 1.5 s on 3 s off, Europe 1 s on 4 s off): a tone that comes back within it rings."""
 CALL_OUT_SECONDS = 1.5
 """A person checking the caller is there says a few words: "Hello?", "Are you there?"."""
 ANSWER = "answer"

@@ -23,10 +23,15 @@ from ivraudit.audit.model import Audit, NodeRecord
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.session import CallSession
+from ivraudit.identity.fingerprint import (
+    MAYBE_SAME_AUDIO,
+    fingerprint,
+    overlap_similarity,
+)
 from ivraudit.interpret import interpret
-from ivraudit.listen.listener import Ending, Heard
-from ivraudit.identity.fingerprint import MAYBE_SAME_AUDIO, fingerprint, overlap_similarity
 from ivraudit.listen.activity import quiet_frames
+from ivraudit.listen.listener import HOLD_RESUMES_SECONDS, Ending, Heard
+from ivraudit.telephony.constants import RING_CYCLE_SECONDS
 from ivraudit.telephony.g711 import Pcm
 
 QUEUE_MIN_SILENCE_SECONDS = 5.0
@@ -116,8 +121,10 @@ class Queues:
             node.kind = "human"
             return nxt
         while not nxt.empty and nxt.ending is not Ending.TONE and (
-                self.mapper.reads_as_hold(nxt) or session.listener.hold_resumes()):
-            # (a prompt that ends in a beep is a voicemail greeting, whatever follows)
+                self.mapper.reads_as_hold(nxt) or session.listener.hold_resumes(
+                    RING_CYCLE_SECONDS if session.listener.rang else HOLD_RESUMES_SECONDS)):
+            # (a prompt that ends in a beep is a voicemail greeting, whatever follows; a ring
+            # resumes at its next cycle, up to 4 s of silence after an announcement)
             announcements.append(session.resume(nxt))
             _, more, nxt = session.through_hold()
             announcements += more

@@ -69,9 +69,12 @@ what the window, lagging a second, still called music of the words' end."""
 HOLD_RESUMES_SECONDS = 2.5
 """After a prompt in a queue, how long music or a ring may take to come back."""
 HOLD_RESUMES_FRAMES = 15
-"""Music (or a tone) for 0.3 s of sounding frames in a row, or the ring learned for 0.3 s in
-a row: the queue is back, not the end of a prompt lingering in the sound window (nor the
-vowel of a "Hello?")."""
+"""Music (or a tone) for 0.3 s of sounding frames in a row: the queue is back, not the end of
+a prompt lingering in the sound window (nor the vowel of a "Hello?")."""
+RING_RESUMES_FRAMES = 5
+"""The ring learned, for 0.1 s in a row: the queue is back. Its spectrum is evidence enough
+that no vowel gives, and the agent may cut the first ring after an announcement short (zoo
+trees: a 0.16 s ring between the last announcement and the agent)."""
 RING_MEMORY_FRAMES = 50
 """How much of a ring is kept to find speech that began as it stopped (the sound window)."""
 
@@ -309,8 +312,8 @@ class Listener:
             window = self.sound.window()
             held = held + 1 if window in (Sound.MUSIC, Sound.TONE) and sounding_frame(frame) else 0
             if held >= HOLD_RESUMES_FRAMES or (
-                    self.ring.learned and len(read) >= HOLD_RESUMES_FRAMES
-                    and all(self.ring.ringing(read[-HOLD_RESUMES_FRAMES:]))):
+                    self.ring.learned and len(read) >= RING_RESUMES_FRAMES
+                    and all(self.ring.ringing(read[-RING_RESUMES_FRAMES:]))):
                 resumes = True
                 break
         if read:

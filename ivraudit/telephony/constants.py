@@ -27,3 +27,8 @@ OPERATOR_KEY: Final = "0"
 BACK_KEY: Final = "*"
 END_OF_INPUT_KEY: Final = "#"
 ESCAPE_KEYS: Final = (OPERATOR_KEY, BACK_KEY, END_OF_INPUT_KEY)
+
+RING_CYCLE_SECONDS: Final = 6.0
+"""The longest ring cycle of the ringback cadences real lines use (US 2 s on 4 s off, Spain
+1.5 s on 3 s off, Europe 1 s on 4 s off): a tone that comes back within it rings, and a queue
+that rings may be silent this long between two rings."""
