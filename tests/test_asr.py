@@ -433,3 +433,20 @@ def test_a_decoding_loop_is_not_understood() -> None:
          "hear our hours", "ask about a letter", "speak to someone", "hear this again"), 1))
     words = tuple(Word(w, i * 0.3, i * 0.3 + 0.3, 0.9) for i, w in enumerate(menu.split()))
     assert Transcript(menu, words, "whisper:tiny.en").understood
+
+
+def test_a_decode_that_left_off_before_the_speech_ended_is_found() -> None:
+    """Whisper may end a transcript at a pause and squeeze the rest into one word of no
+    duration at the very end: the sound after the last timed word tells it."""
+    from ivraudit.asr import Word
+    from ivraudit.asr.whisper_engine import left_off
+
+    rng = np.random.default_rng(7)
+    speech = (rng.normal(0, 3000, SAMPLE_RATE * 4)).astype(np.int16)
+    pause = np.zeros(SAMPLE_RATE // 2, dtype=np.int16)
+    pcm = np.concatenate([speech[:SAMPLE_RATE * 2], pause, speech[SAMPLE_RATE * 2:], pause])
+    first_half = [Word("press", 0.0, 1.0, 0.9), Word("one", 1.0, 2.0, 0.9)]
+    assert left_off(pcm, SAMPLE_RATE, first_half + [Word("or", 4.4, 4.4, 0.9)]) == 2.0
+    whole = first_half + [Word("for", 2.5, 3.5, 0.9), Word("sales", 3.5, 4.5, 0.9)]
+    assert left_off(pcm, SAMPLE_RATE, whole) is None
+    assert left_off(np.zeros(SAMPLE_RATE, dtype=np.int16), SAMPLE_RATE, []) is None
