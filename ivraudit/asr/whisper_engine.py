@@ -195,7 +195,7 @@ class WhisperRecognizer:
         resume = left_off(pcm, rate, words)
         if resume is not None:
             rest_text, rest = self._decode(model, audio[round(resume * WHISPER_RATE):])
-            if Transcript(rest_text, rest).understood and rest:
+            if Transcript(rest_text, tuple(rest)).understood and rest:
                 words = [w for w in words if w.end <= resume] + [
                     Word(w.text, round(w.start + resume, 3), round(w.end + resume, 3), w.confidence)
                     for w in rest]
