@@ -75,6 +75,14 @@ def _queue_sounds(folder: Path) -> None:
                    check=True)
     subprocess.run(["sox", str(folder / "tone-eu.wav"), str(folder / "off.wav"),
                     str(folder / "ringback-eu.wav")], check=True)
+    # The UK's ringback: 400+450 Hz, 0.4 s on, 0.2 s off, 0.4 s on, 2 s off
+    subprocess.run([*sox, str(folder / "tone-uk.wav"), "synth", "0.4", "sin", "400", "sin", "450",
+                    "remix", "1,2", "vol", "0.1"], check=True)
+    subprocess.run([*sox, str(folder / "gap-uk.wav"), "trim", "0", "0.2"], check=True)
+    subprocess.run([*sox, str(folder / "off-uk.wav"), "trim", "0", "2"], check=True)
+    subprocess.run(["sox", str(folder / "tone-uk.wav"), str(folder / "gap-uk.wav"),
+                    str(folder / "tone-uk.wav"), str(folder / "off-uk.wav"),
+                    str(folder / "ringback-uk.wav")], check=True)
     # A person who greets, waits 2.5 s for the caller, and asks "Hello?"
     subprocess.run([*sox, str(folder / "wait.wav"), "trim", "0", "2.5"], check=True)
     subprocess.run(["sox", str(folder / "terse.wav"), str(folder / "wait.wav"),
@@ -335,3 +343,23 @@ def test_an_announcement_in_a_ringing_queue_is_followed_by_the_rings_silence(
     next: agent
 """
     _assert_exact(_tree(tmp_path, voices, MAIN.replace("QUEUE", "queue") + queue), recognizer)
+
+
+@pytest.mark.parametrize("ring", ["ringback-uk.wav", "ringback-eu.wav"])
+def test_an_announcement_the_ring_cuts_short_is_the_queues(tmp_path, voices, recognizer, ring):
+    """The ring resumes at once after an announcement that says nothing of holding and ends
+    in the tone, as a voicemail greeting ends in its beep; the ring sounding again after its
+    pause (0.2 s in the UK, 4 s in Europe) tells it (zoo seed 11005: "You are caller number
+    six." became a queue of its own)."""
+    queue = f"""  queue:
+    type: hold
+    prompt: hold.wav
+    text: "Please hold while we connect you."
+    music: {ring}
+    seconds: 30
+    announce: legal.wav
+    announce_every: 8.0
+    next: agent
+"""
+    _assert_exact(_tree(tmp_path, voices, MAIN.replace("QUEUE", "queue") + queue, gap=0.2),
+                  recognizer)

@@ -24,7 +24,12 @@ import numpy as np
 from ivraudit.lines.base import Call
 from ivraudit.listen.activity import RingProfile, sound_after_a_pause, sounding, sounding_frame
 from ivraudit.listen.sound import Sound, SoundClassifier, classify
-from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE
+from ivraudit.telephony.constants import (
+    FRAME_SAMPLES,
+    FRAME_SECONDS,
+    RING_CYCLE_SECONDS,
+    SAMPLE_RATE,
+)
 from ivraudit.telephony.g711 import Pcm
 
 END_SILENCE_SECONDS = 0.7
@@ -75,6 +80,8 @@ RING_RESUMES_FRAMES = 5
 """The ring learned, for 0.1 s in a row: the queue is back. Its spectrum is evidence enough
 that no vowel gives, and the agent may cut the first ring after an announcement short (zoo
 trees: a 0.16 s ring between the last announcement and the agent)."""
+RING_COMES_BACK_MARGIN = 1.0
+"""Past a ring cycle, for the rest of the ring that cut a prompt short (up to 2 s in the US)."""
 RING_MEMORY_FRAMES = 50
 """How much of a ring is kept to find speech that began as it stopped (the sound window)."""
 
@@ -320,12 +327,19 @@ class Listener:
             self.unread(np.concatenate(read), sound)
         return resumes
 
-    def _the_ring_goes_on(self, profile: RingProfile) -> bool:
-        """Is the tone sounding now the learned ring (read and given back)?"""
+    def _the_ring_comes_back(self, profile: RingProfile) -> bool:
+        """Does the learned ring sound again once the tone sounding now has stopped (read
+        and given back)? A queue's ring comes back at its next cycle: 0.2 s later in the UK
+        (0.4 s on, 0.2 s off, 0.4 s on), 4 s later in Europe and North America. A voicemail
+        greeting's beep is followed by the silence of a recording."""
         if not profile.learned:
             return False
-        ahead = _frames_of(self.peek(HOLD_RESUMES_FRAMES * FRAME_SECONDS))
-        return len(ahead) == HOLD_RESUMES_FRAMES and all(profile.ringing(ahead))
+        ahead = self.peek(RING_CYCLE_SECONDS + RING_COMES_BACK_MARGIN)
+        ringing = profile.ringing(_frames_of(ahead))
+        now = next((i for i, r in enumerate(ringing) if not r), len(ringing))
+        again = next((i for i, r in enumerate(ringing) if r and i > now), None)
+        return again is not None and all(ringing[again: again + RING_RESUMES_FRAMES]) and \
+            len(ringing) >= again + RING_RESUMES_FRAMES
 
     def _give_back_after_ring(self, ring: list[Pcm], profile: RingProfile) -> None:
         """A ring has just stopped counting as the sound of the line: what came after its
@@ -540,7 +554,7 @@ class Listener:
                     profile.learn(part)
                 continue  # more music, or the ring again (a short cadence: two 0.4 s rings)
             if heard.ending is Ending.MUSIC or (heard.ending is Ending.TONE and (
-                    heard.seconds < RING_SPEECH_SECONDS or self._the_ring_goes_on(profile))):
+                    heard.seconds < RING_SPEECH_SECONDS or self._the_ring_comes_back(profile))):
                 # (words the queue's own ring cuts off are an announcement: a voicemail
                 # greeting ends in a beep, which is not the ring)
                 if heard.seconds >= ANNOUNCEMENT_MIN_SECONDS:
