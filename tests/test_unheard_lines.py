@@ -41,6 +41,7 @@ PROMPTS = {
     "agent": ("espeak-ng", "en-us", "Thank you for calling, this is Maria, how may I help you?"),
     "terse": ("espeak-ng", "en-us", "Harbor Lights, good morning."),
     "moment": ("flite", "kal", "One moment, please."),
+    "busy": ("flite", "slt", "All of our representatives are currently busy."),
     "hello": ("flite", "slt", "Hello?"),
     "spanish": ("espeak-ng", "es", "Para español, oprima nueve."),
     "spanish_menu": ("espeak-ng", "es", "Bienvenido. Para consultar su saldo, oprima uno. "
@@ -363,3 +364,23 @@ def test_an_announcement_the_ring_cuts_short_is_the_queues(tmp_path, voices, rec
 """
     _assert_exact(_tree(tmp_path, voices, MAIN.replace("QUEUE", "queue") + queue, gap=0.2),
                   recognizer)
+
+
+def test_an_announcement_that_runs_into_the_agent_is_the_queues(tmp_path, voices, recognizer):
+    """The last announcement and the agent 0.3 s apart, less than ends a prompt: heard as one
+    prompt, split where the words that say hold end and a person's begin (zoo seed 11004:
+    the agent's node began "All of our representatives are currently busy. Hi, this is")."""
+    queue = """  queue:
+    type: hold
+    prompt: hold.wav
+    text: "Please hold while we connect you."
+    music: ringback.wav
+    seconds: 8.5
+    announce: busy.wav
+    announce_every: 6.0
+    next: agent
+"""
+    audit = _assert_exact(_tree(tmp_path, voices, MAIN.replace("QUEUE", "queue") + queue,
+                                gap=0.3), recognizer)
+    agent = next(n for n in audit.nodes.values() if n.kind == "human")
+    assert "busy" not in agent.transcript.lower()

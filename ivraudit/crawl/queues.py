@@ -29,9 +29,9 @@ from ivraudit.identity.fingerprint import (
     overlap_similarity,
 )
 from ivraudit.interpret import interpret
-from ivraudit.listen.activity import quiet_frames
+from ivraudit.listen.activity import end_of_sound_before, quiet_frames
 from ivraudit.listen.listener import HOLD_RESUMES_SECONDS, Ending, Heard
-from ivraudit.telephony.constants import RING_CYCLE_SECONDS
+from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, RING_CYCLE_SECONDS
 from ivraudit.telephony.g711 import Pcm
 
 QUEUE_MIN_SILENCE_SECONDS = 5.0
@@ -42,6 +42,10 @@ OPENING_SECONDS = 4.0
 """How much of a queue's sound after its prompt tells it: a ring cycle (6 s in the US) need
 not be complete, its first tone and the silence after it are enough, and music shows its
 track within a few seconds."""
+
+SENTENCE_ENDS = (".", "?", "!")
+"""How the recogniser ends a sentence (Whisper writes punctuation; Vosk does not, and its
+prompts are not split)."""
 
 Way = tuple[str, str, str]
 """An action that led to a node: (node it was done at, keys pressed, probe role)."""
@@ -128,6 +132,11 @@ class Queues:
             announcements.append(session.resume(nxt))
             _, more, nxt = session.through_hold()
             announcements += more
+        if not nxt.empty and not nxt.sound_only and nxt.ending is not Ending.TONE:
+            person = self._after_the_last_announcement(nxt)
+            if person is not None:  # "All our agents are busy." and "Hi, this is Luis" at once
+                announcements.append(person[0])
+                nxt = person[1]
         if new and not announcements and not session.listener.music and not session.listener.rang \
                 and nxt.onset - heard.end < QUEUE_MIN_SILENCE_SECONDS:
             # "Please hold while I try that extension", and the next prompt after a pause:
@@ -144,6 +153,31 @@ class Queues:
             node.announcements = len(announcements)
             keep_hold_audio(node, session.listener.music, heard.end, announcements)
         return nxt
+
+    def _after_the_last_announcement(self, heard: Heard) -> tuple[Heard, Heard] | None:
+        """A last announcement and the person who answered straight after it, with less of a
+        pause than ends a prompt, heard as one prompt: the announcement and the person, split
+        at the sentence where the words that say hold end and the ones that say a person
+        begin; None if the prompt is not that."""
+        words = self.mapper.transcript(heard.audio).words
+        ends = [i + 1 for i, w in enumerate(words[:-1]) if w.text.endswith(SENTENCE_ENDS)]
+        for split in ends:
+            said = " ".join(w.text for w in words[:split])
+            rest = " ".join(w.text for w in words[split:])
+            if interpret(said, self.mapper.language).kind == "hold" and \
+                    interpret(rest, self.mapper.language).kind == "human":
+                quiet = quiet_frames(heard.audio)
+                first = min(round(words[split].start / FRAME_SECONDS), len(quiet) - 1)
+                before = end_of_sound_before(quiet, first)
+                begins = next((i for i in range(before, first + 1) if not quiet[i]), first)
+                if before == 0:
+                    return None
+                return (Heard(heard.audio[: before * FRAME_SAMPLES], heard.onset,
+                              heard.onset + before * FRAME_SECONDS, Ending.SILENCE),
+                        Heard(heard.audio[begins * FRAME_SAMPLES:],
+                              heard.onset + begins * FRAME_SECONDS, heard.end, heard.ending,
+                              heard.pressed_at))
+        return None
 
     def which_queue(self, session: CallSession, way: Way, queue: str, heard: Heard,
                     path: list[str], via: list[str]) -> tuple[str, bool, Heard]:
