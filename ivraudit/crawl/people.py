@@ -1,0 +1,69 @@
+"""Courtesy to the people who answer: a person is known from their first words, and the call
+hangs up then, unless the policy says to hear people out (``CrawlPolicy.courtesy`` False).
+
+A crawler needs of a person only that they answered (the node, its kind, the way there, the
+time to reach them); every second after that is a second of someone's working day. So what a
+probe leads to, and what answers a queue, is listened to with :func:`person_test`: from the
+first ``FIRST_WORDS_SECONDS`` of speech on, the words so far are read, and words that say a
+person stop the listening there (the prompt comes back cut short, the node is made of what
+was heard) and the call ends. Where a person is expected (after a queue), any cue a whole
+greeting is read by counts ("Hi, this is Sam"), looked at twice; elsewhere only a cue more
+words cannot undo ("how can I help", "Sam speaking"), looked at once, as menus and voicemail
+greetings may begin like a person.
+
+How long the crawl kept a person on each call is counted on its record (``CallRecord``:
+``person_at``, ``agent_seconds``); ``max_human_calls`` limits how many calls may reach a
+person before known queues are no longer waited through (ivraudit.crawl.queues).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ivraudit.interpret import person_answers
+from ivraudit.telephony.constants import SAMPLE_RATE
+from ivraudit.telephony.g711 import Pcm
+
+StopTest = Callable[[Pcm], "bool | None"]
+"""Asked with the audio of a prompt so far: True stops listening, None stops asking (as
+ivraudit.crawl.recognition's tests)."""
+
+FIRST_WORDS_SECONDS = 1.5
+"""How much of a prompt is read to know a person by: "Sam speaking", "Hi, this is Sam"."""
+SECOND_LOOK_SECONDS = 2.5
+"""Where a person is expected, the words are read once more this far in ("Thank you for
+holding, my name is..."), and then no more: a prompt not known by then is heard out."""
+
+
+def person_test(transcribe: Callable[[Pcm], str], *, expected: bool) -> StopTest:
+    """A ``stop_when`` test (ivraudit.listen.listener.Listener.hear) that stops listening to
+    a prompt whose first words say a person answered (``expected``: after a queue)."""
+    looks = [FIRST_WORDS_SECONDS, SECOND_LOOK_SECONDS] if expected else [FIRST_WORDS_SECONDS]
+
+    def test(audio: Pcm) -> bool | None:
+        if len(audio) < looks[0] * SAMPLE_RATE:
+            return False
+        looks.pop(0)
+        if person_answers(transcribe(audio), expected):
+            return True
+        return None if not looks else False
+
+    return test
+
+
+def either(first: StopTest | None, second: StopTest | None) -> StopTest | None:
+    """A test that stops when either stops, and is asked as long as either is."""
+    if first is None or second is None:
+        return first or second
+    alive = [first, second]
+
+    def test(audio: Pcm) -> bool | None:
+        for one in list(alive):
+            verdict = one(audio)
+            if verdict:
+                return True
+            if verdict is None:
+                alive.remove(one)
+        return None if not alive else False
+
+    return test
