@@ -249,7 +249,8 @@ class Explorer:
         listener = Listener(call, line_floor=self._line_floor)
         session = CallSession(listener, record, self.policy.max_wait, self.policy.max_hold)
         if self.policy.courtesy:  # people known by their first words (ivraudit.crawl.people)
-            session.people = lambda: person_test(self.mapper.transcribe, expected=False)
+            session.people = lambda: person_test(self.mapper.transcribe, expected=False,
+                                                 begins_like=self.mapper.begins_like)
             session.apology = self.apology
         try:
             yield session

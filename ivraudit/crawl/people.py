@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ivraudit.interpret import person_answers
+from ivraudit.interpret import interpret, person_answers
 from ivraudit.telephony.constants import SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
 
@@ -35,18 +35,29 @@ SECOND_LOOK_SECONDS = 2.5
 holding, my name is..."), and then no more: a prompt not known by then is heard out."""
 
 
-def person_test(transcribe: Callable[[Pcm], str], *, expected: bool) -> StopTest:
+def person_test(transcribe: Callable[[Pcm], str], *, expected: bool,
+                begins_like: Callable[[Pcm], set[str]] = lambda audio: set()) -> StopTest:
     """A ``stop_when`` test (ivraudit.listen.listener.Listener.hear) that stops listening to
-    a prompt whose first words say a person answered (``expected``: after a queue)."""
+    a prompt whose first words say a person answered (``expected``: after a queue).
+
+    ``begins_like`` gives the kinds of the known prompts some audio begins like: a prompt
+    that begins like known ones is no new person's if none of them is a person (the words
+    are not read: a transcription is the costly part), and a person heard before if all are."""
     looks = [FIRST_WORDS_SECONDS, SECOND_LOOK_SECONDS] if expected else [FIRST_WORDS_SECONDS]
 
     def test(audio: Pcm) -> bool | None:
         if len(audio) < looks[0] * SAMPLE_RATE:
             return False
         looks.pop(0)
-        if person_answers(transcribe(audio), expected):
+        kinds = begins_like(audio)
+        if kinds:
+            return True if kinds == {"human"} else None
+        words = transcribe(audio)
+        if person_answers(words, expected):
             return True
-        return None if not looks else False
+        if not looks or interpret(words).kind != "message":
+            return None  # (words that already say something else: a queue's announcement)
+        return False
 
     return test
 

@@ -157,7 +157,8 @@ class Queues:
         """What answers a queue is listened to for a person's first words, when courteous."""
         if not self.policy.courtesy:
             return None
-        return lambda: person_test(self.mapper.transcribe, expected=True)
+        return lambda: person_test(self.mapper.transcribe, expected=True,
+                                   begins_like=self.mapper.begins_like)
 
     def _a_person(self, heard: Heard) -> bool:
         """Do the words that answered a queue say a person (when courteous)?"""
