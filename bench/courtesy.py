@@ -12,7 +12,8 @@ audit says (``agent_seconds``), and the hang-up delays, median and max over thos
 - (b) from the end of their first words (their first utterance, or its first 1.5 s when it
   goes on) to the hang-up. The issue's bound: 2 s.
 
-``map`` says whether the new crawl mapped the same nodes (kinds) and edges as the stay crawl;
+``map`` is how the crawl's map differs from the spec's ground truth (ivraudit.testing.fidelity:
+``exact``, or what differs);
 ``asr s`` is the CPU the crawl spent on speech recognition (reading first words costs a
 transcription of them; with a shared --cache, a transcript heard by the stay crawl first is
 not paid again).
@@ -43,6 +44,8 @@ from ivraudit.spec import load_spec  # noqa: E402
 from ivraudit.spec.model import TreeSpec  # noqa: E402
 from ivraudit.telephony.wav import read_telephone_audio  # noqa: E402
 from ivraudit.testing.courtesy import PersonOnCall, person_on_call  # noqa: E402
+from ivraudit.testing.fidelity import compare  # noqa: E402
+from ivraudit.testing.truth import ground_truth  # noqa: E402
 from ivraudit.testing.lines import RecordingLine  # noqa: E402
 
 MODES = {"stay": CrawlPolicy(courtesy=False, max_human_calls=10 ** 6), "new": CrawlPolicy()}
@@ -75,11 +78,6 @@ def _spread(values: list[float]) -> str:
     return f"{statistics.median(values):5.2f} {max(values):5.2f}" if values else "    -     -"
 
 
-def _shape(audit: Audit) -> tuple[list[str], list[tuple[str, str, str]]]:
-    return (sorted(n.kind for n in audit.nodes.values()),
-            sorted((e.source, e.target, e.key) for e in audit.edges.values()))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("trees", nargs="*", type=Path)
@@ -102,15 +100,14 @@ def main() -> None:
         audit_totals = dict.fromkeys(MODES, 0.0)
         for tree in trees:
             spec = load_spec(tree)
-            shapes = {}
+            truth = ground_truth(spec)
             for mode, policy in MODES.items():
                 audit, people = crawl(spec, recognizer, policy, args.sip,
                                       apology if mode == "new" else None)
-                shapes[mode] = _shape(audit)
                 totals[mode] += people
                 told = sum(c.agent_seconds or 0.0 for c in audit.calls)
                 audit_totals[mode] += told
-                same = "" if mode == "stay" else "same" if shapes["new"] == shapes["stay"] else "DIFFERS"
+                same = compare(spec, truth, audit).describe()
                 print(f"{tree.parent.name[:18]:18} {mode:5} {len(audit.calls):5d} {len(people):6d} "
                       f"{sum(p.after_first_word for p in people):8.2f} {told:8.2f} "
                       f"{_spread([p.after_first_word for p in people]):>13} "

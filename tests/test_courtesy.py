@@ -35,7 +35,9 @@ from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RA
 from ivraudit.telephony.g711 import Pcm
 from ivraudit.telephony.wav import read_telephone_audio
 from ivraudit.testing.courtesy import PersonOnCall, person_on_call
+from ivraudit.testing.fidelity import compare
 from ivraudit.testing.lines import RecordingLine
+from ivraudit.testing.truth import ground_truth
 
 APOLOGY = Path(__file__).resolve().parent.parent / "ivraudit" / "sounds" / "apology.wav"
 BOUND = 2.0
@@ -70,9 +72,9 @@ def people(spec: TreeSpec, traces: list[CallTrace]) -> list[tuple[CallTrace, Per
     return found
 
 
-def kinds_and_edges(audit: Audit) -> tuple[list[str], list[tuple[str, str, str]]]:
-    return (sorted(n.kind for n in audit.nodes.values()),
-            sorted((e.source, e.target, e.key) for e in audit.edges.values()))
+def exact(spec: TreeSpec, audit: Audit) -> bool:
+    """Did the crawl map the spec's graph (nodes, kinds, key -> target edges) exactly?"""
+    return compare(spec, ground_truth(spec), audit).describe() == "exact"
 
 
 def test_a_person_is_left_within_two_seconds_of_their_first_words(queue_tree, recognizer):
@@ -85,7 +87,7 @@ def test_a_person_is_left_within_two_seconds_of_their_first_words(queue_tree, re
     assert abs(call.agent_seconds - person.after_first_word) <= AGREE, (call, person)
     metrics = compute_metrics(audit)
     assert (metrics["human_calls"], metrics["agent_seconds"]) == (1, call.agent_seconds)
-    assert [n.kind for n in audit.nodes.values()].count("human") == 1
+    assert exact(queue_tree, audit)
 
     # Heard out (the behaviour before issue 17, --stay-with-people), the same person is kept
     # through their sentence, the crawl's 0.7 s of silence and its 2.5 s wait for the music
@@ -93,7 +95,7 @@ def test_a_person_is_left_within_two_seconds_of_their_first_words(queue_tree, re
     heard_out, traces = crawl_over_sip(queue_tree, recognizer, policy=CrawlPolicy(courtesy=False))
     [(_, stayed)] = people(queue_tree, traces)
     assert stayed.after_words > BOUND + 2.0, stayed
-    assert kinds_and_edges(heard_out) == kinds_and_edges(audit)
+    assert exact(queue_tree, heard_out)
     [kept] = [c for c in heard_out.calls if c.person_at is not None]
     assert kept.agent_seconds is not None
     assert abs(kept.agent_seconds - stayed.after_first_word) <= AGREE
@@ -139,7 +141,7 @@ def test_max_human_calls_passes_a_known_queue_by_and_maps_the_same_graph(queue_t
     limited, limited_people = crawl_replay(queue_tree, recognizer, 1)
     assert (patient_people, limited_people) == (2, 1)
     assert (patient.human_calls, limited.human_calls) == (2, 1)  # the audit counts what the line saw
-    assert kinds_and_edges(limited) == kinds_and_edges(patient)
+    assert exact(queue_tree, limited) and exact(queue_tree, patient)
     assert [n.barge_in for n in limited.nodes.values()] == [n.barge_in for n in patient.nodes.values()]
     assert limited.courtesy is not None and patient.courtesy is not None
     queue = next(n.id for n in limited.nodes.values() if n.kind == "hold")
