@@ -21,6 +21,10 @@ SIP_MEASURED_CONCURRENCY = 8
 """Most calls at once bench/sip_concurrency.py has crawled over SIP with exact maps and no late
 keys (2 cores, whisper tiny.en)."""
 DEMO_SPEC = Path(__file__).resolve().parent.parent / "fixtures" / "recordings" / "acme-pbx" / "tree.yaml"
+BUILTIN_APOLOGY = "builtin"
+"""``--courtesy-message`` without a file: ivraudit/sounds/apology.wav (see its CREDITS.md)."""
+APOLOGY_MAX_SECONDS = 10.0
+"""An apology longer than this keeps a person on the line for it: refused (exit 2)."""
 
 
 class _Group(click.Group):
@@ -133,6 +137,18 @@ def _crawl_options(func):
                      help="No call starts in these hours of --timezone (e.g. 20:00-08:00)."),
         click.option("--timezone", default=None, metavar="ZONE",
                      help="The line owner's time zone for --quiet-hours (IANA, e.g. Europe/Paris)."),
+        click.option("--max-human-calls", type=click.IntRange(0), default=3, show_default=True,
+                     help="Courtesy: once this many calls have reached a person, a queue the "
+                          "crawl knows is no longer waited through for its answer (new queues "
+                          "still are: their person must be mapped)."),
+        click.option("--stay-with-people", is_flag=True,
+                     help="Hear a person who answers to the end of what they say, as before "
+                          "issue 17, instead of hanging up once their first words are known."),
+        click.option("--courtesy-message", is_flag=False, flag_value=BUILTIN_APOLOGY,
+                     default=None, metavar="[WAV]",
+                     help="Say a short apology to a person before hanging up on them: the "
+                          "WAV given, or without one a recorded 'Sorry, this is an automated "
+                          f"test call. Goodbye.' (at most {APOLOGY_MAX_SECONDS:g} s)."),
         click.option("--cache", type=click.Path(path_type=Path), default=None,
                      help="Folder for the transcript cache (default: none)."),
         click.option("-q", "--quiet", is_flag=True, help="No progress lines."),
@@ -148,7 +164,8 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
                no_escapes: bool, cache: Path | None, quiet: bool, strategy: CrawlStrategy | None,
                concurrency: int = 1, calls_per_hour: int | None = None,
                min_gap: float | None = None, quiet_hours: str | None = None,
-               timezone: str | None = None,
+               timezone: str | None = None, max_human_calls: int = 3,
+               stay_with_people: bool = False, courtesy_message: str | None = None,
                account: SipAccount | None = None, resume: bool = False) -> int:
     from ivraudit.asr import open_recognizer
     from ivraudit.audit.destination import check_destination
@@ -161,6 +178,7 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
     from ivraudit.report.files import write_report
 
     pacer = _pacer(calls_per_hour, min_gap, quiet_hours, timezone)  # bad limits: exit 2
+    apology = _apology(courtesy_message)  # a missing, bad or long WAV: exit 2
     check_destination(out)  # an unusable --out is refused before anything is dialled
     with GracefulStop() as stop:  # SIGTERM stops the crawl as Ctrl-C does (ivraudit.shutdown)
         try:
@@ -177,7 +195,8 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
                 "strategy": strategy.name, "concurrency": concurrency, "max_depth": max_depth,
                 "max_call_seconds": max_call_seconds, "max_hold": max_hold,
                 "max_wrong_keys": max_wrong_keys, "forbid": "".join(sorted(forbid)),
-                "no_escapes": no_escapes,
+                "no_escapes": no_escapes, "max_human_calls": max_human_calls,
+                "stay_with_people": stay_with_people, "courtesy_message": courtesy_message,
                 "language": language, "asr": asr, "model": str(model) if model else None})
             recognizer = open_recognizer(asr, model=model, language=language,
                                          cache_dir=cache or journal.transcripts)
@@ -186,7 +205,8 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
             policy = CrawlPolicy(max_depth=max_depth, max_calls=max_calls,
                                  max_call_seconds=max_call_seconds, max_hold=max_hold,
                                  max_wrong_keys=max_wrong_keys, forbid=forbid,
-                                 probe_escapes=not no_escapes)
+                                 probe_escapes=not no_escapes, courtesy=not stay_with_people,
+                                 max_human_calls=max_human_calls)
             echo = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
             if concurrency > SIP_MEASURED_CONCURRENCY and not line.virtual_clock:
                 click.echo(f"warning: {concurrency} calls at once over SIP is more than was "
@@ -201,7 +221,7 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
                 pacer.seed(line.dial_times())  # the first part's calls count against the limits
             explorer = Explorer(line, recognizer, policy=policy, strategy=strategy,
                                 language=language, concurrency=concurrency, progress=echo,
-                                pacer=pacer)
+                                pacer=pacer, apology=apology)
             explorer.audit.started = journal.started  # a resumed crawl began when its first part did
             if line.virtual_clock:  # and its calls' start stamps are its first part's line clock
                 explorer.gate.set_origin(journal.origin)
@@ -234,6 +254,26 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
         click.echo("ivraudit: the crawl is incomplete: " + "; ".join(audit.problems[-3:]), err=True)
         return 1
     return 0
+
+
+def _apology(message: str | None):
+    """The audio ``--courtesy-message`` says (ivraudit.crawl.people): the bundled apology,
+    or the user's WAV; None without the option. A file that is not a readable WAV, or an
+    apology longer than ``APOLOGY_MAX_SECONDS``, is bad input (exit 2)."""
+    if message is None:
+        return None
+    from ivraudit.errors import AudioError, quote
+    from ivraudit.telephony.constants import SAMPLE_RATE
+    from ivraudit.telephony.wav import read_telephone_audio
+
+    path = Path(__file__).resolve().parent / "sounds" / "apology.wav" \
+        if message == BUILTIN_APOLOGY else Path(message)
+    audio = read_telephone_audio(path)
+    if len(audio) > APOLOGY_MAX_SECONDS * SAMPLE_RATE:
+        raise AudioError(f"--courtesy-message {quote(str(path))}: "
+                         f"{len(audio) / SAMPLE_RATE:.1f} s is too long for an apology "
+                         f"(at most {APOLOGY_MAX_SECONDS:g} s)")
+    return audio
 
 
 def _open_journal(out: Path, target: str, line, resume: bool, options: dict[str, object]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import signal
 import subprocess
 import textwrap
@@ -120,3 +121,48 @@ class Peer:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+
+
+QUEUE_TREE = """\
+format: ivraudit.tree/1
+name: "A queue and a person"
+language: en
+start: main
+answer_after: 0.5
+nodes:
+  main:
+    type: menu
+    prompt: main.wav
+    text: "Press 1 for goodbye. Press 2 for an agent."
+    options:
+      "1": bye
+      "2": queue
+      "0": queue
+  bye:
+    type: message
+    prompt: bye.wav
+    text: "Goodbye."
+    next: hangup
+  queue:
+    type: hold
+    prompt: hold-kal.wav
+    text: "Please hold for the next available agent."
+    music: moh-morning-coffee.wav
+    seconds: 6
+    next: agent
+  agent:
+    type: human
+    prompt: agent-sam.wav
+    text: "Hi, this is Sam in customer advocacy. How can I help you today?"
+"""
+
+
+def write_queue_tree(folder: Path) -> Path:
+    """A tree with a queue and a person, in ``folder``: tiny's menu, a queue with music
+    reached by two keys (2, and 0 unannounced), and an agent who says one 4.6 s sentence
+    (acme-pbx's). Returns its tree.yaml."""
+    for name in ("tiny/main.wav", "tiny/bye.wav", "synthetic-voices/hold-kal.wav",
+                 "synthetic-voices/moh-morning-coffee.wav", "acme-pbx/agent-sam.wav"):
+        shutil.copy(FIXTURES / name, folder)
+    (folder / "tree.yaml").write_text(QUEUE_TREE)
+    return folder / "tree.yaml"

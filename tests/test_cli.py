@@ -121,3 +121,36 @@ def test_demo_crawls_the_bundled_tree_and_says_where_the_report_is(tmp_path: Pat
     document = json.loads((tmp_path / "demo" / "audit.json").read_text())
     assert document["metrics"]["nodes"] == 17
     assert document["metrics"]["human_reachable"] is True
+
+
+def test_courtesy_options_reach_the_audit_and_the_report(tmp_path: Path):
+    """--courtesy-message alone says the bundled apology (3.3 s, counted in the person's
+    time); the options are recorded in audit.json and the report says who was reached."""
+    out = tmp_path / "out"
+    result = ivraudit("crawl", str(FIXTURES / "tiny" / "tree.yaml"), "--out", str(out),
+                      "--asr", "whisper", "-q", "--courtesy-message", "--max-human-calls", "2")
+    assert result.returncode == 0, result.stderr
+    document = json.loads((out / "audit.json").read_text())
+    assert document["courtesy"] == {"hang_up_on_people": True, "max_human_calls": 2,
+                                    "apology_seconds": 3.295, "queues_passed_by": []}
+    [person] = [c for c in document["calls"] if c["person_at_seconds"] is not None]
+    assert person["agent_seconds"] >= 3.295
+    assert document["metrics"]["human_calls"] == 1
+    assert document["metrics"]["agent_seconds"] == person["agent_seconds"]
+    page = (out / "report.html").read_text()
+    assert "1 call reached a person" in page and "after a recorded apology" in page
+
+
+def test_an_apology_too_long_or_not_a_wav_is_refused(tiny_copy: Path, tmp_path: Path):
+    from ivraudit.telephony.tones import tone
+    from ivraudit.telephony.wav import write_wav
+
+    long = tmp_path / "speech.wav"
+    write_wav(long, tone(440.0, 12.0, dbfs=-20))
+    for message, says in ((long, "12.0 s is too long for an apology"),
+                          (tiny_copy / "tree.yaml", "tree.yaml")):
+        result = ivraudit("crawl", str(tiny_copy / "tree.yaml"), "--out", str(tmp_path / "out"),
+                          "--courtesy-message", str(message))
+        assert result.returncode == 2, result.stderr
+        assert says in result.stderr and "Traceback" not in result.stderr
+        assert not (tmp_path / "out").exists()

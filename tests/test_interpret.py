@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from ivraudit.interpret.text import tokenize
-from ivraudit.interpret import Interpretation, Option, interpret, say_key
+from ivraudit.interpret import Interpretation, Option, interpret, person_answers, say_key
 
 PBX_MAIN = [("1", "establish a sales partnership"), ("2", "speak with a customer advocate"),
             ("3", "accounting and other receivables"), ("4", "a company directory"),
@@ -455,3 +455,21 @@ def test_the_pound_key_that_ends_an_entry_is_no_option(heard: str, kind: str,
     the recogniser; a pound key offered for something else is a menu's option."""
     reading = interpret(heard)
     assert (reading.kind, reading.terminator) == (kind, terminator)
+
+
+@pytest.mark.parametrize(("first_words", "after_a_queue", "anywhere"), [
+    ("Hi, this is Sam in customer", True, False),   # could go on "...'s voicemail"
+    ("Operator speaking.", True, True),
+    ("Customer service, Sam speaking", True, True),
+    ("Hello, this is Alex. How can I", True, False),
+    ("Thank you for holding. How can I help you", True, True),
+    ("Thank you for calling Acme", False, False),
+    ("Please leave your name", False, False),
+    ("Your call is important to us", False, False),
+])
+def test_a_person_is_known_from_their_first_words(first_words: str, after_a_queue: bool,
+                                                 anywhere: bool) -> None:
+    """The beginning of a prompt still being spoken: after a queue any cue a whole greeting
+    is read by says a person; elsewhere only one more words cannot undo."""
+    assert person_answers(first_words, True) is after_a_queue
+    assert person_answers(first_words, False) is anywhere

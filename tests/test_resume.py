@@ -21,15 +21,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
-from conftest import ROOT, tree_path
+from conftest import ROOT, tree_path, write_queue_tree
 from click.testing import CliRunner
 
 from ivraudit import __version__
 from ivraudit.cli import main
 from ivraudit.audit.writer import audit_to_json
 from ivraudit.crawl.explorer import Explorer
+from ivraudit.crawl.policy import CrawlPolicy
+from ivraudit.crawl.strategy import CrawlStrategy
 from ivraudit.lines.journal import JournalLine
 from ivraudit.lines.journal_store import Journal, JournalError, crawl_header, redact
 from ivraudit.lines.replay import ReplayLine
@@ -49,15 +52,18 @@ def same_audit(document: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in document.items() if k not in VOLATILE}
 
 
-def crawl_in_process(folder: Path, *, resume: bool, concurrency: int = 1
+def crawl_in_process(folder: Path, *, resume: bool, concurrency: int = 1, tree: Path | None = None,
+                     options: dict[str, Any] | None = None, **explorer: Any
                      ) -> tuple[dict[str, Any], JournalLine]:
-    spec = load_spec(tree_path(TREE))
-    header = crawl_header(str(spec.path), spec, __version__, OPTIONS, "2026-12-05T00:00:00Z")
+    spec = load_spec(tree or tree_path(TREE))
+    header = crawl_header(str(spec.path), spec, __version__, options or OPTIONS,
+                          "2026-12-05T00:00:00Z")
     journal = Journal.open(folder, header, resume=resume)
     journal.start()
     line = JournalLine(ReplayLine(spec), journal)
     try:
-        explorer = Explorer(line, FingerprintRecognizer.from_spec(spec), concurrency=concurrency)
+        explorer = Explorer(line, FingerprintRecognizer.from_spec(spec), concurrency=concurrency,
+                            **explorer)
         explorer.gate.set_origin(journal.origin)  # as the command line does on a replay line
         audit = explorer.crawl()
     finally:
@@ -110,6 +116,24 @@ def test_resume_of_a_concurrent_crawl(tmp_path: Path):
     resumed, line = crawl_in_process(folder, resume=True, concurrency=2)
     assert same_audit(resumed) == same_audit(document)
     assert (line.replayed, line.dialled) == (5, len(document["calls"]) - 5)
+
+
+def test_a_resumed_crawl_goes_on_counting_the_calls_that_reached_a_person(tmp_path: Path):
+    """--max-human-calls 1 with an apology, cut right after the call that reached the agent
+    behind a queue: the resumed part knows that call reached a person (the journal's record
+    says so, its apology included), so it passes the known queue by on the barge-in call as
+    the uninterrupted crawl did."""
+    polite = {"tree": write_queue_tree(tmp_path), "options": {"strategy": "reuse", "max_human_calls": 1},
+              "strategy": CrawlStrategy.parse("reuse"),
+              "policy": CrawlPolicy(max_human_calls=1), "apology": np.full(800, 2000, np.int16)}
+    document, _ = crawl_in_process(tmp_path / "reference", resume=False, **polite)
+    [reached] = [c["index"] for c in document["calls"] if c["person_at_seconds"] is not None]
+    assert document["courtesy"]["queues_passed_by"], document["courtesy"]
+    assert reached < len(document["calls"]) and document["metrics"]["human_calls"] == 1
+    folder = cut_journal(tmp_path / "reference", tmp_path / "journal", reached)
+    resumed, line = crawl_in_process(folder, resume=True, **polite)
+    assert same_audit(resumed) == same_audit(document)
+    assert (line.replayed, line.went_live) == (reached, [])
 
 
 def test_a_torn_last_line_and_chunk_are_dropped(reference, tmp_path: Path):
@@ -377,6 +401,7 @@ def test_resume_refuses_another_crawls_journal(cli_reference, tmp_path: Path):
         return result.stderr
 
     assert "--strategy" in refused("--strategy", "naive")
+    assert "--max-human-calls" in refused("--max-human-calls", "1")
     assert "is a crawl of" in refused(target=tree_path("tiny"))
     spec = tiny / "tree.yaml"
     spec.write_text(spec.read_text() + "\n# re-recorded\n")

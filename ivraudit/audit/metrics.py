@@ -155,6 +155,8 @@ def compute_metrics(audit: Audit) -> dict[str, object]:
         "call_seconds": _round(audit.call_seconds),
         "navigating_seconds": _round(sum(c.navigating_seconds for c in audit.calls)),
         "failed_calls": sum(1 for c in audit.calls if c.outcome != "answered" or c.error),
+        "human_calls": audit.human_calls,
+        "agent_seconds": _round(sum(c.agent_seconds or 0.0 for c in audit.calls)),
         "wall_seconds": _round(audit.wall_seconds or audit.call_seconds),
         "concurrency": audit.concurrency,
         "floor_seconds": _round(floor) if floor else None,

@@ -90,6 +90,8 @@ class CallRecord:
     navigating_seconds: float = 0.0   # of ``seconds``: walking known paths to the probe's node
     start_seconds: float | None = None  # line seconds from the crawl's start to the dial
     started_at: str | None = None     # the wall time (UTC) that stands for: politeness limits
+    person_at: float | None = None    # line seconds into the call a person's first sound came
+    agent_seconds: float | None = None  # a person's time used: person_at to the hang-up
 
 
 @dataclass
@@ -110,6 +112,7 @@ class Audit:
     concurrency: int = 1              # calls at once
     wall_seconds: float = 0.0         # line time from the first dial to the last hangup
     limits: dict[str, object] | None = None  # politeness limits kept (ivraudit.crawl.pacing)
+    courtesy: dict[str, object] | None = None  # how people were treated (ivraudit.crawl.people)
 
     def add_edge(self, edge: EdgeRecord) -> EdgeRecord:
         """Add an edge unless the same (source, target, key) is known; returns the kept one.
@@ -126,6 +129,11 @@ class Audit:
 
     def out_edges(self, node_id: str) -> list[EdgeRecord]:
         return [e for e in self.edges.values() if e.source == node_id]
+
+    @property
+    def human_calls(self) -> int:
+        """Calls that reached a person."""
+        return sum(1 for c in self.calls if c.person_at is not None)
 
     @property
     def call_seconds(self) -> float:

@@ -182,8 +182,11 @@ def _to_audit(doc: dict[str, Any], folder: Path | None, notes: list[str] | None)
                                       float(raw.get("seconds") or 0.0), raw.get("error"),
                                       float(raw.get("navigating_seconds") or 0.0),
                                       _float_or_none(raw.get("start_seconds")),
-                                      raw.get("started_at")))
+                                      raw.get("started_at"),
+                                      _float_or_none(raw.get("person_at_seconds")),  # newer
+                                      _float_or_none(raw.get("agent_seconds"))))
     audit.limits = dict(doc["limits"]) if isinstance(doc.get("limits"), dict) else None
+    audit.courtesy = dict(doc["courtesy"]) if isinstance(doc.get("courtesy"), dict) else None
     return audit
 
 

@@ -68,6 +68,11 @@ CALL_FIELDS: dict[str, Check] = {
     "ring_seconds": _optional(_number), "seconds": _optional(_number),
     "navigating_seconds": _optional(_number), "error": _optional(_text),
     "start_seconds": _optional(_number), "started_at": _optional(_text),
+    "person_at_seconds": _optional(_number), "agent_seconds": _optional(_number),
+}
+COURTESY_FIELDS: dict[str, Check] = {
+    "hang_up_on_people": _optional(_flag), "max_human_calls": _optional(_whole),
+    "apology_seconds": _optional(_number),
 }
 LIMIT_FIELDS: dict[str, Check] = {
     "calls_per_hour": _optional(_whole), "min_gap_seconds": _optional(_number),
@@ -79,7 +84,7 @@ _NUMBER_METRICS = ("nodes", "menus", "options", "max_depth", "time_to_human_seco
                    "time_to_human_typeahead_seconds", "hold_seconds_to_human",
                    "max_hold_seconds", "unknown", "calls", "call_seconds",
                    "navigating_seconds", "failed_calls", "wall_seconds", "concurrency",
-                   "floor_seconds", "cost_ratio")
+                   "floor_seconds", "cost_ratio", "human_calls", "agent_seconds")
 METRIC_FIELDS: dict[str, Check] = {
     **{name: _optional(_number) for name in _NUMBER_METRICS},
     "human_reachable": _flag, "complete": _flag, "path_to_human": _optional(_TEXTS),
@@ -172,5 +177,7 @@ def check_document(document: dict[str, Any]) -> None:
         _fields(document["metrics"], "metrics", METRIC_FIELDS)
     if document.get("limits") is not None:
         _fields(document["limits"], "limits", LIMIT_FIELDS)
+    if document.get("courtesy") is not None:
+        _fields(document["courtesy"], "courtesy", COURTESY_FIELDS)
     if document.get("asr") is not None and not isinstance(document["asr"], dict):
         raise SchemaError(f"asr: must be a mapping, not {quote(document['asr'])}")

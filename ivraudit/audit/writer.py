@@ -75,10 +75,12 @@ def audit_to_json(audit: Audit, metrics: dict[str, object] | None = None) -> dic
             {"index": c.index, "purpose": c.purpose, "path": c.path, "outcome": c.outcome,
              "ring_seconds": c.ring_seconds, "seconds": c.seconds,
              "navigating_seconds": c.navigating_seconds, "error": c.error,
-             "start_seconds": c.start_seconds, "started_at": c.started_at}
+             "start_seconds": c.start_seconds, "started_at": c.started_at,
+             "person_at_seconds": c.person_at, "agent_seconds": c.agent_seconds}
             for c in audit.calls
         ],
         **({"limits": audit.limits} if audit.limits else {}),  # only where limits applied
+        **({"courtesy": audit.courtesy} if audit.courtesy else {}),  # crawls since issue 17
         "problems": audit.problems,
         "asr": audit.asr,
         "metrics": metrics,

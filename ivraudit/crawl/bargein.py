@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 from ivraudit.audit.metrics import fastest_route, listening_weight, root_of
 from ivraudit.audit.model import Audit
 from ivraudit.crawl.mapper import Mapper
+from ivraudit.crawl.people import StopTest
 from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.typeahead import TYPEAHEAD_PRESS_DELAY
 from ivraudit.listen.listener import Heard
@@ -28,9 +29,18 @@ OpenCall = Callable[[str, list[str]], AbstractContextManager["CallSession | None
 call failed."""
 
 
-def measure_barge_in(audit: Audit, mapper: Mapper, open_call: OpenCall, max_calls: int) -> None:
+def measure_barge_in(audit: Audit, mapper: Mapper, open_call: OpenCall, max_calls: int,
+                     passes_queue: Callable[[CallSession, str], bool] = lambda s, q: False,
+                     people: Callable[[], Callable[[], StopTest] | None] = lambda: None
+                     ) -> None:
     """One call down the fastest path to a human, pressing each key into the prompt, where a
-    node on it has barge-in unmeasured (and the call budget allows one more call)."""
+    node on it has barge-in unmeasured (and the call budget allows one more call).
+
+    A queue on the way is passed by (the call ends there, with the menus before it
+    measured) where ``passes_queue`` says so: once enough calls have reached a person
+    (ivraudit.crawl.queues.Queues.reached_people); the person at the end is hung up on as
+    soon as known (``people``: the queues' test for a person's first words,
+    ivraudit.crawl.people)."""
     root = root_of(audit)
     if root is None:
         return
@@ -59,15 +69,19 @@ def measure_barge_in(audit: Audit, mapper: Mapper, open_call: OpenCall, max_call
             elif node.kind == "hold":
                 if current is None:
                     session.hear()  # its prompt, into music
-                current = session.through_hold()[2]
+                if passes_queue(session, node.id):
+                    break
+                current = session.through_hold(people=people())[2]
             else:  # a message moves on by itself; a timeout edge waits the line out
                 if current is None:
                     session.hear()
                 current = None
-        final = current if current is not None else session.hear()
-        if mapper.known(final) != route.edges[-1].target:
-            audit.problems.append("type-ahead call did not reach the human; "
-                                  "barge-in left unmeasured")
-            return
+        else:
+            final = current if current is not None else session.hear_result()
+            if mapper.identify(final) != route.edges[-1].target:
+                audit.problems.append("type-ahead call did not reach the human; "
+                                      "barge-in left unmeasured")
+                return
+            session.met_person(final.onset)
     for node_id, barge_in in measured.items():
         audit.nodes[node_id].barge_in = barge_in

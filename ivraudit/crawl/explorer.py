@@ -39,6 +39,7 @@ from ivraudit.crawl.gate import DialGate, StoppedWaiting
 from ivraudit.crawl.lanes import CallBudgetExceeded, Conductor, LaneCall
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.pacing import Pacer
+from ivraudit.crawl.people import person_test
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.prober import Prober
 from ivraudit.crawl.scheduler import Scheduler
@@ -48,6 +49,8 @@ from ivraudit.crawl.walker import Diverged, Walker
 from ivraudit.identity import PromptIndex
 from ivraudit.lines.base import CallFailed, CallOutcome, Line
 from ivraudit.listen.listener import Listener
+from ivraudit.telephony.constants import SAMPLE_RATE
+from ivraudit.telephony.g711 import Pcm
 
 MAX_FAILED_CALLS_IN_A_ROW = 3
 """A line that fails this many calls in a row (busy, no answer...) ends the crawl."""
@@ -64,9 +67,10 @@ class Explorer:
                  policy: CrawlPolicy | None = None, strategy: CrawlStrategy | None = None,
                  language: str = "en", concurrency: int = 1,
                  progress: Callable[[str], None] | None = None,
-                 pacer: Pacer | None = None) -> None:
+                 pacer: Pacer | None = None, apology: Pcm | None = None) -> None:
         """``pacer`` keeps the line owner's politeness limits (ivraudit.crawl.pacing); seed
-        it with an earlier crawl's call starts to keep them across the two."""
+        it with an earlier crawl's call starts to keep them across the two. ``apology``:
+        audio said to a person before hanging up on them (ivraudit.crawl.people)."""
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.line = line
@@ -74,6 +78,7 @@ class Explorer:
         self._line_floor: float | None = None  # the line's own noise, once a call heard it
         self.strategy = strategy or CrawlStrategy()
         self.language = language
+        self.apology = apology
         self.concurrency = concurrency
         self.progress = progress or (lambda message: None)
         self.audit = Audit(target=line.target, started=_now(), language=language)
@@ -123,7 +128,9 @@ class Explorer:
                         lane.join(0.2)
             with lock:
                 if self.audit.complete and self.audit.nodes:
-                    measure_barge_in(self.audit, self.mapper, self._call, self.policy.max_calls)
+                    measure_barge_in(self.audit, self.mapper, self._call, self.policy.max_calls,
+                                     self.prober.queues.reached_people,
+                                     self.prober.queues.people)
         except KeyboardInterrupt:
             with lock:
                 self._stopping = True
@@ -138,6 +145,7 @@ class Explorer:
                 self.audit.strategy = self.strategy.name
                 self.audit.concurrency = self.concurrency
                 self.audit.limits = self.gate.limits_json()
+                self.audit.courtesy = self._courtesy_json()
                 self.audit.wall_seconds = round(
                     max(self.conductor.clock) if self.conductor.virtual
                     else self.gate.elapsed(started), 3)
@@ -145,6 +153,15 @@ class Explorer:
                 self.audit.asr = {"engine": recognizer.engine if recognizer else "?",
                                   "seconds": round(self.mapper.asr_seconds, 3)}
         return self.audit
+
+    def _courtesy_json(self) -> dict[str, object]:
+        """How the crawl treated the people who answered (audit.json's ``courtesy``)."""
+        return {"hang_up_on_people": self.policy.courtesy,
+                "max_human_calls": self.policy.max_human_calls,
+                "apology_seconds": round(len(self.apology) / SAMPLE_RATE, 3)
+                if self.apology is not None else None,
+                "queues_passed_by": [{"call": call, "queue": queue}
+                                     for call, queue in self.prober.queues.passed_by]}
 
     def _lane(self, lane: int) -> None:
         """One lane: take probes from the shared frontier and call, until nothing is left."""
@@ -230,8 +247,13 @@ class Explorer:
         record.ring_seconds = raw.ring_seconds
         self.audit.ring_seconds = self.audit.ring_seconds or raw.ring_seconds
         listener = Listener(call, line_floor=self._line_floor)
+        session = CallSession(listener, record, self.policy.max_wait, self.policy.max_hold)
+        if self.policy.courtesy:  # people known by their first words (ivraudit.crawl.people)
+            session.people = lambda: person_test(self.mapper.transcribe, expected=False,
+                                                 begins_like=self.mapper.begins_like)
+            session.apology = self.apology
         try:
-            yield CallSession(listener, record, self.policy.max_wait, self.policy.max_hold)
+            yield session
         except (CallBudgetExceeded, Diverged) as problem:
             record.error = str(problem)
             self.audit.problems.append(f"call {record.index} ({' '.join(path)}): {problem}")
@@ -240,6 +262,10 @@ class Explorer:
                 self._line_floor = min(listener.sound.line_floor, self._line_floor or 0.0)
             record.seconds = round(raw.seconds, 3)
             record.navigating_seconds = round(record.navigating_seconds, 3)
+            if record.person_at is not None:  # a person's time: to the hang-up, now
+                # (over SIP the far end may have played on past what was read: that too)
+                line_time = raw.seconds + call.backlog_seconds
+                record.agent_seconds = round(max(0.0, line_time - record.person_at), 3)
             call.hangup()
             conductor.end()
 

@@ -25,7 +25,7 @@ class HearingResultsOut:
              expect: str | None = None) -> Heard:
         """Hear what a probe led to (``been``: the nodes this call was at; ``expect``: the
         node the line has shown comes next, if any)."""
-        return session.hear()
+        return session.hear_result()
 
 
 class EarlyHangup(HearingResultsOut):
@@ -49,5 +49,5 @@ class EarlyHangup(HearingResultsOut):
         What the line has shown comes next (``expect``: a known message back to the menu
         that played it) is a step of a mapped path, and taken as one: on its first second.
         """
-        return session.hear(stop_when=recognised(self.index, RESULT_MIN_SECONDS,
-                                                 RESULT_MARGIN_SECONDS, CERTAIN_AUDIO, been, expect))
+        return session.hear_result(recognised(self.index, RESULT_MIN_SECONDS,
+                                              RESULT_MARGIN_SECONDS, CERTAIN_AUDIO, been, expect))

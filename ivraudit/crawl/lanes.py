@@ -143,6 +143,12 @@ class LaneCall:
         with self._conductor.outside():
             self._call.press(keys)
 
+    def play(self, audio: Pcm) -> None:
+        """Send ``audio`` to the far end, where the line can (``Call.play``)."""
+        play = getattr(self._call, "play", None)
+        if play is not None:
+            play(audio)
+
     def hangup(self) -> None:
         with self._conductor.outside():
             self._call.hangup()

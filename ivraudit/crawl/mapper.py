@@ -139,6 +139,12 @@ class Mapper:
             return self.audit.nodes[known].kind == "hold"
         return interpret(self.transcribe(heard.audio), self.language).kind == "hold"
 
+    def begins_like(self, audio: Pcm) -> set[str]:
+        """The kinds of the known prompts ``audio`` begins like (at SAME_AUDIO or closer)."""
+        return {self.audit.nodes[node_id].kind
+                for score, node_id in self.index.prefix_scores(fingerprint(audio))
+                if score >= SAME_AUDIO and node_id in self.audit.nodes}
+
     def print_of(self, node_id: str) -> Fingerprint | None:
         return self.index.prints.get(node_id)
 

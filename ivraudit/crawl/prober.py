@@ -245,6 +245,7 @@ class Prober:
         """From the nodes just heard after ``origin`` (``parts``: one prompt, or prompts the
         line ran into each other), follow the line as long as it moves on by itself:
         messages, queues, their automatic edges."""
+        queued = False
         while True:
             target, new, heard = parts[0]
             assert target is not None
@@ -258,9 +259,12 @@ class Prober:
                 target, new, heard = self.queues.which_queue(session, _way(origin), target,
                                                             heard, path, via)
                 node = self.audit.nodes[target]
+                if not new and self.queues.passes_by(session, target):
+                    return None
             if new and node.kind == "voicemail" and heard.ending is Ending.TONE:
                 self._rings_again(session, target, heard)
             if not self._arrived(target, new, heard):
+                self._ends(session, target, heard)
                 return (target, heard) if node.acting and heard.ending is not Ending.HANGUP else None
             expected = (None if node.kind == "hold"
                         else self.expectations.after_message(origin.node, target))
@@ -270,14 +274,16 @@ class Prober:
                     self.queues.opened(target, _way(origin), session.listener.peek(OPENING_SECONDS))
                 nxt = self.queues.wait_through(session, target, heard, new)
                 if node.kind in CALL_ENDING_KINDS:
-                    return None
+                    return self._ends(session, target, heard)
             else:
+                if queued and self._waits_for_the_caller(session, target, None):
+                    return self._ends(session, target, heard)
                 paused = self.pause.through(session, origin, target, heard, via, expected)
                 if paused is None:
                     return None
                 heard, nxt = paused
                 if self._waits_for_the_caller(session, target, nxt):
-                    return None
+                    return self._ends(session, target, heard)
                 if new and self.queues.held_in_silence(heard, nxt):
                     # "One moment, please.", silence, "Your call is important to us": the
                     # message was a silent queue's prompt, and that its announcement.
@@ -285,7 +291,8 @@ class Prober:
                     session.listener.unread(nxt.audio)
                     nxt = self.queues.wait_through(session, target, heard, new)
                     if node.kind in CALL_ENDING_KINDS:
-                        return None
+                        return self._ends(session, target, heard)
+            queued = node.kind == "hold"  # what comes next answered a queue
             parts = self._heard_as(nxt, path, via)
             if node.kind == "hold" and not new and parts[0][0] is not None:
                 target = self.queues.answered_by(_way(origin), target, parts[0][0], path, via,
@@ -304,19 +311,32 @@ class Prober:
                 return None
             self._moved_on(origin, target, parts[0][0], parts[0][2].onset - heard.end)
 
-    def _waits_for_the_caller(self, session: CallSession, node_id: str, nxt: Heard) -> bool:
+    def _ends(self, session: CallSession, node_id: str, heard: Heard) -> Stop | None:
+        """The call ends at ``node_id`` (``heard``): a person's time counts from their first
+        sound (ivraudit.crawl.people). Returns no stop: the call is over."""
+        if self.audit.nodes[node_id].kind == "human":
+            session.met_person(heard.onset)
+        return None
+
+    def _waits_for_the_caller(self, session: CallSession, node_id: str, nxt: Heard | None
+                              ) -> bool:
         """Was the message ``node_id`` (or prompt not understood) a person whose words did not
         say so? A recording goes
         on to the next prompt or hangs up; a person who has greeted the caller waits for an
         answer, and after a few seconds of silence asks "Hello?". So a message the line
         follows with silence for as long as the crawl waits (the call still up), or with a
         call-out alone, was a person: whisper hears "how may I help you" as "I may I help y",
-        and "Billing, Maria speaking" as two words and a name, but not the wait."""
+        and "Billing, Maria speaking" as two words and a name, but not the wait. Words that
+        answered a queue are given ``PERSON_WAITS_SECONDS`` of it (``nxt`` None, asked before
+        anything more is heard) when courteous, as the words a queue's wait ends on are
+        (ivraudit.listen.listener), not the 20 s of ``max_wait``."""
         node = self.audit.nodes[node_id]
         if node.kind not in ("message", "unknown") or any(
                 e.key == "auto" for e in self.audit.out_edges(node_id)):
             return False  # (words not understood wait too: a person in another language)
-        if nxt.empty:
+        if nxt is None:
+            waited = self.policy.courtesy and session.listener.stays_quiet(PERSON_WAITS_SECONDS)
+        elif nxt.empty:
             waited = nxt.ending is Ending.QUIET
         elif calling_out(self.mapper.transcribe(nxt.audio)):
             waited = True

@@ -18,9 +18,12 @@ someone answers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ivraudit.audit.hold import keep_hold_audio
 from ivraudit.audit.model import Audit, NodeRecord
 from ivraudit.crawl.mapper import Mapper
+from ivraudit.crawl.people import StopTest, person_test
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.session import CallSession
 from ivraudit.identity.fingerprint import (
@@ -62,6 +65,7 @@ class Queues:
         self._openings: dict[str, Pcm] = {}
         self._ways: dict[str, set[Way]] = {}
         self._twins: dict[str, list[str]] = {}   # the first node of a prompt -> its twins
+        self.passed_by: list[tuple[int, str]] = []  # (call, queue) not waited through again
 
     def opened(self, queue: str, way: Way, opening: Pcm) -> None:
         """A new queue, reached by ``way``, played ``opening`` after its prompt."""
@@ -118,19 +122,23 @@ class Queues:
         node = self.audit.nodes[hold]
         unsure = not heard.sound_only and heard.ending is Ending.MUSIC and \
             interpret(self.mapper.transcribe(heard.audio), self.mapper.language).kind != "hold"
-        _, announcements, nxt = session.through_hold(heard, unsure=unsure)
+        people = self.people()
+        _, announcements, nxt = session.through_hold(heard, unsure=unsure, people=people)
         if nxt.ending is Ending.QUIET:
             # No music came after all, nor anything else: the "music" was the end of
             # someone's words, and they wait for the caller (see Prober._waits_for_the_caller).
             node.kind = "human"
             return nxt
-        while not nxt.empty and nxt.ending is not Ending.TONE and (
-                self.mapper.reads_as_hold(nxt) or session.listener.hold_resumes(
+        while not nxt.empty and nxt.ending not in (Ending.TONE, Ending.CUT) and (
+                self.mapper.reads_as_hold(nxt)
+                or not self._a_person(nxt) and session.listener.hold_resumes(
                     RING_CYCLE_SECONDS if session.listener.rang else HOLD_RESUMES_SECONDS)):
             # (a prompt that ends in a beep is a voicemail greeting, whatever follows; a ring
-            # resumes at its next cycle, up to 4 s of silence after an announcement)
+            # resumes at its next cycle, up to 4 s of silence after an announcement; one cut
+            # short was a person known by their first words, and so is one whose words say
+            # so: a courteous crawl does not wait to hear whether the queue comes back)
             announcements.append(session.resume(nxt))
-            _, more, nxt = session.through_hold()
+            _, more, nxt = session.through_hold(people=people)
             announcements += more
         if not nxt.empty and not nxt.sound_only and nxt.ending is not Ending.TONE:
             person = self._after_the_last_announcement(nxt)
@@ -178,6 +186,36 @@ class Queues:
                               heard.onset + begins * FRAME_SECONDS, heard.end, heard.ending,
                               heard.pressed_at))
         return None
+
+    def people(self) -> Callable[[], StopTest] | None:
+        """What answers a queue is listened to for a person's first words, when courteous."""
+        if not self.policy.courtesy:
+            return None
+        return lambda: person_test(self.mapper.transcribe, expected=True,
+                                   begins_like=self.mapper.begins_like)
+
+    def _a_person(self, heard: Heard) -> bool:
+        """Do the words that answered a queue say a person (when courteous)?"""
+        return self.policy.courtesy and interpret(
+            self.mapper.transcribe(heard.audio), self.mapper.language).kind == "human"
+
+    def passes_by(self, session: CallSession, queue: str) -> bool:
+        """Is the known ``queue``, whose answer is not known yet (another call waits in it,
+        or the wait before was cut), passed by on this call? It is once the policy's
+        ``max_human_calls`` calls have reached a person: what answers it is left to the
+        calls that waited through it (noted in :attr:`passed_by`), and the call ends."""
+        node = self.audit.nodes[queue]
+        if node.kind != "hold" or any(e.key == "auto" for e in self.audit.out_edges(queue)):
+            return False
+        return self.reached_people(session, queue)
+
+    def reached_people(self, session: CallSession, queue: str) -> bool:
+        """Have ``max_human_calls`` calls reached a person? If so, ``queue`` is not waited
+        through on this call (noted in :attr:`passed_by`)."""
+        if self.audit.human_calls < self.policy.max_human_calls:
+            return False
+        self.passed_by.append((session.record.index, queue))
+        return True
 
     def which_queue(self, session: CallSession, way: Way, queue: str, heard: Heard,
                     path: list[str], via: list[str]) -> tuple[str, bool, Heard]:

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 from ivraudit.audit.model import CallRecord, NodeRecord
 from ivraudit.crawl.frontier import Probe
+from ivraudit.crawl.people import StopTest, either
 from ivraudit.crawl.probes import DIGIT_PATIENCE_SECONDS, MAX_ENTRY_DIGITS
 from ivraudit.identity import Fingerprint, continues_prompt, fingerprint
 from ivraudit.lines.base import Call
@@ -20,7 +21,7 @@ from ivraudit.listen.activity import quiet_frames, sounding
 from ivraudit.listen.listener import (
     BARGE_IN_JUDGED_SECONDS, STOP_WHEN_FROM_SECONDS, Ending, Heard, Listener,
 )
-from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, KEY_PRESS_SECONDS
+from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, KEY_PRESS_SECONDS, SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
 
 STOP_LATENCY_SECONDS = 0.1
@@ -43,6 +44,10 @@ class CallSession:
         # the caller back (IVRs count them, and hang up on the Nth: an invalid-entry limit)
         self.wrong_keys: dict[str, list[str]] = {}
         self.trying: Probe | None = None  # the probe being tried (None once it met a limit)
+        # courtesy (ivraudit.crawl.people): a new test for a person's first words, to listen
+        # to what the line does with; what to say to a person before hanging up
+        self.people: Callable[[], StopTest] | None = None
+        self.apology: Pcm | None = None
 
     @property
     def call(self) -> Call:
@@ -62,18 +67,45 @@ class CallSession:
                                   stop_when=stop_when, ask_from=ask_from,
                                   press_after_onset=press_after_onset)
 
+    def hear_result(self, stop_when: StopTest | None = None) -> Heard:
+        """What the line does next (after a key, a message, a wait): :meth:`hear`, stopped
+        also where the first words say a person answered (when the crawl is courteous)."""
+        people = self.people() if self.people is not None else None
+        return self.hear(stop_when=either(stop_when, people))
+
+    def met_person(self, onset: float) -> None:
+        """A person answered this call, their first sound at line second ``onset``: noted on
+        the call's record (their time is counted from there to the hang-up, which follows);
+        the apology, if there is one, is said to them first."""
+        if self.record.person_at is not None:
+            return
+        self.record.person_at = round(onset, 3)
+        if self.apology is not None and len(self.apology) and not self.call.ended:
+            self.say(self.apology)
+
+    def say(self, audio: Pcm) -> None:
+        """Send ``audio`` to the far end (a line that cannot send audio sends nothing), and
+        let the line time it takes go by, listening."""
+        play = getattr(self.call, "play", None)
+        if play is not None:
+            play(audio)
+        self.listener.skip(len(audio) / SAMPLE_RATE)
+
     def resume(self, heard: Heard, known_seconds: float | None = None) -> Heard:
         """The rest of a prompt heard only in part (see :meth:`Listener.resume`)."""
         return self.listener.resume(heard, known_seconds=known_seconds)
 
-    def through_hold(self, began: Heard | None = None, unsure: bool = False
+    def through_hold(self, began: Heard | None = None, unsure: bool = False,
+                     people: Callable[[], StopTest] | None = None
                      ) -> tuple[float, list[Heard], Heard]:
         """Wait through a queue (see :meth:`Listener.through_hold`), up to ``max_hold``;
         ``began``: its prompt, if the queue began with a ring or music and nothing said.
-        ``unsure``: only the music its prompt ran into made it a queue (see there)."""
+        ``unsure``: only the music its prompt ran into made it a queue (see there).
+        ``people``: a test for a person's first words, which end the wait cut short."""
         rang = began is not None and began.sound_only and began.ending is Ending.TONE
         seed = began.audio if began is not None and rang else None
-        return self.listener.through_hold(max_hold=self.max_hold, began=seed, unsure=unsure)
+        return self.listener.through_hold(max_hold=self.max_hold, began=seed, unsure=unsure,
+                                          stop_test=people)
 
     def press(self, keys: str) -> float:
         """Press ``keys`` now; returns the line time the last one ended.

@@ -11,13 +11,16 @@ hangup); this package gives the best reading of the words alone.
 from __future__ import annotations
 
 from ivraudit.interpret.keys import say_key
-from ivraudit.interpret.kinds import calls_out, classify, digits_asked, terminator_asked
+from ivraudit.interpret.kinds import (
+    calls_out, classify, digits_asked, opens_as_a_person, terminator_asked,
+)
 from ivraudit.interpret.model import Interpretation, Option
 from ivraudit.interpret.options import read_options
 from ivraudit.interpret.text import tokenize
 from ivraudit.kinds import KINDS
 
-__all__ = ["KINDS", "Interpretation", "Option", "calling_out", "interpret", "say_key"]
+__all__ = ["KINDS", "Interpretation", "Option", "calling_out", "interpret", "person_answers",
+           "say_key"]
 
 
 def interpret(transcript: str, language: str = "en") -> Interpretation:
@@ -50,3 +53,9 @@ def calling_out(transcript: str) -> bool:
     """Does this transcript check that the caller is still there ("Hello?", "Are you there?"),
     as a person does after greeting a caller who says nothing?"""
     return calls_out(tokenize(transcript))
+
+
+def person_answers(first_words: str, expected: bool) -> bool:
+    """Do these first words of a prompt still being spoken say a person answered (see
+    :func:`ivraudit.interpret.kinds.opens_as_a_person`)?"""
+    return opens_as_a_person(tokenize(first_words), expected)

@@ -53,6 +53,10 @@ _HUMAN_STRONG = [
     r"en que (?:le |te )?(?:puedo|podemos) (?:ayudar|servir)", r"mi nombre es",
     r"^(?:\S+ ){0,3}le atiende",
 ]
+_HUMAN_OPENING = [p for p in _HUMAN_STRONG if not p.endswith("$")]
+"""The strong cues that still say a person when more words follow them: "this is Priya" at
+the end of a prompt is a name to end on, at the end of its first second it may be "this is
+Priya's voicemail"."""
 _VOICEMAIL_WEAK = [
     r"(?:is|am|are) (?:not|currently not) available", r"(?:is|am) unavailable",
     r"(?:can't|cannot|can not|unable to) (?:take|answer) (?:your|the|this) (?:call|phone)",
@@ -141,6 +145,17 @@ def classify(tokens: list[Token]) -> str:
     if joined.text in _BARE_GREETINGS or _any(joined, _HUMAN_WEAK):
         return "human"
     return "message"
+
+
+def opens_as_a_person(tokens: list[Token], expected: bool) -> bool:
+    """Do the first words of a prompt still being spoken (its first second or two) say a
+    person answered? Where a person is ``expected`` (right after a queue), any cue a whole
+    prompt would be read by will do ("Hi, this is Sam"); elsewhere only a strong one that
+    more words cannot undo ("how can I help", "my name is", "Sam speaking"), since a menu or
+    a voicemail greeting may begin like a person."""
+    if classify(tokens) != "human":
+        return False
+    return expected or _any(Joined(tokens), _HUMAN_OPENING)
 
 
 def calls_out(tokens: list[Token]) -> bool:

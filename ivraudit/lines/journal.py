@@ -40,7 +40,8 @@ from ivraudit.telephony.g711 import Pcm
 
 Op = list[Any]
 """One thing done on a call: ``["r", frames asked, samples got, times]`` (reads, run-length
-coded), ``["p", keys, line seconds, backlog seconds]`` or ``["h", line seconds]``."""
+coded), ``["p", keys, line seconds, backlog seconds]``, ``["s", samples sent, line seconds]``
+(audio said to the far end: an apology) or ``["h", line seconds]``."""
 
 
 class JournalLine:
@@ -289,6 +290,21 @@ class JournalCall:
         self._ops.append(["p", keys, at, backlog])
         self._backlog = 0.0
 
+    def play(self, audio: Pcm) -> None:
+        """Say ``audio`` to the far end (``Call.play``); played back, the recorded say is
+        passed (nothing is sent: that call is over on the line)."""
+        if self._playing:
+            op = self._next()
+            if op is not None and op[0] == "s" and op[1] == len(audio):
+                self._advance()
+                self._ops.append(op)
+                return
+            self._go_live()
+        play = getattr(self._inner, "play", None)
+        if play is not None and not self._dead:
+            play(audio)
+        self._ops.append(["s", len(audio), round(self.seconds, 3)])
+
     def hangup(self) -> None:
         if self._done:
             return
@@ -340,4 +356,5 @@ class JournalCall:
                     inner.read(op[1])
             elif op[0] == "p":
                 inner.press(op[1])
+            # ("s": what was said to the far end before is not said again)
         self._inner = inner

@@ -394,7 +394,8 @@ _Kind = type | tuple[type, ...]
 _NUMBER: _Kind = (int, float)
 _OP_SHAPES: dict[str, tuple[_Kind, ...]] = {"r": (str, int, int, int),
                                             "p": (str, str, _NUMBER, _NUMBER),
-                                            "h": (str, _NUMBER)}
+                                            "h": (str, _NUMBER),
+                                            "s": (str, int, _NUMBER)}
 
 
 def _record_problem(value: Record) -> str | None:

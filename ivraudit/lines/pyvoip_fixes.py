@@ -73,6 +73,11 @@ its two threads). These subclasses change only what is broken or missing for an 
       with whatever arrives; an RTP flood grew it by 620 MB in 5 s (bench/rtp_flood.py). The
       queue holds at most :attr:`MediaClient.MAX_QUEUED_FRAMES`; audio beyond it is dropped, counted
       (:attr:`MediaClient.overflowed`) and ends the call as one whose audio was lost.
+  20. **Audio out is 8-bit and on its own clock** (``write``): pyVoIP's ``RTPClient.write``
+      takes 8-bit linear audio (bug 10's loss, the other way) into a buffer its own drifting
+      transmitter drains (bug 14). Audio to say (the crawl's apology to a person,
+      :meth:`MediaClient.say`) is queued here as int16 frames and sent by the frame-clocked
+      transmitter, encoded with the negotiated law, one frame per frame received.
 """
 
 from __future__ import annotations
@@ -489,6 +494,8 @@ class MediaClient(RTP.RTPClient):
         self.codec = codec
         self.event_type = event_type
         self.sender = DtmfSender(dtmf_mode, event_type)
+        self.saying: deque[Pcm] = deque()  # audio to send, 20 ms frames (bug 20)
+        self.said = 0                # frames of it sent
         self.stream = RtpStream()
         self.frames: deque[Pcm] = deque()
         self.received = 0            # frames received (including silence filled into gaps)
@@ -522,6 +529,14 @@ class MediaClient(RTP.RTPClient):
             thread = threading.Thread(target=target, name=f"ivraudit {name}", daemon=True)
             thread.start()
             self._threads.append(thread)
+
+    def say(self, audio: Pcm) -> None:
+        """Send ``audio`` (8 kHz int16) to the far end, after what is already being said;
+        keys pressed meanwhile go first (bug 20)."""
+        count = -(-len(audio) // FRAME_SAMPLES)
+        padded = np.zeros(count * FRAME_SAMPLES, dtype=np.int16)
+        padded[: len(audio)] = audio
+        self.saying.extend(padded.reshape(count, FRAME_SAMPLES))
 
     def stop(self) -> None:
         self.NSD = False
@@ -691,6 +706,9 @@ class MediaClient(RTP.RTPClient):
                 self._answered += due
             for _ in range(due):
                 packets, audio = self.sender.frame(self.stream)
+                if not packets and audio is None and self.saying:
+                    audio = self.saying.popleft()
+                    self.said += 1
                 if not packets:
                     pcm = audio if audio is not None else _SILENCE
                     packets = [self.stream.packet(self.codec, encode(pcm).tobytes())]

@@ -24,6 +24,9 @@ class ReplayCall:
         self.session = IvrSession(spec)
         self._law = spec.line.codec
         self._hung_up = False
+        self.said: list[tuple[float, int]] = []
+        """Audio said to the IVR (``play``): (line seconds, samples). A spec's IVR hears
+        only keys, so it goes nowhere; the line time it takes passes as the caller reads."""
 
     @property
     def seconds(self) -> float:
@@ -50,6 +53,9 @@ class ReplayCall:
         if not self.ended:
             for key in keys:
                 self.session.press(key)
+
+    def play(self, audio: Pcm) -> None:
+        self.said.append((round(self.seconds, 3), len(audio)))
 
     def hangup(self) -> None:
         self._hung_up = True

@@ -270,6 +270,12 @@ class SipCall:
             self.line.max_press_lag = max(self.line.max_press_lag, self.max_press_lag)
             self.media.sender.queue(keys)
 
+    def play(self, audio: Pcm) -> None:
+        """Say ``audio`` to the far end: sent as RTP in the call's codec as the line's clock
+        runs (the caller keeps reading meanwhile; ivraudit.lines.pyvoip_fixes bug 20)."""
+        if not self.ended:
+            self.media.say(audio)
+
     def hangup(self) -> None:
         if self._hung_up:
             return

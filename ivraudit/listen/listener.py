@@ -463,7 +463,9 @@ class Listener:
         return Heard(audio, onset, onset + len(keep) * FRAME_SECONDS, ending, prompt.pressed_at)
 
     def through_hold(self, *, max_hold: float = 900.0, began: Pcm | None = None,
-                     unsure: bool = False) -> tuple[float, list[Heard], Heard]:
+                     unsure: bool = False,
+                     stop_test: Callable[[], Callable[[Pcm], bool | None]] | None = None
+                     ) -> tuple[float, list[Heard], Heard]:
         """Listen through a hold until something else speaks, for up to ``max_hold`` seconds.
 
         A hold is whatever a queue does while the caller waits: music (which may start too
@@ -477,7 +479,9 @@ class Listener:
         ``unsure``: the prompt before said nothing of holding, only the music it seemed to run
         into made this a queue; if no music, ring or word comes for ``PERSON_WAITS_SECONDS``,
         that was the end of someone's words scored as music, and the next prompt is empty
-        with ending ``QUIET``: the line waits for the caller.
+        with ending ``QUIET``: the line waits for the caller. ``stop_test``: makes a
+        ``stop_when`` test (see :meth:`hear`) for each prompt heard in the hold; a prompt it
+        stops (a person known by their first words) ends the hold, cut short.
         """
         started = self.position
         announcements: list[Heard] = []
@@ -527,7 +531,8 @@ class Listener:
             nothing_yet = unsure and not announcements and not self.rang and sum(
                 map(sounding_frame, self.music)) * FRAME_SECONDS < UNSURE_MUSIC_SECONDS
             heard = self.hear(max_wait=min(left, PERSON_WAITS_SECONDS)
-                              if waits or nothing_yet else left)
+                              if waits or nothing_yet else left,
+                              stop_when=stop_test() if stop_test is not None else None)
             if heard.ending is Ending.HANGUP and heard.empty:
                 return started, announcements, heard  # (nothing is "all ringing" for ever)
             if heard.ending is Ending.QUIET and nothing_yet:

@@ -20,7 +20,7 @@ from ivraudit.audit.document import AuditDoc, key_order
 from ivraudit.audit.findings import preamble_seconds, rules_checked
 from ivraudit.report.audio import EMBED_LIMIT_BYTES, audio_sources
 from ivraudit.report.diagram import diagram_svg, edge_label, legend
-from ivraudit.report.summary import limits_line, summary
+from ivraudit.report.summary import limits_line, people_line, summary
 from ivraudit.report.visible import visible, visible_text
 
 __all__ = ["render_report", "render_compare", "template_folder", "format_seconds"]
@@ -152,6 +152,7 @@ def report_context(document: dict[str, Any], folder: Path | None = None,
         "finding_groups": group_findings(findings),
         "summary": summary(document),
         "limits": limits_line(document),
+        "people": people_line(document),
         "severities": severities,
         "rules": rules_checked(document),
         "nodes": _node_views(doc, findings, sources),

@@ -54,6 +54,31 @@ def summary(document: dict[str, Any]) -> list[str]:
     return sentences
 
 
+def people_line(document: dict[str, Any]) -> str:
+    """The people the crawl reached and how much of their time it used (the metrics'
+    ``human_calls`` and ``agent_seconds``, the audit's ``courtesy``), in a sentence; "" for
+    an audit that does not count them (written before issue 17) or reached nobody."""
+    metrics = document.get("metrics") or {}
+    calls = metrics.get("human_calls")
+    if not isinstance(calls, int) or isinstance(calls, bool) or calls <= 0:
+        return ""
+    seconds = float(metrics.get("agent_seconds") or 0.0)
+    line = (f"People: {_plural(calls, 'call')} reached a person, {seconds:.1f} s of "
+            "their time in all")
+    courtesy = document.get("courtesy")
+    if isinstance(courtesy, dict):
+        hung_up = courtesy.get("hang_up_on_people") is not False
+        line += " (hung up as soon as known" if hung_up else " (heard out"
+        if courtesy.get("apology_seconds"):
+            line += ", after a recorded apology"
+        passed = courtesy.get("queues_passed_by")
+        if isinstance(passed, list) and passed:
+            line += (f"; {_plural(len(passed), 'call')} left a known queue before anyone "
+                     "answered, its answer taken from earlier calls")
+        line += ")"
+    return line + "."
+
+
 def limits_line(document: dict[str, Any]) -> str:
     """The politeness limits the crawl kept (the audit's ``limits``), in a few words; "" when
     it kept none. Shown small: they say how the line was called, not what it does."""

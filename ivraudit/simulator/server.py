@@ -57,6 +57,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import cast
 
+from ivraudit.listen.activity import sounding_frame
 from ivraudit.simulator.guard import (
     MAX_REQUEST_BYTES,
     ReplyBudget,
@@ -69,7 +70,9 @@ from ivraudit.spec.model import TreeSpec
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
 from ivraudit.telephony.digest import DigestChallenger, Verdict
 from ivraudit.telephony.dtmf import EventReceiver, ToneDetector
-from ivraudit.telephony.g711 import ALAW, alaw_decode, alaw_encode, ulaw_decode, ulaw_encode
+from ivraudit.telephony.g711 import (
+    ALAW, Pcm, alaw_decode, alaw_encode, ulaw_decode, ulaw_encode,
+)
 from ivraudit.telephony.rtp import RtpError, RtpPacket, RtpStream
 from ivraudit.telephony.sdp import PCMA, SdpError, answer_for, connection_ip, parse_sdp
 from ivraudit.telephony.sipmsg import SipError, SipMessage, header_param, new_tag, uri_user
@@ -99,6 +102,8 @@ the host the INVITE came from (and whose ACK proved it receives there) has it fr
 any other address gives it by sending RTP from the address and port offered, and keeps it
 while it sends (RFC 7675's 30 s). Without it nothing is sent: after this long with none at
 the answer, the call is hung up (BYE); later, frames go unsent (counted) until RTP comes."""
+MAX_CALLER_SOUND_SECONDS = 30.0
+"""Sound the caller sends (its apology to a person) kept per call trace, at most."""
 PACE_WINDOW = 2
 """Paced mode: frames (40 ms) the IVR may run ahead of the caller's clock: enough to keep
 the pipe full on loopback, and the delay a key then has on its way to the IVR."""
@@ -127,6 +132,12 @@ class CallTrace:
     session: IvrSession | None = None
     invited: float = field(default_factory=time.monotonic)
     """When the INVITE arrived (time.monotonic): how far apart a caller's calls start."""
+    ended_at: float | None = None
+    """Line seconds since the answer (frames the IVR had sent) when the call ended: with the
+    session's ``prompt`` events, how long after a person began to speak the caller left."""
+    caller_sound: list[tuple[float, Pcm]] = field(default_factory=list)
+    """Audio frames with sound in them the caller sent (line seconds, frame): what it said
+    (an apology), up to ``MAX_CALLER_SOUND_SECONDS``."""
 
 
 class _Call:
@@ -210,9 +221,16 @@ class _Call:
             pcm = decode(packet.payload)
             if len(pcm) == FRAME_SAMPLES:
                 key, how = self.tones.push(pcm), "inband"
+                self._keep_sound(session.seconds, pcm)
         if key is not None:
             self.trace.keys.append((round(session.seconds, 3), key, how))
             session.press(key)
+
+    def _keep_sound(self, at: float, pcm: Pcm) -> None:
+        """Keep a frame of the caller's with sound in it (bounded)."""
+        kept = self.trace.caller_sound
+        if sounding_frame(pcm) and len(kept) * FRAME_SECONDS < MAX_CALLER_SOUND_SECONDS:
+            kept.append((round(at, 3), pcm))
 
     async def play(self) -> None:
         """Send the session's frames every 20 ms / speed until it hangs up or the call ends."""
@@ -299,6 +317,8 @@ class _Call:
             return
         self.done = True
         self.trace.ended_by = self.trace.ended_by or by
+        if self.trace.session is not None:
+            self.trace.ended_at = round(self.trace.session.seconds, 3)
         for task in self.tasks:
             if task is not asyncio.current_task():
                 task.cancel()
