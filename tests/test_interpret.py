@@ -473,3 +473,13 @@ def test_a_person_is_known_from_their_first_words(first_words: str, after_a_queu
     is read by says a person; elsewhere only one more words cannot undo."""
     assert person_answers(first_words, True) is after_a_queue
     assert person_answers(first_words, False) is anywhere
+
+
+def test_a_list_that_counts_up_before_the_first_verb_is_read_with_labels_after_keys():
+    """No verb until the last option (zoo seed 12002 mapped only '#')."""
+    reading = interpret("Please choose from the following. One for billing. Two for test "
+                        "results. Three for prescription refills. To end this call, press pound.",
+                        "en")
+    assert [(o.key, o.label) for o in reading.options] == [
+        ("1", "billing"), ("2", "test results"), ("3", "prescription refills"),
+        ("#", "end this call")]

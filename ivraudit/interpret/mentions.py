@@ -216,7 +216,10 @@ def _bare_mentions(tokens: list[Token], verb_mentions: list[Mention]) -> list[Me
     taken: set[int] = set()
     for m in verb_mentions:
         taken.update(range(m.start, m.end))
-    return _bare_from(tokens, verb_mentions[0].end, taken)
+    # A list that counts up before the first verb ("One for billing. Two for test results.
+    # Three for refills. To end this call, press pound.") is a list too.
+    before = [m for m in _bare_from(tokens, 0, taken) if m.end <= verb_mentions[0].start]
+    return (before if _counts_up(before) else []) + _bare_from(tokens, verb_mentions[0].end, taken)
 
 
 def _counts_up(mentions: list[Mention]) -> bool:

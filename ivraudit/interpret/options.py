@@ -289,6 +289,9 @@ def read_options(tokens: list[Token]) -> tuple[Option, ...]:
             start, span = lab.by_clause(gaps[k][0], mention)
             fixed[k] = span
             gaps[k] = (gaps[k][0], start)
+    for k, mention in enumerate(mentions):
+        if mention.bare and k not in fixed:  # "two for test results": the label follows
+            fixed[k] = lab.after_label(*gaps[k + 1])[0]
     readings = [_reading(lab, mentions, gaps, fixed, after=False),
                 _reading(lab, mentions, gaps, fixed, after=True)]
     best = max(readings, key=lambda r: (r.score, r.coherence, r.after))
