@@ -483,3 +483,11 @@ def test_a_list_that_counts_up_before_the_first_verb_is_read_with_labels_after_k
     assert [(o.key, o.label) for o in reading.options] == [
         ("1", "billing"), ("2", "test results"), ("3", "prescription refills"),
         ("#", "end this call")]
+
+
+def test_whispers_to_for_two_in_a_list_that_counts_up():
+    """"one for billing to for appointments" (zoo seed 12004): "to for" is "two for"."""
+    reading = interpret("Please choose from the following, one for billing to for "
+                        "appointments, three for prescription refills.", "en")
+    assert [o.key for o in reading.options] == ["1", "2", "3"]
+    assert interpret("We went to for a walk. One for all.", "en").kind == "message"

@@ -44,6 +44,7 @@ _BARE_BLOCKERS = frozenset({
     "room", "suite", "use", "de", "el", "la", "los", "las", "del", "al", "su", "tecla",
 })
 BARE_INTROS = frozenset({"for", "to", "para", "if", "si"})
+_HOMOPHONE_KEYS = frozenset({"to", "too", "for", "fore"})
 
 # Waiting is a choice without a key: "for all other inquiries, please stay on the line".
 _WAIT = (r"(?:please |or |just |simply )?(?:continue to hold|hold on|hold the line|please hold"
@@ -239,7 +240,10 @@ def _bare_from(tokens: list[Token], first: int, taken: set[int]) -> list[Mention
                 i > 0 and tokens[i - 1].text in _BARE_BLOCKERS):
             i += 1
             continue
-        keys = _keys_after(tokens, i, after_verb=False)
+        # "to for appointments": Whisper's "two for" (no sentence says "to for", "for for")
+        homophone = tokens[i].text in _HOMOPHONE_KEYS and i + 1 < len(tokens) and \
+            tokens[i + 1].text in ("for", "to")
+        keys = _keys_after(tokens, i, after_verb=homophone)
         if keys is None:
             i += 1
             continue
