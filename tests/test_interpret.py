@@ -491,3 +491,10 @@ def test_whispers_to_for_two_in_a_list_that_counts_up():
                         "appointments, three for prescription refills.", "en")
     assert [o.key for o in reading.options] == ["1", "2", "3"]
     assert interpret("We went to for a walk. One for all.", "en").kind == "message"
+
+
+def test_please_enter_your_anything_asks_for_keys():
+    """A caller enters nothing but keys: "Please enter your PIN." heard as "... PIM." (zoo
+    seeds 11045, 12008) still asks for digits."""
+    assert interpret("Please enter your PIM.", "en").kind == "input"
+    assert interpret("To enter your account, press 1. For sales, press 2.", "en").kind == "menu"

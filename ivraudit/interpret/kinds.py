@@ -32,6 +32,9 @@ _INPUT = [
     rf"|marque|digite|teclee|escriba|proporcione)(?: \S+){{0,7}}? (?:{_INPUT_OBJECTS})",
     rf"(?:please say|say or enter|enter or say|what is|tell me) your(?: \S+){{0,4}}?"
     rf" (?:{_INPUT_OBJECTS})",
+    # whatever it is called: a caller enters nothing but keys ("enter your PIN" heard as
+    # "enter your PIM")
+    r"(?:please |now )(?:enter|key in|punch in) your \S+",
     r"followed by (?:the )?(?:pound|hash|number sign|#|star|asterisk|\*)",
     r"starting with (?:the )?area code",
     r"seguid[oa] de(?:l| la)?(?: tecla| signo)?(?: de)? (?:numeral|gato|almohadilla|asterisco)",
