@@ -498,3 +498,10 @@ def test_please_enter_your_anything_asks_for_keys():
     seeds 11045, 12008) still asks for digits."""
     assert interpret("Please enter your PIM.", "en").kind == "input"
     assert interpret("To enter your account, press 1. For sales, press 2.", "en").kind == "menu"
+
+
+def test_one_moment_please_asks_the_caller_to_wait():
+    """"One moment, please." and 31 s of silence was taken for a person waiting for the
+    caller (zoo seed 12021): the words ask the caller to hold."""
+    assert interpret("One moment, please.", "en").kind == "hold"
+    assert interpret("At this moment, please listen carefully.", "en").kind == "message"

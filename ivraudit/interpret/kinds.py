@@ -82,6 +82,9 @@ _HOLD = [
     r"you are (?:currently )?(?:caller|number) (?:number )?\S+",
     r"while (?:i|we) (?:try|transfer|connect|locate|attempt|find)",
     r"please wait", r"(?:transferring|connecting) (?:you|your call)",
+    # "One moment, please." and silence is a queue, not a person (zoo seed 12021); a line
+    # that goes on at once after it was a message (ivraudit.crawl.queues)
+    r"(?:one|a|just a) moment,? please", r"^(?:please )?(?:one|just a) moment$",
     r"will be with you (?:shortly|momentarily|soon|in a moment)",
     r"thank you for (?:your patience|holding|waiting)", r"(?:por favor )?espere",
     r"permanezca en la linea", r"su llamada es (?:muy )?importante",
