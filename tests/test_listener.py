@@ -196,3 +196,21 @@ def test_someone_who_speaks_as_the_music_stops_is_given_back_from_the_first_word
     assert np.array_equal(np.concatenate(given), np.concatenate(frames[55:]))
     listener._give_back_after_music(frames)  # at the same place again: not given back twice
     assert not np.array_equal(listener._frame(), frames[55])
+
+
+def test_pauses_on_a_line_with_loud_hiss_are_quiet():
+    """Hiss at -43 dBFS is above the absolute floor: the pauses are the line's noise, and
+    quiet, as the listener's learned floor has them."""
+    import numpy as np
+
+    from ivraudit.listen.activity import quiet_frames
+    from ivraudit.telephony.constants import SAMPLE_RATE
+
+    rng = np.random.default_rng(3)
+    hiss = rng.normal(0, 32768 * 10 ** (-43 / 20), SAMPLE_RATE * 3)
+    t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
+    voice = 6000 * np.sin(2 * np.pi * 220 * t) * (1 + np.sin(2 * np.pi * 3 * t)) / 2
+    hiss[:SAMPLE_RATE] += voice
+    hiss[2 * SAMPLE_RATE:] += voice
+    quiet = quiet_frames(np.clip(hiss, -32768, 32767).astype(np.int16))
+    assert all(quiet[60:90]) and not any(quiet[0:5]) and sum(quiet[110:150]) < 10

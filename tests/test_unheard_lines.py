@@ -384,3 +384,11 @@ def test_an_announcement_that_runs_into_the_agent_is_the_queues(tmp_path, voices
                                 gap=0.3), recognizer)
     agent = next(n for n in audit.nodes.values() if n.kind == "human")
     assert "busy" not in agent.transcript.lower()
+
+
+def test_a_hidden_key_that_repeats_the_menu_is_told_from_wrong_keys(tmp_path, voices, recognizer):
+    """9 (the first key tried as invalid) repeats the menu, unannounced; 0, * and # play the
+    invalid message: three wrong keys agree, so 9 is an option, not the invalid key (zoo seed
+    12005 filed 9 under invalid and the invalid message under the escape keys)."""
+    nodes = MAIN.replace("QUEUE", "agent").replace('"2": agent}', '"2": agent, "9": main}')
+    _assert_exact(_tree(tmp_path, voices, nodes), recognizer)

@@ -9,7 +9,7 @@ the end as its shortest way from the answer, whatever order the calls went in.
 from __future__ import annotations
 
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 
 from ivraudit.asr.base import Recognizer, Transcript
@@ -294,15 +294,28 @@ class Mapper:
         before did not come back to the menu, and trying stops once two agree. The invalid
         target settled so is what escape keys are judged against."""
         for node_id, tries in self.invalid_tries.items():
-            invalid_target = tries[-1][1]
+            invalid_target = self._what_wrong_keys_do(node_id, tries)
             self.first_target[(node_id, "invalid")] = invalid_target
-            for key, target in tries[:-1]:
+            for key, target in tries:
                 if target == invalid_target:
                     continue
                 edge = self.audit.edges.pop((node_id, target, "invalid"), None)
                 if edge is not None:
                     self.audit.add_edge(EdgeRecord(node_id, target, key, key, edge.lead_in,
                                                    "hidden"))
+
+    def _what_wrong_keys_do(self, node_id: str, tries: list[tuple[str, str]]) -> str:
+        """Where wrong keys lead at a menu: where the last key tried as invalid did, unless
+        more of the escape keys the prompt did not announce agree on somewhere else (9 tried
+        as invalid repeated the menu, an option the recogniser missed, while 0, * and # all
+        played "That option is invalid": zoo seed 12005)."""
+        invalid_target = tries[-1][1]
+        escapes = Counter(e.target for e in self.audit.out_edges(node_id) if e.probe == "escape")
+        if not escapes:
+            return invalid_target
+        target, count = escapes.most_common(1)[0]
+        agreeing = sum(1 for _, t in tries if t == invalid_target) + escapes[invalid_target]
+        return target if count >= 2 and count > agreeing else invalid_target
 
     def judge_escape_keys(self) -> None:
         """An escape key that does what the invalid key does is invalid, not an option."""

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ivraudit.listen.sound import ABS_FLOOR_DBFS, Sound, classify
+from ivraudit.listen.sound import (
+    ABS_FLOOR_DBFS,
+    LINE_NOISE_MARGIN_DB,
+    NOISE_CAP_DBFS,
+    Sound,
+    classify,
+)
 from ivraudit.telephony.constants import FRAME_SAMPLES, SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
 
@@ -35,11 +41,26 @@ def sounding(audio: Pcm) -> bool:
     return int((_frame_power(audio) > SOUNDING_POWER).sum()) >= SOUNDING_MIN_FRAMES
 
 
+NOISE_PERCENTILE = 10
+"""A prompt's quietest tenth of frames: its pauses, and on a noisy line the line's noise."""
+LOUDEST_NOISE_POWER = (32768 * 10 ** (NOISE_CAP_DBFS / 20)) ** 2 * 10 ** (10 / 10)
+"""Quiet frames louder than -30 dBFS are no line's noise but sound (a prompt without a pause)."""
+
+
 def quiet_frames(audio: Pcm) -> list[bool]:
-    """Which 20 ms frames of ``audio`` are below the floor (silence, line noise)."""
+    """Which 20 ms frames of ``audio`` are below the floor (silence, line noise).
+
+    The floor is the classifier's absolute one, or, on a line whose own noise is louder, that
+    noise and LINE_NOISE_MARGIN_DB: with hiss at -43 dBFS no frame was quiet, and a chain of
+    prompts was never split at its pauses (zoo seed 12005)."""
     if len(audio) < FRAME_SAMPLES:
         return []
-    return [bool(q) for q in _frame_power(audio) <= SOUNDING_POWER]
+    power = _frame_power(audio)
+    floor = float(np.percentile(power, NOISE_PERCENTILE))
+    threshold = SOUNDING_POWER
+    if SOUNDING_POWER < floor <= LOUDEST_NOISE_POWER:
+        threshold = floor * 10 ** (LINE_NOISE_MARGIN_DB / 10)
+    return [bool(q) for q in power <= threshold]
 
 
 def end_of_sound_before(quiet: list[bool], frame: int) -> int:
