@@ -60,6 +60,10 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+LANES_STOP_SECONDS = 10.0
+"""How long a stopped crawl waits for its other lanes to end their calls."""
+
+
 class Explorer:
     """Crawls one line into an :class:`~ivraudit.audit.model.Audit`."""
 
@@ -84,6 +88,7 @@ class Explorer:
         self.audit = Audit(target=line.target, started=_now(), language=language)
         self._failed_in_a_row = 0
         self._stopping = False
+        self._live: set[LaneCall] = set()  # the calls up now, on every lane
         self.conductor = Conductor(concurrency, virtual=line.virtual_clock,
                                    has_work=lambda: bool(self.frontier) and not self._stopping)
         self.gate = DialGate(pacer, self.conductor, self.progress, lambda: self._stopping,
@@ -114,6 +119,7 @@ class Explorer:
         """Map the tree; whatever happens, return the audit of what was learned."""
         lock = self.conductor.lock
         started = time.monotonic()
+        lanes: list[threading.Thread] = []
         try:
             if self.concurrency == 1:
                 self._lane(0)
@@ -136,6 +142,14 @@ class Explorer:
                 self._stopping = True
                 self._stop_early("interrupted")
                 lock.notify_all()
+            # The other lanes' calls end now, and the lanes with them: a lane left inside
+            # the speech engine as the process exits crashed it in the engine's teardown
+            # (SIGSEGV, not exit 1), and one whose call went on kept crawling after the stop.
+            for call in list(self._live):
+                call.end_from_outside()
+            deadline = time.monotonic() + LANES_STOP_SECONDS
+            for lane in lanes:
+                lane.join(max(0.0, deadline - time.monotonic()))
         finally:
             with lock:
                 self.mapper.judge_invalid_keys()
@@ -244,6 +258,7 @@ class Explorer:
             if served_start is not None:  # and how far into the crawl (its first part's clock)
                 record.start_seconds = round(served_start, 3)
         call = LaneCall(raw, conductor, started, limit=self.policy.max_call_seconds)
+        self._live.add(call)
         record.ring_seconds = raw.ring_seconds
         self.audit.ring_seconds = self.audit.ring_seconds or raw.ring_seconds
         listener = Listener(call, line_floor=self._line_floor)
@@ -267,6 +282,7 @@ class Explorer:
                 line_time = raw.seconds + call.backlog_seconds
                 record.agent_seconds = round(max(0.0, line_time - record.person_at), 3)
             call.hangup()
+            self._live.discard(call)
             conductor.end()
 
     def _session(self, probe: Probe | None) -> None:

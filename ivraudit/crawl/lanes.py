@@ -152,3 +152,8 @@ class LaneCall:
     def hangup(self) -> None:
         with self._conductor.outside():
             self._call.hangup()
+
+    def end_from_outside(self) -> None:
+        """Hang up from a thread that is not a lane (a stop): the lane reading the call
+        hears it end."""
+        self._call.hangup()
