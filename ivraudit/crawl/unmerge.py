@@ -30,7 +30,7 @@ def split_earlier(mapper: Mapper, new_id: str) -> str | None:
         if old_id == new_id or old_id not in index.prints or len(old.audio) == 0:
             continue
         quiet = quiet_frames(old.audio)
-        found = known_at_the_end(alone, old.audio, quiet)
+        found = known_at_the_end(alone, old.audio, quiet, print_=index.prints[old_id])
         if found is None:
             continue
         start = found[1]

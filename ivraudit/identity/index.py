@@ -133,7 +133,8 @@ start of the next): at least 4 quiet frames among the 15 before the known one be
 
 
 def known_at_the_end(index: PromptIndex, audio: Pcm, quiet: list[bool],
-                     end: int | None = None) -> tuple[str, int] | None:
+                     end: int | None = None, print_: Fingerprint | None = None
+                     ) -> tuple[str, int] | None:
     """The known prompt that the first ``end`` frames of a heard prompt (``audio``) end
     with, and the frame it starts at, when it is not the whole of them.
 
@@ -142,9 +143,10 @@ def known_at_the_end(index: PromptIndex, audio: Pcm, quiet: list[bool],
     heard is then one long prompt whose end is a prompt heard before. ``quiet`` says which
     frames were silent, for the pause that must come before the known prompt. A candidate
     close enough on the frame grid is judged aligned to its samples
-    (:func:`~ivraudit.identity.fingerprint.similarity_at_any_phase`).
+    (:func:`~ivraudit.identity.fingerprint.similarity_at_any_phase`). ``print_``: the
+    audio's fingerprint, when known already.
     """
-    print_ = fingerprint(audio)
+    print_ = fingerprint(audio) if print_ is None else print_
     end = len(print_) if end is None else end
     best: tuple[float, str, int] | None = None
     for node_id, known in index.prints.items():
