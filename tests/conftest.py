@@ -24,6 +24,19 @@ FIXTURES = ROOT / "fixtures" / "recordings"
 TREES = sorted(p.parent.name for p in FIXTURES.glob("*/tree.yaml"))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The real PBX's tests first and its crawls' checks last: the first Asterisk test starts
+    the crawls of every dialplan (minutes of real time, mostly listening, in processes of
+    their own: tests/test_asterisk.py), so the rest of the suite runs while they listen
+    instead of after them. The order within each part is pytest's own."""
+    def part(item: pytest.Item) -> int:
+        if item.path.name != "test_asterisk.py":
+            return 1
+        return 2 if item.name.startswith("test_crawl_maps_the_dialplan") else 0
+
+    items.sort(key=part)  # stable
+
+
 def tree_path(name: str) -> Path:
     return FIXTURES / name / "tree.yaml"
 

@@ -10,7 +10,10 @@ and must then be un-xfailed. tests/pbx/README.md records what each crawl mapped.
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,11 +26,8 @@ import pytest
 from asterisk_pbx import (AUDIO_ROOTS, DIALPLANS, MOH, PASSWORD, SOUNDS, USER, Asterisk,
                           link_sounds, start_asterisk)
 from ivraudit.audit.model import Audit
-from ivraudit.audit.writer import write_audit
-from ivraudit.crawl.explorer import Explorer
-from ivraudit.crawl.policy import CrawlPolicy
-from ivraudit.crawl.strategy import CrawlStrategy
-from ivraudit.lines import CallFailed, CallOutcome, open_line
+from ivraudit.audit.reader import read_audit
+from ivraudit.lines import CallFailed, CallOutcome
 from ivraudit.lines.sip import Secret, SipAccount, SipLine
 from ivraudit.spec import load_spec
 from ivraudit.spec.model import TreeSpec
@@ -36,11 +36,22 @@ from ivraudit.testing.truth import ground_truth, map_to_spec
 
 
 @pytest.fixture(scope="session")
-def asterisk(tmp_path_factory: pytest.TempPathFactory):
+def asterisk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """One Asterisk for the session: built once per machine (scripts/asterisk.sh), started
-    here with every dialplan, stopped at the end (``core stop now``, then its process group)."""
+    here with every dialplan, stopped at the end (``core stop now``, then its process group).
+    The crawls of the dialplans this session checks start as soon as it is up, in the
+    background (:class:`BackgroundCrawls`): they take minutes of real time, mostly listening,
+    and the rest of the suite runs meanwhile (conftest.py runs this file's other tests first
+    and the crawls' checks last)."""
     pbx = start_asterisk(tmp_path_factory.mktemp("asterisk"))
+    wanted = [name for name in CRAWLS
+              if any(getattr(item, "callspec", None) is not None
+                     and item.callspec.params.get("dialplan") == name
+                     for item in request.session.items)]
+    background = BackgroundCrawls(pbx, wanted)
+    request.config.stash[BACKGROUND] = background
     yield pbx
+    background.stop()
     pbx.stop()
 
 
@@ -87,14 +98,26 @@ def test_a_wrong_password_is_refused(asterisk: Asterisk) -> None:
     assert failed.value.outcome is CallOutcome.AUTH_FAILED, failed.value
 
 
+def _channel_of(asterisk: Asterisk, call_id: str) -> str | None:
+    """The Asterisk channel of the SIP dialog ``call_id`` (other calls run meanwhile: the
+    dialplans' crawls)."""
+    for line in asterisk.cli("core show channels concise").stdout.splitlines():
+        name = line.split("!", 1)[0]
+        if name.startswith("SIP/") and call_id in asterisk.cli(f"core show channel {name}").stdout:
+            return name
+    return None
+
+
 def test_the_caller_hangs_up(asterisk: Asterisk) -> None:
     """Our BYE ends the channel in Asterisk."""
     with SipLine(asterisk.uri("simple"), account()) as line:
         call = line.dial()
         call.read(FRAMES_PER_SECOND)
+        channel = _channel_of(asterisk, call.call_id)
+        assert channel, asterisk.cli("core show channels").stdout
         call.hangup()
     deadline = time.monotonic() + 5
-    while "0 active channels" not in asterisk.cli("core show channels").stdout:
+    while channel in asterisk.cli("core show channels concise").stdout.split("!"):
         assert time.monotonic() < deadline, asterisk.cli("core show channels").stdout
         time.sleep(0.1)
 
@@ -151,39 +174,74 @@ CRAWLS = {
     # simple.conf with a plain WaitExten(3): no RTP while it waits.
     "quiet": Crawl(max_calls=6),
 }
-"""Longest first: they run three at a time (crawls), about 4.5 minutes in all."""
+"""Longest first: they run three at a time (BackgroundCrawls), about 5 minutes in all."""
 
 
-def crawl(asterisk: Asterisk, dialplan: str, recognizer, max_calls: int = 300
-          ) -> tuple[TreeSpec, Audit]:
-    """Crawl a dialplan as ``ivraudit crawl`` does a SIP line; the audit is written to
-    ``audits/DIALPLAN`` in Asterisk's folder (with its recordings and report)."""
-    spec = load_spec(asterisk.spec(dialplan), audio_roots=AUDIO_ROOTS)
-    line = open_line(asterisk.uri(dialplan), account=account())
-    try:
-        audit = Explorer(line, recognizer, policy=CrawlPolicy(max_calls=max_calls),
-                         language=spec.language,
-                         strategy=CrawlStrategy.parse("reuse,hangup")).crawl()  # the SIP default
-    finally:
-        line.close()
-    write_audit(audit, asterisk.folder / "audits" / dialplan)
-    return spec, audit
+@dataclass(frozen=True)
+class Crawled:
+    """What ``ivraudit crawl`` of a dialplan left: its exit status, what it printed, the
+    audit it wrote (None when it wrote none) and the dialplan's truth."""
+
+    spec: TreeSpec
+    audit: Audit | None
+    exit_code: int
+    output: str
 
 
-@pytest.fixture(scope="module")
-def crawls(request: pytest.FixtureRequest, asterisk: Asterisk, recognizer):
-    """The crawls the selected tests check, started together, three at a time: each takes
-    real time (seconds of calls, mostly listening), and three calls at once leave whisper
-    time enough on 2 cores (the README measures up to 8 calls at once)."""
-    wanted = [name for name in CRAWLS
-              if any(getattr(item, "callspec", None) is not None
-                     and item.callspec.params.get("dialplan") == name
-                     for item in request.session.items)]
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="asterisk crawl") as pool:
-        futures: dict[str, Future[tuple[TreeSpec, Audit]]] = {
-            name: pool.submit(crawl, asterisk, name, recognizer, CRAWLS[name].max_calls)
-            for name in wanted}
-        yield futures
+class BackgroundCrawls:
+    """Each dialplan crawled as a user crawls a real line: ``ivraudit crawl sip:...`` in a
+    process of its own, the password from the environment, Whisper, the SIP default strategy
+    (``reuse,hangup``), the audit written to ``audits/DIALPLAN`` in Asterisk's folder (with its
+    recordings and report). Three run at a time, from when Asterisk is up: each takes minutes
+    of real time, mostly listening, and in a process of its own a crawl neither waits on the
+    suite's interpreter lock nor blocks the tests that run meanwhile (the README measures up
+    to 8 calls at once on 2 cores)."""
+
+    PARALLEL = 3
+    TIMEOUT_SECONDS = 900.0
+
+    def __init__(self, pbx: Asterisk, dialplans: list[str]) -> None:
+        self._pbx = pbx
+        self._processes: list[subprocess.Popen[str]] = []
+        self._pool = ThreadPoolExecutor(max_workers=self.PARALLEL,
+                                        thread_name_prefix="asterisk crawl")
+        self.futures: dict[str, Future[Crawled]] = {
+            name: self._pool.submit(self._crawl, name) for name in dialplans}
+
+    def _crawl(self, dialplan: str) -> Crawled:
+        spec = load_spec(self._pbx.spec(dialplan), audio_roots=AUDIO_ROOTS)
+        out = self._pbx.folder / "audits" / dialplan
+        command = [sys.executable, "-m", "ivraudit", "crawl", self._pbx.uri(dialplan),
+                   "-o", str(out), "--asr", "whisper", "--language", spec.language,
+                   "--strategy", "reuse,hangup", "--max-calls", str(CRAWLS[dialplan].max_calls)]
+        env = {**os.environ, "IVRAUDIT_SIP_USER": USER, "IVRAUDIT_SIP_PASSWORD": PASSWORD}
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True, env=env)
+        self._processes.append(process)
+        try:
+            output, _ = process.communicate(timeout=self.TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+            output += f"\n(killed after {self.TIMEOUT_SECONDS:.0f} s)"
+        audit = (read_audit(out).audit if (out / "audit.json").is_file()
+                 else None)
+        return Crawled(spec, audit, process.returncode, output)
+
+    def stop(self) -> None:
+        """A session that ends early (``-x``, Ctrl-C) kills the crawls still running."""
+        for process in self._processes:
+            if process.poll() is None:
+                process.kill()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+BACKGROUND = pytest.StashKey[BackgroundCrawls]()
+
+
+@pytest.fixture(scope="session")
+def crawls(asterisk: Asterisk, request: pytest.FixtureRequest) -> dict[str, Future[Crawled]]:
+    return request.config.stash[BACKGROUND].futures
 
 
 def compare(spec: TreeSpec, audit: Audit) -> list[str]:
@@ -221,16 +279,19 @@ def describe(audit: Audit) -> str:
     pytest.param(name, marks=[pytest.mark.xfail(strict=True, raises=AssertionError,
                                                  reason=case.fault)] if case.fault else [])
     for name, case in CRAWLS.items()])
-def test_crawl_maps_the_dialplan(crawls: dict[str, Future[tuple[TreeSpec, Audit]]],
-                                 dialplan: str) -> None:
-    spec, audit = crawls[dialplan].result()
-    problems = compare(spec, audit)
-    exact = audit.complete and not audit.problems and not problems
-    report = "\n".join(problems) + "\n" + describe(audit)
+def test_crawl_maps_the_dialplan(crawls: dict[str, Future[Crawled]], dialplan: str) -> None:
+    crawled = crawls[dialplan].result()
+    audit = crawled.audit
+    if audit is None:
+        raise UnexpectedFault(f"ivraudit crawl exited {crawled.exit_code} and wrote no "
+                              f"audit:\n{crawled.output}")
+    problems = compare(crawled.spec, audit)
+    exact = audit.complete and not audit.problems and not problems and crawled.exit_code == 0
+    report = ("\n".join(problems) + f"\nexit {crawled.exit_code}\n" + describe(audit)
+              + "\n" + crawled.output)
     if not exact and CRAWLS[dialplan].fault and not CRAWLS[dialplan].shows_fault(audit):
         raise UnexpectedFault(f"not the known fault ({CRAWLS[dialplan].fault}):\n{report}")
     assert exact, report
-
 
 
 def test_every_dialplan_has_a_truth_that_loads(tmp_path: Path) -> None:
