@@ -252,6 +252,8 @@ KINDS: list[tuple[str, str]] = [
     ("Please hold for the next available agent.", "hold"),
     ("please stay on the line", "hold"),
     ("You are currently caller number 3.", "hold"),
+    ("you are color number five.", "hold"),  # Whisper's "caller" (zoo seed 13010)
+    ("You are now connected to number five.", "message"),
     ("Por favor espere. Su llamada es muy importante para nosotros.", "hold"),
     # voicemail
     ("Please leave a message after the tone.", "voicemail"),

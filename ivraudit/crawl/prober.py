@@ -356,7 +356,7 @@ class Prober:
         decide without waiting."""
         if interpret(self.mapper.transcribe(heard.audio), self.mapper.language).kind == "voicemail":
             return
-        if session.listener.hold_resumes(within=RING_CYCLE_SECONDS):
+        if session.listener.hold_resumes(within=RING_CYCLE_SECONDS, after_a_pause=True):
             self.audit.nodes[node_id].kind = "hold"
 
     def _heard_as(self, heard: Heard, path: list[str], via: list[str]

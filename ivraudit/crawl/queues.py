@@ -28,6 +28,8 @@ from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.session import CallSession
 from ivraudit.identity.fingerprint import (
     MAYBE_SAME_AUDIO,
+    SAME_AUDIO,
+    begins_like_at_any_phase,
     fingerprint,
     overlap_similarity,
 )
@@ -45,6 +47,14 @@ OPENING_SECONDS = 4.0
 """How much of a queue's sound after its prompt tells it: a ring cycle (6 s in the US) need
 not be complete, its first tone and the silence after it are enough, and music shows its
 track within a few seconds."""
+
+PLAYED_AGAIN_MIN_SECONDS = 0.5
+"""The shortest part of a recording that is told by its fingerprint to be the same one (the
+maze's prompts match their own first 0.4 s: tests/test_maze.py)."""
+PLAYED_AGAIN_SLACK_SECONDS = 0.3
+"""A part of a recording is no longer than it, give or take where its ends were heard; a
+longer prompt that begins like an announcement is that announcement and more (the agent
+straight after it), which is split, not waited through."""
 
 SENTENCE_ENDS = (".", "?", "!")
 """How the recogniser ends a sentence (Whisper writes punctuation; Vosk does not, and its
@@ -129,14 +139,7 @@ class Queues:
             # someone's words, and they wait for the caller (see Prober._waits_for_the_caller).
             node.kind = "human"
             return nxt
-        while not nxt.empty and nxt.ending not in (Ending.TONE, Ending.CUT) and (
-                self.mapper.reads_as_hold(nxt)
-                or not self._a_person(nxt) and session.listener.hold_resumes(
-                    RING_CYCLE_SECONDS if session.listener.rang else HOLD_RESUMES_SECONDS)):
-            # (a prompt that ends in a beep is a voicemail greeting, whatever follows; a ring
-            # resumes at its next cycle, up to 4 s of silence after an announcement; one cut
-            # short was a person known by their first words, and so is one whose words say
-            # so: a courteous crawl does not wait to hear whether the queue comes back)
+        while not nxt.empty and self._announces(session, nxt, [heard, *announcements]):
             announcements.append(session.resume(nxt))
             _, more, nxt = session.through_hold(people=people)
             announcements += more
@@ -161,6 +164,25 @@ class Queues:
             node.announcements = len(announcements)
             keep_hold_audio(node, session.listener.music, heard.end, announcements)
         return nxt
+
+    def _announces(self, session: CallSession, heard: Heard, before: list[Heard]) -> bool:
+        """Is ``heard``, a prompt that came in the queue, one of its announcements (and the
+        wait goes on)? It is when its words say hold, or it begins like something the queue
+        said ``before``; else when the queue's sound comes back after it (a ring at its
+        next cycle: up to 4 s of silence). A prompt cut short was a person known by their
+        first words; a courteous crawl does not wait to hear whether the queue comes back
+        after words that say a person either. A prompt that ends in a tone is a voicemail
+        greeting, unless its words say hold: a greeting does not ask the caller to stay on
+        the line, and the tone is the queue's ring, cutting in before its own comes back
+        when announcements come more often than it rings (Europe's ring: 1 s in 5)."""
+        if heard.ending is Ending.CUT:
+            return False
+        if self.mapper.reads_as_hold(heard) or _played_again(heard, before):
+            return True
+        if heard.ending is Ending.TONE or self._a_person(heard):
+            return False
+        return session.listener.hold_resumes(
+            RING_CYCLE_SECONDS if session.listener.rang else HOLD_RESUMES_SECONDS)
 
     def _after_the_last_announcement(self, heard: Heard) -> tuple[Heard, Heard] | None:
         """A last announcement and the person who answered straight after it, with less of a
@@ -253,6 +275,18 @@ class Queues:
         a line pauses between prompts), then words of a queue?"""
         return (not nxt.empty and nxt.onset - heard.end >= QUEUE_MIN_SILENCE_SECONDS
                 and self.mapper.identify(nxt) is None and self.mapper.reads_as_hold(nxt))
+
+
+def _played_again(heard: Heard, before: list[Heard]) -> bool:
+    """Does ``heard`` begin like something this queue already said (its prompt, or one of
+    its announcements)? Announcements repeat, and the agent who answers cuts one short: "The
+    estimated hole." heard alone is no proof of a queue, but it is the start of the
+    announcement heard ten seconds before."""
+    if heard.seconds < PLAYED_AGAIN_MIN_SECONDS:
+        return False
+    return any(not said.sound_only and heard.seconds <= said.seconds + PLAYED_AGAIN_SLACK_SECONDS
+               and begins_like_at_any_phase(heard.audio, said.audio) >= SAME_AUDIO
+               for said in before)
 
 
 def _sounds_like(opening: Pcm, known: Pcm | None) -> bool:

@@ -137,6 +137,18 @@ def similarity_at_any_phase(audio: Pcm, start: int, end: int, known: Fingerprint
     return best
 
 
+def begins_like_at_any_phase(heard: Pcm, known: Pcm) -> float:
+    """How well ``heard`` is the beginning of the recording ``known``, aligned to the sample
+    (see :func:`similarity_at_any_phase`): for a recording played again on one call, cut short
+    (a queue's announcement, interrupted by the agent who answers), which begins wherever the
+    line was in its 20 ms frames."""
+    whole = fingerprint(known)
+    frames = min(len(heard) // FRAME_SAMPLES, len(whole))
+    if frames == 0:
+        return 0.0
+    return similarity_at_any_phase(heard, 0, frames, centred(whole[:frames]))
+
+
 def centred(part: Fingerprint) -> Fingerprint:
     """A part of a fingerprint as :func:`fingerprint` gives it for that part of the audio.
 

@@ -80,6 +80,10 @@ _HOLD = [
     r"next available", r"(?:next|first) in line", r"in (?:the )?order (?:\S+ ){0,3}received",
     r"(?:hold|wait|waiting|queue) time", r"callers? (?:ahead of you|waiting|in (?:the )?queue)",
     r"you are (?:currently )?(?:caller|number) (?:number )?\S+",
+    # a place in line, whatever the word before "number" was heard as ("you are color number
+    # five": zoo seed 13010 took it, then the silent queue, for a person waiting)
+    r"you are (?:currently )?(?:the )?\S+ number (?:\d+|one|two|three|four|five|six|seven"
+    r"|eight|nine|ten|eleven|twelve)\b",
     r"while (?:i|we) (?:try|transfer|connect|locate|attempt|find)",
     r"please wait", r"(?:transferring|connecting) (?:you|your call)",
     # "One moment, please." and silence is a queue, not a person (zoo seed 12021); a line

@@ -303,19 +303,27 @@ class Listener:
             self.unread(begun)  # the next prompt began within the check
         return True
 
-    def hold_resumes(self, within: float = HOLD_RESUMES_SECONDS) -> bool:
+    def hold_resumes(self, within: float = HOLD_RESUMES_SECONDS, *,
+                     after_a_pause: bool = False) -> bool:
         """Does music or a ring come back within ``within`` seconds? Asked after a prompt
         heard in a queue: an announcement is followed by more of the queue, a person by
-        silence. What is read to find out is given back, so nothing is lost."""
+        silence. What is read to find out is given back, so nothing is lost.
+        ``after_a_pause``: the prompt ended in a tone that may still be sounding (a 1 s
+        voicemail beep outlasts the window that told it): only a tone or music that
+        begins again after a quiet frame counts."""
         read: list[Pcm] = []
         sound = self._looking_ahead()
         resumes = False
+        paused = not after_a_pause
         held = 0  # frames in a row the window has said music or tone, past the prompt's tail
         for _ in range(round(within / FRAME_SECONDS)):
             frame = self._frame()
             if frame is None:
                 break
             read.append(frame)
+            paused = paused or not sounding_frame(frame)
+            if not paused:
+                continue
             window = self.sound.window()
             held = held + 1 if window in (Sound.MUSIC, Sound.TONE) and sounding_frame(frame) else 0
             if held >= HOLD_RESUMES_FRAMES or (
@@ -337,9 +345,12 @@ class Listener:
         ahead = self.peek(RING_CYCLE_SECONDS + RING_COMES_BACK_MARGIN)
         ringing = profile.ringing(_frames_of(ahead))
         now = next((i for i, r in enumerate(ringing) if not r), len(ringing))
-        again = next((i for i, r in enumerate(ringing) if r and i > now), None)
-        return again is not None and all(ringing[again: again + RING_RESUMES_FRAMES]) and \
-            len(ringing) >= again + RING_RESUMES_FRAMES
+        run = 0  # (any run of ring frames after a pause: one frame of noise in a burst is
+        for is_ring in ringing[now:]:  # no pause in it, and the next burst still counts)
+            run = run + 1 if is_ring else 0
+            if run >= RING_RESUMES_FRAMES:
+                return True
+        return False
 
     def _give_back_after_ring(self, ring: list[Pcm], profile: RingProfile) -> None:
         """A ring has just stopped counting as the sound of the line: what came after its
