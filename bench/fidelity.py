@@ -44,15 +44,18 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "fixtures"))
 
 from ivraudit.asr import CachedRecognizer, open_recognizer  # noqa: E402
+from ivraudit.asr.base import Recognizer  # noqa: E402
 from ivraudit.audit.metrics import compute_metrics  # noqa: E402
+from ivraudit.audit.model import Audit  # noqa: E402
 from ivraudit.crawl.explorer import Explorer  # noqa: E402
 from ivraudit.crawl.policy import CrawlPolicy  # noqa: E402
 from ivraudit.errors import SpecError  # noqa: E402
 from ivraudit.lines.replay import ReplayLine  # noqa: E402
 from ivraudit.spec import load_spec  # noqa: E402
+from ivraudit.spec.model import TreeSpec  # noqa: E402
 from ivraudit.testing.fidelity import compare  # noqa: E402
 from ivraudit.testing.truth import Truth, ground_truth, map_to_spec  # noqa: E402
-from zoo.generate import build_tree  # noqa: E402
+from zoo.generate import MAX_NODES, build_tree  # noqa: E402
 
 WITHIN = 0.05
 """A time to a human within 5% of the truth's counts as right (the bundled trees' bar)."""
@@ -73,6 +76,7 @@ class TreeResult:
     patterns: list[str] = field(default_factory=list)  # every pattern of the tree
     details: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    longest_hold: float = 0.0  # the longest queue's seconds (for tests/test_zoo_crawls.py)
 
     @property
     def tth_error(self) -> float | None:
@@ -122,22 +126,26 @@ def nearest(truth: Truth, involved: list[str]) -> list[str]:
     return [n for n, d in depth.items() if d == least]
 
 
-def crawl_seed(seed: int, plain: bool, details: bool, max_hold: float) -> TreeResult:
-    """Build, crawl and judge one seed's tree (in a worker process)."""
+def crawl_seed(seed: int, plain: bool, details: bool, max_hold: float,
+               families: list[str] | None = None, max_nodes: int = MAX_NODES) -> TreeResult:
+    """Build, crawl and judge one seed's tree (in a worker process); ``families`` and
+    ``max_nodes`` as zoo.generate.build_tree takes them (tests/test_zoo_crawls.py)."""
     result = TreeResult(seed)
     started = time.perf_counter()
     try:
-        _judge(result, plain, details, max_hold)
+        _judge(result, plain, details, max_hold, families, max_nodes)
     finally:
         result.seconds = time.perf_counter() - started
     return result
 
 
-def _judge(result: TreeResult, plain: bool, details: bool, max_hold: float) -> None:
+def _judge(result: TreeResult, plain: bool, details: bool, max_hold: float,
+           families: list[str] | None, max_nodes: int) -> None:
     assert _recognizer is not None
     seed = result.seed
     with tempfile.TemporaryDirectory(prefix=f"ivraudit-zoo-{seed}-") as tmp:
-        path = build_tree(seed, Path(tmp), plain=plain)
+        path = build_tree(seed, Path(tmp), plain=plain, families=families,
+                          max_nodes=max_nodes)
         meta = _zoo(path)
         result.patterns = list(meta.get("patterns", []))
         result.nodes = len(meta.get("nodes", {}))
@@ -148,10 +156,11 @@ def _judge(result: TreeResult, plain: bool, details: bool, max_hold: float) -> N
             result.blamed = list(result.patterns)
             return
         truth = ground_truth(spec)
-        result.tth_truth = _seconds(truth.metrics.get("time_to_human_seconds"))
+        result.tth_truth = time_to_human(truth.metrics)
+        result.longest_hold = max((n.seconds for n in spec.nodes.values() if n.type == "hold"),
+                                  default=0.0)
         try:
-            audit = Explorer(ReplayLine(spec), _recognizer, language=spec.language,
-                             policy=CrawlPolicy(max_hold=max_hold)).crawl()
+            audit = crawl(spec, _recognizer, max_hold)
         except Exception as exc:  # a crawler crash is a finding, not the bench's end
             result.what = f"crawl failed: {type(exc).__name__}: {exc}"
             result.blamed = list(result.patterns)
@@ -161,7 +170,7 @@ def _judge(result: TreeResult, plain: bool, details: bool, max_hold: float) -> N
         diff = compare(spec, truth, audit, mapping)
         result.exact = diff.exact
         result.what = diff.describe()
-        result.tth_crawl = _seconds(compute_metrics(audit).get("time_to_human_seconds"))
+        result.tth_crawl = time_to_human(compute_metrics(audit))
         if not diff.exact:
             involved = diff.involved()
             result.blamed = blame(meta, involved)
@@ -171,7 +180,17 @@ def _judge(result: TreeResult, plain: bool, details: bool, max_hold: float) -> N
                               for n in audit.nodes.values()]
 
 
-def _seconds(value: object) -> float | None:
+def crawl(spec: TreeSpec, recognizer: Recognizer, max_hold: float) -> Audit:
+    """The crawl the bench judges, shared with tests/test_zoo_crawls.py so CI crawls a zoo
+    tree exactly as the bench does: over the replay line, the default strategy, in the
+    spec's language, waiting at most ``max_hold`` s in a queue."""
+    return Explorer(ReplayLine(spec), recognizer, language=spec.language,
+                    policy=CrawlPolicy(max_hold=max_hold)).crawl()
+
+
+def time_to_human(metrics: dict[str, object]) -> float | None:
+    """The time to a human of an audit's metrics (the truth's or a crawl's); None: no human."""
+    value = metrics.get("time_to_human_seconds")
     return float(value) if isinstance(value, (int, float)) else None
 
 

