@@ -507,3 +507,17 @@ def test_one_moment_please_asks_the_caller_to_wait():
     caller (zoo seed 12021): the words ask the caller to hold."""
     assert interpret("One moment, please.", "en").kind == "hold"
     assert interpret("At this moment, please listen carefully.", "en").kind == "message"
+
+
+def test_a_menu_has_said_something_of_its_own_once_its_first_option_is_said():
+    """A house opening ("Please select from the following options.") begins several menus:
+    a prompt is told from another sharing it only once an option, key and label, is said
+    (a return to the main menu is taken no earlier: zoo family trees hidden and structure)."""
+    from ivraudit.interpret import first_option_said_by
+    words = "Please select from the following options. Select 1 for moving. Select 2 for billing."
+    timed = [(word, 0.4 * (i + 1)) for i, word in enumerate(words.split())]
+    assert first_option_said_by(timed) == pytest.approx(0.4 * 10)  # "moving."
+    assert first_option_said_by([("Goodbye.", 0.6)]) == 0.0
+    late = "For billing, press 1. For support, press 2."  # label first: said once the key is
+    assert first_option_said_by([(w, 0.5 * (i + 1)) for i, w in enumerate(late.split())]) == \
+        pytest.approx(0.5 * 4)

@@ -19,7 +19,7 @@ from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord, Opt
 from ivraudit.identity import Fingerprint, PromptIndex, fingerprint
 from ivraudit.identity.fingerprint import SAME_AUDIO, overlap_similarity
 from ivraudit.identity.index import known_at_the_end
-from ivraudit.interpret import interpret
+from ivraudit.interpret import first_option_said_by, interpret
 from ivraudit.interpret.node_kind import node_kind
 from ivraudit.kinds import HANGUP_KIND
 from ivraudit.listen.activity import end_of_sound_before, ends_in_tone, quiet_frames
@@ -191,7 +191,9 @@ class Mapper:
             understood=understood,
         )
         self.audit.nodes[node.id] = node
-        self.index.add(node.id, print_, text)
+        told_at = first_option_said_by([(w.text.strip(), w.end) for w in transcript.words],
+                                       self.language) if kind == "menu" else 0.0
+        self.index.add(node.id, print_, text, told_at)
         self.progress(f"  new {node.kind} {node.id} at [{' '.join(path)}]: {text[:70]}")
         return node.id, True
 

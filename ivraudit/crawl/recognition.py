@@ -71,8 +71,9 @@ def recognised(index: PromptIndex, min_seconds: float, margin: float, threshold:
                 return_from = None
             elif return_from is None or returning != return_from[1]:
                 return_from = (seconds, returning)
-            elif seconds >= return_from[0] + RETURN_MARGIN_SECONDS:
-                return True
+            elif seconds >= max(return_from[0], index.told_at.get(returning, 0.0)) \
+                    + RETURN_MARGIN_SECONDS:
+                return True  # (and past what the prompt may share with a new one)
         if seconds < min_seconds or (unique_from is not None
                                      and seconds < unique_from + margin):
             return False

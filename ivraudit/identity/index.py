@@ -64,10 +64,15 @@ class PromptIndex:
 
     prints: dict[str, Fingerprint] = field(default_factory=dict)
     transcripts: dict[str, str] = field(default_factory=dict)
+    told_at: dict[str, float] = field(default_factory=dict)
+    """Seconds into a prompt by which it has said something of its own (a menu: its first
+    option, key and label); before that it may be an opening other prompts share."""
 
-    def add(self, node_id: str, print_: Fingerprint, transcript: str) -> None:
+    def add(self, node_id: str, print_: Fingerprint, transcript: str,
+            told_at: float = 0.0) -> None:
         self.prints[node_id] = print_
         self.transcripts[node_id] = transcript
+        self.told_at[node_id] = told_at
 
     def candidates(self, print_: Fingerprint) -> list[tuple[float, str]]:
         """Known nodes whose audio might be this prompt, best first, with their scores."""

@@ -10,6 +10,8 @@ hangup); this package gives the best reading of the words alone.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ivraudit.interpret.keys import say_key
 from ivraudit.interpret.kinds import (
     calls_out, classify, digits_asked, opens_as_a_person, terminator_asked,
@@ -19,8 +21,8 @@ from ivraudit.interpret.options import read_options
 from ivraudit.interpret.text import tokenize
 from ivraudit.kinds import KINDS
 
-__all__ = ["KINDS", "Interpretation", "Option", "calling_out", "interpret", "person_answers",
-           "say_key"]
+__all__ = ["KINDS", "Interpretation", "Option", "calling_out", "first_option_said_by",
+           "interpret", "person_answers", "say_key"]
 
 
 def interpret(transcript: str, language: str = "en") -> Interpretation:
@@ -59,3 +61,18 @@ def person_answers(first_words: str, expected: bool) -> bool:
     """Do these first words of a prompt still being spoken say a person answered (see
     :func:`ivraudit.interpret.kinds.opens_as_a_person`)?"""
     return opens_as_a_person(tokenize(first_words), expected)
+
+
+def first_option_said_by(words: Sequence[tuple[str, float]], language: str = "en") -> float:
+    """Seconds into a menu by which it has said one of its options, key and label, as the
+    whole prompt reads it; ``words`` are the transcript's words, each with the time it ends.
+    Before that a menu may be an opening other menus of the same house share ("Please select
+    from the following options. Select 1 for ..."); 0.0 when no option is read."""
+    texts = [text for text, _ in words]
+    final = set(interpret(" ".join(texts), language).options)
+    if not final:
+        return 0.0
+    for count in range(1, len(words) + 1):
+        if final & set(interpret(" ".join(texts[:count]), language).options):
+            return words[count - 1][1]
+    return words[-1][1]
