@@ -252,6 +252,22 @@ def test_wrong_keys_go_in_during_the_pause_after_the_invalid_message(recognizer)
     assert not any(what == "ignored" for ev in events for what, _ in ev)
 
 
+@pytest.mark.parametrize("name", ["tiny", "acme-pbx"])
+@pytest.mark.slow
+def test_a_menus_invalid_entry_limit_is_looked_for_on_the_calls_already_there(recognizer, name):
+    """Wrong keys at a menu that bring the caller back are counted in a row on the call that
+    presses them (the invalid key, then the unannounced escapes); a menu that took the
+    policy's ``max_wrong_keys`` of them has no limit that low, and where it took fewer the
+    invalid key is pressed again on that call, while it is still there. No call is made to
+    look for a limit alone: one a menu (tiny: 4 calls, 60 s of line time; now 3 and 46 s, as
+    before the limit was looked for)."""
+    spec = load_spec(tree_path(name))
+    audit = Explorer(ReplayLine(spec), recognizer, strategy=CrawlStrategy.parse("all")).crawl()
+    mapping = map_to_spec(spec, audit)
+    assert {(mapping[s], mapping[t], k) for s, t, k in audit.edges} == ground_truth(spec).edges
+    assert not [c.purpose for c in audit.calls if c.purpose == "limit"]
+
+
 @pytest.mark.slow
 def test_a_menu_that_drops_keys_typed_before_it_speaks_is_found_out_in_the_pause(recognizer):
     """The directory clears its digits on entry: the key typed into the pause after the

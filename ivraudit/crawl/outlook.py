@@ -25,7 +25,10 @@ STAYS, MOVES, ENDS = "stays", "moves", "ends"
 OUTCOMES = (STAYS, MOVES, ENDS)
 
 _PRIOR_BY_KEY: dict[str, str] = {"*": MOVES, "0": ENDS, "#": STAYS}
-_PRIOR_BY_ROLE: dict[str, str] = {"invalid": STAYS, "limit": ENDS, "timeout": ENDS}
+_PRIOR_BY_ROLE: dict[str, str] = {"invalid": STAYS, "limit": STAYS, "timeout": ENDS}
+"""(A limit probe is queued at a menu whose invalid key brought the caller back, and no
+escape key pressed after it met a limit: most such menus take the rest of the wrong keys too,
+and a limit probe tried while the call still waits there saves a call of its own.)"""
 
 
 @dataclass

@@ -87,6 +87,9 @@ class Prober:
         limit_met, session.trying = session.trying is None, None
         at = self.mapper.acting_at(probe.node)
         self.scheduler.outlook.saw(probe, ENDS if stop is None else STAYS if stop[0] == at else MOVES)
+        if probe.role in (*WRONG_KEY_ROLES, "limit") and stop is not None and stop[0] == at \
+                and len(session.wrong_keys.get(at, [])) >= self.policy.max_wrong_keys:
+            self.scheduler.no_low_limit(at)
         if probe.role == "invalid" and (stop is None or stop[0] != at) and not limit_met:
             self._doubt_invalid(at)
         elif probe.role == "invalid" and stop is not None and \
@@ -133,10 +136,11 @@ class Prober:
     def _until_the_limit(self, session: CallSession, probe: Probe, heard: Heard) -> Stop | None:
         """Press the wrong key of ``probe`` again each time the menu comes back, until the
         line does something else (the menu's invalid-entry limit, noted by :meth:`_follow`)
-        or the policy's ``max_wrong_keys`` are pressed in a row (no limit that low)."""
+        or ``max_wrong_keys`` are pressed in a row, those this call pressed before counted."""
         stop: Stop | None = (probe.node, heard)
         menu = self.audit.nodes[probe.node]
-        for _ in range(self.policy.max_wrong_keys):
+        before = len(session.wrong_keys.get(probe.node, []))
+        for _ in range(max(1, self.policy.max_wrong_keys - before)):
             if stop is None or stop[0] != self.mapper.acting_at(probe.node) or \
                     menu.invalid_limit is not None:
                 break

@@ -39,6 +39,7 @@ class Scheduler:
         self._attempts: dict[Probe, int] = {}
         # wrong keys that met a menu's invalid-entry limit: tried again first on a call
         self.fresh_only: set[Probe] = set()
+        self._no_low_limit: set[str] = set()  # menus that took max_wrong_keys in a row
 
     def found_at(self, probe: Probe) -> float:
         """The line time ``probe`` became known (no call starts it earlier); asked once."""
@@ -87,8 +88,19 @@ class Scheduler:
         brings the caller back to, to find the menu's invalid-entry limit ("too many invalid
         attempts, goodbye" on the third): real dialplans count tries and hang up."""
         probe = Probe(node.id, "limit", key)
-        if self.policy.max_wrong_keys > 1 and self.frontier.push(probe):
+        if self.policy.max_wrong_keys > 1 and node.id not in self._no_low_limit and \
+                self.frontier.push(probe):
             self._found_at[probe] = self._now()
+
+    def no_low_limit(self, node_id: str) -> None:
+        """The menu ``node_id`` took the policy's ``max_wrong_keys`` wrong keys in a row on
+        one call (its invalid key and the escape keys it does not announce, say) and brought
+        the caller back after each: it has no invalid-entry limit that low, and pressing one
+        wrong key that often again, on a call of its own, would only say so twice."""
+        self._no_low_limit.add(node_id)
+        for probe in self.frontier.at(node_id):
+            if probe.role == "limit":
+                self.frontier.take(probe)
 
     def renamed(self, old_id: str, new_id: str) -> None:
         """The actions at ``old_id`` belong to ``new_id`` (ivraudit.crawl.unmerge): what was
@@ -124,9 +136,13 @@ class Scheduler:
 
     def least_loss(self, here: list[Probe]) -> Probe:
         """Of the probes pending at one node, the one to try first: the one a call is least
-        likely to lose by (a no-input probe only when nothing else is left; ties in queue
-        order)."""
-        candidates = [p for p in here if p.role != "timeout"] or here
+        likely to lose by (a no-input probe only when nothing else is left, a limit probe
+        after the node's other wrong keys, whose run may show there is no limit that low;
+        ties in queue order)."""
+        wrong = {"invalid", "escape"}
+        candidates = ([p for p in here if p.role != "timeout"
+                       and (p.role != "limit" or not any(q.role in wrong for q in here))]
+                      or [p for p in here if p.role != "timeout"] or here)
         node = self.audit.nodes[candidates[0].node]
         redial = self.redial_cost(node)
         return min(candidates, key=lambda p: self.outlook.loss(p, redial, self.audit.ring_seconds))
