@@ -99,6 +99,24 @@ def test_loud_line_noise_is_learnt_as_the_floor() -> None:
 
 
 @needs_sounds
+def test_clipped_loud_speech_is_not_taken_for_the_lines_noise(held_out_prompts) -> None:
+    """Speech 20 dB too loud, clipped by the line, has half seconds as spectrally flat as
+    noise, but its level rises and falls: it is not the line's own noise, and the floor that
+    decides what is sound stays where it was (zoo seed 14016 learnt -27 dBFS from its main
+    menu, and a quiet queue after it was silence). Hiss is still learnt."""
+    loud = [np.clip(pcm.astype(np.float64) * 10.0, -32768, 32767).astype(np.int16)
+            for _, pcm in held_out_prompts]
+    sc = SoundClassifier()
+    for pcm in loud:
+        for frame in frames(pcm):
+            sc.push(frame)
+    assert sc.line_floor is None or sc.line_floor < -45, sc.line_floor
+    for frame in frames(corpus.line(corpus.noise(2.0, -40, np.random.default_rng(2)))):
+        sc.push(frame)
+    assert sc.line_floor is not None and -45 < sc.line_floor < -35, sc.line_floor
+
+
+@needs_sounds
 def test_speech_is_active_even_quiet_and_its_pauses_are_not(held_out_prompts) -> None:
     rng = np.random.default_rng(2)
     for _, prompt in held_out_prompts[:20]:

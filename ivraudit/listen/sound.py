@@ -585,9 +585,21 @@ stretch of audio is noise, not sound: white line noise scores about 0.5 and more
 G.711; speech and music, whose energy sits in harmonics, 0.1 and less."""
 
 
+NOISE_STEADY_DB = 6.0
+"""A line's own noise is steady: its 20 ms frames' levels stay within a few dB of each other
+over half a second (white noise: about ±1 dB), where speech rises and falls with every
+syllable. A loud line's clipped speech can be as flat as noise (zoo seed 14016, +9.6 dB over
+A-law: a half second of it set the line's floor at -27 dBFS, and a quiet queue's music and
+announcements under it were silence)."""
+
+
 def _noise_like(frames: list[npt.NDArray[np.int16]]) -> bool:
-    """Is this half second the line's own noise: spectrally flat, and not digital silence?"""
+    """Is this half second the line's own noise: steady, spectrally flat, and not digital
+    silence?"""
     x = np.stack(frames).astype(np.float64)
+    levels = 10.0 * np.log10((x ** 2).mean(axis=1) + 1.0)
+    if float(levels.max() - levels.min()) > NOISE_STEADY_DB:
+        return False
     power = (np.abs(np.fft.rfft(x * np.hanning(x.shape[1]), axis=1)) ** 2).mean(axis=0)[1:]
     if power.mean() <= 0:
         return False
