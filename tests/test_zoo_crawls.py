@@ -14,8 +14,8 @@ the truth's), :data:`JOBS` trees at a time in processes of their own, as ``bench
 --jobs 2`` does: the crawls are CPU-bound and independent, and the module takes half the
 time it takes one tree after another (166 s, on two cores shared with other jobs).
 
-The families whose tree does not map exactly are strict xfails naming the fault found (the
-crawler is not changed here): once the crawler is fixed the xfail fails, and its mark goes.
+A family whose tree does not map exactly is a strict xfail naming the fault found
+(:data:`KNOWN_FAULTS`): once the crawler is fixed the xfail fails, and its mark goes.
 To hear a tree yourself:
 
     python fixtures/zoo/generate.py 1 --out DIR --families FAMILY --max-nodes 5
