@@ -151,14 +151,18 @@ GREETING = """  welcome:
 """
 
 
-def _queue(music: str, seconds: float = 40) -> str:
+def _queue(music: str, seconds: float = 40, announce: str | None = None,
+           every: float = 0.0) -> str:
+    """A queue to the agent: "Please hold while we connect you.", then ``music`` (or a ring)
+    for ``seconds``, with ``announce`` every ``every`` s if given."""
+    announcing = f"    announce: {announce}\n    announce_every: {every}\n" if announce else ""
     return f"""  queue:
     type: hold
     prompt: hold.wav
     text: "Please hold while we connect you."
     music: {music}
     seconds: {seconds}
-    next: agent
+{announcing}    next: agent
 """
 
 
@@ -352,16 +356,7 @@ def test_an_announcement_in_a_ringing_queue_is_followed_by_the_rings_silence(
     holding ("This call may be recorded...") may be followed by up to 4 s of silence before the
     ring comes back, longer than music takes to resume, and is still the queue's (zoo seed
     11004 made each announcement a message and the ring after it a queue of its own)."""
-    queue = """  queue:
-    type: hold
-    prompt: hold.wav
-    text: "Please hold while we connect you."
-    music: ringback-eu.wav
-    seconds: 30
-    announce: legal.wav
-    announce_every: 8.0
-    next: agent
-"""
+    queue = _queue("ringback-eu.wav", 30, "legal.wav", 8.0)
     _assert_exact(_tree(tmp_path, voices, MAIN.replace("QUEUE", "queue") + queue), recognizer)
 
 
@@ -379,16 +374,7 @@ def test_an_announcement_the_ring_cuts_short_is_the_queues(tmp_path, voices, rec
     six." became a queue of its own). On a noisy A-law line one frame of a burst may not
     score as the ring: the burst still counts (zoo seed 13005: "Your estimated wait time is
     seven minutes." became a queue of its own, and its agent was heard behind it)."""
-    queue = f"""  queue:
-    type: hold
-    prompt: hold.wav
-    text: "Please hold while we connect you."
-    music: {ring}
-    seconds: 30
-    announce: legal.wav
-    announce_every: 8.0
-    next: agent
-"""
+    queue = _queue(ring, 30, "legal.wav", 8.0)
     _assert_exact(_tree(tmp_path, voices, MAIN.replace("QUEUE", "queue") + queue, gap=0.2,
                         line=line), recognizer)
 
@@ -398,16 +384,7 @@ def test_announcements_more_often_than_the_ring_are_the_queues(tmp_path, voices,
     once after each, and the next one begins before the ring comes back. Words that say hold
     and end in that ring are the queue's, not a voicemail greeting's beep (zoo seed 13028:
     "All of our representatives are currently busy..." became a queue of its own)."""
-    queue = """  queue:
-    type: hold
-    prompt: hold.wav
-    text: "Please hold while we connect you."
-    music: ringback-eu.wav
-    seconds: 25
-    announce: still_busy.wav
-    announce_every: 10.0
-    next: agent
-"""
+    queue = _queue("ringback-eu.wav", 25, "still_busy.wav", 10.0)
     _assert_exact(_tree(tmp_path, voices, MAIN.replace("QUEUE", "queue") + queue), recognizer)
 
 
@@ -416,16 +393,7 @@ def test_an_announcement_the_agent_cuts_short_is_the_queues(tmp_path, voices, re
     agent. The fragment says nothing of holding and no ring follows it, but it begins like
     the announcement heard 8 s before, so it is the queue's (zoo seed 13015: "The estimated
     hole." became a message between the queue and its agent)."""
-    queue = """  queue:
-    type: hold
-    prompt: hold.wav
-    text: "Please hold while we connect you."
-    music: ringback-uk.wav
-    seconds: 17
-    announce: legal.wav
-    announce_every: 8.0
-    next: agent
-"""
+    queue = _queue("ringback-uk.wav", 17, "legal.wav", 8.0)
     _assert_exact(_tree(tmp_path, voices, MAIN.replace("QUEUE", "queue") + queue), recognizer)
 
 
@@ -433,16 +401,7 @@ def test_an_announcement_that_runs_into_the_agent_is_the_queues(tmp_path, voices
     """The last announcement and the agent 0.3 s apart, less than ends a prompt: heard as one
     prompt, split where the words that say hold end and a person's begin (zoo seed 11004:
     the agent's node began "All of our representatives are currently busy. Hi, this is")."""
-    queue = """  queue:
-    type: hold
-    prompt: hold.wav
-    text: "Please hold while we connect you."
-    music: ringback.wav
-    seconds: 8.5
-    announce: busy.wav
-    announce_every: 6.0
-    next: agent
-"""
+    queue = _queue("ringback.wav", 8.5, "busy.wav", 6.0)
     audit = _assert_exact(_tree(tmp_path, voices, MAIN.replace("QUEUE", "queue") + queue,
                                 gap=0.3), recognizer)
     agent = next(n for n in audit.nodes.values() if n.kind == "human")
