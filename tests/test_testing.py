@@ -323,3 +323,37 @@ def test_a_joined_chain_is_heard_apart_from_what_follows_by_its_last_prompt(tmp_
     truth = ground_truth(load_spec(spec_path))
     assert truth.kinds["hello"] == "message" and truth.kinds["main"] == "menu"
     assert "notice" not in truth.kinds and ("hello", "main", "auto") in truth.edges
+
+
+@pytest.mark.parametrize("second_goes_to, twins", [
+    ("hangup", True),    # the same goodbye, then the line drops: one dead end, reached twice
+    ("main", False),     # the same words, then back to the menu: a caller can tell them apart
+])
+def test_spec_nodes_no_caller_can_tell_apart_are_one_node_in_the_truth(
+        tmp_path: Path, second_goes_to: str, twins: bool):
+    """Two dead ends playing one recording and hanging up are one node to any caller (and to
+    a crawl that hears right); the truth keeps the one reached first. One recording that
+    leads somewhere else is two nodes, whatever it sounds like."""
+    spec_path = _tiny_tree(tmp_path, textwrap.dedent(f"""\
+        format: ivraudit.tree/1
+        name: "Two dead ends, one goodbye"
+        start: main
+        nodes:
+          main: {{type: menu, prompt: main.wav,
+                 text: "For billing press 1. For moving press 2. For an agent press 3.",
+                 options: {{"1": closed, "2": moved, "3": agent}}}}
+          closed: {{type: message, prompt: bye.wav, text: "Goodbye.", next: hangup}}
+          moved: {{type: message, prompt: bye.wav, text: "Goodbye.", next: {second_goes_to}}}
+          agent: {{type: human, prompt: agent.wav, text: "Hi, this is Sam."}}
+        """))
+    spec = load_spec(spec_path)
+    truth = ground_truth(spec)
+    assert ("main", "closed", "1") in truth.edges
+    if twins:
+        assert "moved" not in truth.kinds and ("main", "closed", "2") in truth.edges
+        assert {e for e in truth.edges if e[0] == "closed"} == {("closed", "hangup", "auto")}
+        crawled = Explorer(ReplayLine(spec), FingerprintRecognizer.from_spec(spec)).crawl()
+        mapping = map_to_spec(spec, crawled)
+        assert {(mapping[s], mapping[t], k) for s, t, k in crawled.edges} == truth.edges
+    else:
+        assert ("main", "moved", "2") in truth.edges and ("moved", "main", "auto") in truth.edges

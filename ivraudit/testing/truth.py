@@ -41,6 +41,8 @@ the spec, only hear it, so the truth holds what a crawler that hears perfectly l
   begins: "Welcome to X. [0.4 s] This call may be recorded." is one prompt to any listener.
   Such a chain is one node: the later node's kind, options and edges under the first one's
   id and path, the words of both, and the time of both and the gap.
+- **Nodes a caller cannot tell apart**: one recording and one behaviour (two dead ends saying
+  the same goodbye) are one node, the one reached first (ivraudit.testing.twins).
 
 Keys the crawler is told to never press, depth limits and budgets are not modelled: this is
 the whole reachable graph.
@@ -69,6 +71,7 @@ from ivraudit.spec.effects import line_audio
 from ivraudit.spec.model import BACK, HANGUP, REPEAT, TreeSpec
 from ivraudit.telephony.constants import FRAME_SECONDS
 from ivraudit.testing.menu_truth import Step, line_seconds, menu_steps, prompt_seconds
+from ivraudit.testing.twins import merge_twins
 
 UNKNOWN_KIND = "unknown"
 """The kind of a node heard and not understood (the interpreter's word for it)."""
@@ -147,7 +150,8 @@ def expected_audit(spec: TreeSpec) -> Audit:
             edge(node_id, step.target, step.key, step.pressed,
                  _lead_in(spec, step) if step.target != HANGUP else 0.0)
             queue.append((step.target, last_menu))
-    join_unheard_boundaries(spec, audit)
+    chains = join_unheard_boundaries(spec, audit)
+    merge_twins(spec, audit, chains)
     return audit
 
 
@@ -165,16 +169,19 @@ def _run(quiet: list[bool]) -> int:
     return next((i for i, q in enumerate(quiet) if not q), len(quiet))
 
 
-def join_unheard_boundaries(spec: TreeSpec, audit: Audit) -> None:
-    """Make each chain of prompts a caller cannot hear apart one node (see above)."""
+def join_unheard_boundaries(spec: TreeSpec, audit: Audit) -> dict[str, list[str]]:
+    """Make each chain of prompts a caller cannot hear apart one node (see above); returns
+    each node's spec nodes, in the order it plays them (one but for a chain)."""
+    chains = {node_id: [node_id] for node_id in audit.nodes}
     ends: dict[str, str] = {}  # a joined node -> the spec node whose audio it ends with
     while True:
         chained = next((e for e in audit.edges.values() if _runs_into(spec, audit, e, ends)),
                        None)
         if chained is None:
-            return
+            return chains
         first, then = audit.nodes[chained.source], audit.nodes.pop(chained.target)
         ends[first.id] = ends.get(then.id, then.id)
+        chains[first.id] += chains.pop(then.id)
         del audit.edges[(chained.source, chained.target, chained.key)]
         audit.nodes[first.id] = replace(
             then, id=first.id, path=first.path, via=first.via,
