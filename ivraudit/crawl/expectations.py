@@ -52,17 +52,22 @@ class Expectations:
         went back where it was reached from)."""
         if (start, node_id) in self.continuations:
             return self.continuations[(start, node_id)]
-        seen = [(where, then) for (where, message), then in self.continuations.items()
-                if message == node_id]
+        seen = [where for where, message in self.continuations if message == node_id]
         if seen:
-            return (start if len(seen) >= MIN_WITNESSES and all(then == where for where, then in seen)
-                    else None)
+            return start if len(seen) >= MIN_WITNESSES and self.goes_back(node_id) else None
         went_on = [(where, message, then) for (where, message), then in self.continuations.items()
                    if then != HANGUP_NODE and self._is_message(message)]
         if (len({message for _, message, _ in went_on}) >= MIN_WITNESSES
                 and all(then == where for where, _, then in went_on)):
             return start
         return None
+
+    def goes_back(self, message: str) -> bool:
+        """Has ``message`` gone back to where the caller acted before it, every time it was
+        heard going on ("Invalid entry", back to whichever menu played it)?"""
+        seen = [(where, then) for (where, node_id), then in self.continuations.items()
+                if node_id == message]
+        return bool(seen) and all(then == where for where, then in seen)
 
     def after_press(self, start: str, keys: str) -> str | None:
         """Where announced ``keys`` are expected to lead from ``start``, where they were not

@@ -21,6 +21,7 @@ from ivraudit.crawl.probes import UNKNOWN_ENTRY
 from ivraudit.crawl.queues import OPENING_SECONDS, Queues, Way
 from ivraudit.crawl.scheduler import Scheduler
 from ivraudit.crawl.session import CallSession
+from ivraudit.crawl.twins import Twins
 from ivraudit.crawl.unmerge import split_earlier
 from ivraudit.interpret import calling_out, interpret
 from ivraudit.kinds import CALL_ENDING_KINDS
@@ -33,10 +34,8 @@ that leads to a menu, a queue or a person after other wrong keys is an option th
 CALL_OUT_SECONDS = 1.5
 """A person checking the caller is there says a few words: "Hello?", "Are you there?"."""
 ANSWER = "answer"
-"""The role of the caller's first act, answering: what the line says before it first waits
-follows from it."""
-NOTHING = "(nothing)"
-"""What a probe led to when nothing at all was heard after it."""
+"""The role of the caller's first act, answering: what the line says before it first waits."""
+NOTHING = "(nothing)"  # what a probe led to when nothing at all was heard after it
 
 Stop = tuple[str, Heard]
 """Where the line waits for the caller: the node, and its prompt as heard (maybe only its
@@ -59,7 +58,8 @@ class Prober:
         # (menu, key) -> what the key led to after other wrong keys: (count, target, keys
         # pressed, lead-in), until the key alone shows whether that was the menu's limit
         self._suspected: dict[tuple[str, str], tuple[int, str, str, float]] = {}
-        self.queues = Queues(audit, policy, mapper)
+        self.twins = Twins(audit, mapper, expectations)
+        self.queues = Queues(audit, policy, mapper, self.twins)
 
     def answer(self, session: CallSession) -> Stop | None:
         """The first call: hear what the line says first; that prompt is the root."""
@@ -298,9 +298,9 @@ class Prober:
                         return self._ends(session, target, heard)
             queued = node.kind == "hold"  # what comes next answered a queue
             parts = self._heard_as(nxt, path, via)
-            if node.kind == "hold" and not new and parts[0][0] is not None:
-                target = self.queues.answered_by(_way(origin), target, parts[0][0], path, via,
-                                                 round(nxt.onset - heard.end, 3))
+            if node.kind in ("hold", "message") and not new and parts[0][0] is not None:
+                target = self.twins.went_on_to(_way(origin), target, parts[0][0], path, via,
+                                               round(nxt.onset - heard.end, 3))
             target = self.mapper.acting_at(target)
             if parts[0][0] == target and (not node.understood or (new and node.kind == "message")):
                 # A prompt that comes again by itself, nothing between, was waiting for the

@@ -12,21 +12,25 @@ is what tells the queues apart. So a known queue reached by a way not seen befor
 to for its first seconds; if they do not sound like what that queue (or a twin found before)
 played first, it is another queue with the same words, a node of its own (its *twin*), and
 it is sat through like any new queue. Two queues that sound alike from their first seconds
-on (same words, same music) stay one node: nothing a caller hears tells them apart until
-someone answers.
+on (same words, same music) stay one node until someone else answers one of them
+(ivraudit.crawl.twins).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 from ivraudit.audit.hold import keep_hold_audio
-from ivraudit.audit.model import Audit, NodeRecord
+from ivraudit.audit.model import Audit
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.people import StopTest, person_test
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.session import CallSession
+from ivraudit.crawl.twins import Twins, Way
 from ivraudit.identity.fingerprint import (
+    MAX_LAG_FRAMES,
     MAYBE_SAME_AUDIO,
     SAME_AUDIO,
     begins_like_at_any_phase,
@@ -56,25 +60,26 @@ PLAYED_AGAIN_SLACK_SECONDS = 0.3
 longer prompt that begins like an announcement is that announcement and more (the agent
 straight after it), which is split, not waited through."""
 
+CADENCE_MIN_QUIET = 0.25
+"""An opening quiet for this share of its frames or more has a cadence (a ring's pauses)."""
+CADENCE_AGREEMENT = 0.9
+"""Two cadences are one where this share of their frames agree, sounding or quiet."""
+
 SENTENCE_ENDS = (".", "?", "!")
 """How the recogniser ends a sentence (Whisper writes punctuation; Vosk does not, and its
 prompts are not split)."""
-
-Way = tuple[str, str, str]
-"""An action that led to a node: (node it was done at, keys pressed, probe role)."""
-
 
 class Queues:
     """Waiting through queues, and telling queues that sound alike apart: what each played
     first, the ways seen into it, and its twins."""
 
-    def __init__(self, audit: Audit, policy: CrawlPolicy, mapper: Mapper) -> None:
+    def __init__(self, audit: Audit, policy: CrawlPolicy, mapper: Mapper, twins: Twins) -> None:
         self.audit = audit
         self.policy = policy
         self.mapper = mapper
+        self.twins = twins
         self._openings: dict[str, Pcm] = {}
         self._ways: dict[str, set[Way]] = {}
-        self._twins: dict[str, list[str]] = {}   # the first node of a prompt -> its twins
         self.passed_by: list[tuple[int, str]] = []  # (call, queue) not waited through again
 
     def opened(self, queue: str, way: Way, opening: Pcm) -> None:
@@ -89,38 +94,11 @@ class Queues:
     def which(self, queue: str, way: Way, opening: Pcm) -> str | None:
         """Of ``queue`` and its twins, the one whose first seconds ``opening`` sounds like
         (now also known by ``way``); None: none of them, it is another queue."""
-        for candidate in [queue, *self._twins.get(queue, [])]:
+        for candidate in self.twins.of(queue):
             if _sounds_like(opening, self._openings.get(candidate)):
                 self._ways.setdefault(candidate, set()).add(way)
                 return candidate
         return None
-
-    def twin(self, queue: str, path: list[str], via: list[str]) -> str:
-        """A new node for another queue that begins with ``queue``'s prompt."""
-        first = self.audit.nodes[queue]
-        twin_id = self.mapper.new_node_id()
-        self.audit.nodes[twin_id] = NodeRecord(
-            id=twin_id, kind="hold", path=list(path), via=list(via),
-            transcript=first.transcript, prompt_seconds=first.prompt_seconds, audio=first.audio,
-            language=first.language, understood=first.understood)
-        self._twins.setdefault(queue, []).append(twin_id)
-        return twin_id
-
-    def edge_into(self, source: str, pressed: str, queue: str) -> tuple[str, str, str] | None:
-        """The key of the edge the action (``source``, ``pressed``) added into ``queue``;
-        None when the queue was reached through other prompts (a message before it), which
-        are not twinned."""
-        return next((k for k, e in self.audit.edges.items()
-                     if e.source == source and e.target == queue and e.pressed == pressed
-                     and e.key != "auto"), None)
-
-    def redirect(self, edge_key: tuple[str, str, str], way: Way, to: str) -> None:
-        """The edge ``edge_key`` (of the action ``way``) leads to ``to`` instead, with what
-        the mapper learned of it."""
-        edge = self.audit.edges.pop(edge_key)
-        queue, edge.target = edge.target, to
-        self.audit.add_edge(edge)
-        self.mapper.moved_way(queue, to, way)
 
     def wait_through(self, session: CallSession, hold: str, heard: Heard, new: bool) -> Heard:
         """Wait through the queue ``hold`` (its prompt ``heard``) for what answers it.
@@ -244,7 +222,7 @@ class Queues:
         """A known queue's prompt, reached by ``way``: that queue, or another one that
         begins with the same words (see the module), told by its first seconds; and
         whether that one is new, and its prompt heard to the end."""
-        edge_key = self.edge_into(way[0], way[1], queue)
+        edge_key = self.twins.edge_into(way[0], way[1], queue)
         if self.knows(queue, way) or edge_key is None:
             return queue, False, heard
         heard = session.resume(heard)
@@ -252,23 +230,9 @@ class Queues:
         same = self.which(queue, way, opening)
         if same == queue:
             return queue, False, heard
-        to = same if same is not None else self.twin(queue, path, via)
-        self.redirect(edge_key, way, to)
+        to = same if same is not None else self.twins.twin(queue, path, via)
+        self.twins.redirect(edge_key, way, to)
         return to, same is None, heard
-
-    def answered_by(self, way: Way, queue: str, answer: str, path: list[str],
-                    via: list[str], held: float) -> str:
-        """A known queue sat through again, reached by ``way``, was answered by
-        ``answer``: if someone else answers it than before, it was another queue that
-        sounds the same (same words, same ring), a node of its own from here on."""
-        known = {e.target for e in self.audit.out_edges(queue) if e.key == "auto"}
-        edge_key = self.edge_into(way[0], way[1], queue)
-        if not known or answer in known or edge_key is None:
-            return queue
-        twin = self.twin(queue, path, via)
-        self.audit.nodes[twin].hold_seconds = held
-        self.redirect(edge_key, way, twin)
-        return twin
 
     def held_in_silence(self, heard: Heard, nxt: Heard) -> bool:
         """Did the message ``heard`` hold the caller: a long silence after it (longer than
@@ -292,10 +256,34 @@ def _played_again(heard: Heard, before: list[Heard]) -> bool:
 def _sounds_like(opening: Pcm, known: Pcm | None) -> bool:
     """Do two openings sound the same? Silence sounds like silence; sound is compared by its
     fingerprint, at any offset (a queue's music or ring starts over for each caller, but
-    what the crawl hears first of it depends on when it began to listen)."""
+    what the crawl hears first of it depends on when it began to listen). The line's noise
+    between rings is no part of a queue: random, it never sounds the same twice (one
+    European ring, 0.8 s in a 4 s opening on a line with hiss, made a queue its own twin)."""
     if known is None:
         return False
-    quiet, known_quiet = all(quiet_frames(opening)), all(quiet_frames(known))
-    if quiet or known_quiet:
-        return quiet == known_quiet
-    return overlap_similarity(fingerprint(opening), fingerprint(known)) >= MAYBE_SAME_AUDIO
+    quiet, known_quiet = quiet_frames(opening), quiet_frames(known)
+    if all(quiet) or all(known_quiet):
+        return all(quiet) == all(known_quiet)
+    return _same_cadence(quiet, known_quiet) and overlap_similarity(
+        fingerprint(_sound_only(opening)), fingerprint(_sound_only(known))) >= MAYBE_SAME_AUDIO
+
+
+def _same_cadence(quiet: list[bool], known_quiet: list[bool]) -> bool:
+    """Do two openings sound and pause alike? A ring is known by its cadence more than by
+    its pitch (Europe's 425 Hz and America's 440+480 Hz share a fingerprint band): 1 s in 5
+    is not 2 s in 6. Both are heard from the queue's start, give or take a few frames."""
+    if sum(quiet) < CADENCE_MIN_QUIET * len(quiet) and \
+            sum(known_quiet) < CADENCE_MIN_QUIET * len(known_quiet):
+        return True  # music: no cadence to compare
+    n = min(len(quiet), len(known_quiet))
+    a, b = np.array(quiet[:n]), np.array(known_quiet[:n])
+    agree = max(float(np.mean(a[max(0, lag):n + min(0, lag)] == b[max(0, -lag):n - max(0, lag)]))
+                for lag in range(-MAX_LAG_FRAMES, MAX_LAG_FRAMES + 1))
+    return agree >= CADENCE_AGREEMENT
+
+
+def _sound_only(audio: Pcm) -> Pcm:
+    """``audio`` with its quiet frames made silent."""
+    sound = audio[: len(audio) // FRAME_SAMPLES * FRAME_SAMPLES].reshape(-1, FRAME_SAMPLES).copy()
+    sound[np.array(quiet_frames(audio), dtype=bool)] = 0
+    return sound.ravel()
