@@ -41,6 +41,11 @@ MENUS: list[tuple[str, list[tuple[str, str]]]] = [
      [("1", "loans"), ("2", "appointments")]),
     ("You have reached deliveries, press 1-4 events, press 2-4 orders.",
      [("1", "events"), ("2", "orders")]),
+    # whisper tiny.en on flite's "dial": "die all", "die of", and "dial it" as "die only"
+    ("To speak with a representative, press 0. If you know your party's extension, you may die "
+     "only at any time. For the front desk, die all 6,500.",
+     [("0", "speak with a representative"), ("6500", "the front desk")]),
+    ("For the front desk. die of 6,500.", [("6500", "the front desk")]),
     # whisper tiny.en on Debian's spliced words "press" "one" "for" "foxtrot" "sierra" ...
     ("Hello, press 1, 4, Foxtrot Sierra, press 2, 4, Zulu, Gulf, press 3, 4, Charlie, Romeo.",
      [("1", "foxtrot sierra"), ("2", "zulu gulf"), ("3", "charlie romeo")]),

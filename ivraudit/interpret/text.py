@@ -41,10 +41,18 @@ loans", "press one for foxtrot" and "press one for victor": a digit, then "for" 
 then a word ("press 1, 4, or 6" is a list)."""
 
 
+_DIAL_SPLIT = re.compile(r"\b([Dd])(?:ie|ye) (?:all|of|al|ol|el)\b(?=,?\s*(?:\d|extension\b))")
+"""Whisper's "die all 6,500" and "die of 6,500" for "dial 6500": one syllable heard as two
+words, the first of which no menu says, before a number."""
+_DIAL_IT = re.compile(r"\b(you (?:may|can)) (?:die|dye) (?:only|it|in)\b")
+""""You may die only at any time" for "you may dial it at any time"."""
+
+
 def tokenize(transcript: str) -> list[Token]:
     """Split a transcript into tokens, noting the punctuation that follows each."""
     source = transcript.replace("\u2019", "'").replace("\u2018", "'").replace("\uff03", "#")
     source = _KEY_FOR.sub(r"\1 for ", source)
+    source = _DIAL_IT.sub(r"\1 dial it", _DIAL_SPLIT.sub(r"\1ial", source))
     matches = list(_WORD.finditer(source))
     tokens: list[Token] = []
     for i, match in enumerate(matches):
