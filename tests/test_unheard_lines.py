@@ -19,7 +19,9 @@ from ivraudit.audit.model import Audit
 from ivraudit.crawl.explorer import Explorer
 from ivraudit.crawl.strategy import CrawlStrategy
 from ivraudit.lines.replay import ReplayLine
+from ivraudit.listen.listener import Ending, Listener
 from ivraudit.spec import load_spec
+from ivraudit.telephony.constants import SAMPLE_RATE
 from ivraudit.testing.truth import ground_truth, map_to_spec
 
 pytestmark = [
@@ -46,6 +48,8 @@ PROMPTS = {
     "still_busy": ("flite", "rms", "All of our representatives are currently busy. Please stay "
                                    "on the line and your call will be answered by the next "
                                    "available representative."),
+    "notice": ("flite", "kal16", "Please note that this call may be recorded. By staying on "
+                                 "the line, you consent to the recording."),
     "spanish": ("espeak-ng", "es", "Para español, oprima nueve."),
     "spanish_menu": ("espeak-ng", "es", "Bienvenido. Para consultar su saldo, oprima uno. "
                                         "Para hablar con un agente, oprima dos."),
@@ -306,6 +310,35 @@ def test_a_line_with_loud_noise_of_its_own_still_has_pauses(tmp_path, voices, re
     and no prompt ever ended. The hiss heard alone in a pause sets the line's floor."""
     _assert_exact(_tree(tmp_path, voices, MAIN.replace("QUEUE", "agent"),
                         line="line: {gain_db: 9.0, noise_dbfs: -37.0}\n"), recognizer)
+
+
+def test_a_voice_that_sounds_like_music_for_a_moment_goes_on_as_one_prompt(tmp_path, voices):
+    """flite's kal16 on a μ-law line with hiss scores as music for 0.7 s in the middle of
+    "...may be recorded. By staying on the line...": the notice was cut in two, its first
+    half a queue and its second a message. Music goes on; the voice went on as speech."""
+    spec = load_spec(_tree(tmp_path, voices, MAIN.replace("QUEUE", "agent") + """  notice:
+    type: message
+    prompt: notice.wav
+    text: "Please note that this call may be recorded. By staying on the line, you consent."
+    next: main
+""", start="notice", line="line: {codec: ulaw, gain_db: -3.4, noise_dbfs: -52.5}\n"))
+    heard = Listener(ReplayLine(spec).dial()).hear()
+    notice = len(spec.prompt_audio(spec.nodes["notice"])) / SAMPLE_RATE
+    assert heard.ending is Ending.SILENCE and heard.seconds == pytest.approx(notice, abs=0.8)
+
+
+def test_a_ring_under_hiss_that_scores_as_music_still_rings(tmp_path, voices):
+    """The two tones of a US ring beat; under hiss 20 dB down they score as music, not as a
+    tone. That it stops for 4 s and comes back by itself still makes it a ring, so an
+    announcement in it is followed by a ring cycle, not by 2.5 s, before it is taken for a
+    person (zoo seed 16004: "You are currently caller number 2" heard as "color number two.")."""
+    spec = load_spec(_tree(tmp_path, voices, MAIN.replace("QUEUE", "queue")
+                           + _queue("ringback.wav", seconds=14), start="queue",
+                           line="line: {codec: ulaw, noise_dbfs: -40.8}\n"))
+    listener = Listener(ReplayLine(spec).dial())
+    listener.hear()
+    listener.through_hold(max_hold=12.0)
+    assert listener.rang
 
 
 @pytest.mark.parametrize("on_limit", ["hangup", "goodbye"])

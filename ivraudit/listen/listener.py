@@ -38,6 +38,10 @@ measured), shorter than the gap IVRs leave between prompts and the time they wai
 
 MUSIC_CONFIRM_SECONDS = 0.6
 """Music must persist this long before it ends a prompt (a chord under speech does not)."""
+VOICE_CHECK_SECONDS = 1.0
+"""How much of what follows music, once confirmed, is looked at to see if it is speech."""
+VOICE_CHECKS = 2
+"""Times a prompt's music may turn out to be its voice going on; then music is music."""
 
 KNOWN_END_SILENCE_SECONDS = 0.2
 """Silence that ends a known prompt heard for as long as it lasts (see :meth:`Listener.resume`):
@@ -71,6 +75,10 @@ waiting for the caller. Queues pause between tracks or rings for a second or two
 UNSURE_MUSIC_SECONDS = 1.5
 """Music that made a queue of a prompt is real once this much of it has sounded; less is
 what the window, lagging a second, still called music of the words' end."""
+RING_PAUSE_SECONDS = 1.0
+"""A queue's sound that stops for this long and comes back by itself, nothing said, rings,
+whatever its spectrum: rings pause 2-4 s, music rests far less; and the two tones of a US
+ring beat, which under hiss scores as music, not as a tone."""
 HOLD_RESUMES_SECONDS = 2.5
 """After a prompt in a queue, how long music or a ring may take to come back."""
 HOLD_RESUMES_FRAMES = 15
@@ -436,6 +444,9 @@ class Listener:
                     return self._sound_only(prompt, Ending.TONE)  # a ring, and nothing said
                 return self._heard(prompt, tone_start - 1, Ending.TONE)
             prompt.music_frames = prompt.music_frames + 1 if window is Sound.MUSIC else 0
+            if prompt.music_frames * FRAME_SECONDS >= MUSIC_CONFIRM_SECONDS and \
+                    self._voice_goes_on(prompt):
+                prompt.music_frames = 0
             if prompt.music_frames * FRAME_SECONDS >= MUSIC_CONFIRM_SECONDS:
                 speech_end = max(-1, index - round((MUSIC_CONFIRM_SECONDS + 1.0) / FRAME_SECONDS))
                 # (what was read while the music was confirmed may end with someone
@@ -447,6 +458,17 @@ class Listener:
                 return self._heard(prompt, speech_end, Ending.MUSIC)
             if index * FRAME_SECONDS >= max_prompt:
                 return self._heard(prompt, prompt.last_active, Ending.LIMIT)
+
+    def _voice_goes_on(self, prompt: "_Prompt") -> bool:
+        """Did a voice only sound like music for a moment? A buzzy synthetic voice can score
+        as music for half a second ("...may be recorded. By staying on the line..."), and
+        the prompt was cut in two, its second half a queue. Music goes on; a voice goes on
+        as speech: what follows is looked at (given back), up to ``VOICE_CHECKS`` times a
+        prompt, so that music with singing in it still ends the prompt soon."""
+        if prompt.voice_checks >= VOICE_CHECKS:
+            return False
+        prompt.voice_checks += 1
+        return classify(self.peek(VOICE_CHECK_SECONDS)) is Sound.SPEECH
 
     def _sound_only(self, prompt: "_Prompt", ending: Ending) -> Heard:
         """What a queue with no announcement plays first (music, ringback), as its prompt:
@@ -541,9 +563,12 @@ class Listener:
             waits = (said is not None or spoke is not None) and (self.music or self.rang)
             nothing_yet = unsure and not announcements and not self.rang and sum(
                 map(sounding_frame, self.music)) * FRAME_SECONDS < UNSURE_MUSIC_SECONDS
+            quiet_from = self.position
             heard = self.hear(max_wait=min(left, PERSON_WAITS_SECONDS)
                               if waits or nothing_yet else left,
                               stop_when=stop_test() if stop_test is not None else None)
+            if heard.sound_only and heard.onset - quiet_from >= RING_PAUSE_SECONDS:
+                self.rang = True  # a sound that stops and comes back by itself: a ring
             if heard.ending is Ending.HANGUP and heard.empty:
                 return started, announcements, heard  # (nothing is "all ringing" for ever)
             if heard.ending is Ending.QUIET and nothing_yet:
@@ -589,6 +614,7 @@ class _Prompt:
     last_active: int = 0
     music_frames: int = 0
     pressed_at: float | None = None
+    voice_checks: int = 0  # times music was confirmed and speech went on (_voice_goes_on)
 
 
 def _with_what_followed(words: Heard, after: list[Pcm]) -> Heard:
