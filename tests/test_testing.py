@@ -359,3 +359,25 @@ def test_spec_nodes_no_caller_can_tell_apart_are_one_node_in_the_truth(
     mapping = map_to_spec(spec, crawled)
     assert sorted(mapping.values()) == sorted(truth.kinds)
     assert {(mapping[s], mapping[t], k) for s, t, k in crawled.edges} == truth.edges
+
+
+def test_a_prompt_heard_without_its_beginning_is_mapped_by_its_words(tmp_path: Path):
+    """A greeting heard without its first word ("This is Sam", the "Hi," lost to the queue's
+    music) matches no recording from its start; a weak audio score is no evidence, and the
+    words decide which spec node it is."""
+    spec_path = _tiny_tree(tmp_path, textwrap.dedent("""\
+        format: ivraudit.tree/1
+        name: "Two agents"
+        start: main
+        nodes:
+          main: {type: menu, prompt: main.wav, text: "Press 1 or 2.",
+                 options: {"1": sam, "2": bye}}
+          sam: {type: human, prompt: agent.wav, text: "Hi, this is Sam."}
+          bye: {type: human, prompt: bye.wav, text: "Goodbye."}
+        """))
+    spec = load_spec(spec_path)
+    sam = line_audio(spec.line, spec.prompt_audio(spec.nodes["sam"]))
+    audit = Audit(target="test", started="")
+    audit.nodes["n1"] = NodeRecord("n1", "human", ["3"], ["n0"], transcript="This is Sam.",
+                                   audio=sam[len(sam) // 3:])
+    assert map_to_spec(spec, audit)["n1"] == "sam"

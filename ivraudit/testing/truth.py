@@ -64,6 +64,7 @@ from ivraudit.audit.metrics import compute_metrics
 from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord, Option
 from ivraudit.crawl.probes import entry_for
 from ivraudit.identity import fingerprint, prefix_similarity, text_similarity
+from ivraudit.identity.fingerprint import MAYBE_SAME_AUDIO
 from ivraudit.kinds import ACTING_KINDS, HANGUP_KIND
 from ivraudit.listen.activity import quiet_frames
 from ivraudit.listen.listener import END_SILENCE_SECONDS
@@ -268,7 +269,10 @@ def map_to_spec(spec: TreeSpec, audit: Audit) -> dict[str, str]:
             continue
         heard = fingerprint(node.audio)
         # Audio first; the words break near-ties (prompts that differ in one word sound alike).
-        scores = {sid: prefix_similarity(heard, p)
+        # A weak match of the audio is no evidence: a greeting heard without its first word
+        # ("This is Anna", the "Hi," lost to the queue's music) matches no recording from its
+        # start, and chance decided between two agents; there the words decide.
+        scores = {sid: _evidence(prefix_similarity(heard, p))
                   + 0.5 * text_similarity(node.transcript, texts[sid])
                   for sid, p in prints.items()}
         best = max(scores.values())
@@ -277,3 +281,7 @@ def map_to_spec(spec: TreeSpec, audit: Audit) -> dict[str, str]:
         mapping[node.id] = on_path[0] if len(on_path) == 1 else \
             max(scores, key=scores.__getitem__)
     return mapping
+
+
+def _evidence(audio_score: float) -> float:
+    return audio_score if audio_score >= MAYBE_SAME_AUDIO else 0.0
