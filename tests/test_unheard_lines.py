@@ -441,6 +441,21 @@ def test_an_announcement_that_runs_into_the_agent_is_the_queues(tmp_path, voices
     assert "busy" not in agent.transcript.lower()
 
 
+def test_an_agent_who_cuts_an_announcement_short_is_known_by_the_silence_after(
+        tmp_path, voices, recognizer):
+    """The agent cuts the second announcement short 3 s in and answers at once, heard as one
+    prompt that begins with words of holding ("All of our representatives are currently
+    busy. Please"), then "Harbor Lights, good morning.", which say no person. It was taken
+    for an announcement, and the crawl waited out max_hold in the silence after it (zoo seed
+    16002). A queue that rang does not fall silent after an announcement; a person does."""
+    queue = _queue("ringback.wav", 13.0, "still_busy.wav", 10.0)
+    terse = MAIN.replace("prompt: agent.wav", "prompt: terse.wav").replace(
+        "Thank you for calling, this is Maria, how may I help you?", "Harbor Lights, good morning.")
+    audit = _assert_exact(_tree(tmp_path, voices, terse.replace("QUEUE", "queue") + queue,
+                                gap=0.3), recognizer)
+    assert audit.complete
+
+
 def test_a_hidden_key_that_repeats_the_menu_is_told_from_wrong_keys(tmp_path, voices, recognizer):
     """9 (the first key tried as invalid) repeats the menu, unannounced; 0, * and # play the
     invalid message: three wrong keys agree, so 9 is an option, not the invalid key (zoo seed

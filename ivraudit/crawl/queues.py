@@ -117,12 +117,16 @@ class Queues:
             # someone's words, and they wait for the caller (see Prober._waits_for_the_caller).
             node.kind = "human"
             return nxt
+        waited = False  # the last words were followed by the silence of someone waiting
         while not nxt.empty and self._announces(session, nxt, [heard, *announcements]):
-            announcements.append(session.resume(nxt))
-            _, more, nxt = session.through_hold(people=people)
-            announcements += more
+            said = session.resume(nxt)
+            _, more, nxt = session.through_hold(people=people, after_words=said)
+            waited = nxt.onset == said.onset
+            if waited:
+                break  # the queue fell silent after them: a person's words (see there)
+            announcements += [said, *more]
         if not nxt.empty and not nxt.sound_only and nxt.ending is not Ending.TONE:
-            person = self._after_the_last_announcement(nxt)
+            person = self._after_the_last_announcement(nxt, waited)
             if person is not None:  # "All our agents are busy." and "Hi, this is Luis" at once
                 announcements.append(person[0])
                 nxt = person[1]
@@ -162,18 +166,21 @@ class Queues:
         return session.listener.hold_resumes(
             RING_CYCLE_SECONDS if session.listener.rang else HOLD_RESUMES_SECONDS)
 
-    def _after_the_last_announcement(self, heard: Heard) -> tuple[Heard, Heard] | None:
+    def _after_the_last_announcement(self, heard: Heard, waited: bool
+                                     ) -> tuple[Heard, Heard] | None:
         """A last announcement and the person who answered straight after it, with less of a
         pause than ends a prompt, heard as one prompt: the announcement and the person, split
         at the sentence where the words that say hold end and the ones that say a person
-        begin; None if the prompt is not that."""
+        begin (or, where the line then ``waited`` for the caller, the first ones that do not
+        say hold: a person is known by that too); None if the prompt is not that."""
         words = self.mapper.transcript(heard.audio).words
         ends = [i + 1 for i, w in enumerate(words[:-1]) if w.text.endswith(SENTENCE_ENDS)]
         for split in ends:
             said = " ".join(w.text for w in words[:split])
             rest = " ".join(w.text for w in words[split:])
-            if interpret(said, self.mapper.language).kind == "hold" and \
-                    interpret(rest, self.mapper.language).kind == "human":
+            then = interpret(rest, self.mapper.language).kind
+            if interpret(said, self.mapper.language).kind == "hold" and (
+                    then == "human" or (waited and then != "hold")):
                 quiet = quiet_frames(heard.audio)
                 first = min(round(words[split].start / FRAME_SECONDS), len(quiet) - 1)
                 before = end_of_sound_before(quiet, first)

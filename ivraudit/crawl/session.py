@@ -96,16 +96,17 @@ class CallSession:
         return self.listener.resume(heard, known_seconds=known_seconds)
 
     def through_hold(self, began: Heard | None = None, unsure: bool = False,
-                     people: Callable[[], StopTest] | None = None
-                     ) -> tuple[float, list[Heard], Heard]:
+                     people: Callable[[], StopTest] | None = None,
+                     after_words: Heard | None = None) -> tuple[float, list[Heard], Heard]:
         """Wait through a queue (see :meth:`Listener.through_hold`), up to ``max_hold``;
         ``began``: its prompt, if the queue began with a ring or music and nothing said.
         ``unsure``: only the music its prompt ran into made it a queue (see there).
-        ``people``: a test for a person's first words, which end the wait cut short."""
+        ``people``: a test for a person's first words, which end the wait cut short.
+        ``after_words``: the wait goes on after words taken for an announcement (see there)."""
         rang = began is not None and began.sound_only and began.ending is Ending.TONE
         seed = began.audio if began is not None and rang else None
         return self.listener.through_hold(max_hold=self.max_hold, began=seed, unsure=unsure,
-                                          stop_test=people)
+                                          stop_test=people, after_words=after_words)
 
     def press(self, keys: str) -> float:
         """Press ``keys`` now; returns the line time the last one ended.

@@ -497,7 +497,8 @@ class Listener:
 
     def through_hold(self, *, max_hold: float = 900.0, began: Pcm | None = None,
                      unsure: bool = False,
-                     stop_test: Callable[[], Callable[[Pcm], bool | None]] | None = None
+                     stop_test: Callable[[], Callable[[Pcm], bool | None]] | None = None,
+                     after_words: Heard | None = None
                      ) -> tuple[float, list[Heard], Heard]:
         """Listen through a hold until something else speaks, for up to ``max_hold`` seconds.
 
@@ -515,16 +516,21 @@ class Listener:
         with ending ``QUIET``: the line waits for the caller. ``stop_test``: makes a
         ``stop_when`` test (see :meth:`hear`) for each prompt heard in the hold; a prompt it
         stops (a person known by their first words) ends the hold, cut short.
+        ``after_words``: the wait goes on after words the caller took for an announcement of
+        this queue, which played music or rang before them; if it stays silent for
+        ``PERSON_WAITS_SECONDS``, they were a person's, and are the next prompt (an agent
+        who cut the last announcement short and spoke on, heard as one prompt).
         """
         started = self.position
         announcements: list[Heard] = []
+        played = after_words is not None and (bool(self.music) or self.rang)
         self.music = list(self._music_tail)  # the music that ended the prompt before
         ring: list[Pcm] = []  # the last second read while the window said tone
         profile = self.ring  # learned from what was read before that second
         for part in _frames_of(began):
             profile.learn(part)
         self.rang = False
-        said: Heard | None = None  # the last thing said, while nothing has played since
+        said = after_words if played else None  # the last thing said, nothing played since
         spoke: Heard | None = None  # the last words heard, however they were taken
         after: list[Pcm] = []  # what was read as music or a ring since those words
         while True:
@@ -560,7 +566,8 @@ class Listener:
                     if len(ring) > RING_MEMORY_FRAMES:
                         profile.learn(ring.pop(0))
                 continue
-            waits = (said is not None or spoke is not None) and (self.music or self.rang)
+            waits = (said is not None or spoke is not None) and (
+                bool(self.music) or self.rang or played)
             nothing_yet = unsure and not announcements and not self.rang and sum(
                 map(sounding_frame, self.music)) * FRAME_SECONDS < UNSURE_MUSIC_SECONDS
             quiet_from = self.position
@@ -576,7 +583,8 @@ class Listener:
             if heard.ending is Ending.QUIET and waits and said is not None:
                 # A queue that played music or rang does not fall silent for this long
                 # after a prompt: the prompt was a person, who waits for the caller.
-                announcements.pop()  # ('said' is the last one)
+                if announcements and announcements[-1] is said:
+                    announcements.pop()
                 return started, announcements, replace(said, ending=Ending.SILENCE)
             if heard.ending is Ending.QUIET and waits and spoke is not None:
                 # The same, for words that were taken for the ring or the music (a short
