@@ -381,3 +381,21 @@ def test_a_prompt_heard_without_its_beginning_is_mapped_by_its_words(tmp_path: P
     audit.nodes["n1"] = NodeRecord("n1", "human", ["3"], ["n0"], transcript="This is Sam.",
                                    audio=sam[len(sam) // 3:])
     assert map_to_spec(spec, audit)["n1"] == "sam"
+
+
+@pytest.mark.parametrize("waited, kind", [(False, "hold"), (True, "human")])
+def test_words_after_which_the_line_waited_are_a_persons(tmp_path: Path, waited: bool, kind: str):
+    """Words that say hold ("Please stay on the line... how can I help") heard where a queue
+    then fell silent for the caller are a person's (the listener's ``waited``), whatever
+    they say: the agent spoke on from a cut announcement, and there was no sentence to split
+    at (zoo seed 16037, Whisper wrote no full stop)."""
+    from ivraudit.crawl.mapper import Mapper
+    from ivraudit.listen.listener import Ending, Heard
+
+    words = "your estimated wait time is two minutes please stay on the line"
+    audio = read_telephone_audio(tree_path("tiny").parent / "agent.wav")
+    mapper = Mapper(Audit(target="test", started=""), FingerprintRecognizer([(audio, words)]),
+                    "en", lambda message: None)
+    heard = Heard(audio, 10.0, 10.0 + len(audio) / 8000, Ending.SILENCE, waited=waited)
+    node_id, new = mapper.node_for(heard, ["0"], ["n0"])
+    assert new and node_id is not None and mapper.audit.nodes[node_id].kind == kind

@@ -430,11 +430,15 @@ def test_an_announcement_the_agent_cuts_short_is_the_queues(tmp_path, voices, re
     _assert_exact(_tree(tmp_path, voices, MAIN.replace("QUEUE", "queue") + queue), recognizer)
 
 
-def test_an_announcement_that_runs_into_the_agent_is_the_queues(tmp_path, voices, recognizer):
+@pytest.mark.parametrize("announce, seconds", [("busy.wav", 8.5), ("still_busy.wav", 15.5)])
+def test_an_announcement_that_runs_into_the_agent_is_the_queues(tmp_path, voices, recognizer,
+                                                                announce, seconds):
     """The last announcement and the agent 0.3 s apart, less than ends a prompt: heard as one
     prompt, split where the words that say hold end and a person's begin (zoo seed 11004:
-    the agent's node began "All of our representatives are currently busy. Hi, this is")."""
-    queue = _queue("ringback.wav", 8.5, "busy.wav", 6.0)
+    the agent's node began "All of our representatives are currently busy. Hi, this is"),
+    after the announcement's last sentence that says hold (16006: split after "busy.", the
+    agent began "Please stay on the line...")."""
+    queue = _queue("ringback.wav", seconds, announce, 6.0)
     audit = _assert_exact(_tree(tmp_path, voices, MAIN.replace("QUEUE", "queue") + queue,
                                 gap=0.3), recognizer)
     agent = next(n for n in audit.nodes.values() if n.kind == "human")

@@ -172,13 +172,17 @@ class Queues:
         pause than ends a prompt, heard as one prompt: the announcement and the person, split
         at the sentence where the words that say hold end and the ones that say a person
         begin (or, where the line then ``waited`` for the caller, the first ones that do not
-        say hold: a person is known by that too); None if the prompt is not that."""
+        say hold: a person is known by that too): after the last sentence that says hold,
+        as one announcement can be several; None if the prompt is not that."""
         words = self.mapper.transcript(heard.audio).words
         ends = [i + 1 for i, w in enumerate(words[:-1]) if w.text.endswith(SENTENCE_ENDS)]
-        for split in ends:
+        for split, after in zip(ends, [*ends[1:], len(words)]):
             said = " ".join(w.text for w in words[:split])
             rest = " ".join(w.text for w in words[split:])
             then = interpret(rest, self.mapper.language).kind
+            next_sentence = " ".join(w.text for w in words[split:after])
+            if interpret(next_sentence, self.mapper.language).kind == "hold":
+                continue  # still the announcement ("... busy. Please stay on the line.")
             if interpret(said, self.mapper.language).kind == "hold" and (
                     then == "human" or (waited and then != "hold")):
                 quiet = quiet_frames(heard.audio)
@@ -191,7 +195,7 @@ class Queues:
                               heard.onset + before * FRAME_SECONDS, Ending.SILENCE),
                         Heard(heard.audio[begins * FRAME_SAMPLES:],
                               heard.onset + begins * FRAME_SECONDS, heard.end, heard.ending,
-                              heard.pressed_at))
+                              heard.pressed_at, waited=heard.waited))
         return None
 
     def people(self) -> Callable[[], StopTest] | None:

@@ -130,6 +130,7 @@ class Heard:
     ending: Ending
     pressed_at: float | None = None  # when keys given to hear(press_after_onset=...) went out
     sound_only: bool = False  # music or a ring with nothing said: a queue with no announcement
+    waited: bool = False  # the line then fell silent, waiting for the caller: a person's words
     _prompt: "_Prompt | None" = field(default=None, repr=False, compare=False)
 
     @property
@@ -585,7 +586,7 @@ class Listener:
                 # after a prompt: the prompt was a person, who waits for the caller.
                 if announcements and announcements[-1] is said:
                     announcements.pop()
-                return started, announcements, replace(said, ending=Ending.SILENCE)
+                return started, announcements, replace(said, ending=Ending.SILENCE, waited=True)
             if heard.ending is Ending.QUIET and waits and spoke is not None:
                 # The same, for words that were taken for the ring or the music (a short
                 # "Hi," scored as ringing, the rest of the greeting as music).
@@ -627,12 +628,12 @@ class _Prompt:
 
 def _with_what_followed(words: Heard, after: list[Pcm]) -> Heard:
     """``words`` and the sound read after them (up to the silence that followed), as one
-    prompt ending in that silence."""
+    prompt ending in that silence, in which the line waited for the caller."""
     while after and not sounding_frame(after[-1]):
         after = after[:-1]
     audio = np.concatenate([words.audio, *after]) if after else words.audio
     return Heard(audio, words.onset, words.onset + len(audio) / SAMPLE_RATE, Ending.SILENCE,
-                 words.pressed_at)
+                 words.pressed_at, waited=True)
 
 
 def _empty() -> Pcm:
