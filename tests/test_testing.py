@@ -399,3 +399,76 @@ def test_words_after_which_the_line_waited_are_a_persons(tmp_path: Path, waited:
     heard = Heard(audio, 10.0, 10.0 + len(audio) / 8000, Ending.SILENCE, waited=waited)
     node_id, new = mapper.node_for(heard, ["0"], ["n0"])
     assert new and node_id is not None and mapper.audit.nodes[node_id].kind == kind
+
+
+@pytest.mark.parametrize("second_beep, boxes", [
+    ("beep_hz: 950.0, beep_seconds: 1.0", 2),   # another mail system's beep: another box
+    ("beep_hz: 1000.0", 1),                     # the same beep after the same greeting
+])
+def test_voicemail_boxes_with_one_greeting_are_told_apart_by_their_beep(
+        tmp_path: Path, second_beep: str, boxes: int):
+    """Two keys lead to boxes with one greeting; the boxes differ (or not) in the beep after
+    it. The crawl hears the known greeting on to its beep when a new way reaches it, and
+    another beep is another box (zoo seed 15013 merged the water and permits boxes)."""
+    spec_path = _tiny_tree(tmp_path, textwrap.dedent(f"""\
+        format: ivraudit.tree/1
+        name: "Two boxes, one greeting"
+        start: main
+        nodes:
+          main: {{type: menu, prompt: main.wav,
+                 text: "For billing press 1. For moving press 2. For an agent press 3.",
+                 options: {{"1": water, "2": permits, "3": agent}}}}
+          water: {{type: voicemail, prompt: [vm-nobodyavail.wav, vm-intro.wav],
+                  text: "{GREETING}", beep_hz: 1000.0}}
+          permits: {{type: voicemail, prompt: [vm-nobodyavail.wav, vm-intro.wav],
+                    text: "{GREETING}", {second_beep}}}
+          agent: {{type: human, prompt: agent.wav, text: "Hi, this is Sam."}}
+        """))
+    for wav in ("vm-nobodyavail.wav", "vm-intro.wav"):
+        shutil.copyfile(tree_path("acme-pbx").parent / wav, tmp_path / wav)
+    spec = load_spec(spec_path)
+    truth = ground_truth(spec)
+    assert len([k for k in truth.kinds.values() if k == "voicemail"]) == boxes
+    for strategy in ("naive", "all"):
+        crawled = Explorer(ReplayLine(spec), FingerprintRecognizer.from_spec(spec),
+                           strategy=CrawlStrategy.parse(strategy)).crawl()
+        mapping = map_to_spec(spec, crawled)
+        assert {(mapping[s], mapping[t], k) for s, t, k in crawled.edges} == truth.edges, strategy
+        assert len([n for n in crawled.nodes.values() if n.kind == "voicemail"]) == boxes
+
+
+GREETING = ("Nobody is available to take your call at the moment. Please leave your message "
+            "after the tone. When done hang up or press the pound key.")
+
+
+@pytest.mark.parametrize("hz, seconds", [(440.0, 0.5), (950.0, 1.0), (1000.0, 0.5), (1400.0, 0.3)])
+def test_a_beep_is_measured_by_its_pitch_and_length(hz: float, seconds: float):
+    from ivraudit.crawl.voicemail import beep_of
+    from ivraudit.telephony.tones import tone
+
+    audio = np.concatenate([tone(hz, seconds), np.zeros(8000, np.int16)])
+    beep = beep_of(audio)
+    assert beep is not None
+    assert beep.hz == pytest.approx(hz, rel=0.01) and beep.seconds == pytest.approx(seconds, abs=0.05)
+    assert beep_of(np.zeros(8000, np.int16)) is None
+
+
+def test_a_chain_is_not_joined_where_its_later_recording_is_heard_alone_elsewhere(tmp_path: Path):
+    """"Goodbye. [0.3 s] <the menu's recording>" would be one prompt to any listener, but the
+    same recording is also reached by a key alone, where a caller hears where it begins: two
+    nodes (zoo seed 16038: a closed-hours message before one greeting of two boxes)."""
+    spec_path = _tiny_tree(tmp_path, textwrap.dedent("""\
+        format: ivraudit.tree/1
+        name: "A message before a recording heard alone elsewhere"
+        start: main
+        gap: 0.3
+        nodes:
+          main: {type: menu, prompt: main.wav, text: "Press 1 or 2.",
+                 options: {"1": closed, "2": again}, on_timeout: hangup}
+          closed: {type: message, prompt: bye.wav, text: "Goodbye.", next: again_chained}
+          again: {type: message, prompt: agent.wav, text: "Hi, this is Sam.", next: hangup}
+          again_chained: {type: message, prompt: agent.wav, text: "Hi, this is Sam.",
+                          next: hangup}
+        """))
+    truth = ground_truth(load_spec(spec_path))
+    assert truth.kinds["closed"] == "message" and ("closed", "again", "auto") in truth.edges

@@ -23,6 +23,7 @@ from ivraudit.crawl.scheduler import Scheduler
 from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.twins import Twins
 from ivraudit.crawl.unmerge import split_earlier
+from ivraudit.crawl.voicemail import Voicemails
 from ivraudit.interpret import calling_out, interpret
 from ivraudit.kinds import CALL_ENDING_KINDS
 from ivraudit.listen.listener import PERSON_WAITS_SECONDS, Ending, Heard
@@ -31,15 +32,13 @@ from ivraudit.telephony.constants import RING_CYCLE_SECONDS
 LIMIT_KINDS = ("message", "hangup", "unknown")
 """What a menu's invalid-entry limit leads to ("too many attempts, goodbye", a hang-up); a key
 that leads to a menu, a queue or a person after other wrong keys is an option there."""
-CALL_OUT_SECONDS = 1.5
-"""A person checking the caller is there says a few words: "Hello?", "Are you there?"."""
+CALL_OUT_SECONDS = 1.5  # a person checking the caller is there: "Hello?", "Are you there?"
 ANSWER = "answer"
 """The role of the caller's first act, answering: what the line says before it first waits."""
 NOTHING = "(nothing)"  # what a probe led to when nothing at all was heard after it
 
 Stop = tuple[str, Heard]
-"""Where the line waits for the caller: the node, and its prompt as heard (maybe only its
-beginning)."""
+"""Where the line waits for the caller: the node, and its prompt as heard (maybe in part)."""
 
 
 class Prober:
@@ -60,6 +59,7 @@ class Prober:
         self._suspected: dict[tuple[str, str], tuple[int, str, str, float]] = {}
         self.twins = Twins(audit, mapper, expectations)
         self.queues = Queues(audit, policy, mapper, self.twins)
+        self.voicemails = Voicemails(audit, self.twins)
 
     def answer(self, session: CallSession) -> Stop | None:
         """The first call: hear what the line says first; that prompt is the root."""
@@ -265,6 +265,9 @@ class Prober:
                 node = self.audit.nodes[target]
                 if not new and self.queues.passes_by(session, target):
                     return None
+            if node.kind == "voicemail":  # (a known greeting with another beep: another box)
+                target, new, heard = self.voicemails.box(session, _way(origin), target, heard,
+                                                         new, path, via)
             if new and node.kind == "voicemail" and heard.ending is Ending.TONE:
                 self._rings_again(session, target, heard)
             if not self._arrived(target, new, heard):
@@ -316,8 +319,7 @@ class Prober:
             self._moved_on(origin, target, parts[0][0], parts[0][2].onset - heard.end)
 
     def _ends(self, session: CallSession, node_id: str, heard: Heard) -> Stop | None:
-        """The call ends at ``node_id`` (``heard``): a person's time counts from their first
-        sound (ivraudit.crawl.people). Returns no stop: the call is over."""
+        """The call ends at ``node_id``: a person's time counts from their first sound."""
         if self.audit.nodes[node_id].kind == "human":
             session.met_person(heard.onset)
         return None
@@ -355,9 +357,8 @@ class Prober:
 
     def _rings_again(self, session: CallSession, node_id: str, heard: Heard) -> None:
         """A prompt that ended in a tone is a voicemail greeting and its beep, unless the
-        tone comes back: a ring (Europe's 425 Hz rings for a second, as long as a long beep;
-        the beep is followed by the silence of a recording). Words that say voicemail
-        decide without waiting."""
+        tone comes back: a ring (Europe's rings for a second, as long as a long beep); words
+        that say voicemail decide without waiting."""
         if interpret(self.mapper.transcribe(heard.audio), self.mapper.language).kind == "voicemail":
             return
         if session.listener.hold_resumes(within=RING_CYCLE_SECONDS, after_a_pause=True):
@@ -365,9 +366,8 @@ class Prober:
 
     def _heard_as(self, heard: Heard, path: list[str], via: list[str]
                   ) -> list[tuple[str | None, bool, Heard]]:
-        """The nodes a prompt as heard is (ivraudit.crawl.mapper.Mapper.nodes_for); a new one
-        that a node heard before turns out to end with splits that node
-        (ivraudit.crawl.unmerge)."""
+        """The nodes a prompt as heard is (Mapper.nodes_for); a new one that a node heard
+        before turns out to end with splits that node (ivraudit.crawl.unmerge)."""
         parts = self.mapper.nodes_for(heard, path, via)
         for node_id, new, _ in parts:
             if new and node_id is not None and node_id != HANGUP_NODE:

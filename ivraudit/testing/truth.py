@@ -60,6 +60,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from ivraudit.audit.metrics import compute_metrics
 from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord, Option
 from ivraudit.crawl.probes import entry_for
@@ -202,8 +204,21 @@ def _runs_into(spec: TreeSpec, audit: Audit, edge: EdgeRecord, ends: dict[str, s
         return False
     if any(e.target == edge.target and e is not edge for e in audit.edges.values()):
         return False  # heard some other way too: there it is heard alone
+    if _recording_heard_alone(spec, audit, edge.target):
+        return False  # the same recording is: a caller can tell where it begins
     last = ends.get(edge.source, edge.source)  # (a joined chain ends with its last prompt)
     return _silence_between(spec, last, edge.target) < END_SILENCE_SECONDS
+
+
+def _recording_heard_alone(spec: TreeSpec, audit: Audit, node_id: str) -> bool:
+    """Does another node play ``node_id``'s very recording, reached by a key or a wait (so
+    heard from its start, alone)? One voicemail greeting behind a closed-hours message here
+    and straight behind a key there: the message is heard apart from it."""
+    audio = spec.prompt_audio(spec.nodes[node_id])
+    return len(audio) > 0 and any(
+        e.key != "auto" and e.target not in (node_id, HANGUP_NODE) and e.target in spec.nodes
+        and np.array_equal(spec.prompt_audio(spec.nodes[e.target]), audio)
+        for e in audit.edges.values())
 
 
 def _lead_in(spec: TreeSpec, step: Step) -> float:
