@@ -472,3 +472,37 @@ def test_a_chain_is_not_joined_where_its_later_recording_is_heard_alone_elsewher
         """))
     truth = ground_truth(load_spec(spec_path))
     assert truth.kinds["closed"] == "message" and ("closed", "again", "auto") in truth.edges
+
+
+def test_a_menus_limit_is_found_where_the_first_key_tried_as_invalid_is_an_option(tmp_path: Path):
+    """9, the first key tried as invalid, is an unannounced option (a language gate); 0, *
+    and # play "That option is invalid" and come back, and the third wrong key in a row
+    hangs up. The second escape key on a call led where the first had: not the limit. It was
+    taken for one (compared with where 9 led), the menu's count was dropped with it, and the
+    key tried "alone" on the same call was the third: * and 8 became options that hang up
+    (zoo seeds 17008, 17024, 17025, 17052)."""
+    spec_path = _tiny_tree(tmp_path, textwrap.dedent("""\
+        format: ivraudit.tree/1
+        name: "A limit behind a hidden option"
+        start: main
+        nodes:
+          main: {type: menu, prompt: main.wav, text: "For an agent press 1.",
+                 options: {"1": agent, "9": spanish}, hidden: ["9"],
+                 on_invalid: invalid, invalid_limit: 3, on_invalid_limit: hangup,
+                 on_timeout: hangup}
+          invalid: {type: message, prompt: pm-invalid-option.wav,
+                    text: "That option is invalid. Please try again.", next: back}
+          spanish: {type: message, prompt: bye.wav, text: "Goodbye.", next: hangup}
+          agent: {type: human, prompt: agent.wav, text: "Hi, this is Sam."}
+        """))
+    shutil.copyfile(tree_path("acme-pbx").parent / "pm-invalid-option.wav",
+                    tmp_path / "pm-invalid-option.wav")
+    spec = load_spec(spec_path)
+    truth = ground_truth(spec)
+    assert ("main", "hangup", "invalid") in truth.edges and ("main", "spanish", "9") in truth.edges
+    for strategy in ("naive", "all"):
+        crawled = Explorer(ReplayLine(spec), FingerprintRecognizer.from_spec(spec),
+                           strategy=CrawlStrategy.parse(strategy)).crawl()
+        mapping = map_to_spec(spec, crawled)
+        assert {(mapping[s], mapping[t], k) for s, t, k in crawled.edges} == truth.edges, strategy
+        assert next(n for n in crawled.nodes.values() if n.kind == "menu").invalid_limit == 3

@@ -33,12 +33,10 @@ LIMIT_KINDS = ("message", "hangup", "unknown")
 """What a menu's invalid-entry limit leads to ("too many attempts, goodbye", a hang-up); a key
 that leads to a menu, a queue or a person after other wrong keys is an option there."""
 CALL_OUT_SECONDS = 1.5  # a person checking the caller is there: "Hello?", "Are you there?"
-ANSWER = "answer"
-"""The role of the caller's first act, answering: what the line says before it first waits."""
+ANSWER = "answer"  # the role of the caller's first act: what the line says before it waits
 NOTHING = "(nothing)"  # what a probe led to when nothing at all was heard after it
 
-Stop = tuple[str, Heard]
-"""Where the line waits for the caller: the node, and its prompt as heard (maybe in part)."""
+Stop = tuple[str, Heard]  # where the line waits for the caller, and its prompt as heard
 
 
 class Prober:
@@ -99,10 +97,9 @@ class Prober:
         return stop
 
     def _doubt_invalid(self, node_id: str) -> None:
-        """The invalid key did not bring the caller back to its menu: it may be an option
-        the prompt does not announce (a language choice in a language the recogniser does not
-        read, a hidden operator). Another key is tried as the invalid key, unless the last two
-        tried agree (a line whose wrong keys all say goodbye)."""
+        """The invalid key did not bring the caller back to its menu: it may be an unannounced
+        option (a language choice, a hidden operator). Another key is tried as the invalid
+        key, unless the last two tried agree (a line whose wrong keys all say goodbye)."""
         tries = self.mapper.invalid_tries.get(node_id, [])
         if len(tries) >= 2 and tries[-1][1] == tries[-2][1]:
             return
@@ -153,8 +150,8 @@ class Prober:
 
     def _through_repeats(self, session: CallSession, node_id: str, nxt: Heard, action_at: float,
                          been: frozenset[str]) -> tuple[Heard, float]:
-        """A caller who says nothing may hear the menu again (up to the policy's
-        ``max_repeats`` times are followed); each repeat is a timeout edge back to it."""
+        """A caller who says nothing may hear the menu again (followed up to ``max_repeats``
+        times); each repeat is a timeout edge back to it."""
         repeats = 0
         while repeats < self.policy.max_repeats:
             if self.mapper.identify(nxt) != node_id:
@@ -200,10 +197,11 @@ class Prober:
             return self._onwards(session, origin, parts, path, via)
         if role in WRONG_KEY_ROLES and self._limit_met(session, source, target):
             # Maybe the menu's limit, maybe an option: the key alone, on a call of its own,
-            # tells (below); meanwhile what followed is mapped, and nothing is said of the key.
-            before = session.wrong_keys.pop(source, [])
+            # tells (below); what followed is mapped, nothing is said of the key meanwhile.
+            before = session.wrong_keys.setdefault(source, [])  # (still counted by the menu)
             self._suspected[(source, pressed)] = (len(before) + 1, target, "".join(before) + pressed,
                                                   first.onset - action_at)
+            before.append(pressed)
             if session.trying is not None:
                 self.scheduler.retry_fresh(session.trying)
             session.trying = None
@@ -229,12 +227,14 @@ class Prober:
 
     def _limit_met(self, session: CallSession, menu: str, target: str) -> bool:
         """Did a wrong key, pressed after others at ``menu`` on this call, meet the menu's
-        invalid-entry limit ("too many invalid attempts, goodbye")? It led somewhere other
-        than where wrong keys lead there; what the key does alone is learned on a call of
-        its own (Scheduler.retry_fresh)."""
+        limit ("too many invalid attempts, goodbye")? It led elsewhere than wrong keys lead
+        there and than those before it on this call did (the first key tried as invalid may
+        be an option); what it does alone is learned on a call of its own (retry_fresh)."""
+        before = session.wrong_keys.get(menu, [])
         invalid = self.mapper.first_target.get((menu, "invalid"))
+        usual = {invalid, *(self.mapper.first_target.get((menu, key)) for key in before)}
         ends = self.audit.nodes[target].kind in LIMIT_KINDS
-        return bool(session.wrong_keys.get(menu)) and invalid is not None and target != invalid and ends
+        return bool(before) and invalid is not None and target not in usual and ends
 
     def _limit_reached(self, session: CallSession, menu: str, key: str, target: str) -> bool:
         """Pressed again after wrong keys, the wrong ``key`` that alone brings the caller back
