@@ -17,7 +17,8 @@ from ivraudit.lines.base import Call, CallFailed, CallOutcome, Line
 from ivraudit.lines.replay import ReplayLine
 from ivraudit.spec import load_spec
 from ivraudit.spec.effects import line_audio
-from ivraudit.testing.truth import ground_truth, map_to_spec
+from ivraudit.spec.model import TreeSpec
+from ivraudit.testing.truth import Truth, ground_truth, map_to_spec
 from ivraudit.telephony.g711 import ulaw_round_trip
 from ivraudit.telephony.tones import tone
 from ivraudit.telephony.wav import read_telephone_audio, resample, write_wav
@@ -214,6 +215,16 @@ def test_typing_ahead_through_a_line_with_delay_with_no_speech_model(tiny):
     assert {(mapping[s], mapping[t], k) for s, t, k in audit.edges} == ground_truth(tiny).edges
 
 
+def _crawl_maps_the_truth(spec: TreeSpec, truth: Truth, strategy: str = "all") -> Audit:
+    """Crawl ``spec`` by its recordings (no speech model) and check that the crawl's edges,
+    named by the spec's nodes, are the truth's; returns the crawl's audit."""
+    crawled = Explorer(ReplayLine(spec), FingerprintRecognizer.from_spec(spec),
+                       strategy=CrawlStrategy.parse(strategy)).crawl()
+    mapping = map_to_spec(spec, crawled)
+    assert {(mapping[s], mapping[t], k) for s, t, k in crawled.edges} == truth.edges, strategy
+    return crawled
+
+
 def _tiny_tree(folder: Path, yaml: str) -> Path:
     """A tree spec of ``yaml`` beside a copy of the tiny tree's recordings."""
     for wav in tree_path("tiny").parent.glob("*.wav"):
@@ -355,10 +366,8 @@ def test_spec_nodes_no_caller_can_tell_apart_are_one_node_in_the_truth(
         assert {e for e in truth.edges if e[0] == "closed"} == {("closed", "hangup", "auto")}
     else:
         assert ("main", "moved", "2") in truth.edges and ("moved", "main", "auto") in truth.edges
-    crawled = Explorer(ReplayLine(spec), FingerprintRecognizer.from_spec(spec)).crawl()
-    mapping = map_to_spec(spec, crawled)
-    assert sorted(mapping.values()) == sorted(truth.kinds)
-    assert {(mapping[s], mapping[t], k) for s, t, k in crawled.edges} == truth.edges
+    crawled = _crawl_maps_the_truth(spec, truth)
+    assert sorted(map_to_spec(spec, crawled).values()) == sorted(truth.kinds)
 
 
 def test_a_prompt_heard_without_its_beginning_is_mapped_by_its_words(tmp_path: Path):
@@ -430,10 +439,7 @@ def test_voicemail_boxes_with_one_greeting_are_told_apart_by_their_beep(
     truth = ground_truth(spec)
     assert len([k for k in truth.kinds.values() if k == "voicemail"]) == boxes
     for strategy in ("naive", "all"):
-        crawled = Explorer(ReplayLine(spec), FingerprintRecognizer.from_spec(spec),
-                           strategy=CrawlStrategy.parse(strategy)).crawl()
-        mapping = map_to_spec(spec, crawled)
-        assert {(mapping[s], mapping[t], k) for s, t, k in crawled.edges} == truth.edges, strategy
+        crawled = _crawl_maps_the_truth(spec, truth, strategy)
         assert len([n for n in crawled.nodes.values() if n.kind == "voicemail"]) == boxes
 
 
@@ -501,8 +507,5 @@ def test_a_menus_limit_is_found_where_the_first_key_tried_as_invalid_is_an_optio
     truth = ground_truth(spec)
     assert ("main", "hangup", "invalid") in truth.edges and ("main", "spanish", "9") in truth.edges
     for strategy in ("naive", "all"):
-        crawled = Explorer(ReplayLine(spec), FingerprintRecognizer.from_spec(spec),
-                           strategy=CrawlStrategy.parse(strategy)).crawl()
-        mapping = map_to_spec(spec, crawled)
-        assert {(mapping[s], mapping[t], k) for s, t, k in crawled.edges} == truth.edges, strategy
+        crawled = _crawl_maps_the_truth(spec, truth, strategy)
         assert next(n for n in crawled.nodes.values() if n.kind == "menu").invalid_limit == 3
