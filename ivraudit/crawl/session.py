@@ -115,6 +115,7 @@ class CallSession:
         transcribes) has audio received and not yet heard: the line played it before the
         keys reached it, so it is none of their result, and it is passed over."""
         lag = self._lag()
+        self.listener.forget_ahead()
         self.call.press(keys)
         if lag:
             self.listener.skip(lag)
