@@ -526,3 +526,21 @@ def test_a_menu_has_said_something_of_its_own_once_its_first_option_is_said():
     late = "For billing, press 1. For support, press 2."  # label first: said once the key is
     assert first_option_said_by([(w, 0.5 * (i + 1)) for i, w in enumerate(late.split())]) == \
         pytest.approx(0.5 * 4)
+
+
+@pytest.mark.parametrize("text, music, tone, kind", [
+    # a person's greeting whose last words scored as music (flite, zoo seed 18030)
+    ("Hi, this is Priya in customer service. What can I do for you?", True, False, "human"),
+    ("Please hold while I try that extension.", True, False, "hold"),   # a queue says hold
+    ("Thank you for calling Valley Water District.", True, False, "hold"),  # says no person
+    ("Press 1 for billing.", True, False, "menu"),                     # keys offered
+    ("Hi, this is Tom. Please leave a message after the tone.", False, True, "voicemail"),
+])
+def test_what_follows_the_words_and_what_they_say_make_the_kind(
+        text: str, music: bool, tone: bool, kind: str) -> None:
+    """Music after the words makes a queue, a beep voicemail, unless the words offer keys or
+    say a person speaks."""
+    from ivraudit.interpret.node_kind import node_kind
+
+    said = interpret(text, "en").kind
+    assert node_kind(said, text, ran_into_music=music, ends_in_tone=tone) == kind
