@@ -46,6 +46,11 @@ MENUS: list[tuple[str, list[tuple[str, str]]]] = [
      "only at any time. For the front desk, die all 6,500.",
      [("0", "speak with a representative"), ("6500", "the front desk")]),
     ("For the front desk. die of 6,500.", [("6500", "the front desk")]),
+    # whisper tiny.en on flite's "... 1 for prescription refills. 2 for a specialist." (19050)
+    ("Please choose from the following one for prescription refails to four a specialist three "
+     "for hours and locations four for order status.",
+     [("1", "prescription refails"), ("2", "a specialist"), ("3", "hours and locations"),
+      ("4", "order status")]),
     # whisper tiny.en on Debian's spliced words "press" "one" "for" "foxtrot" "sierra" ...
     ("Hello, press 1, 4, Foxtrot Sierra, press 2, 4, Zulu, Gulf, press 3, 4, Charlie, Romeo.",
      [("1", "foxtrot sierra"), ("2", "zulu gulf"), ("3", "charlie romeo")]),

@@ -41,6 +41,13 @@ loans", "press one for foxtrot" and "press one for victor": a digit, then "for" 
 then a word ("press 1, 4, or 6" is a list)."""
 
 
+_KEY_WORD_FOR = re.compile(
+    r"\b(one|won|two|to|too|three|five|six|seven|eight|nine|zero) (?:four|fore)\b"
+    r"(?!\s+(?:or|and|to|one|two|three|four|five|six|seven|eight|nine|zero|oh|\d)\b)"
+    r"(?=\s+[^\W\d_])", re.IGNORECASE)
+"""The same with the key a word: "one for refills, to four a specialist" is Whisper's "... two
+for a specialist" (zoo seed 19050: the menu went unread, and the crawl ended at it); a key
+after it is a list or an extension ("one four two")."""
 _DIAL_SPLIT = re.compile(r"\b([Dd])(?:ie|ye) (?:all|of|al|ol|el)\b(?=,?\s*(?:\d|extension\b))")
 """Whisper's "die all 6,500" and "die of 6,500" for "dial 6500": one syllable heard as two
 words, the first of which no menu says, before a number."""
@@ -51,7 +58,7 @@ _DIAL_IT = re.compile(r"\b(you (?:may|can)) (?:die|dye) (?:only|it|in)\b")
 def tokenize(transcript: str) -> list[Token]:
     """Split a transcript into tokens, noting the punctuation that follows each."""
     source = transcript.replace("\u2019", "'").replace("\u2018", "'").replace("\uff03", "#")
-    source = _KEY_FOR.sub(r"\1 for ", source)
+    source = _KEY_WORD_FOR.sub(r"\1 for", _KEY_FOR.sub(r"\1 for ", source))
     source = _DIAL_IT.sub(r"\1 dial it", _DIAL_SPLIT.sub(r"\1ial", source))
     matches = list(_WORD.finditer(source))
     tokens: list[Token] = []
