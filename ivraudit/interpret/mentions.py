@@ -220,15 +220,21 @@ def _bare_mentions(tokens: list[Token], verb_mentions: list[Mention]) -> list[Me
     # A list that counts up before the first verb ("One for billing. Two for test results.
     # Three for refills. To end this call, press pound.") is a list too.
     before = [m for m in _bare_from(tokens, 0, taken) if m.end <= verb_mentions[0].start]
-    return (before if _counts_up(before) else []) + _bare_from(tokens, verb_mentions[0].end, taken)
+    return ((before if _counts_up(before, in_a_menu=True) else [])
+            + _bare_from(tokens, verb_mentions[0].end, taken))
 
 
-def _counts_up(mentions: list[Mention]) -> bool:
-    """Are these at least two single digits, each one more than the one before?"""
+def _counts_up(mentions: list[Mention], *, in_a_menu: bool = False) -> bool:
+    """Are these at least two single digits, each one more than the one before, but for one
+    number the recogniser may have missed ("One for account balances, for lost or stolen
+    cards. Three for loans. ... press 9": zoo seed 19018)? Two bare keys two apart are a list
+    only ``in_a_menu`` (a verb mention follows them); else three are needed."""
     keys = [m.keys[0] for m in mentions if len(m.keys) == 1]
     if len(mentions) < 2 or len(keys) != len(mentions) or not all(k.isdigit() for k in keys):
         return False
-    return all(int(b) == int(a) + 1 for a, b in zip(keys, keys[1:]))
+    steps = [int(b) - int(a) for a, b in zip(keys, keys[1:])]
+    gaps = 1 if in_a_menu or len(steps) > 1 else 0
+    return all(step in (1, 2) for step in steps) and steps.count(2) <= gaps
 
 
 def _bare_from(tokens: list[Token], first: int, taken: set[int]) -> list[Mention]:
