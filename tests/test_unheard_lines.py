@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ivraudit.audit.metrics import compute_metrics
@@ -233,6 +234,12 @@ def test_the_first_prompts_of_a_noisy_line_end_at_their_pauses(tmp_path, voices)
     again.hear()
     again.forget_ahead()
     assert again.hear().onset > notice.end  # the notice is not heard as the key's result
+    looked = Listener(ReplayLine(spec).dial())
+    looked.hear()
+    peeked = looked.peek(1.0)  # what follows, looked at and given back: the notice first
+    after = looked.hear()
+    assert after.onset == pytest.approx(notice.onset, abs=0.05)
+    assert np.array_equal(peeked, after.audio[:len(peeked)])
 
 
 @pytest.mark.parametrize("music", ["silence.wav", "ringback.wav", "quiet-music.wav"])

@@ -225,6 +225,11 @@ class Listener:
         return copy.deepcopy(self.sound)
 
     def _frame(self) -> Pcm | None:
+        if self._ahead is not None:
+            # Read by something other than hear() (a peek, a wait through a hold): the prompt
+            # heard already comes first, as the line played it.
+            self._unread[:0] = self._ahead.frames
+            self._ahead = None
         if self._unread:
             frame = self._unread.pop(0)
             self.sound.push(frame)
