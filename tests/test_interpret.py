@@ -540,11 +540,16 @@ def test_a_menu_has_said_something_of_its_own_once_its_first_option_is_said():
     ("Thank you for calling Valley Water District.", True, False, "hold"),  # says no person
     ("Press 1 for billing.", True, False, "menu"),                     # keys offered
     ("Hi, this is Tom. Please leave a message after the tone.", False, True, "voicemail"),
+    # a box's greeting whose words that make pound a way to finish were garbled (zoo 20043)
+    ("Nobody is available to take your call at the moment. Please leave your message after "
+     "the tone when Dunt Enva press the pound key.", False, True, "voicemail"),
+    ("Nobody is available. To leave a message, press 1.", False, False, "menu"),  # no beep
 ])
 def test_what_follows_the_words_and_what_they_say_make_the_kind(
         text: str, music: bool, tone: bool, kind: str) -> None:
     """Music after the words makes a queue, a beep voicemail, unless the words offer keys or
-    say a person speaks."""
+    say a person speaks; words that ask for a message and a beep are voicemail whatever
+    keys they mention."""
     from ivraudit.interpret.node_kind import node_kind
 
     said = interpret(text, "en").kind

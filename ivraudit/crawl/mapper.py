@@ -196,7 +196,9 @@ class Mapper:
         told_at = first_option_said_by([(w.text.strip(), w.end) for w in transcript.words],
                                        self.language) if kind == "menu" else 0.0
         self.index.add(node.id, print_, text, told_at)
-        self.progress(f"  new {node.kind} {node.id} at [{' '.join(path)}]: {text[:70]}")
+        self.progress(f"  new {node.kind} {node.id} at [{' '.join(path)}]: {text[:70]} "
+                      f"({heard.onset:.2f}-{heard.end:.2f} s, {heard.ending.name.lower()}"
+                      f"{', sound only' if heard.sound_only else ''})")
         return node.id, True
 
     def new_node_id(self) -> str:

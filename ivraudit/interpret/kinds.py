@@ -157,6 +157,11 @@ def classify(tokens: list[Token]) -> str:
     return "message"
 
 
+def asks_for_a_message(tokens: list[Token]) -> bool:
+    """Do these words ask the caller to leave a message ("... after the tone")?"""
+    return _any(Joined(tokens), _VOICEMAIL_STRONG)
+
+
 def opens_as_a_person(tokens: list[Token], expected: bool) -> bool:
     """Do the first words of a prompt still being spoken (its first second or two) say a
     person answered? Where a person is ``expected`` (right after a queue), any cue a whole

@@ -10,6 +10,8 @@ voicemail.
 
 from __future__ import annotations
 
+from ivraudit.interpret.kinds import asks_for_a_message
+from ivraudit.interpret.text import tokenize
 from ivraudit.kinds import KINDS
 
 SAID_KINDS = tuple(kind for kind in KINDS if kind != "hold")
@@ -22,6 +24,12 @@ IVRs play music under a menu while it waits, and a synthetic voice's last words 
 music (a menu taken for a queue was never probed)."""
 
 
+A_MESSAGE_ASKED = "voicemail"
+"""Words that ask for a message ("please leave your message after the tone") and a beep make
+voicemail whatever keys the words mention: a box's greeting tells how to end the message
+("when done, hang up or press the pound key"), and where the recogniser garbled the words
+that make that key a way to finish ("... when Dunt Enva press the pound key", zoo seed
+20043), the box was read as a menu offering it and was probed."""
 A_PERSONS_WORDS = "human"
 """Words that say a person ("Hi, this is Priya in customer service. What can I do for you?")
 make a person whatever follows them but a beep: a synthetic voice's last words can score as
@@ -31,6 +39,8 @@ music, and the greeting became a queue, the person's "Hello?" after it a second 
 
 def node_kind(said: str, text: str, *, ran_into_music: bool, ends_in_tone: bool) -> str:
     """The kind of node a prompt is: ``said`` is the words' reading, ``text`` the transcript."""
+    if ends_in_tone and asks_for_a_message(tokenize(text)):
+        return A_MESSAGE_ASKED
     if said in ASKING_KINDS and text:
         return said
     if said == A_PERSONS_WORDS and text and not ends_in_tone:

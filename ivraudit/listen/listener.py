@@ -22,8 +22,14 @@ from enum import Enum
 import numpy as np
 
 from ivraudit.lines.base import Call
-from ivraudit.listen.activity import RingProfile, sound_after_a_pause, sounding, sounding_frame
-from ivraudit.listen.sound import Sound, SoundClassifier, classify
+from ivraudit.listen.activity import (
+    RingProfile,
+    sound_after_a_pause,
+    sounding,
+    sounding_frame,
+    tonal,
+)
+from ivraudit.listen.sound import BATCH, WINDOW_S, Sound, SoundClassifier, classify
 from ivraudit.telephony.constants import (
     FRAME_SAMPLES,
     FRAME_SECONDS,
@@ -454,7 +460,7 @@ class Listener:
                 return self._heard(prompt, prompt.last_active, Ending.SILENCE)
             window = self.sound.window()
             if window is Sound.TONE:
-                tone_start = _start_of_run(frames, self.sound)
+                tone_start = _start_of_run(frames)
                 if _said_nothing_before(frames, tone_start):
                     return self._sound_only(prompt, Ending.TONE)  # a ring, and nothing said
                 return self._heard(prompt, tone_start - 1, Ending.TONE)
@@ -710,11 +716,26 @@ def _said_nothing_before(frames: list[Pcm], tone_start: int) -> bool:
     for frame in frames[tone_start:]:
         profile.learn(frame)
     before = frames[:tone_start]
+    if not profile.learned:  # no frame of the tone to compare with: all sound is words
+        return sum(map(sounding_frame, before)) * FRAME_SECONDS < RING_SPEECH_SECONDS
     words = sum(1 for frame, ring in zip(before, profile.ringing(before))
                 if sounding_frame(frame) and not ring)
     return words * FRAME_SECONDS < RING_SPEECH_SECONDS
 
 
-def _start_of_run(frames: list[Pcm], sound: SoundClassifier) -> int:
-    """Index of the first frame of the tone that just ended the prompt (≈ the last 0.2 s)."""
-    return max(0, len(frames) - round(0.2 / FRAME_SECONDS))
+def _start_of_run(frames: list[Pcm]) -> int:
+    """Index of the first frame of the tone that just ended the prompt: the last run of
+    tone frames in the sound window. A short beep after words is told only once the words
+    have left the window, by when the beep is over (a voicemail's 0.2 s beep, told 0.6 s
+    after it ended: its greeting, taken to end 0.2 s before the tone was told, was
+    all "more of the tone" to the test of words before it, and the box became a queue).
+    The last 0.2 s when no frame in the window is a tone."""
+    window = round((WINDOW_S + BATCH * FRAME_SECONDS) / FRAME_SECONDS)
+    is_tone = [sounding_frame(frame) and tonal(frame) for frame in frames[-window:]]
+    if not any(is_tone):
+        return max(0, len(frames) - round(0.2 / FRAME_SECONDS))
+    last = len(is_tone) - 1 - is_tone[::-1].index(True)
+    first = last
+    while first > 0 and is_tone[first - 1]:
+        first -= 1
+    return len(frames) - len(is_tone) + first
