@@ -397,6 +397,34 @@ def test_spec_nodes_no_caller_can_tell_apart_are_one_node_in_the_truth(
     assert sorted(map_to_spec(spec, crawled).values()) == sorted(truth.kinds)
 
 
+def test_one_recording_going_back_under_two_menus_is_one_node_in_the_truth(tmp_path: Path):
+    """"Thank you." going back to the menu that played it, as two spec nodes under the main
+    menu and a submenu, does what one such node reached from both does: back to each. A
+    caller cannot tell the two from one, so the truth has one node going back to each menu
+    (zoo seed 20009 counted two, and no crawl could hear the second)."""
+    spec_path = _tiny_tree(tmp_path, textwrap.dedent("""\
+        format: ivraudit.tree/1
+        name: "One thank-you under two menus"
+        start: main
+        nodes:
+          main: {type: menu, prompt: main.wav,
+                 text: "For billing press 1. For moving press 2. For an agent press 3.",
+                 options: {"1": thanks_main, "2": sub, "3": agent}}
+          sub: {type: menu, prompt: sub.wav, text: "Press 1 for a receipt.",
+                options: {"1": thanks_sub}}
+          thanks_main: {type: message, prompt: bye.wav, text: "Goodbye.", next: back}
+          thanks_sub: {type: message, prompt: bye.wav, text: "Goodbye.", next: back}
+          agent: {type: human, prompt: agent.wav, text: "Hi, this is Sam."}
+        """))
+    write_wav(tmp_path / "sub.wav", read_telephone_audio(tmp_path / "main.wav")[::-1].copy())
+    truth = ground_truth(load_spec(spec_path))
+    assert "thanks_sub" not in truth.kinds
+    assert {e for e in truth.edges if e[0] == "thanks_main"} == {
+        ("thanks_main", "main", "auto"), ("thanks_main", "sub", "auto")}
+    assert ("sub", "thanks_main", "1") in truth.edges
+    _crawl_maps_the_truth(load_spec(spec_path), truth)
+
+
 @pytest.mark.parametrize("words, cut", [("This is Sam.", 1 / 3), *(("", cut) for cut in
                                                                   (0.1, 0.2, 0.3, 0.4, 0.5))])
 def test_a_prompt_heard_without_its_beginning_is_mapped_to_its_recording(

@@ -11,7 +11,11 @@ per sound and description (kind, words, options, timings; the audio of every spe
 play, compared sample for sample), and a class splits until its nodes' edges agree: the same
 keys pressed, leading to nodes of the same class. Two identical recordings that lead to
 different places stay two nodes; telling those apart is the crawler's problem (by the path it
-reached them on), and the truth must not hide it.
+reached them on), and the truth must not hide it. Messages that go back to the menu the caller
+came from do the same thing wherever they are reached from: one recording played with
+``next: back`` under two menus is one node going back to each, as one such spec node reached
+from two menus is (zoo seed 20009: "Your request has been received..." under the main menu and
+twice under another was two nodes in the truth, one in any crawl).
 
 The node kept for a class is the one the truth reached first (breadth-first, as a crawl reaches
 nodes), so paths and times are those of the nearest twin.
@@ -24,7 +28,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import astuple, replace
 
 from ivraudit.audit.model import HANGUP_NODE, Audit, NodeRecord
-from ivraudit.spec.model import TreeSpec
+from ivraudit.spec.model import BACK, TreeSpec
 
 Sound = tuple[object, ...]
 
@@ -34,8 +38,9 @@ def merge_twins(spec: TreeSpec, audit: Audit, chains: dict[str, list[str]]) -> N
 
     ``chains`` gives, for each node, the spec nodes it plays in order (a chain of prompts
     joined beyond hearing is one node of several)."""
+    going_back = {n for n in audit.nodes if _goes_back(spec, chains.get(n, [n]))}
     classes = _bisimilar(audit, {n: _sound(spec, audit.nodes[n], chains.get(n, [n]))
-                                 for n in audit.nodes})
+                                 for n in audit.nodes}, going_back)
     first: dict[int, str] = {}
     kept = {node_id: first.setdefault(classes[node_id], node_id) for node_id in audit.nodes}
     if all(k == n for n, k in kept.items()):
@@ -58,6 +63,13 @@ def _sound(spec: TreeSpec, node: NodeRecord, played: list[str]) -> Sound:
     return (repr(fields), tuple(_audio_of(spec, node_id) for node_id in played))
 
 
+def _goes_back(spec: TreeSpec, played: list[str]) -> bool:
+    """Does a node that plays ``played`` go back to the menu the caller came from when it
+    ends (a message with ``next: back``)?"""
+    last = spec.nodes.get(played[-1])
+    return last is not None and last.type == "message" and last.next == BACK
+
+
 def _audio_of(spec: TreeSpec, node_id: str) -> str:
     if node_id == HANGUP_NODE or node_id not in spec.nodes:
         return node_id
@@ -71,14 +83,17 @@ def _audio_of(spec: TreeSpec, node_id: str) -> str:
     return digest.hexdigest()
 
 
-def _bisimilar(audit: Audit, sounds: dict[str, Sound]) -> dict[str, int]:
+def _bisimilar(audit: Audit, sounds: dict[str, Sound], going_back: set[str]) -> dict[str, int]:
     """Each node's class: nodes that sound alike and whose edges (key, pressed, target's
-    class) agree, refined until no class splits."""
+    class) agree, refined until no class splits. A node ``going_back`` to the menu the
+    caller came from does that wherever it is reached from: its going on is "back", not
+    the class of the menu it went back to, as a caller hears it."""
     classes = _numbered({n: sounds[n] for n in audit.nodes})
     while True:
         signatures = {
             n: (classes[n], tuple(sorted(
-                (e.key, e.pressed, classes[e.target])
+                (e.key, e.pressed,
+                 BACK if n in going_back and e.key == "auto" else classes[e.target])
                 for e in audit.edges.values() if e.source == n)))
             for n in audit.nodes
         }
