@@ -263,6 +263,8 @@ KINDS: list[tuple[str, str]] = [
     ("please stay on the line", "hold"),
     ("You are currently caller number 3.", "hold"),
     ("you are color number five.", "hold"),  # Whisper's "caller" (zoo seed 13010)
+    ("The estimated whole time is currently eight minutes.", "hold"),  # "hold" (zoo 20041)
+    ("The estimated delivery date is Monday.", "message"),
     ("You are now connected to number five.", "message"),
     ("Por favor espere. Su llamada es muy importante para nosotros.", "hold"),
     # voicemail

@@ -79,6 +79,9 @@ _HOLD = [
     r"(?:busy|assisting|helping|serving|with other|on other|occupied|engaged|unavailable)",
     r"next available", r"(?:next|first) in line", r"in (?:the )?order (?:\S+ ){0,3}received",
     r"(?:hold|wait|waiting|queue) time", r"callers? (?:ahead of you|waiting|in (?:the )?queue)",
+    # the wait announced, whatever "hold" was heard as ("the estimated whole time is
+    # currently eight minutes": zoo seed 20041 took it, then the silent queue, for a person)
+    r"estimated (?:whole|hole|old|weight) time",
     r"you are (?:currently )?(?:caller|number) (?:number )?\S+",
     # a place in line, whatever the word before "number" was heard as ("you are color number
     # five": zoo seed 13010 took it, then the silent queue, for a person waiting)
