@@ -433,6 +433,13 @@ def test_a_decoding_loop_is_not_understood() -> None:
          "hear our hours", "ask about a letter", "speak to someone", "hear this again"), 1))
     words = tuple(Word(w, i * 0.3, i * 0.3 + 0.3, 0.9) for i, w in enumerate(menu.split()))
     assert Transcript(menu, words, "whisper:tiny.en").understood
+    # one short sentence three times: too short to compress like a loop, still a loop
+    thrice = " ".join(["We are going to have to do that."] * 3)
+    said = tuple(Word(w, i * 0.2, i * 0.2 + 0.2, 0.83) for i, w in enumerate(thrice.split()))
+    assert not Transcript(thrice, said, "whisper:tiny.en").understood
+    again = "Hello? Hello? Hello? Is anyone there?"  # a person calling out, short sentences
+    words = tuple(Word(w, i * 0.3, i * 0.3 + 0.3, 0.9) for i, w in enumerate(again.split()))
+    assert Transcript(again, words, "whisper:tiny.en").understood
 
 
 def test_a_decode_that_left_off_before_the_speech_ended_is_found() -> None:

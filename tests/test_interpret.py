@@ -455,6 +455,9 @@ def test_keys_whisper_writes_as_words_that_sound_alike() -> None:
     reading = interpret("To make an appointment press one to hear your test results press to "
                         "refill a prescription press three. For sales press for.")
     assert [o.key for o in reading.options] == ["1", "2", "3", "4"]
+    flite = interpret("for account changes press one for a specialist press do.")  # zoo 20054
+    assert [(o.key, o.label) for o in flite.options] == [("1", "account changes"),
+                                                         ("2", "a specialist")]
 
 
 @pytest.mark.parametrize("heard, kind, terminator", [

@@ -8,7 +8,9 @@ ivraudit never thinks about model sample rates.
 
 from __future__ import annotations
 
+import re
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -63,12 +65,29 @@ class Transcript:
         tiny.en's mean word probability was 0.23 and 0.35 on two Spanish eSpeak prompts, and
         at least 0.54 on each of the 36 English prompts of the bundled trees ("Goodbye." the
         lowest). Engines that give no confidences are taken at their word."""
-        if compression_ratio(self.text) > LOOP_COMPRESSION_RATIO:
+        if compression_ratio(self.text) > LOOP_COMPRESSION_RATIO or looped(self.text):
             return False
         known = [w.confidence for w in self.words if w.confidence is not None]
         if len(known) < UNDERSTOOD_MIN_WORDS:
             return True  # too little to judge: "Goodbye." over a telephone line scored 0.4
         return sum(known) / len(known) >= UNDERSTOOD_CONFIDENCE
+
+
+LOOP_SENTENCE_WORDS = 3
+LOOP_REPEATS = 3
+"""A sentence of three words or more written three times over is a decoding loop too:
+"We are going to have to do that." three times, for an eSpeak Spanish menu, compressed only
+2.3:1 (too short a text for zlib to gain more) with confidences of 0.83. Whisper's reading of
+such audio varies from run to run (CPU threads sum in another order and a near tie between
+two tokens falls the other way), so the loop was caught on one run and not the next."""
+
+
+def looped(text: str) -> bool:
+    """Does ``text`` say one sentence (of ``LOOP_SENTENCE_WORDS`` words or more) at least
+    ``LOOP_REPEATS`` times?"""
+    sentences = [" ".join(part.lower().split()) for part in re.split(r"[.!?]+", text)]
+    counts = Counter(s for s in sentences if len(s.split()) >= LOOP_SENTENCE_WORDS)
+    return any(n >= LOOP_REPEATS for n in counts.values())
 
 
 def compression_ratio(text: str) -> float:

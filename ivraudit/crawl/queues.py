@@ -37,7 +37,7 @@ from ivraudit.identity.fingerprint import (
     fingerprint,
     overlap_similarity,
 )
-from ivraudit.interpret import interpret
+from ivraudit.interpret import calling_out, interpret
 from ivraudit.listen.activity import end_of_sound_before, quiet_frames
 from ivraudit.listen.listener import HOLD_RESUMES_SECONDS, Ending, Heard
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, RING_CYCLE_SECONDS
@@ -121,9 +121,13 @@ class Queues:
             interpret(self.mapper.transcribe(heard.audio), self.mapper.language).kind != "hold"
         people = self.people()
         _, announcements, nxt = session.through_hold(heard, unsure=unsure, people=people)
-        if nxt.ending is Ending.QUIET:
+        if nxt.ending is Ending.QUIET or (
+                unsure and not announcements and session.listener.little_music()
+                and not nxt.empty and calling_out(self.mapper.transcribe(nxt.audio))):
             # No music came after all, nor anything else: the "music" was the end of
-            # someone's words, and they wait for the caller (see Prober._waits_for_the_caller).
+            # someone's words, and they wait for the caller (see Prober._waits_for_the_caller),
+            # or call out to them ("Thank you for calling Keystone Mutual, how may I help
+            # you?", its last words scored as music for 1.1 s, then "Hello?": zoo seed 20005).
             node.kind = "human"
             return nxt
         waited = False  # the last words were followed by the silence of someone waiting
@@ -154,6 +158,12 @@ class Queues:
             node.hold_seconds = round(nxt.onset - heard.end, 3)
             node.announcements = len(announcements)
             keep_hold_audio(node, session.listener.music, heard.end, announcements)
+            if nxt.ending is Ending.CUT:
+                # Who answers a queue heard for the first time is heard out: the house's
+                # people greet alike ("Thanks for calling Lakeside Family Clinic, this is
+                # ..."), and cut at their first words one was taken for another met before
+                # (zoo seed 20034). Known queues' people are still known by their first words.
+                nxt = session.resume(nxt)
         return nxt
 
     def _announces(self, session: CallSession, heard: Heard, before: list[Heard]) -> bool:

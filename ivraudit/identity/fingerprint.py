@@ -49,8 +49,28 @@ def fingerprint(pcm: Pcm) -> Fingerprint:
     bands = np.zeros((count, BANDS), dtype=np.float32)
     for band in range(BANDS):
         bands[:, band] = power[:, _BAND_OF_BIN == band].sum(axis=1)
-    logs = np.log10(bands + 1e3)
+    logs = np.log10(bands + _floor(bands))
     return (logs - logs.mean(axis=0)).astype(np.float32)
+
+
+LINE_FLOOR_PERCENTILE = 5
+"""A hearing's quietest 5% of frames, per band, are its line's noise (a prompt pauses between
+words for more than that share of its frames)."""
+
+
+def _floor(bands: npt.NDArray[np.float32]) -> npt.NDArray[np.float32] | float:
+    """The level each band is floored at: twice the line's noise in it, heard in the
+    prompt's own pauses (a second or more of it), and at least a level far under any sound.
+
+    Below the noise, frames carry the noise's chance, not the recording: the same recording
+    heard on two calls of a hissing line (noise under the pauses, each call's its own)
+    scored 0.96, under CERTAIN_AUDIO, and Whisper wrote its words otherwise each time, so it
+    became four nodes (zoo seeds 20050, 20054); floored at the noise, 0.987-0.989. Different
+    recordings of the zoo's trees score no higher than before (at most 0.38)."""
+    if len(bands) < WINDOW_FRAMES:
+        return 1e3
+    noise = np.percentile(bands, LINE_FLOOR_PERCENTILE, axis=0)
+    return np.maximum(1e3, 2.0 * noise).astype(np.float32)
 
 
 def audio_similarity(a: Fingerprint, b: Fingerprint, max_lag: int = MAX_LAG_FRAMES) -> float:
@@ -81,12 +101,25 @@ def audio_similarity(a: Fingerprint, b: Fingerprint, max_lag: int = MAX_LAG_FRAM
     return max(0.0, min(scores)) if scores else 0.0
 
 
+END_SLACK_FRAMES = 5
+"""The last 0.1 s of two hearings of one prompt may differ: where each was taken to end (the
+end of speech, music confirmed) varies by a frame or two."""
+
+
 def _window_starts(frames: int) -> list[int]:
     """Where the one-second windows of ``frames`` frames of aligned fingerprints start: back
-    to back from the first frame; a short tail (under half a second) joins no window, as the
-    ends of two recordings of one prompt are cut a little differently."""
-    return [start for start in range(0, frames, WINDOW_FRAMES)
-            if start == 0 or frames - start >= WINDOW_FRAMES // 2]
+    to back from the first frame; a short tail (under half a second) joins no window of its
+    own, as the ends of two recordings of one prompt are cut a little differently, but one
+    more window ends ``END_SLACK_FRAMES`` before it: a greeting's last word is what tells
+    two people of one house apart ("Thanks for calling Lakeside Family Clinic. This is
+    Omar." / "... This is Keisha.", both cut where the voice's next words scored as music:
+    0.965 with the name left out, zoo seed 20034)."""
+    starts = [start for start in range(0, frames, WINDOW_FRAMES)
+              if start == 0 or frames - start >= WINDOW_FRAMES // 2]
+    last = frames - END_SLACK_FRAMES - WINDOW_FRAMES
+    if last > starts[-1] and frames - starts[-1] > WINDOW_FRAMES:
+        starts.append(last)
+    return starts
 
 
 def prefix_similarity(heard: Fingerprint, known: Fingerprint) -> float:

@@ -24,11 +24,12 @@ WORD_KEYS: dict[str, str] = {
     "libra": "#",
     "*": "*", "#": "#",
 }
-_KEYS_AFTER_VERB = {"oh": "0", "o": "0", "start": "*", "to": "2", "too": "2", "for": "4",
-                    "fore": "4"}
+_KEYS_AFTER_VERB = {"oh": "0", "o": "0", "start": "*", "to": "2", "too": "2", "do": "2",
+                    "for": "4", "fore": "4"}
 """Words that name a key only right after a verb ("press oh", "press start"). Whisper writes
 "press two" as "press to" and "press four" as "press for" when a label follows at once ("press
-to refill a prescription"); no menu says "press to ..." or "press for ..." meaning anything else."""
+to refill a prescription"), and as "press do" in a flite voice (zoo seed 20054); no menu says
+"press to ...", "press do" or "press for ..." meaning anything else."""
 # Two-word names; the first word alone is not a key ("number", "signo").
 PAIR_KEYS: dict[tuple[str, ...], str] = {
     ("number", "sign"): "#",

@@ -528,6 +528,13 @@ class Listener:
         onset = prompt.onset + first * FRAME_SECONDS
         return Heard(audio, onset, onset + len(keep) * FRAME_SECONDS, ending, prompt.pressed_at)
 
+    def little_music(self) -> bool:
+        """Has the last hold played too little music, and no ring, for it to be a queue's
+        (``UNSURE_MUSIC_SECONDS``): the end of someone's words that the window still called
+        music?"""
+        return not self.rang and sum(
+            map(sounding_frame, self.music)) * FRAME_SECONDS < UNSURE_MUSIC_SECONDS
+
     def through_hold(self, *, max_hold: float = 900.0, began: Pcm | None = None,
                      unsure: bool = False,
                      stop_test: Callable[[], Callable[[Pcm], bool | None]] | None = None,
@@ -601,8 +608,7 @@ class Listener:
                 continue
             waits = (said is not None or spoke is not None) and (
                 bool(self.music) or self.rang or played)
-            nothing_yet = unsure and not announcements and not self.rang and sum(
-                map(sounding_frame, self.music)) * FRAME_SECONDS < UNSURE_MUSIC_SECONDS
+            nothing_yet = unsure and not announcements and self.little_music()
             quiet_from = self.position
             heard = self.hear(max_wait=min(left, PERSON_WAITS_SECONDS)
                               if waits or nothing_yet else left,
