@@ -415,6 +415,13 @@ def test_multi_digit_options_are_extensions() -> None:
                         "conference room. Press 0 for an operator.")
     assert [(o.key, o.label) for o in reading.options] == [
         ("600", "execute an echo test"), ("8500", "the conference room"), ("0", "an operator")]
+    # in words, as Whisper writes them for a flite voice (zoo seed 20026)
+    said = interpret("For the front desk, dial six hundred. For the conference room, dial "
+                     "eight thousand five hundred.")
+    assert [o.key for o in said.options] == ["600", "8500"]
+    assert interpret("Press one hundred times.").options == ()
+    assert [o.key for o in interpret("Press 1 for billing. Wait times are over two hundred "
+                                     "minutes.").options] == ["1"]
 
 
 @pytest.mark.parametrize("word, key", [
@@ -455,6 +462,9 @@ def test_keys_whisper_writes_as_words_that_sound_alike() -> None:
     reading = interpret("To make an appointment press one to hear your test results press to "
                         "refill a prescription press three. For sales press for.")
     assert [o.key for o in reading.options] == ["1", "2", "3", "4"]
+    from ivraudit.interpret import ends_before_its_key
+    assert ends_before_its_key("to cancel your service press one to hear your balance press")
+    assert not ends_before_its_key("To hear your balance, press 2.")
     flite = interpret("for account changes press one for a specialist press do.")  # zoo 20054
     assert [(o.key, o.label) for o in flite.options] == [("1", "account changes"),
                                                          ("2", "a specialist")]

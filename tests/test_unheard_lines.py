@@ -57,8 +57,6 @@ PROMPTS = {
     "spanish": ("espeak-ng", "es", "Para español, oprima nueve."),
     "mailbox": ("flite", "rms", "Nobody is available to take your call. Please leave your "
                                 "message after the tone."),
-    "maria": ("flite", "slt", "Thanks for calling Harbor Lights. This is Maria. How can I help?"),
-    "omar": ("flite", "slt", "Thanks for calling Harbor Lights. This is Omar. How can I help?"),
     "spanish_menu": ("espeak-ng", "es", "Bienvenido. Para consultar su saldo, oprima uno. "
                                         "Para hablar con un agente, oprima dos."),
 }
@@ -384,43 +382,6 @@ def test_a_short_beep_after_a_greeting_ends_it_and_is_no_ring(tmp_path, voices, 
     greeting = len(spec.prompt_audio(spec.nodes["box"])) / SAMPLE_RATE
     assert heard.seconds == pytest.approx(greeting, abs=0.4)
     _assert_exact(spec.path, recognizer)
-
-
-def test_who_answers_a_queue_heard_for_the_first_time_is_heard_out(tmp_path, voices,
-                                                                  recognizer):
-    """Two queues, each answered by one of the house's people, who greet alike but for their
-    names. Known by their first words ("Thanks for calling Harbor Lights. This is"), the
-    second was taken for the first and hung up on (zoo seed 20034); who answers a queue
-    heard for the first time is heard to the end of their greeting."""
-    nodes = """  main:
-    type: menu
-    prompt: main.wav
-    text: "Press 1 for claims. Press 2 to speak with an agent."
-    options: {"1": claims_queue, "2": queue}
-  claims_queue:
-    type: hold
-    prompt: moment.wav
-    text: "One moment, please."
-    music: ringback.wav
-    seconds: 8
-    next: maria
-  queue:
-    type: hold
-    prompt: hold.wav
-    text: "Please hold while we connect you."
-    music: ringback.wav
-    seconds: 8
-    next: omar
-  maria:
-    type: human
-    prompt: maria.wav
-    text: "Thanks for calling Harbor Lights. This is Maria. How can I help?"
-  omar:
-    type: human
-    prompt: omar.wav
-    text: "Thanks for calling Harbor Lights. This is Omar. How can I help?"
-"""
-    _assert_exact(_tree(tmp_path, voices, nodes), recognizer)
 
 
 def test_a_person_whose_last_words_score_as_music_and_who_calls_out_is_a_person(

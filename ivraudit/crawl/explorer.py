@@ -149,7 +149,8 @@ class Explorer:
                 call.end_from_outside()
             deadline = time.monotonic() + LANES_STOP_SECONDS
             for lane in lanes:
-                lane.join(max(0.0, deadline - time.monotonic()))
+                if lane.ident is not None:  # (the stop may come before every lane started)
+                    lane.join(max(0.0, deadline - time.monotonic()))
         finally:
             with lock:
                 self.mapper.judge_invalid_keys()

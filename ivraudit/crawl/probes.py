@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from ivraudit.interpret import ends_before_its_key
+
 INVALID_CANDIDATES = "987654321"
 """Digits tried, in order, as the invalid key: the first one a menu did not announce."""
 
@@ -21,6 +23,17 @@ def skipped_keys(announced: Sequence[str]) -> list[str]:
     19018), so it is tried like the keys no prompt announces."""
     digits = sorted(int(k) for k in announced if len(k) == 1 and k.isdigit())
     return [str(a + 1) for a, b in zip(digits, digits[1:]) if b - a == 2]
+
+
+def unsaid_last_key(announced: Sequence[str], transcript: str) -> list[str]:
+    """The digit after the last one announced, when the prompt ends on a verb with no key
+    ("To cancel your service, press 1. To hear your balance, press": Whisper dropped the
+    "two", zoo seed 20031): menus number their choices in order, so the last choice's key is
+    most likely the next number. Tried like the keys no prompt announces."""
+    digits = [int(k) for k in announced if len(k) == 1 and k.isdigit()]
+    if not ends_before_its_key(transcript) or not digits or max(digits) >= 9:
+        return []
+    return [str(max(digits) + 1)]
 
 
 UNKNOWN_ENTRY = "?"

@@ -158,12 +158,6 @@ class Queues:
             node.hold_seconds = round(nxt.onset - heard.end, 3)
             node.announcements = len(announcements)
             keep_hold_audio(node, session.listener.music, heard.end, announcements)
-            if nxt.ending is Ending.CUT:
-                # Who answers a queue heard for the first time is heard out: the house's
-                # people greet alike ("Thanks for calling Lakeside Family Clinic, this is
-                # ..."), and cut at their first words one was taken for another met before
-                # (zoo seed 20034). Known queues' people are still known by their first words.
-                nxt = session.resume(nxt)
         return nxt
 
     def _announces(self, session: CallSession, heard: Heard, before: list[Heard]) -> bool:

@@ -14,7 +14,13 @@ from ivraudit.audit.model import Audit, EdgeRecord, NodeRecord
 from ivraudit.crawl.frontier import Frontier, Probe
 from ivraudit.crawl.outlook import Outlook
 from ivraudit.crawl.policy import CrawlPolicy
-from ivraudit.crawl.probes import UNKNOWN_ENTRY, entry_for, invalid_key, skipped_keys
+from ivraudit.crawl.probes import (
+    UNKNOWN_ENTRY,
+    entry_for,
+    invalid_key,
+    skipped_keys,
+    unsaid_last_key,
+)
 from ivraudit.telephony.constants import ESCAPE_KEYS, KEY_PRESS_SECONDS
 
 MAX_ATTEMPTS_PER_PROBE = 2
@@ -58,7 +64,8 @@ class Scheduler:
                 probes.append(Probe(node.id, "invalid", invalid))
             probes += [Probe(node.id, "announced", k) for k in announced]
             if self.policy.probe_escapes:
-                unannounced = [*skipped_keys(announced), *ESCAPE_KEYS]
+                unannounced = [*skipped_keys(announced),
+                               *unsaid_last_key(announced, node.transcript), *ESCAPE_KEYS]
                 probes += [Probe(node.id, "escape", k) for k in unannounced if k not in announced
                            and k != invalid]
         else:

@@ -16,12 +16,14 @@ from ivraudit.interpret.keys import say_key
 from ivraudit.interpret.kinds import (
     calls_out, classify, digits_asked, opens_as_a_person, terminator_asked,
 )
+from ivraudit.interpret.mentions import VERBS
 from ivraudit.interpret.model import Interpretation, Option
 from ivraudit.interpret.options import read_options
 from ivraudit.interpret.text import tokenize
 from ivraudit.kinds import KINDS
 
-__all__ = ["KINDS", "Interpretation", "Option", "calling_out", "first_option_said_by",
+__all__ = ["KINDS", "Interpretation", "Option", "calling_out", "ends_before_its_key",
+           "first_option_said_by",
            "interpret", "person_answers", "say_key"]
 
 
@@ -49,6 +51,13 @@ def interpret(transcript: str, language: str = "en") -> Interpretation:
         return Interpretation("input", (), digits_asked(tokens, language),
                               terminator_asked(tokens), language=language)
     return Interpretation(kind, (), language=language)
+
+
+def ends_before_its_key(transcript: str) -> bool:
+    """Does this prompt end on a verb that names no key ("... To hear your balance, press")?
+    The recogniser dropped the last word: the key of the last choice (zoo seed 20031)."""
+    tokens = tokenize(transcript)
+    return bool(tokens) and tokens[-1].text in VERBS
 
 
 def calling_out(transcript: str) -> bool:

@@ -97,15 +97,58 @@ _NOT_AN_EXTENSION = frozenset({"digit", "digits", "characters", "letters", "time
                                "digitos", "seconds", "minutes", "dollars", "percent"})
 
 
+_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+          "eight": 8, "nine": 9}
+_TEENS_AND_TENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+                   "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+                   "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+                   "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+
+
+def _number_in_words(tokens: list[Token], i: int) -> tuple[str, int] | None:
+    """A number said in words with "hundred" or "thousand" in it ("six hundred", "eight
+    thousand five hundred", "twelve hundred"), as Whisper writes "dial 600" in a flite
+    voice (zoo seed 20026), and the index past it; None for anything else (a lone "one"
+    is a key)."""
+    total, part, end, scaled = 0, 0, i, False
+    while end < len(tokens):
+        word = tokens[end].text
+        if word in _UNITS or word in _TEENS_AND_TENS:
+            part += _UNITS.get(word) or _TEENS_AND_TENS[word]
+        elif word == "hundred" and part:
+            part, scaled = part * 100, True
+        elif word == "thousand" and (part or total):
+            total, part, scaled = (total + part) * 1000, 0, True
+        elif word == "and" and scaled and end + 1 < len(tokens) and (
+                tokens[end + 1].text in _UNITS or tokens[end + 1].text in _TEENS_AND_TENS):
+            pass
+        else:
+            break
+        end += 1
+        if tokens[end - 1].stop:
+            break  # (a comma or full stop ends the number)
+    return (str(total + part), end) if scaled else None
+
+
 def extension_at(tokens: list[Token], i: int) -> tuple[str, int] | None:
     """A multi-digit option at token ``i`` (after a verb: "dial 600"), and the index past it.
 
     Recognisers write four-digit numbers with a thousands separator ("8,500"), which splits
-    them into two tokens: a short number with a comma, then exactly three digits. A count
-    ("your 10 digit number") or a quantity is not an option.
+    them into two tokens: a short number with a comma, then exactly three digits; and some
+    numbers in words ("six hundred"). A count ("your 10 digit number") or a quantity is not
+    an option.
     """
-    if i >= len(tokens) or not tokens[i].text.isdigit():
+    if i >= len(tokens):
         return None
+    if not tokens[i].text.isdigit():
+        said = _number_in_words(tokens, i)
+        if said is None:
+            return None
+        digits, end = said
+        if not MIN_EXTENSION_DIGITS <= len(digits) <= MAX_EXTENSION_DIGITS or (
+                end < len(tokens) and tokens[end].text in _NOT_AN_EXTENSION):
+            return None
+        return digits, end
     digits, end = tokens[i].text, i + 1
     if (len(digits) <= 2 and tokens[i].stop == "," and end < len(tokens)
             and tokens[end].text.isdigit() and len(tokens[end].text) == 3):
