@@ -140,19 +140,16 @@ def extension_at(tokens: list[Token], i: int) -> tuple[str, int] | None:
     """
     if i >= len(tokens):
         return None
-    if not tokens[i].text.isdigit():
+    if tokens[i].text.isdigit():
+        digits, end = tokens[i].text, i + 1
+        if (len(digits) <= 2 and tokens[i].stop == "," and end < len(tokens)
+                and tokens[end].text.isdigit() and len(tokens[end].text) == 3):
+            digits, end = digits + tokens[end].text, end + 1
+    else:
         said = _number_in_words(tokens, i)
         if said is None:
             return None
         digits, end = said
-        if not MIN_EXTENSION_DIGITS <= len(digits) <= MAX_EXTENSION_DIGITS or (
-                end < len(tokens) and tokens[end].text in _NOT_AN_EXTENSION):
-            return None
-        return digits, end
-    digits, end = tokens[i].text, i + 1
-    if (len(digits) <= 2 and tokens[i].stop == "," and end < len(tokens)
-            and tokens[end].text.isdigit() and len(tokens[end].text) == 3):
-        digits, end = digits + tokens[end].text, end + 1
     if not MIN_EXTENSION_DIGITS <= len(digits) <= MAX_EXTENSION_DIGITS:
         return None
     if end < len(tokens) and (tokens[end].text in _NOT_AN_EXTENSION or tokens[end].text.isdigit()):
