@@ -19,6 +19,12 @@ Settings and why:
 * ``vad_filter=False``: the listener has already cut the prompt out of the call; VAD would
   need another model and could clip quiet first words.
 * word timestamps: reports show where in the prompt each option was said.
+* ``MKL_CBWR=AUTO,STRICT`` (unless set already): Intel MKL, under CTranslate2's matrix
+  products, picks its code path by how each buffer happens to be aligned, so one prompt's
+  decode depended on what the process had decoded before it. An eSpeak Spanish menu came out
+  "We are going to have to do that." three times over in one test run and otherwise in the
+  next; MKL's strict reproducibility mode gives the same text every time (the module of
+  tests/test_unheard_lines.py failed 2 runs in 2 without it, passed 2 in 2 with it).
 
 The loaded model is cached per process and shared by every recognizer on the same folder,
 so a crawl with many threads loads it once.
@@ -27,6 +33,7 @@ so a crawl with many threads loads it once.
 from __future__ import annotations
 
 import importlib.util
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -37,6 +44,8 @@ from ivraudit.asr.audio import to_float32
 from ivraudit.asr.base import Transcript, Word, as_pcm16, check_rate
 from ivraudit.errors import ModelError
 from ivraudit.telephony.constants import SAMPLE_RATE
+
+os.environ.setdefault("MKL_CBWR", "AUTO,STRICT")  # before CTranslate2 loads MKL (see above)
 
 WHISPER_RATE = 16000
 """Whisper's feature extractor expects 16 kHz audio."""
