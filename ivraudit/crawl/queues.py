@@ -276,10 +276,14 @@ def _played_again(heard: Heard, before: list[Heard]) -> bool:
     shortest = round(PLAYED_AGAIN_MIN_SECONDS / FRAME_SECONDS)
     starts = range(0, min(len(heard.audio) // FRAME_SAMPLES - shortest,
                           round(SOUND_BEFORE_SECONDS / FRAME_SECONDS)) + 1)
-    return any(not said.sound_only and heard.seconds <= said.seconds + PLAYED_AGAIN_SLACK_SECONDS
-               and any(begins_like_at_any_phase(heard.audio[start * FRAME_SAMPLES:], said.audio)
-                       >= SAME_AUDIO for start in starts)
-               for said in before)
+    for said in before:
+        if said.sound_only or heard.seconds > said.seconds + PLAYED_AGAIN_SLACK_SECONDS:
+            continue
+        whole = fingerprint(said.audio)  # (once, for every start tried)
+        if any(begins_like_at_any_phase(heard.audio[start * FRAME_SAMPLES:], said.audio, whole)
+               >= SAME_AUDIO for start in starts):
+            return True
+    return False
 
 
 def _sounds_like(opening: Pcm, known: Pcm | None) -> bool:

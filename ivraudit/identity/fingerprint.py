@@ -170,12 +170,13 @@ def similarity_at_any_phase(audio: Pcm, start: int, end: int, known: Fingerprint
     return best
 
 
-def begins_like_at_any_phase(heard: Pcm, known: Pcm) -> float:
+def begins_like_at_any_phase(heard: Pcm, known: Pcm, whole: Fingerprint | None = None) -> float:
     """How well ``heard`` is the beginning of the recording ``known``, aligned to the sample
     (see :func:`similarity_at_any_phase`): for a recording played again on one call, cut short
     (a queue's announcement, interrupted by the agent who answers), which begins wherever the
-    line was in its 20 ms frames."""
-    whole = fingerprint(known)
+    line was in its 20 ms frames. ``whole``: ``known``'s fingerprint, when the caller has it
+    (one recording tried against many starts of a heard one)."""
+    whole = fingerprint(known) if whole is None else whole
     frames = min(len(heard) // FRAME_SAMPLES, len(whole))
     if frames == 0:
         return 0.0

@@ -321,8 +321,8 @@ def _from_first_sound(audio: Pcm) -> Pcm:
     scored 0.29 against it from its start, 0.60 against another recording, and was named
     after that one: zoo seed 20022)."""
     quiet = quiet_frames(audio)
-    first = next((i for i, q in enumerate(quiet) if not q), 0)
-    return audio[first * FRAME_SAMPLES:]
+    first = _run(quiet)
+    return audio[first * FRAME_SAMPLES:] if first < len(quiet) else audio
 
 
 def _evidence(audio_score: float) -> float:
