@@ -263,6 +263,7 @@ KINDS: list[tuple[str, str]] = [
     ("please stay on the line", "hold"),
     ("You are currently caller number 3.", "hold"),
     ("you are color number five.", "hold"),  # Whisper's "caller" (zoo seed 13010)
+    ("currently, color number two.", "hold"),  # its first words cut by the agent (21027)
     ("The estimated whole time is currently eight minutes.", "hold"),  # "hold" (zoo 20041)
     ("The estimated delivery date is Monday.", "message"),
     ("You are now connected to number five.", "message"),
@@ -270,6 +271,7 @@ KINDS: list[tuple[str, str]] = [
     # voicemail
     ("Please leave a message after the tone.", "voicemail"),
     ("After the beep, record your message.", "voicemail"),
+    ("Please leave my message after.", "voicemail"),  # Whisper's "a" (zoo seed 21012)
     ("The person you are calling is not available.", "voicemail"),
     ("Nobody is available to take your call at the moment", "voicemail"),
     ("Nobody is available to take your call at the moment Please leave your message after the "

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 
 from ivraudit.audit.hold import keep_hold_audio
 from ivraudit.audit.model import Audit
@@ -30,13 +29,11 @@ from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.twins import Twins, Way
 from ivraudit.identity.fingerprint import (
-    MAX_LAG_FRAMES,
-    MAYBE_SAME_AUDIO,
     SAME_AUDIO,
     begins_like_at_any_phase,
     fingerprint,
-    overlap_similarity,
 )
+from ivraudit.crawl.openings import sounds_like
 from ivraudit.interpret import calling_out, interpret
 from ivraudit.listen.activity import end_of_sound_before, quiet_frames
 from ivraudit.listen.listener import HOLD_RESUMES_SECONDS, Ending, Heard
@@ -64,15 +61,15 @@ SOUND_BEFORE_SECONDS = 1.0
 """How much of a queue's music a prompt heard in it may begin with: the music's last notes
 before an announcement are told from its words by the sound window (1 s). An announcement
 the agent cut 0.3 s in was heard as 0.74 s, its first 0.4 s the music's."""
+BEAT_SLACK_SECONDS = 0.5
+"""How far from when it was due an announcement may begin: where the crawl heard a prompt
+begin and end is a frame or two off, and a queue's timer counts in whole seconds."""
+BEAT_MIN_SECONDS = 5.0
+"""A queue announces no more often than this; a shorter "period" is two prompts in a row."""
 PLAYED_AGAIN_SLACK_SECONDS = 0.3
 """A part of a recording is no longer than it, give or take where its ends were heard; a
 longer prompt that begins like an announcement is that announcement and more (the agent
 straight after it), which is split, not waited through."""
-
-CADENCE_MIN_QUIET = 0.25
-"""An opening quiet for this share of its frames or more has a cadence (a ring's pauses)."""
-CADENCE_AGREEMENT = 0.9
-"""Two cadences are one where this share of their frames agree, sounding or quiet."""
 
 SENTENCE_ENDS = (".", "?", "!")
 """How the recogniser ends a sentence (Whisper writes punctuation; Vosk does not, and its
@@ -104,7 +101,7 @@ class Queues:
         """Of ``queue`` and its twins, the one whose first seconds ``opening`` sounds like
         (now also known by ``way``); None: none of them, it is another queue."""
         for candidate in self.twins.of(queue):
-            if _sounds_like(opening, self._openings.get(candidate)):
+            if sounds_like(opening, self._openings.get(candidate)):
                 self._ways.setdefault(candidate, set()).add(way)
                 return candidate
         return None
@@ -117,8 +114,9 @@ class Queues:
         one that reads as part of a queue is one of its announcements, and the wait goes on.
         """
         node = self.audit.nodes[hold]
-        unsure = not heard.sound_only and heard.ending is Ending.MUSIC and \
-            interpret(self.mapper.transcribe(heard.audio), self.mapper.language).kind != "hold"
+        reads_as = interpret(self.mapper.transcribe(heard.audio), self.mapper.language).kind \
+            if not heard.sound_only else "hold"
+        unsure = heard.ending is Ending.MUSIC and reads_as != "hold"
         people = self.people()
         _, announcements, nxt = session.through_hold(heard, unsure=unsure, people=people)
         if nxt.ending is Ending.QUIET or (
@@ -128,7 +126,9 @@ class Queues:
             # someone's words, and they wait for the caller (see Prober._waits_for_the_caller),
             # or call out to them ("Thank you for calling Keystone Mutual, how may I help
             # you?", its last words scored as music for 1.1 s, then "Hello?": zoo seed 20005).
-            node.kind = "human"
+            # Words that asked for a message, then a moment of "music" and silence: the
+            # box's beep, and it records (a 0.3 s beep at 950 Hz scored as music: 21012).
+            node.kind = "voicemail" if reads_as == "voicemail" else "human"
             return nxt
         waited = False  # the last words were followed by the silence of someone waiting
         while not nxt.empty and self._announces(session, nxt, [heard, *announcements]):
@@ -176,8 +176,18 @@ class Queues:
             return True
         if heard.ending is Ending.TONE or self._a_person(heard):
             return False
+        if _on_the_beat(heard, before) or self._wordless(session, heard):
+            return True
         return session.listener.hold_resumes(
             RING_CYCLE_SECONDS if session.listener.rang else HOLD_RESUMES_SECONDS)
+
+    def _wordless(self, session: CallSession, heard: Heard) -> bool:
+        """Is ``heard`` a sound with no words at all, in a queue that played music or rang?
+        Nobody who answers says nothing: it is the queue's, the last bars of a quiet track
+        before it stops, scored as a voice by their pauses (zoo seed 21046: 1.26 s), or an
+        announcement cut before its first word."""
+        return (bool(session.listener.music) or session.listener.rang) and \
+            not self.mapper.transcript(heard.audio).words
 
     def _after_the_last_announcement(self, heard: Heard, waited: bool
                                      ) -> tuple[Heard, Heard] | None:
@@ -265,6 +275,23 @@ class Queues:
                 and self.mapper.identify(nxt) is None and self.mapper.reads_as_hold(nxt))
 
 
+def _on_the_beat(heard: Heard, before: list[Heard]) -> bool:
+    """Did ``heard`` begin when the queue's next announcement was due? A queue announces on a
+    period, counted from one announcement's start to the next or from one's end, and from
+    the start of the hold for the first: the agent who answers cuts one short anywhere, and
+    a cut announcement whose words say no hold ("The whole time is currently two.", zoo seed
+    21044) is known by when it came. ``before``: the queue's prompt, then its announcements."""
+    if len(before) < 2:
+        return False
+    last, previous = before[-1], before[-2]
+    since = previous.end if len(before) == 2 else previous.onset  # the hold starts after its prompt
+    period = last.onset - since
+    if period < BEAT_MIN_SECONDS:
+        return False
+    return any(abs(heard.onset - (anchor + gap)) <= BEAT_SLACK_SECONDS
+               for anchor, gap in ((last.onset, period), (last.end, last.onset - previous.end)))
+
+
 def _played_again(heard: Heard, before: list[Heard]) -> bool:
     """Does ``heard`` begin like something this queue already said (its prompt, or one of
     its announcements)? Announcements repeat, and the agent who answers cuts one short: "The
@@ -284,39 +311,3 @@ def _played_again(heard: Heard, before: list[Heard]) -> bool:
                >= SAME_AUDIO for start in starts):
             return True
     return False
-
-
-def _sounds_like(opening: Pcm, known: Pcm | None) -> bool:
-    """Do two openings sound the same? Silence sounds like silence; sound is compared by its
-    fingerprint, at any offset (a queue's music or ring starts over for each caller, but
-    what the crawl hears first of it depends on when it began to listen). The line's noise
-    between rings is no part of a queue: random, it never sounds the same twice (one
-    European ring, 0.8 s in a 4 s opening on a line with hiss, made a queue its own twin)."""
-    if known is None:
-        return False
-    quiet, known_quiet = quiet_frames(opening), quiet_frames(known)
-    if all(quiet) or all(known_quiet):
-        return all(quiet) == all(known_quiet)
-    return _same_cadence(quiet, known_quiet) and overlap_similarity(
-        fingerprint(_sound_only(opening)), fingerprint(_sound_only(known))) >= MAYBE_SAME_AUDIO
-
-
-def _same_cadence(quiet: list[bool], known_quiet: list[bool]) -> bool:
-    """Do two openings sound and pause alike? A ring is known by its cadence more than by
-    its pitch (Europe's 425 Hz and America's 440+480 Hz share a fingerprint band): 1 s in 5
-    is not 2 s in 6. Both are heard from the queue's start, give or take a few frames."""
-    if sum(quiet) < CADENCE_MIN_QUIET * len(quiet) and \
-            sum(known_quiet) < CADENCE_MIN_QUIET * len(known_quiet):
-        return True  # music: no cadence to compare
-    n = min(len(quiet), len(known_quiet))
-    a, b = np.array(quiet[:n]), np.array(known_quiet[:n])
-    agree = max(float(np.mean(a[max(0, lag):n + min(0, lag)] == b[max(0, -lag):n - max(0, lag)]))
-                for lag in range(-MAX_LAG_FRAMES, MAX_LAG_FRAMES + 1))
-    return agree >= CADENCE_AGREEMENT
-
-
-def _sound_only(audio: Pcm) -> Pcm:
-    """``audio`` with its quiet frames made silent."""
-    sound = audio[: len(audio) // FRAME_SAMPLES * FRAME_SAMPLES].reshape(-1, FRAME_SAMPLES).copy()
-    sound[np.array(quiet_frames(audio), dtype=bool)] = 0
-    return sound.ravel()

@@ -40,7 +40,7 @@ _INPUT = [
     r"seguid[oa] de(?:l| la)?(?: tecla| signo)?(?: de)? (?:numeral|gato|almohadilla|asterisco)",
 ]
 _VOICEMAIL_STRONG = [
-    r"leave (?:a|your|me a|us a)(?: \S+)? (?:message|name|voicemail|voice mail)",
+    r"leave (?:a|your|me a|us a|my)(?: \S+)? (?:message|name|voicemail|voice mail)",
     r"(?:after|at) the (?:tone|beep)", r"record your (?:message|name)",
     r"reached (?:\S+ ){0,4}(?:voicemail|voice mail|voice mailbox|mailbox)",
     r"(?:voicemail|voice mail|mailbox) (?:of|for)",
@@ -84,8 +84,9 @@ _HOLD = [
     r"estimated (?:whole|hole|old|weight) time",
     r"you are (?:currently )?(?:caller|number) (?:number )?\S+",
     # a place in line, whatever the word before "number" was heard as ("you are color number
-    # five": zoo seed 13010 took it, then the silent queue, for a person waiting)
-    r"you are (?:currently )?(?:the )?\S+ number (?:\d+|one|two|three|four|five|six|seven"
+    # five": zoo seed 13010 took it, then the silent queue, for a person waiting), and with
+    # its first words lost ("currently, color number two.", cut by the agent: 21027)
+    r"(?:you are (?:currently )?|currently )(?:the )?\S+ number (?:\d+|one|two|three|four|five|six|seven"
     r"|eight|nine|ten|eleven|twelve)\b",
     r"while (?:i|we) (?:try|transfer|connect|locate|attempt|find)",
     r"please wait", r"(?:transferring|connecting) (?:you|your call)",

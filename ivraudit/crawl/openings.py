@@ -1,0 +1,121 @@
+"""Do two queues play the same thing first? Music, a ring or silence, heard for a few seconds.
+
+A queue's music or ring starts over for each caller, but what the crawl hears first of it
+depends on when it began to listen: one ring is heard from any point of its cycle. So sound
+is compared at any offset, a ring's cadence (when it sounds and when it pauses) at any
+alignment of its pauses, and a ring's pitch by its spectrum, which no offset changes.
+
+The line's noise between rings is no part of a queue: random, it never sounds the same twice.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from ivraudit.identity.fingerprint import MAYBE_SAME_AUDIO, fingerprint, overlap_similarity
+from ivraudit.listen.activity import quiet_frames
+from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE
+from ivraudit.telephony.g711 import Pcm
+
+CADENCE_MIN_QUIET = 0.25
+"""An opening quiet for this share of its frames or more has a cadence (a ring's pauses)."""
+CADENCE_AGREEMENT = 0.9
+"""Two cadences are one where this share of their overlapping frames agree, sounding or
+quiet."""
+CADENCE_MIN_OVERLAP_SECONDS = 1.0
+"""Two openings compared at an offset must overlap for this long, across a change from
+sound to pause or back in each: agreeing on a stretch of tone alone, or of pause alone,
+says nothing of a cadence."""
+PITCH_AGREEMENT = 0.7
+"""Two rings are one where the spectra of their tones correlate this well (cosine of the
+magnitudes, smoothed over PITCH_SMOOTH_HZ): one ring heard on two calls with hiss scores
+above 0.95; Europe's 425 Hz against America's 440+480 Hz, or Britain's 400+450 Hz, under
+0.2. Their cadences alone cannot tell them apart: 1 s of tone then 3 s of pause is the start
+of a European ring and the middle of an American one."""
+PITCH_SMOOTH_HZ = 5
+"""Spectral smoothing: tones a few hertz apart (one generator's drift) are one pitch."""
+
+
+def sounds_like(opening: Pcm, known: Pcm | None) -> bool:
+    """Do two openings sound the same? Silence sounds like silence; music like the same music
+    at any offset; a ring like a ring of the same cadence and pitch, from any point of its
+    cycle."""
+    if known is None:
+        return False
+    quiet, known_quiet = quiet_frames(opening), quiet_frames(known)
+    if all(quiet) or all(known_quiet):
+        return all(quiet) == all(known_quiet)
+    if _has_cadence(quiet) != _has_cadence(known_quiet):
+        return False  # a ring is not music
+    if _has_cadence(quiet) and not _same_cadence(quiet, known_quiet):
+        return False
+    tones, known_tones = _sounding(opening, quiet), _sounding(known, known_quiet)
+    if _tonal(tones) and _tonal(known_tones):
+        return _same_pitch(tones, known_tones)
+    return overlap_similarity(fingerprint(_sound_only(opening, quiet)),
+                              fingerprint(_sound_only(known, known_quiet))) >= MAYBE_SAME_AUDIO
+
+
+def _has_cadence(quiet: list[bool]) -> bool:
+    return sum(quiet) >= CADENCE_MIN_QUIET * len(quiet)
+
+
+def _same_cadence(quiet: list[bool], known_quiet: list[bool]) -> bool:
+    """Could two openings be one cadence heard from two points of its cycle? They could where,
+    at some alignment, they overlap for CADENCE_MIN_OVERLAP_SECONDS, across a change from
+    tone to pause or back, and agree there. 1 s of tone in 5 is not 2 s in 6."""
+    a, b = np.array(quiet, dtype=bool), np.array(known_quiet, dtype=bool)
+    least = round(CADENCE_MIN_OVERLAP_SECONDS / FRAME_SECONDS)
+    for lag in range(-(len(b) - least), len(a) - least + 1):
+        x = a[max(0, lag):][: len(b) - max(0, -lag)]
+        y = b[max(0, -lag):][: len(x)]
+        if len(x) >= least and (_changes(x) or _changes(y)) and \
+                float(np.mean(x == y)) >= CADENCE_AGREEMENT:
+            return True
+    return False
+
+
+def _changes(quiet: npt.NDArray[np.bool_]) -> bool:
+    """Does this stretch go from sound to pause or back?"""
+    return bool(quiet.any() and not quiet.all())
+
+
+def _same_pitch(tones: Pcm, known_tones: Pcm) -> bool:
+    """Do the tones of two rings have one spectrum?"""
+    return _cosine(_spectrum(tones), _spectrum(known_tones)) >= PITCH_AGREEMENT
+
+
+def _cosine(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float:
+    norm = float(np.linalg.norm(a) * np.linalg.norm(b))
+    return float(np.dot(a, b)) / norm if norm > 0 else 0.0
+
+
+def _tonal(tones: Pcm) -> bool:
+    """Is this sound steady tones (a ring), not music or a voice? Its first and second half
+    have one spectrum; music has moved on to other notes by then."""
+    half = min(len(tones), SAMPLE_RATE) // 2
+    return half > 0 and _cosine(_spectrum(tones[:half]), _spectrum(tones[half:2 * half])) >= \
+        PITCH_AGREEMENT
+
+
+def _spectrum(tones: Pcm) -> npt.NDArray[np.float64]:
+    """Magnitude spectrum at 1 Hz steps of up to a second of tone, smoothed over
+    PITCH_SMOOTH_HZ."""
+    samples = tones.astype(np.float64)[:SAMPLE_RATE]
+    magnitude = np.abs(np.fft.rfft(samples * np.hanning(len(samples)), n=SAMPLE_RATE))
+    kernel = np.ones(2 * PITCH_SMOOTH_HZ + 1)
+    return np.convolve(magnitude, kernel, mode="same")
+
+
+def _sounding(audio: Pcm, quiet: list[bool]) -> Pcm:
+    """The sounding frames of ``audio``, end to end."""
+    frames = audio[: len(quiet) * FRAME_SAMPLES].reshape(-1, FRAME_SAMPLES)
+    return frames[~np.array(quiet, dtype=bool)].ravel()
+
+
+def _sound_only(audio: Pcm, quiet: list[bool]) -> Pcm:
+    """``audio`` with its quiet frames made silent."""
+    sound = audio[: len(quiet) * FRAME_SAMPLES].reshape(-1, FRAME_SAMPLES).copy()
+    sound[np.array(quiet, dtype=bool)] = 0
+    return sound.ravel()
