@@ -229,12 +229,12 @@ class Prober:
         """Did a wrong key, pressed after others at ``menu`` on this call, meet the menu's
         limit ("too many invalid attempts, goodbye")? It led elsewhere than wrong keys lead
         there and than those before it on this call did (the first key tried as invalid may
-        be an option); what it does alone is learned on a call of its own (retry_fresh)."""
+        be an option), as far as known (zoo 21058); the key alone is tried on another call."""
         before = session.wrong_keys.get(menu, [])
         invalid = self.mapper.first_target.get((menu, "invalid"))
-        usual = {invalid, *(self.mapper.first_target.get((menu, key)) for key in before)}
+        usual = {invalid, *(self.mapper.first_target.get((menu, key)) for key in before)} - {None}
         ends = self.audit.nodes[target].kind in LIMIT_KINDS
-        return bool(before) and invalid is not None and target not in usual and ends
+        return bool(before) and bool(usual) and target not in usual and ends
 
     def _limit_reached(self, session: CallSession, menu: str, key: str, target: str) -> bool:
         """Pressed again after wrong keys, the wrong ``key`` that alone brings the caller back
