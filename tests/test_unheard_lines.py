@@ -622,6 +622,32 @@ def test_the_last_bars_of_a_quiet_track_are_the_queues(tmp_path, voices, recogni
                         line="line: {codec: ulaw}\n"), recognizer)
 
 
+def test_an_agent_who_answers_as_the_music_stops_is_heard_from_their_first_word(
+        tmp_path, voices, recognizer):
+    """Music, 0.45 s of silence, then "Hi, this is Grace. How can I help you today?": the
+    window said music over the agent's first words, and the pause before them, seen as its
+    last 0.26 s, was too short to be where the music stopped, so the agent was heard from
+    "Grace." ("That's great.", a node the truth could not name). The zoo's queue of seed
+    21030, built here with its track, announcement and agent, on its mu-law line with hiss."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
+    from zoo.generate import build_tree
+
+    zoo = tmp_path / "zoo"
+    build_tree(21030, zoo)
+    for name in ("music-reno-project-system.wav", "wait-4.wav", "agent-grace.wav"):
+        shutil.copy(zoo / name, tmp_path / name)
+    queue = _queue("music-reno-project-system.wav", 16.0, "wait-4.wav", 20.0)
+    nodes = MAIN.replace("QUEUE", "queue") + queue.replace("agent", "grace") + """  grace:
+    type: human
+    prompt: agent-grace.wav
+    text: "Hi, this is Grace. How can I help you today?"
+"""
+    audit = _assert_exact(_tree(tmp_path, voices, nodes, gap=0.45,
+                                line="line: {codec: ulaw, noise_dbfs: -53.5}\n"), recognizer)
+    grace = next(n for n in audit.nodes.values() if n.kind == "human")
+    assert "grace" in grace.transcript.lower() and "hi" in grace.transcript.lower()
+
+
 def _lead(wav: Path) -> float:
     """Seconds of silence a recording begins with."""
     return quiet_frames(read_telephone_audio(wav)).index(False) * FRAME_SECONDS

@@ -98,6 +98,11 @@ RING_COMES_BACK_MARGIN = 1.0
 """Past a ring cycle, for the rest of the ring that cut a prompt short (up to 2 s in the US)."""
 RING_MEMORY_FRAMES = 50
 """How much of a ring is kept to find speech that began as it stopped (the sound window)."""
+MUSIC_MEMORY_FRAMES = 100
+"""How much of a queue's music is kept to find speech that began as it stopped: the sound
+window's second, and the pause before it whole. With only the second kept, a 0.45 s pause
+between the music and an agent was seen as its last 0.26 s, no pause, and the agent's
+first words stayed music ("Hi, this is Grace." heard as "That's great.": zoo seed 21030)."""
 
 PLAYED_ON_SECONDS = 6.0
 """Music or a ring that plays on this long after words heard on hold: a queue that announced
@@ -161,7 +166,7 @@ class Listener:
         self._given_back_to = 0.0  # the furthest line time after a ring was given back from
         # the last frames read while the window said music (bounded: the audio loop adds to
         # it every 20 ms)
-        self._music_tail: deque[Pcm] = deque(maxlen=RING_MEMORY_FRAMES)
+        self._music_tail: deque[Pcm] = deque(maxlen=MUSIC_MEMORY_FRAMES)
         self.music: list[Pcm] = []  # frames of the last hold's music, up to MUSIC_SAMPLE_SECONDS
         self.rang = False  # the last hold rang (ringback) at some point
         self.ring = RingProfile()  # what this line's ring sounds like, once it has rung
