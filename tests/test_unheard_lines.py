@@ -605,19 +605,9 @@ def test_the_last_bars_of_a_quiet_track_are_the_queues(tmp_path, voices, recogni
     the music, is the queue's. The zoo's queue of seed 21046 (built here: its track, its
     announcement, its agent, on its mu-law line) had an `unknown` node with no words between
     the queue and the agent."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
-    from zoo.generate import build_tree
-
-    zoo = tmp_path / "zoo"
-    build_tree(21046, zoo)
-    for name in ("music-macroform-cold-day.wav", "position-2.wav", "agent-omar.wav"):
-        shutil.copy(zoo / name, tmp_path / name)
-    queue = _queue("music-macroform-cold-day.wav", 28.0, "position-2.wav", 15.0)
-    nodes = MAIN.replace("QUEUE", "queue") + queue.replace("agent", "omar") + """  omar:
-    type: human
-    prompt: agent-omar.wav
-    text: "Thanks for calling the City of Fairview. This is Omar. How can I help?"
-"""
+    nodes = _zoo_queue(tmp_path, 21046, "music-macroform-cold-day.wav", 28.0, "position-2.wav",
+                       15.0, "agent-omar.wav",
+                       "Thanks for calling the City of Fairview. This is Omar. How can I help?")
     _assert_exact(_tree(tmp_path, voices, nodes, gap=1.92,
                         line="line: {codec: ulaw}\n"), recognizer)
 
@@ -629,23 +619,31 @@ def test_an_agent_who_answers_as_the_music_stops_is_heard_from_their_first_word(
     last 0.26 s, was too short to be where the music stopped, so the agent was heard from
     "Grace." ("That's great.", a node the truth could not name). The zoo's queue of seed
     21030, built here with its track, announcement and agent, on its mu-law line with hiss."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
-    from zoo.generate import build_tree
-
-    zoo = tmp_path / "zoo"
-    build_tree(21030, zoo)
-    for name in ("music-reno-project-system.wav", "wait-4.wav", "agent-grace.wav"):
-        shutil.copy(zoo / name, tmp_path / name)
-    queue = _queue("music-reno-project-system.wav", 16.0, "wait-4.wav", 20.0)
-    nodes = MAIN.replace("QUEUE", "queue") + queue.replace("agent", "grace") + """  grace:
-    type: human
-    prompt: agent-grace.wav
-    text: "Hi, this is Grace. How can I help you today?"
-"""
+    nodes = _zoo_queue(tmp_path, 21030, "music-reno-project-system.wav", 16.0, "wait-4.wav", 20.0,
+                       "agent-grace.wav", "Hi, this is Grace. How can I help you today?")
     audit = _assert_exact(_tree(tmp_path, voices, nodes, gap=0.45,
                                 line="line: {codec: ulaw, noise_dbfs: -53.5}\n"), recognizer)
     grace = next(n for n in audit.nodes.values() if n.kind == "human")
     assert "grace" in grace.transcript.lower() and "hi" in grace.transcript.lower()
+
+
+def _zoo_queue(folder: Path, seed: int, music: str, seconds: float, announce: str,
+               every: float, agent: str, says: str) -> str:
+    """MAIN's 2 to a queue and the person who answers it, in the recordings of zoo seed
+    ``seed``'s tree (built into ``folder``): a zoo tree's fault, reproduced in a tree of its
+    own."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
+    from zoo.generate import build_tree
+
+    build_tree(seed, folder / "zoo")
+    for name in (music, announce, agent):
+        shutil.copy(folder / "zoo" / name, folder / name)
+    return MAIN.replace("QUEUE", "queue") + _queue(music, seconds, announce, every).replace(
+        "agent", "person") + f"""  person:
+    type: human
+    prompt: {agent}
+    text: "{says}"
+"""
 
 
 def _lead(wav: Path) -> float:
