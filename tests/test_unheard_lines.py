@@ -48,6 +48,7 @@ PROMPTS = {
     "main": ("flite", "rms", "Press 1 for claims. Press 2 to speak with an agent."),
     "claims": ("flite", "awb", "Claims are handled online. Goodbye."),
     "invalid": ("flite", "kal", "Sorry, that is not a valid option."),
+    "no_input": ("espeak-ng", "en-us", "We did not receive your selection."),
     "hold": ("flite", "slt", "Please hold while we connect you."),
     "agent": ("espeak-ng", "en-us", "Thank you for calling, this is Maria, how may I help you?"),
     "terse": ("espeak-ng", "en-us", "Harbor Lights, good morning."),
@@ -434,6 +435,24 @@ def test_a_greeting_that_asks_for_a_message_then_a_beep_heard_as_music_is_voicem
     beep_seconds: 0.3
 """
     _assert_exact(_tree(tmp_path, voices, nodes, line="line: {codec: ulaw}\n"), recognizer)
+
+
+def test_one_menu_run_into_after_two_prompts_is_split_from_both(tmp_path, voices, recognizer):
+    """The legal notice runs into the menu on the first call, and after a timeout "We did not
+    receive your selection." runs into it, with no pause between them: two long prompts that
+    end with the menu, each split into its message and the menu once the menu is heard alone
+    (a wrong key repeats it). Only the first was (zoo seed 21043), and the timeout's message
+    and the menu, heard again after a timeout, were taken for the menu repeating."""
+    main = MAIN.replace("QUEUE", "agent").replace(
+        "    on_invalid: invalid\n", "    on_invalid: repeat\n    on_timeout: no_input\n")
+    main = main[:main.index("  invalid:")] + main[main.index("  claims:"):]
+    nodes = GREETING + main + """  no_input:
+    type: message
+    prompt: no_input.wav
+    text: "We did not receive your selection."
+    next: back
+"""
+    _assert_exact(_tree(tmp_path, voices, nodes, start="legal", gap=0.0), recognizer)
 
 
 def test_a_line_with_loud_noise_of_its_own_still_has_pauses(tmp_path, voices, recognizer):

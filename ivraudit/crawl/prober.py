@@ -4,8 +4,7 @@ A probe presses a key (announced, escape, invalid), enters digits or waits; then
 play messages, hold music, repeat the menu, answer with a person, or hang up. Everything heard
 becomes nodes and edges (the mapper) until the line waits for the caller again or the call is
 over. How results are heard (to their end, or until known) and what happens in the pause after
-a message are the strategies' (ivraudit.crawl.hangup, ivraudit.crawl.pause).
-"""
+a message are the strategies' (ivraudit.crawl.hangup, ivraudit.crawl.pause)."""
 
 from __future__ import annotations
 
@@ -150,11 +149,12 @@ class Prober:
 
     def _through_repeats(self, session: CallSession, node_id: str, nxt: Heard, action_at: float,
                          been: frozenset[str]) -> tuple[Heard, float]:
-        """A caller who says nothing may hear the menu again (followed up to ``max_repeats``
-        times); each repeat is a timeout edge back to it."""
+        """A caller who says nothing may hear the menu again, alone (up to ``max_repeats``
+        times; after another prompt it is that one's: 21043): a timeout edge back to it."""
         repeats = 0
         while repeats < self.policy.max_repeats:
-            if self.mapper.identify(nxt) != node_id:
+            heard_as = self.mapper.identify if nxt.ending is Ending.CUT else self.mapper.known
+            if heard_as(nxt) != node_id:
                 break
             self.mapper.add_edge(node_id, node_id, "timeout", "timeout", nxt.onset - action_at,
                                  "timeout")

@@ -21,9 +21,13 @@ from ivraudit.listen.activity import end_of_sound_before, quiet_frames
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
 
 
-def split_earlier(mapper: Mapper, new_id: str) -> str | None:
-    """If a known node's prompt ends with the new node's, split it: returns its id."""
+def split_earlier(mapper: Mapper, new_id: str) -> list[str]:
+    """Split every known node whose prompt ends with the new node's: returns their ids.
+    One menu runs after several prompts ("This call may be recorded." on the first call, "We
+    did not receive your selection." after a timeout: zoo seed 21043), each heard with it as
+    one prompt the first time."""
     audit, index = mapper.audit, mapper.index
+    split: list[str] = []
     alone = PromptIndex()
     alone.add(new_id, index.prints[new_id], index.transcripts[new_id])
     for old_id, old in list(audit.nodes.items()):
@@ -41,19 +45,20 @@ def split_earlier(mapper: Mapper, new_id: str) -> str | None:
         kind = node_kind(reading.kind, text, ran_into_music=False, ends_in_tone=False)
         if kind in ACTING_KINDS:
             continue  # a menu does not run into another: not a chain
-        _move(mapper, old_id, new_id, round((start - before) * FRAME_SECONDS, 3))
+        _move(mapper, old_id, new_id, round((start - before) * FRAME_SECONDS, 3), not split)
         old.kind, old.transcript, old.audio = kind, text, head
         old.options = []
         old.prompt_seconds = round(before * FRAME_SECONDS, 3)
         old.digits = old.terminator = None
         index.add(old_id, fingerprint(head), text)
         mapper.progress(f"  split {old_id}: {kind} '{text[:40]}', then {new_id}")
-        return old_id
-    return None
+        split.append(old_id)
+    return split
 
 
-def _move(mapper: Mapper, old_id: str, new_id: str, gap: float) -> None:
-    """What was learned of the actions at ``old_id`` now belongs to ``new_id``."""
+def _move(mapper: Mapper, old_id: str, new_id: str, gap: float, first: bool) -> None:
+    """What was learned of the actions at ``old_id`` now belongs to ``new_id`` (the way to
+    it too, from the ``first`` node split, the one reached first)."""
     audit = mapper.audit
     old, new = audit.nodes[old_id], audit.nodes[new_id]
     if new.barge_in is None:
@@ -61,15 +66,16 @@ def _move(mapper: Mapper, old_id: str, new_id: str, gap: float) -> None:
     old.barge_in = None
     new.options = new.options or [Option(o.key, o.label) for o in old.options]
     new.repeats = new.repeats if new.repeats is not None else old.repeats
-    new.path, new.via = list(old.path), list(old.via)
+    if first:
+        new.path, new.via = list(old.path), list(old.via)
     for node in audit.nodes.values():
         node.via = [new_id if v == old_id else v for v in node.via]
     for key, edge in list(audit.edges.items()):
         if edge.source != old_id:
             continue
         del audit.edges[key]
-        target = new_id if edge.target == old_id else edge.target
-        audit.add_edge(EdgeRecord(new_id, target, edge.key, edge.pressed, edge.lead_in,
+        # (an action that led back to the old node heard it whole: its beginning first)
+        audit.add_edge(EdgeRecord(new_id, edge.target, edge.key, edge.pressed, edge.lead_in,
                                   edge.probe, list(edge.also_pressed)))
     mapper.add_edge(old_id, new_id, "auto", "", gap, "auto")
     mapper.renamed(old_id, new_id)
