@@ -53,8 +53,8 @@ from ivraudit.errors import SpecError  # noqa: E402
 from ivraudit.lines.replay import ReplayLine  # noqa: E402
 from ivraudit.spec import load_spec  # noqa: E402
 from ivraudit.spec.model import TreeSpec  # noqa: E402
-from ivraudit.testing.fidelity import compare  # noqa: E402
-from ivraudit.testing.truth import Truth, ground_truth, map_to_spec  # noqa: E402
+from ivraudit.testing.fidelity import judge  # noqa: E402
+from ivraudit.testing.truth import Truth, ground_truth  # noqa: E402
 from zoo.generate import MAX_NODES, build_tree  # noqa: E402
 
 WITHIN = 0.05
@@ -166,8 +166,7 @@ def _judge(result: TreeResult, plain: bool, details: bool, max_hold: float,
             result.blamed = list(result.patterns)
             result.details = traceback.format_exc().splitlines()[-6:]
             return
-        mapping = map_to_spec(spec, audit)
-        diff = compare(spec, truth, audit, mapping)
+        truth, mapping, diff = judge(spec, audit)
         result.exact = diff.exact
         result.what = diff.describe()
         result.tth_crawl = time_to_human(compute_metrics(audit))

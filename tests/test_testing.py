@@ -15,10 +15,18 @@ from ivraudit.crawl.explorer import Explorer
 from ivraudit.crawl.strategy import CrawlStrategy
 from ivraudit.lines.base import Call, CallFailed, CallOutcome, Line
 from ivraudit.lines.replay import ReplayLine
+from ivraudit.listen.listener import END_SILENCE_SECONDS
 from ivraudit.spec import load_spec
 from ivraudit.spec.effects import line_audio
 from ivraudit.spec.model import TreeSpec
-from ivraudit.testing.truth import Truth, ground_truth, map_to_spec
+from ivraudit.testing.fidelity import BOUNDARY_MARGIN_SECONDS, judge
+from ivraudit.testing.truth import (
+    Truth,
+    silence_between,
+    expected_audit,
+    ground_truth,
+    map_to_spec,
+)
 from ivraudit.telephony.g711 import ulaw_round_trip
 from ivraudit.telephony.tones import tone
 from ivraudit.telephony.wav import read_telephone_audio, resample, write_wav
@@ -544,6 +552,35 @@ def test_a_chain_is_not_joined_where_its_later_recording_is_heard_alone_elsewher
         """))
     truth = ground_truth(load_spec(spec_path))
     assert truth.kinds["closed"] == "message" and ("closed", "again", "auto") in truth.edges
+
+
+@pytest.mark.parametrize("silence, either", [(0.66, True), (0.74, True), (0.4, False)])
+def test_a_boundary_near_the_silence_that_ends_a_prompt_may_be_heard_either_way(
+        tmp_path: Path, silence: float, either: bool):
+    """A greeting and the goodbye after it, ``silence`` apart as the truth measures it: within
+    BOUNDARY_MARGIN_SECONDS of the 0.7 s that ends a prompt, a crawl that heard them run
+    together and one that heard them apart are both exact; at 0.4 s only the first is."""
+    def tree(gap: float) -> TreeSpec:
+        return load_spec(_tiny_tree(tmp_path, textwrap.dedent(f"""\
+            format: ivraudit.tree/1
+            name: "A greeting, then goodbye"
+            start: hello
+            gap: {gap}
+            nodes:
+              hello: {{type: message, prompt: agent.wav, text: "Hi, this is Sam.", next: bye}}
+              bye: {{type: message, prompt: bye.wav, text: "Goodbye.", next: hangup}}
+            """)))
+    spec = tree(max(0.0, silence - silence_between(tree(0.0), "hello", "bye")))
+    measured = silence_between(spec, "hello", "bye")
+    assert measured == pytest.approx(silence, abs=0.03)
+    joined, heard_apart = (expected_audit(spec, measured + 0.01),
+                           expected_audit(spec, measured - 0.01))
+    assert "bye" not in joined.nodes and "bye" in heard_apart.nodes
+    as_measured = joined if measured < END_SILENCE_SECONDS else heard_apart
+    other = heard_apart if as_measured is joined else joined
+    assert judge(spec, as_measured)[2].exact
+    assert judge(spec, other)[2].exact == either
+    assert (abs(measured - END_SILENCE_SECONDS) < BOUNDARY_MARGIN_SECONDS) == either
 
 
 def test_a_menus_limit_is_found_where_the_first_key_tried_as_invalid_is_an_option(tmp_path: Path):

@@ -40,7 +40,10 @@ the spec, only hear it, so the truth holds what a crawler that hears perfectly l
   automatic edge is its only way in) nothing can ever tell where one ends and the other
   begins: "Welcome to X. [0.4 s] This call may be recorded." is one prompt to any listener.
   Such a chain is one node: the later node's kind, options and edges under the first one's
-  id and path, the words of both, and the time of both and the gap.
+  id and path, the words of both, and the time of both and the gap. A silence measured
+  within a few frames of END_SILENCE_SECONDS may be heard either way: judged so by
+  :func:`ivraudit.testing.fidelity.judge`, which builds the truth with other bounds
+  (``apart``).
 - **Nodes a caller cannot tell apart**: one recording and one behaviour (two dead ends saying
   the same goodbye) are one node, the one reached first (ivraudit.testing.twins).
 
@@ -87,8 +90,9 @@ UNKNOWN_KIND = "unknown"
 """The kind of a node heard and not understood (the interpreter's word for it)."""
 
 
-def expected_audit(spec: TreeSpec) -> Audit:
-    """The audit a perfect crawl of ``spec`` yields (node ids are the spec's own)."""
+def expected_audit(spec: TreeSpec, apart: float = END_SILENCE_SECONDS) -> Audit:
+    """The audit a perfect crawl of ``spec`` yields (node ids are the spec's own); prompts
+    with less silence than ``apart`` between them run into each other (see above)."""
     audit = Audit(target=str(spec.path), started="", language=spec.language,
                   ring_seconds=spec.answer_after)
     gap = line_seconds(spec.gap)
@@ -160,12 +164,12 @@ def expected_audit(spec: TreeSpec) -> Audit:
             edge(node_id, step.target, step.key, step.pressed,
                  _lead_in(spec, step) if step.target != HANGUP else 0.0)
             queue.append((step.target, last_menu))
-    chains = join_unheard_boundaries(spec, audit)
+    chains = join_unheard_boundaries(spec, audit, apart)
     merge_twins(spec, audit, chains)
     return audit
 
 
-def _silence_between(spec: TreeSpec, first: str, then: str) -> float:
+def silence_between(spec: TreeSpec, first: str, then: str) -> float:
     """The silence a listener hears from the end of ``first``'s speech to ``then``'s, on the
     line with its noise: there, the quietest ends of words are under the noise and count as
     silence, as they do for a listener (zoo seed 18026: 0.68 s without the noise, 0.70 s with
@@ -182,14 +186,15 @@ def _run(quiet: list[bool]) -> int:
     return next((i for i, q in enumerate(quiet) if not q), len(quiet))
 
 
-def join_unheard_boundaries(spec: TreeSpec, audit: Audit) -> dict[str, list[str]]:
+def join_unheard_boundaries(spec: TreeSpec, audit: Audit,
+                            apart: float = END_SILENCE_SECONDS) -> dict[str, list[str]]:
     """Make each chain of prompts a caller cannot hear apart one node (see above); returns
     each node's spec nodes, in the order it plays them (one but for a chain)."""
     chains = {node_id: [node_id] for node_id in audit.nodes}
     ends: dict[str, str] = {}  # a joined node -> the spec node whose audio it ends with
     while True:
-        chained = next((e for e in audit.edges.values() if _runs_into(spec, audit, e, ends)),
-                       None)
+        chained = next((e for e in audit.edges.values()
+                        if _runs_into(spec, audit, e, ends, apart)), None)
         if chained is None:
             return chains
         first, then = audit.nodes[chained.source], audit.nodes.pop(chained.target)
@@ -207,7 +212,8 @@ def join_unheard_boundaries(spec: TreeSpec, audit: Audit) -> dict[str, list[str]
             audit.edges[(source, target, edge.key)] = replace(edge, source=source, target=target)
 
 
-def _runs_into(spec: TreeSpec, audit: Audit, edge: EdgeRecord, ends: dict[str, str]) -> bool:
+def _runs_into(spec: TreeSpec, audit: Audit, edge: EdgeRecord, ends: dict[str, str],
+               apart: float) -> bool:
     if edge.key != "auto" or edge.target == HANGUP_NODE or edge.target == edge.source:
         return False
     if audit.nodes[edge.source].kind != "message" or edge.target == spec.start:
@@ -217,7 +223,7 @@ def _runs_into(spec: TreeSpec, audit: Audit, edge: EdgeRecord, ends: dict[str, s
     if _recording_heard_alone(spec, audit, edge.target):
         return False  # the same recording is: a caller can tell where it begins
     last = ends.get(edge.source, edge.source)  # (a joined chain ends with its last prompt)
-    return _silence_between(spec, last, edge.target) < END_SILENCE_SECONDS
+    return silence_between(spec, last, edge.target) < apart
 
 
 def _recording_heard_alone(spec: TreeSpec, audit: Audit, node_id: str) -> bool:
@@ -257,8 +263,8 @@ class Truth:
         return {n.id: n.kind for n in self.audit.nodes.values()}
 
 
-def ground_truth(spec: TreeSpec) -> Truth:
-    audit = expected_audit(spec)
+def ground_truth(spec: TreeSpec, apart: float = END_SILENCE_SECONDS) -> Truth:
+    audit = expected_audit(spec, apart)
     return Truth(audit, compute_metrics(audit))
 
 
@@ -267,14 +273,15 @@ SAME_SOUND = 0.02
 one intro recording, say): the crawled node's path then tells them apart."""
 
 
-def map_to_spec(spec: TreeSpec, audit: Audit) -> dict[str, str]:
+def map_to_spec(spec: TreeSpec, audit: Audit, apart: float = END_SILENCE_SECONDS
+                ) -> dict[str, str]:
     """Which spec node each crawled node is, by the audio it recorded and, to break near-ties,
     its transcript against the truth's (hangup maps to hangup). Only nodes of the truth are
     candidates: a prompt chained into the one before it beyond hearing is part of that one.
     Spec nodes that sound the same (one recording used twice) are told apart by the path the
     crawl first reached the node by, which is the truth's path of the right one: both are
     breadth-first."""
-    truth = expected_audit(spec).nodes
+    truth = expected_audit(spec, apart).nodes
     paths = {n.id: n.path for n in truth.values()}
     texts = {n.id: n.transcript for n in truth.values()}
     heard_nodes = [s for s in spec.nodes.values() if s.id in truth]
