@@ -646,6 +646,25 @@ def test_an_agent_who_answers_as_the_music_stops_is_heard_from_their_first_word(
     assert "grace" in grace.transcript.lower() and "hi" in grace.transcript.lower()
 
 
+def test_the_queues_last_note_before_an_agent_is_the_queues(tmp_path, voices, recognizer):
+    """0.1 s of music, 0.5 s of silence, then "Customer service department, this is David":
+    the note, too short for a word, and the pause, shorter than ends a prompt, were heard as
+    the start of his greeting, which then began like no recording, and he was named after
+    Sam, whose greeting begins with the same words (the zoo's tree of seed 21028: its queue,
+    track, announcement and people, on its line, built here)."""
+    nodes = _zoo_queue(tmp_path, 21028, "music-manolo-camp-morning-coffee.wav", 31.0,
+                       "still-busy.wav", 15.0, "agent-david.wav",
+                       "Customer service department, this is David. Hello?")
+    shutil.copy(tmp_path / "zoo" / "agent-sam.wav", tmp_path / "agent-sam.wav")
+    nodes = nodes.replace('"1": claims', '"1": sam') + """  sam:
+    type: human
+    prompt: agent-sam.wav
+    text: "Customer service department, this is Sam."
+"""
+    _assert_exact(_tree(tmp_path, voices, nodes, gap=0.42,
+                        line="line: {codec: ulaw, gain_db: 6.6}\n"), recognizer)
+
+
 def _zoo_queue(folder: Path, seed: int, music: str, seconds: float, announce: str,
                every: float, agent: str, says: str) -> str:
     """MAIN's 2 to a queue and the person who answers it, in the recordings of zoo seed

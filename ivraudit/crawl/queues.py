@@ -36,7 +36,13 @@ from ivraudit.identity.fingerprint import (
 from ivraudit.crawl.openings import sounds_like
 from ivraudit.interpret import calling_out, interpret
 from ivraudit.listen.activity import end_of_sound_before, quiet_frames
-from ivraudit.listen.listener import HOLD_RESUMES_SECONDS, Ending, Heard
+from ivraudit.listen.listener import (
+    HOLD_BLIP_SECONDS,
+    HOLD_RESUMES_SECONDS,
+    MUSIC_PAUSE_FRAMES,
+    Ending,
+    Heard,
+)
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, RING_CYCLE_SECONDS
 from ivraudit.telephony.g711 import Pcm
 
@@ -143,6 +149,8 @@ class Queues:
             if person is not None:  # "All our agents are busy." and "Hi, this is Luis" at once
                 announcements.append(person[0])
                 nxt = person[1]
+            elif session.listener.music or session.listener.rang:
+                nxt = _without_the_last_note(nxt)
         if new and not announcements and not session.listener.music and not session.listener.rang \
                 and nxt.onset - heard.end < QUEUE_MIN_SILENCE_SECONDS:
             # "Please hold while I try that extension", and the next prompt after a pause:
@@ -273,6 +281,23 @@ class Queues:
         a line pauses between prompts), then words of a queue?"""
         return (not nxt.empty and nxt.onset - heard.end >= QUEUE_MIN_SILENCE_SECONDS
                 and self.mapper.identify(nxt) is None and self.mapper.reads_as_hold(nxt))
+
+
+def _without_the_last_note(heard: Heard) -> Heard:
+    """What answered a queue, without the queue's last note: a sound too short for a word
+    (HOLD_BLIP_SECONDS), then a pause a track does not make (MUSIC_PAUSE_FRAMES) but shorter
+    than ends a prompt, then the words (zoo seed 21028: 0.1 s of music and 0.5 s of silence
+    before "Customer service department, this is David", heard as his greeting's start, and
+    named after another agent by it)."""
+    quiet = quiet_frames(heard.audio)
+    note = next((i for i, q in enumerate(quiet) if q), None)
+    if note is None or note * FRAME_SECONDS >= HOLD_BLIP_SECONDS:
+        return heard
+    begins = next((i for i in range(note, len(quiet)) if not quiet[i]), None)
+    if begins is None or begins - note < MUSIC_PAUSE_FRAMES:
+        return heard
+    return Heard(heard.audio[begins * FRAME_SAMPLES:], heard.onset + begins * FRAME_SECONDS,
+                 heard.end, heard.ending, heard.pressed_at, waited=heard.waited)
 
 
 def _on_the_beat(heard: Heard, before: list[Heard]) -> bool:
