@@ -665,6 +665,27 @@ def test_the_queues_last_note_before_an_agent_is_the_queues(tmp_path, voices, re
                         line="line: {codec: ulaw, gain_db: 6.6}\n"), recognizer)
 
 
+def test_a_person_behind_a_queue_who_begins_like_another_person_is_someone_else(
+        tmp_path, voices, recognizer):
+    """"Thanks for calling Lakeside Family Clinic. This is Priya." answers a key; "Thanks for
+    calling Lakeside Family Clinic. This is Maria." answers the queue. A courteous crawl
+    leaves a person 1.5 s into their greeting, before the name: Maria was known by her
+    beginning as Priya, and the queue led to Priya (the zoo's tree of seed 21038, built
+    here). Someone who answers a queue and only begins like a person who never answered it
+    is another person."""
+    nodes = _zoo_queue(tmp_path, 21038, "ringback-eu.wav", 48.0, "position-6.wav", 15.0,
+                       "agent-maria.wav", "Thanks for calling Lakeside Family Clinic. This is "
+                       "Maria. How can I help? Hello?")
+    shutil.copy(tmp_path / "zoo" / "agent-priya.wav", tmp_path / "agent-priya.wav")
+    nodes = nodes.replace('"1": claims', '"1": priya') + """  priya:
+    type: human
+    prompt: agent-priya.wav
+    text: "Thanks for calling Lakeside Family Clinic. This is Priya. How can I help? Hello?"
+"""
+    _assert_exact(_tree(tmp_path, voices, nodes, gap=0.88,
+                        line="line: {codec: ulaw, gain_db: -5.6}\n"), recognizer)
+
+
 def _zoo_queue(folder: Path, seed: int, music: str, seconds: float, announce: str,
                every: float, agent: str, says: str) -> str:
     """MAIN's 2 to a queue and the person who answers it, in the recordings of zoo seed

@@ -101,8 +101,8 @@ class Mapper:
                 return split[1]
         return known
 
-    def nodes_for(self, heard: Heard, path: list[str], via: list[str]
-                  ) -> list[tuple[str | None, bool, Heard]]:
+    def nodes_for(self, heard: Heard, path: list[str], via: list[str],
+                  others: frozenset[str] = frozenset()) -> list[tuple[str | None, bool, Heard]]:
         """The nodes a prompt as heard is, in order, each with whether it is new and its part
         of the audio: one node, or several where the line ran prompts into each other with
         less silence between them than ends a prompt (a new message and a known menu, known
@@ -110,7 +110,7 @@ class Mapper:
         run together are one node until one of them is heard alone."""
         if (heard.empty or heard.ending is Ending.CUT or heard.sound_only
                 or self.known(heard) is not None):
-            return [(*self.node_for(heard, path, via), heard)]
+            return [(*self.node_for(heard, path, via, others), heard)]
         split = self._split(heard)
         if split is None:
             return [(*self.node_for(heard, path, via), heard)]
@@ -148,9 +148,11 @@ class Mapper:
     def print_of(self, node_id: str) -> Fingerprint | None:
         return self.index.prints.get(node_id)
 
-    def node_for(self, heard: Heard, path: list[str], via: list[str]) -> tuple[str | None, bool]:
+    def node_for(self, heard: Heard, path: list[str], via: list[str],
+                 others: frozenset[str] = frozenset()) -> tuple[str | None, bool]:
         """The node this prompt is (a known one, a new one, or the hangup node), and whether
-        it is new; None for nothing heard."""
+        it is new; None for nothing heard. A prompt cut short that only begins like one of
+        ``others`` is not that one (see :meth:`people_elsewhere`)."""
         if heard.empty:
             if heard.ending is not Ending.HANGUP:
                 return None, False
@@ -159,10 +161,12 @@ class Mapper:
             self.audit.nodes[HANGUP_NODE] = NodeRecord(HANGUP_NODE, HANGUP_KIND, list(path), list(via),
                                                        language=self.language)
             return HANGUP_NODE, True
+        like_a_person = False
         if heard.ending is Ending.CUT:  # cut short only once recognised
             known = self.index.match_prefix(fingerprint(heard.audio))
-            if known is not None:
+            if known is not None and known not in others:
                 return known, False
+            like_a_person = known is not None and self.audit.nodes[known].kind == "human"
         print_ = fingerprint(heard.audio)
         known = (self._known_sound(print_) if heard.sound_only
                  else self.index.match(print_, lambda: self.transcribe(heard.audio), heard.audio))
@@ -182,7 +186,7 @@ class Mapper:
                          ran_into_music=music or heard.sound_only,
                          ends_in_tone=not music and (heard.ending is Ending.TONE
                                                      or ends_in_tone(heard.audio)))
-        if heard.waited and kind in ("message", "hold", "unknown"):
+        if like_a_person or (heard.waited and kind in ("message", "hold", "unknown")):
             kind = "human"  # words after which the line waited for the caller, in a queue
         node = NodeRecord(
             id=self.new_node_id(),
@@ -200,6 +204,16 @@ class Mapper:
                       f"({heard.onset:.2f}-{heard.end:.2f} s, {heard.ending.name.lower()}"
                       f"{', sound only' if heard.sound_only else ''})")
         return node.id, True
+
+    def people_elsewhere(self, queue: str) -> frozenset[str]:
+        """The people known who have not answered ``queue``. A courteous crawl hears 1.5 s of
+        a greeting, and two people of one house begin alike ("Thanks for calling Lakeside
+        Family Clinic. This is ..."): one who answers ``queue`` and only begins like one of
+        them is someone else (zoo seed 21038: the operator's Maria, named after Priya, who
+        answers a key of another menu)."""
+        here = {e.target for e in self.audit.edges.values() if e.source == queue and e.key == "auto"}
+        return frozenset(node.id for node in self.audit.nodes.values()
+                         if node.kind == "human" and node.id not in here)
 
     def new_node_id(self) -> str:
         """The id of the next node found: n0, n1, ... in the order they were first heard."""

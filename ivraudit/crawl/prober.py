@@ -167,12 +167,9 @@ class Prober:
     def _follow(self, session: CallSession, origin: Action, key: str, heard: Heard,
                 action_at: float, path: list[str], via: list[str]) -> Stop | None:
         """From the caller's action ``origin`` (its edge labelled ``key``), follow the line
-        until it waits for the caller again.
-
-        Returns the node where it waits and its prompt as heard (maybe only its beginning),
-        or None when the call is over (hangup, a human, voicemail, nothing heard, a known
-        queue not worth sitting through again).
-        """
+        until it waits for the caller again: returns the node where it waits and its prompt
+        as heard (maybe only its beginning), or None when the call is over (hangup, a human,
+        voicemail, nothing heard, a known queue not worth sitting through again)."""
         parts = self._heard_as(heard, path, via)
         origin = Action(self.mapper.acting_at(origin.node), origin.pressed, origin.role)
         source, pressed, role = origin.node, origin.pressed, origin.role
@@ -300,7 +297,7 @@ class Prober:
                     if node.kind in CALL_ENDING_KINDS:
                         return self._ends(session, target, heard)
             queued = node.kind == "hold"  # what comes next answered a queue
-            parts = self._heard_as(nxt, path, via)
+            parts = self._heard_as(nxt, path, via, target if queued else None)
             if node.kind in ("hold", "message") and not new and parts[0][0] is not None:
                 target = self.twins.went_on_to(_way(origin), target, parts[0][0], path, via,
                                                round(nxt.onset - heard.end, 3))
@@ -364,11 +361,13 @@ class Prober:
         if session.listener.hold_resumes(within=RING_CYCLE_SECONDS, after_a_pause=True):
             self.audit.nodes[node_id].kind = "hold"
 
-    def _heard_as(self, heard: Heard, path: list[str], via: list[str]
+    def _heard_as(self, heard: Heard, path: list[str], via: list[str], queue: str | None = None
                   ) -> list[tuple[str | None, bool, Heard]]:
-        """The nodes a prompt as heard is (Mapper.nodes_for); a new one that a node heard
-        before turns out to end with splits that node (ivraudit.crawl.unmerge)."""
-        parts = self.mapper.nodes_for(heard, path, via)
+        """The nodes a prompt as heard is (Mapper.nodes_for; what answered ``queue``, not one
+        who answered another queue by its beginning alone); a new one that a node heard before
+        turns out to end with splits that node (ivraudit.crawl.unmerge)."""
+        others = self.mapper.people_elsewhere(queue) if queue is not None else frozenset()
+        parts = self.mapper.nodes_for(heard, path, via, others)
         for node_id, new, _ in parts:
             if new and node_id is not None and node_id != HANGUP_NODE:
                 split_earlier(self.mapper, node_id)
