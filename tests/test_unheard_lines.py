@@ -655,12 +655,7 @@ def test_the_queues_last_note_before_an_agent_is_the_queues(tmp_path, voices, re
     nodes = _zoo_queue(tmp_path, 21028, "music-manolo-camp-morning-coffee.wav", 31.0,
                        "still-busy.wav", 15.0, "agent-david.wav",
                        "Customer service department, this is David. Hello?")
-    shutil.copy(tmp_path / "zoo" / "agent-sam.wav", tmp_path / "agent-sam.wav")
-    nodes = nodes.replace('"1": claims', '"1": sam') + """  sam:
-    type: human
-    prompt: agent-sam.wav
-    text: "Customer service department, this is Sam."
-"""
+    nodes = _on_1(tmp_path, nodes, "agent-sam.wav", "Customer service department, this is Sam.")
     _assert_exact(_tree(tmp_path, voices, nodes, gap=0.42,
                         line="line: {codec: ulaw, gain_db: 6.6}\n"), recognizer)
 
@@ -676,12 +671,8 @@ def test_a_person_behind_a_queue_who_begins_like_another_person_is_someone_else(
     nodes = _zoo_queue(tmp_path, 21038, "ringback-eu.wav", 48.0, "position-6.wav", 15.0,
                        "agent-maria.wav", "Thanks for calling Lakeside Family Clinic. This is "
                        "Maria. How can I help? Hello?")
-    shutil.copy(tmp_path / "zoo" / "agent-priya.wav", tmp_path / "agent-priya.wav")
-    nodes = nodes.replace('"1": claims', '"1": priya') + """  priya:
-    type: human
-    prompt: agent-priya.wav
-    text: "Thanks for calling Lakeside Family Clinic. This is Priya. How can I help? Hello?"
-"""
+    nodes = _on_1(tmp_path, nodes, "agent-priya.wav", "Thanks for calling Lakeside Family "
+                  "Clinic. This is Priya. How can I help? Hello?")
     _assert_exact(_tree(tmp_path, voices, nodes, gap=0.88,
                         line="line: {codec: ulaw, gain_db: -5.6}\n"), recognizer)
 
@@ -701,6 +692,16 @@ def _zoo_queue(folder: Path, seed: int, music: str, seconds: float, announce: st
         "agent", "person") + f"""  person:
     type: human
     prompt: {agent}
+    text: "{says}"
+"""
+
+
+def _on_1(folder: Path, nodes: str, recording: str, says: str) -> str:
+    """``nodes`` (a _zoo_queue tree) with MAIN's 1 to another person of that zoo tree."""
+    shutil.copy(folder / "zoo" / recording, folder / recording)
+    return nodes.replace('"1": claims', '"1": other') + f"""  other:
+    type: human
+    prompt: {recording}
     text: "{says}"
 """
 
