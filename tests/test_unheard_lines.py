@@ -677,6 +677,20 @@ def test_a_person_behind_a_queue_who_begins_like_another_person_is_someone_else(
                         line="line: {codec: ulaw, gain_db: -5.6}\n"), recognizer)
 
 
+def test_an_announcement_cut_before_it_says_hold_then_a_person_is_the_queues(
+        tmp_path, voices, recognizer):
+    """A ringing queue's first announcement, "Thank you for your patience.", cut 1 s in by
+    the agent, heard as "Thank you for hearing.", then a pause, then "Hi, this is Keisha":
+    the cut words say no hold, begin like nothing heard before and come on no beat yet, but
+    a person's words follow them within a moment: they were the queue's, not a message
+    between it and the agent (the zoo's queue of seed 21035, built here)."""
+    keisha = "Hi, this is Keisha. How can I help you today?"
+    nodes = _zoo_queue(tmp_path, 21035, "ringback-eu.wav", 26.0, "still-busy-2.wav", 25.0,
+                       "agent-keisha.wav", keisha)
+    _assert_exact(_tree(tmp_path, voices, nodes, gap=0.89,
+                        line="line: {codec: alaw, gain_db: 5.5}\n"), recognizer)
+
+
 def _zoo_queue(folder: Path, seed: int, music: str, seconds: float, announce: str,
                every: float, agent: str, says: str) -> str:
     """MAIN's 2 to a queue and the person who answers it, in the recordings of zoo seed

@@ -34,7 +34,7 @@ from ivraudit.identity.fingerprint import (
     fingerprint,
 )
 from ivraudit.crawl.openings import sounds_like
-from ivraudit.interpret import calling_out, interpret
+from ivraudit.interpret import calling_out, interpret, person_answers
 from ivraudit.listen.activity import end_of_sound_before, quiet_frames
 from ivraudit.listen.listener import (
     HOLD_BLIP_SECONDS,
@@ -67,6 +67,10 @@ SOUND_BEFORE_SECONDS = 1.0
 """How much of a queue's music a prompt heard in it may begin with: the music's last notes
 before an announcement are told from its words by the sound window (1 s). An announcement
 the agent cut 0.3 s in was heard as 0.74 s, its first 0.4 s the music's."""
+PERSON_NEXT_SECONDS = 3.0
+"""How much of what follows a prompt heard in a queue is read for a person's first words."""
+PERSON_NEXT_WITHIN_SECONDS = 1.5
+"""A person who answers as the queue's last prompt is cut speaks within this."""
 BEAT_SLACK_SECONDS = 0.5
 """How far from when it was due an announcement may begin: where the crawl heard a prompt
 begin and end is a frame or two off, and a queue's timer counts in whole seconds."""
@@ -187,7 +191,22 @@ class Queues:
         if _on_the_beat(heard, before) or self._wordless(session, heard):
             return True
         return session.listener.hold_resumes(
-            RING_CYCLE_SECONDS if session.listener.rang else HOLD_RESUMES_SECONDS)
+            RING_CYCLE_SECONDS if session.listener.rang else HOLD_RESUMES_SECONDS) or \
+            self._a_person_next(session)
+
+    def _a_person_next(self, session: CallSession) -> bool:
+        """Do words that say a person follow, after a pause that ended the prompt before?
+        That prompt, which said no person, was the queue's last: an announcement the agent
+        cut short ("Your estimate-", "Thank you for your pa-" heard as "Thank you for
+        hearing.": zoo seeds 21059, 21035), not their own first words, which run on with
+        the pauses of one speaker."""
+        after = session.listener.peek(PERSON_NEXT_SECONDS)
+        quiet = quiet_frames(after)
+        first = next((i for i, q in enumerate(quiet) if not q), None)
+        if first is None or first * FRAME_SECONDS > PERSON_NEXT_WITHIN_SECONDS:
+            return False
+        return person_answers(self.mapper.transcribe(after[first * FRAME_SAMPLES:]),
+                              expected=True)
 
     def _wordless(self, session: CallSession, heard: Heard) -> bool:
         """Is ``heard`` a sound with no words at all, in a queue that played music or rang?
