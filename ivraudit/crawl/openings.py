@@ -25,13 +25,13 @@ CADENCE_AGREEMENT = 0.9
 quiet."""
 CADENCE_MIN_OVERLAP_SECONDS = 1.0
 """Two openings compared at an offset must overlap for this long, across a change from
-sound to pause or back in each: agreeing on a stretch of tone alone, or of pause alone,
-says nothing of a cadence."""
+sound to pause or back in one of them: agreeing on a stretch of tone alone, or of pause
+alone, says nothing of a cadence."""
 PITCH_AGREEMENT = 0.7
 """Two rings are one where the spectra of their tones correlate this well (cosine of the
-magnitudes, smoothed over PITCH_SMOOTH_HZ): one ring heard on two calls with hiss scores
-above 0.95; Europe's 425 Hz against America's 440+480 Hz, or Britain's 400+450 Hz, under
-0.2. Their cadences alone cannot tell them apart: 1 s of tone then 3 s of pause is the start
+magnitudes, smoothed over PITCH_SMOOTH_HZ): one ring heard on two calls with hiss, from any
+two of 12 points of its cycle, scores 0.935 or more; Europe's 425 Hz, America's 440+480 Hz
+and Britain's 400+450 Hz against each other 0.213 at most (tests/test_queue_openings.py). Their cadences alone cannot tell them apart: 1 s of tone then 3 s of pause is the start
 of a European ring and the middle of an American one."""
 PITCH_SMOOTH_HZ = 5
 """Spectral smoothing: tones a few hertz apart (one generator's drift) are one pitch."""

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-
 from ivraudit.audit.hold import keep_hold_audio
 from ivraudit.audit.model import Audit
 from ivraudit.crawl.mapper import Mapper
+from ivraudit.crawl.openings import sounds_like
 from ivraudit.crawl.people import StopTest, person_test
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.session import CallSession
@@ -33,7 +33,6 @@ from ivraudit.identity.fingerprint import (
     begins_like_at_any_phase,
     fingerprint,
 )
-from ivraudit.crawl.openings import sounds_like
 from ivraudit.interpret import calling_out, interpret, person_answers
 from ivraudit.listen.activity import end_of_sound_before, quiet_frames
 from ivraudit.listen.listener import (
@@ -323,8 +322,9 @@ def _on_the_beat(heard: Heard, before: list[Heard]) -> bool:
     """Did ``heard`` begin when the queue's next announcement was due? A queue announces on a
     period, counted from one announcement's start to the next or from one's end, and from
     the start of the hold for the first: the agent who answers cuts one short anywhere, and
-    a cut announcement whose words say no hold ("The whole time is currently two.", zoo seed
-    21044) is known by when it came. ``before``: the queue's prompt, then its announcements."""
+    a cut announcement too short to say hold or to begin like the ones before (the fourth
+    "You are caller number 2.", cut 0.3 s in: zoo seed 21014) is known by when it came.
+    ``before``: the queue's prompt, then its announcements."""
     if len(before) < 2:
         return False
     last, previous = before[-1], before[-2]
