@@ -46,6 +46,8 @@ MENUS: list[tuple[str, list[tuple[str, str]]]] = [
      "only at any time. For the front desk, die all 6,500.",
      [("0", "speak with a representative"), ("6500", "the front desk")]),
     ("For the front desk. die of 6,500.", [("6500", "the front desk")]),
+    ("you may dial it at any time, for the front desk, Die, all 677.",  # (a zoo tree's)
+     [("677", "the front desk")]),
     # whisper tiny.en on flite's "... 1 for prescription refills. 2 for a specialist." (19050)
     ("Please choose from the following one for prescription refails to four a specialist three "
      "for hours and locations four for order status.",
