@@ -242,9 +242,7 @@ class Queues:
                     return None
                 return (Heard(heard.audio[: before * FRAME_SAMPLES], heard.onset,
                               heard.onset + before * FRAME_SECONDS, Ending.SILENCE),
-                        Heard(heard.audio[begins * FRAME_SAMPLES:],
-                              heard.onset + begins * FRAME_SECONDS, heard.end, heard.ending,
-                              heard.pressed_at, waited=heard.waited))
+                        _from_frame(heard, begins))
         return None
 
     def people(self) -> Callable[[], StopTest] | None:
@@ -314,7 +312,12 @@ def _without_the_last_note(heard: Heard) -> Heard:
     begins = next((i for i in range(note, len(quiet)) if not quiet[i]), None)
     if begins is None or begins - note < MUSIC_PAUSE_FRAMES:
         return heard
-    return Heard(heard.audio[begins * FRAME_SAMPLES:], heard.onset + begins * FRAME_SECONDS,
+    return _from_frame(heard, begins)
+
+
+def _from_frame(heard: Heard, frame: int) -> Heard:
+    """What ``heard`` says from its ``frame``-th frame on (its end as it was)."""
+    return Heard(heard.audio[frame * FRAME_SAMPLES:], heard.onset + frame * FRAME_SECONDS,
                  heard.end, heard.ending, heard.pressed_at, waited=heard.waited)
 
 
