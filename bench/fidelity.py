@@ -259,7 +259,13 @@ def main(argv: list[str] | None = None) -> int:
                              "zoo queues hold 15-50 s, so 120 decides "
                              "every tree alike, faster: only a crawl that missed the person "
                              "waits longer")
+    parser.add_argument("--families", default="",
+                        help="comma-separated pattern families every tree must include, to "
+                             "judge one family on trees of its own (fixtures/zoo/README.md)")
+    parser.add_argument("--max-nodes", type=int, default=MAX_NODES,
+                        help=f"the most nodes a tree may have (default {MAX_NODES})")
     args = parser.parse_args(argv)
+    families = [f for f in args.families.split(",") if f] or None
     seeds = _seeds(args.seeds)
     with tempfile.TemporaryDirectory(prefix="ivraudit-fidelity-") as tmp:
         cache = args.cache or Path(tmp)
@@ -267,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
                                  initargs=(cache,)) as pool:
             results = []
             for result in pool.map(crawl_seed, seeds, [args.plain] * len(seeds),
-                                   [args.details] * len(seeds), [args.max_hold] * len(seeds)):
+                                   [args.details] * len(seeds), [args.max_hold] * len(seeds),
+                                   [families] * len(seeds), [args.max_nodes] * len(seeds)):
                 results.append(result)
                 print(_line(result), flush=True)
                 for detail in result.details:

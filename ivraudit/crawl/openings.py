@@ -33,6 +33,11 @@ magnitudes, smoothed over PITCH_SMOOTH_HZ): one ring heard on two calls with his
 two of 12 points of its cycle, scores 0.935 or more; Europe's 425 Hz, America's 440+480 Hz
 and Britain's 400+450 Hz against each other 0.213 at most (tests/test_queue_openings.py). Their cadences alone cannot tell them apart: 1 s of tone then 3 s of pause is the start
 of a European ring and the middle of an American one."""
+RING_PAUSE_DEPTH_DB = 10.0
+"""In a ring, a frame this far below its tones is a pause. A ring's tone is steady to a
+decibel; the line's noise between rings, near the listener's absolute floor, is heard as
+sound in one frame of three at random (zoo seed 21047: Europe's ring on an A-law line with
+hiss at -47 dBFS), and two hearings of one ring then had no cadence in common."""
 PITCH_SMOOTH_HZ = 5
 """Spectral smoothing: tones a few hertz apart (one generator's drift) are one pitch."""
 
@@ -43,7 +48,7 @@ def sounds_like(opening: Pcm, known: Pcm | None) -> bool:
     cycle."""
     if known is None:
         return False
-    quiet, known_quiet = quiet_frames(opening), quiet_frames(known)
+    quiet, known_quiet = _pauses(opening), _pauses(known)
     if all(quiet) or all(known_quiet):
         return all(quiet) == all(known_quiet)
     if _has_cadence(quiet) != _has_cadence(known_quiet):
@@ -55,6 +60,20 @@ def sounds_like(opening: Pcm, known: Pcm | None) -> bool:
         return _same_pitch(tones, known_tones)
     return overlap_similarity(fingerprint(_sound_only(opening, quiet)),
                               fingerprint(_sound_only(known, known_quiet))) >= MAYBE_SAME_AUDIO
+
+
+def _pauses(audio: Pcm) -> list[bool]:
+    """Which frames of ``audio`` are quiet: below the listener's floor, and in a ring (steady
+    tones) also RING_PAUSE_DEPTH_DB below its tones."""
+    quiet = quiet_frames(audio)
+    tones = _sounding(audio, quiet)
+    if all(quiet) or not _tonal(tones):
+        return quiet
+    frames = audio[: len(quiet) * FRAME_SAMPLES].astype(np.float64).reshape(-1, FRAME_SAMPLES)
+    power = (frames ** 2).mean(axis=1)
+    loud = float(np.percentile(power[~np.array(quiet, dtype=bool)], 90))
+    floor = loud * 10 ** (-RING_PAUSE_DEPTH_DB / 10)
+    return [q or bool(p < floor) for q, p in zip(quiet, power)]
 
 
 def _has_cadence(quiet: list[bool]) -> bool:

@@ -144,8 +144,8 @@ class CallSession:
             sending = lag + KEY_PRESS_SECONDS * len(keys) + STOP_LATENCY_SECONDS
             start = len(heard.audio) // FRAME_SAMPLES
 
-            def goes_on(after: Pcm, skip: int) -> bool:
-                return _goes_on(after, start + skip, known, node.audio)
+            def goes_on(after: Pcm, skip: int, judged: int) -> bool:
+                return _goes_on(after, start + skip, known, node.audio, judged)
 
             if self.listener.stopped_by_keys(heard, sending, goes_on):
                 if node.barge_in is None:
@@ -196,17 +196,18 @@ PAUSE_FRAMES = 8
 """A pause (0.16 s) heard after keys where the prompt has none means it stopped for them."""
 
 
-def _goes_on(after: Pcm, at: int, known: Fingerprint | None, known_audio: Pcm) -> bool:
+def _goes_on(after: Pcm, at: int, known: Fingerprint | None, known_audio: Pcm,
+             judged: int = JUDGED_FRAMES) -> bool:
     """Is ``after`` (heard from ``at`` frames into a known prompt, after keys went in) more
     of that prompt, rather than silence or the next prompt?
 
-    Judged at its end, where on a line with delay a stopped prompt is silent: sound there
-    that continues the known prompt goes on. A line may run the next prompt in soon after
-    the keys (a short gap), in a voice like the prompt's; then the pause between the two
-    gives it away: a pause the known prompt does not have at that point (allowing for the
-    line's delay) means it stopped.
+    Judged on its last ``judged`` frames, where on a line with delay a stopped prompt is
+    silent: sound there that continues the known prompt goes on. A line may run the next
+    prompt in soon after the keys (a short gap), in a voice like the prompt's; then the pause
+    between the two gives it away: a pause the known prompt does not have at that point
+    (allowing for the line's delay) means it stopped.
     """
-    last = after[-JUDGED_FRAMES * FRAME_SAMPLES:]
+    last = after[-judged * FRAME_SAMPLES:]
     if not sounding(last):
         return False
     if known is None:

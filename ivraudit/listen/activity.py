@@ -77,9 +77,12 @@ def sound_after_a_pause(audio: Pcm, pause_frames: int = 5) -> Pcm:
 
     After keys stop a prompt, what a check hears is the stopped prompt's last moment on a
     line with delay, a pause, then maybe the next prompt, with pauses of its own: it starts
-    at the first sound after the first pause."""
+    at the first sound after the first pause. A line that answers the keys at once may leave
+    a pause shorter than that (4 frames: zoo seed 21047, a menu played again 0.34 s after a
+    wrong key); where there is none, it starts after the longest quiet run there is."""
     quiet = quiet_frames(audio)
     run = 0
+    longest, longest_end = 0, 0
     for i, is_quiet in enumerate(quiet):
         if is_quiet:
             run += 1
@@ -87,7 +90,11 @@ def sound_after_a_pause(audio: Pcm, pause_frames: int = 5) -> Pcm:
         if run >= pause_frames or run == i:  # after a pause, or quiet from the start
             if run > 0:
                 return audio[i * FRAME_SAMPLES: len(quiet) * FRAME_SAMPLES]
+        if run > longest:
+            longest, longest_end = run, i
         run = 0
+    if longest:
+        return audio[longest_end * FRAME_SAMPLES: len(quiet) * FRAME_SAMPLES]
     return audio[:0]
 
 

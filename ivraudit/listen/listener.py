@@ -66,6 +66,12 @@ BARGE_IN_CHECK_SECONDS = 0.8
 BARGE_IN_JUDGED_SECONDS = 0.3
 """Of that check, the last part that judges: a prompt stopped by the keys is silent there,
 even on a line whose delay brings a moment more of it after the keys."""
+BARGE_IN_CONFIRM_SECONDS = 1.0
+"""A prompt that seems to go on after the keys is heard this much longer, and judged on all
+of it: 0.3 s of the next prompt in the same voice can pass for more of the known one (zoo
+seed 21047: "One moment, please." after a menu cut by its 0, in the menu's flite voice, was
+taken for the menu going on, and the 0 pressed again into the queue's music), 1.3 s of it
+does not. Heard only where the prompt seems to go on, which a menu that takes keys does not."""
 
 ANNOUNCEMENT_MIN_SECONDS = 0.5
 """Sound between stretches of hold music shorter than this is part of the music."""
@@ -316,7 +322,7 @@ class Listener:
         return np.concatenate(extra) if extra else _empty()
 
     def stopped_by_keys(self, heard: Heard, sending: float,
-                        goes_on: Callable[[Pcm, int], bool]) -> bool:
+                        goes_on: Callable[[Pcm, int, int], bool]) -> bool:
         """Did keys pressed into a prompt cut short (``heard``) stop it? Listens on past it.
 
         The prompt plays on while the keys go out (``sending`` seconds), and on a line with
@@ -325,13 +331,19 @@ class Listener:
         already hold the beginning of the next one: sound still going at its end is given
         back, so the next :meth:`hear` starts with it. A prompt that goes on stays part of
         ``heard``, so :meth:`resume` hears all of it. ``goes_on`` gets the audio heard after
-        the keys went out, and how many frames after the cut it starts.
+        the keys went out, how many frames after the cut it starts, and how many of its last
+        frames judge; where it seems to go on, it is judged again on a longer stretch
+        (``BARGE_IN_CONFIRM_SECONDS``).
         """
         skip = round(sending / FRAME_SECONDS)
         check = max(BARGE_IN_CHECK_SECONDS, sending + BARGE_IN_JUDGED_SECONDS)
         after = self.listen_on(heard, check)[skip * FRAME_SAMPLES:]
-        if goes_on(after, skip):
-            return False
+        judged = round(BARGE_IN_JUDGED_SECONDS / FRAME_SECONDS)
+        if goes_on(after, skip, judged):
+            more = self.listen_on(heard, BARGE_IN_CONFIRM_SECONDS)
+            after = np.concatenate([after, more])
+            if goes_on(after, skip, judged + len(more) // FRAME_SAMPLES):
+                return False
         begun = sound_after_a_pause(after)
         if sounding(begun):
             self.unread(begun)  # the next prompt began within the check

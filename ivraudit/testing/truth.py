@@ -281,7 +281,8 @@ def map_to_spec(spec: TreeSpec, audit: Audit, apart: float = END_SILENCE_SECONDS
     Spec nodes that sound the same (one recording used twice) are told apart by the path the
     crawl first reached the node by, which is the truth's path of the right one: both are
     breadth-first."""
-    truth = expected_audit(spec, apart).nodes
+    truth_audit = expected_audit(spec, apart)
+    truth = truth_audit.nodes
     paths = {n.id: n.path for n in truth.values()}
     texts = {n.id: n.transcript for n in truth.values()}
     heard_nodes = [s for s in spec.nodes.values() if s.id in truth]
@@ -316,9 +317,34 @@ def map_to_spec(spec: TreeSpec, audit: Audit, apart: float = END_SILENCE_SECONDS
         best = max(scores.values())
         alike = [sid for sid, score in scores.items() if score >= best - SAME_SOUND]
         on_path = [sid for sid in alike if paths.get(sid) == node.path]
+        if len(on_path) != 1:
+            reached = _reached(truth_audit, spec.start, node.path)
+            on_path = [sid for sid in alike if sid in reached]
         mapping[node.id] = on_path[0] if len(on_path) == 1 else \
             max(scores, key=scores.__getitem__)
     return mapping
+
+
+def _reached(truth: Audit, start: str, path: list[str]) -> set[str]:
+    """The truth's nodes a caller is at after the actions of ``path`` (a crawled node's), and
+    those that follow them by themselves. Two queues with one announcement ("Please hold
+    while I try that extension"), reached first by other ways than the truth's breadth-first
+    paths, are told apart by where their way leads (zoo seed 21047). Empty where an action is
+    not one of the truth's (an invalid key the truth records under another)."""
+    def onward(nodes: set[str]) -> set[str]:
+        todo, seen = list(nodes), set(nodes)
+        while todo:
+            for e in truth.out_edges(todo.pop()):
+                if e.key == "auto" and e.target not in seen:
+                    seen.add(e.target)
+                    todo.append(e.target)
+        return seen
+
+    here = onward({start})
+    for action in path:
+        here = onward({e.target for source in here for e in truth.out_edges(source)
+                       if e.key != "auto" and (e.key == action or action in e.keys_pressed)})
+    return here
 
 
 def _from_first_sound(audio: Pcm) -> Pcm:
