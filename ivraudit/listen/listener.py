@@ -322,7 +322,7 @@ class Listener:
         return np.concatenate(extra) if extra else _empty()
 
     def stopped_by_keys(self, heard: Heard, sending: float,
-                        goes_on: Callable[[Pcm, int, int], bool]) -> bool:
+                        goes_on: Callable[[Pcm, int, int | None], bool]) -> bool:
         """Did keys pressed into a prompt cut short (``heard``) stop it? Listens on past it.
 
         The prompt plays on while the keys go out (``sending`` seconds), and on a line with
@@ -331,18 +331,18 @@ class Listener:
         already hold the beginning of the next one: sound still going at its end is given
         back, so the next :meth:`hear` starts with it. A prompt that goes on stays part of
         ``heard``, so :meth:`resume` hears all of it. ``goes_on`` gets the audio heard after
-        the keys went out, how many frames after the cut it starts, and how many of its last
-        frames judge; where it seems to go on, it is judged again on a longer stretch
-        (``BARGE_IN_CONFIRM_SECONDS``).
+        the keys went out, how many frames after the cut it starts, and None; where it seems
+        to go on, it is heard ``BARGE_IN_CONFIRM_SECONDS`` longer, and ``goes_on`` gets that
+        too and how many of the last frames to judge: do they go on as the prompt does?
         """
         skip = round(sending / FRAME_SECONDS)
         check = max(BARGE_IN_CHECK_SECONDS, sending + BARGE_IN_JUDGED_SECONDS)
         after = self.listen_on(heard, check)[skip * FRAME_SAMPLES:]
-        judged = round(BARGE_IN_JUDGED_SECONDS / FRAME_SECONDS)
-        if goes_on(after, skip, judged):
+        if goes_on(after, skip, None):
             more = self.listen_on(heard, BARGE_IN_CONFIRM_SECONDS)
             after = np.concatenate([after, more])
-            if goes_on(after, skip, judged + len(more) // FRAME_SAMPLES):
+            judged = round((BARGE_IN_JUDGED_SECONDS + BARGE_IN_CONFIRM_SECONDS) / FRAME_SECONDS)
+            if goes_on(after, skip, judged):
                 return False
         begun = sound_after_a_pause(after)
         if sounding(begun):
