@@ -144,9 +144,7 @@ class CallSession:
             sending = lag + KEY_PRESS_SECONDS * len(keys) + STOP_LATENCY_SECONDS
             start = len(heard.audio) // FRAME_SAMPLES
 
-            def goes_on(after: Pcm, skip: int, judged: int | None) -> bool:
-                if judged is None:
-                    return _goes_on(after, start + skip, known, node.audio)
+            def goes_on(after: Pcm, skip: int, judged: int) -> bool:
                 return _continues(after, start + skip, known, judged)
 
             if self.listener.stopped_by_keys(heard, sending, goes_on):
@@ -190,37 +188,11 @@ class CallSession:
             self.record.navigating_seconds += self.seconds - started
 
 
-JUDGED_FRAMES = round(BARGE_IN_JUDGED_SECONDS / FRAME_SECONDS)
-DELAY_FRAMES = 15
-"""How much later than sent (0.3 s) a line may bring audio: the delays typing ahead is tested
-against."""
-PAUSE_FRAMES = 8
-"""A pause (0.16 s) heard after keys where the prompt has none means it stopped for them."""
-
-
-def _goes_on(after: Pcm, at: int, known: Fingerprint | None, known_audio: Pcm) -> bool:
-    """Is ``after`` (heard from ``at`` frames into a known prompt, after keys went in) more
-    of that prompt, rather than silence or the next prompt?
-
-    Judged at its end, where on a line with delay a stopped prompt is silent: sound there
-    that continues the known prompt goes on. A line may run the next prompt in soon after
-    the keys (a short gap), in a voice like the prompt's; then the pause between the two
-    gives it away: a pause the known prompt does not have at that point (allowing for the
-    line's delay) means it stopped.
-    """
-    if not _continues(after, at, known, JUDGED_FRAMES):
-        return False
-    pause = _longest_run(quiet_frames(after))
-    if pause is None or pause[1] - pause[0] < PAUSE_FRAMES or len(known_audio) == 0:
-        return True
-    lo, hi = at + pause[0] - DELAY_FRAMES, at + pause[1]
-    own = _longest_run(quiet_frames(known_audio[max(0, lo) * FRAME_SAMPLES: max(0, hi) * FRAME_SAMPLES]))
-    return own is not None and own[1] - own[0] >= (pause[1] - pause[0]) // 2
-
-
 def _continues(after: Pcm, at: int, known: Fingerprint | None, judged: int) -> bool:
-    """Do the last ``judged`` frames of ``after`` (heard from ``at`` frames into a known
-    prompt) sound, and as that prompt does there?"""
+    """Is ``after`` (heard from ``at`` frames into a known prompt, after keys went in) more
+    of that prompt, rather than silence or the next prompt? Judged on its last ``judged``
+    frames, where on a line with delay a stopped prompt is silent: sound there that goes on
+    as the known prompt does there goes on (Listener.stopped_by_keys says how long)."""
     last = after[-judged * FRAME_SAMPLES:]
     if not sounding(last):
         return False
@@ -228,17 +200,3 @@ def _continues(after: Pcm, at: int, known: Fingerprint | None, judged: int) -> b
         return True
     last_at = at + (len(after) - len(last)) // FRAME_SAMPLES
     return continues_prompt(fingerprint(last), known, last_at)
-
-
-def _longest_run(flags: list[bool]) -> tuple[int, int] | None:
-    """The longest run of True in ``flags`` as (start, end), or None."""
-    best: tuple[int, int] | None = None
-    start: int | None = None
-    for i, flag in enumerate([*flags, False]):
-        if flag and start is None:
-            start = i
-        elif not flag and start is not None:
-            if best is None or i - start > best[1] - best[0]:
-                best = (start, i)
-            start = None
-    return best

@@ -71,7 +71,10 @@ BARGE_IN_CONFIRM_SECONDS = 1.0
 of it: 0.3 s of the next prompt in the same voice can pass for more of the known one (zoo
 seed 21047: "One moment, please." after a menu cut by its 0, in the menu's flite voice, was
 taken for the menu going on, and the 0 pressed again into the queue's music), 1.3 s of it
-does not. Heard only where the prompt seems to go on, which a menu that takes keys does not."""
+does not. This replaces a rule that a pause the known prompt lacks there means it stopped:
+where the known prompt's pause was found was up to a slice's own floor, and a menu that
+ignored the keys was taken for one that took them (zoo seed 30018). Heard only where the
+prompt seems to go on, which a menu that takes keys does not, so it costs them nothing."""
 
 ANNOUNCEMENT_MIN_SECONDS = 0.5
 """Sound between stretches of hold music shorter than this is part of the music."""
@@ -322,7 +325,7 @@ class Listener:
         return np.concatenate(extra) if extra else _empty()
 
     def stopped_by_keys(self, heard: Heard, sending: float,
-                        goes_on: Callable[[Pcm, int, int | None], bool]) -> bool:
+                        goes_on: Callable[[Pcm, int, int], bool]) -> bool:
         """Did keys pressed into a prompt cut short (``heard``) stop it? Listens on past it.
 
         The prompt plays on while the keys go out (``sending`` seconds), and on a line with
@@ -331,20 +334,21 @@ class Listener:
         already hold the beginning of the next one: sound still going at its end is given
         back, so the next :meth:`hear` starts with it. A prompt that goes on stays part of
         ``heard``, so :meth:`resume` hears all of it. ``goes_on`` gets the audio heard after
-        the keys went out, how many frames after the cut it starts, and None; where it seems
-        to go on, it is heard ``BARGE_IN_CONFIRM_SECONDS`` longer, and ``goes_on`` gets that
-        too and how many of the last frames to judge: do they go on as the prompt does?
+        the keys went out, how many frames after the cut it starts, and how many of its last
+        frames judge. Where it seems to go on, it is heard ``BARGE_IN_CONFIRM_SECONDS`` longer
+        and judged again on all of that.
         """
         skip = round(sending / FRAME_SECONDS)
         check = max(BARGE_IN_CHECK_SECONDS, sending + BARGE_IN_JUDGED_SECONDS)
         after = self.listen_on(heard, check)[skip * FRAME_SAMPLES:]
-        if goes_on(after, skip, None):
+        checked = len(after) // FRAME_SAMPLES
+        if goes_on(after, skip, round(BARGE_IN_JUDGED_SECONDS / FRAME_SECONDS)):
             more = self.listen_on(heard, BARGE_IN_CONFIRM_SECONDS)
             after = np.concatenate([after, more])
             judged = round((BARGE_IN_JUDGED_SECONDS + BARGE_IN_CONFIRM_SECONDS) / FRAME_SECONDS)
             if goes_on(after, skip, judged):
                 return False
-        begun = sound_after_a_pause(after)
+        begun = sound_after_a_pause(after, within=checked)
         if sounding(begun):
             self.unread(begun)  # the next prompt began within the check
         return True
