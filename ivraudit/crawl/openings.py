@@ -38,6 +38,9 @@ RING_PAUSE_DEPTH_DB = 10.0
 decibel; the line's noise between rings, near the listener's absolute floor, is heard as
 sound in one frame of three at random (zoo seed 21047: Europe's ring on an A-law line with
 hiss at -47 dBFS), and two hearings of one ring then had no cadence in common."""
+RING_MIN_TONE_FRAMES = 5
+"""A ring heard for less than 0.1 s of tone is not known as one by its loudest frames (a
+click is loud too)."""
 PITCH_SMOOTH_HZ = 5
 """Spectral smoothing: tones a few hertz apart (one generator's drift) are one pitch."""
 
@@ -63,17 +66,17 @@ def sounds_like(opening: Pcm, known: Pcm | None) -> bool:
 
 
 def _pauses(audio: Pcm) -> list[bool]:
-    """Which frames of ``audio`` are quiet: below the listener's floor, and in a ring (steady
-    tones) also RING_PAUSE_DEPTH_DB below its tones."""
+    """Which frames of ``audio`` are quiet: below the listener's floor, and in a ring (its
+    loudest frames, RING_PAUSE_DEPTH_DB from the loudest, are steady tones) all the others."""
     quiet = quiet_frames(audio)
-    tones = _sounding(audio, quiet)
-    if all(quiet) or not _tonal(tones):
+    if all(quiet):
         return quiet
     frames = audio[: len(quiet) * FRAME_SAMPLES].astype(np.float64).reshape(-1, FRAME_SAMPLES)
     power = (frames ** 2).mean(axis=1)
-    loud = float(np.percentile(power[~np.array(quiet, dtype=bool)], 90))
-    floor = loud * 10 ** (-RING_PAUSE_DEPTH_DB / 10)
-    return [q or bool(p < floor) for q, p in zip(quiet, power)]
+    strong = power >= float(power.max()) * 10 ** (-RING_PAUSE_DEPTH_DB / 10)
+    if strong.sum() < RING_MIN_TONE_FRAMES or not _tonal(frames[strong].ravel()):
+        return quiet
+    return [q or not bool(s) for q, s in zip(quiet, strong)]
 
 
 def _has_cadence(quiet: list[bool]) -> bool:

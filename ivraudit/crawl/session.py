@@ -145,6 +145,8 @@ class CallSession:
             start = len(heard.audio) // FRAME_SAMPLES
 
             def goes_on(after: Pcm, skip: int, judged: int) -> bool:
+                if judged <= JUDGED_FRAMES:
+                    return _goes_on(after, start + skip, known, node.audio)
                 return _continues(after, start + skip, known, judged)
 
             if self.listener.stopped_by_keys(heard, sending, goes_on):
@@ -186,6 +188,54 @@ class CallSession:
             yield
         finally:
             self.record.navigating_seconds += self.seconds - started
+
+
+JUDGED_FRAMES = round(BARGE_IN_JUDGED_SECONDS / FRAME_SECONDS)
+DELAY_FRAMES = 15
+"""How much later than sent (0.3 s) a line may bring audio: the delays typing ahead is tested
+against."""
+PAUSE_FRAMES = 8
+"""A pause (0.16 s) heard after keys where the prompt has none means it stopped for them."""
+
+
+def _goes_on(after: Pcm, at: int, known: Fingerprint | None, known_audio: Pcm) -> bool:
+    """Is ``after`` (heard from ``at`` frames into a known prompt, after keys went in) more
+    of that prompt, rather than silence or the next prompt? The first look (see
+    Listener.stopped_by_keys for the second).
+
+    Judged at its end, where on a line with delay a stopped prompt is silent: sound there
+    that continues the known prompt goes on. A line may run the next prompt in soon after
+    the keys, and it may begin with the very words the menu was saying (a menu cut in "for
+    payment arrangements", and the next prompt "For payment arrangements, please visit our
+    website", in one voice: zoo seed 20050); then the pause between the two gives it away:
+    a pause the known prompt does not have at that point (allowing for the line's delay)
+    means it stopped. Pauses are found by the known prompt's floor, there and in what was
+    heard: a short stretch's own floor is its quietest frames, which in a stretch half pause
+    is the pause's, and a pause of 0.06 s in the prompt, heard after keys with that floor,
+    was 0.16 s long and one the prompt did not have (zoo seed 30018).
+    """
+    if not _continues(after, at, known, JUDGED_FRAMES):
+        return False
+    pause = _longest_run(quiet_frames(after, floor_of=known_audio))
+    if pause is None or pause[1] - pause[0] < PAUSE_FRAMES or len(known_audio) == 0:
+        return True
+    lo, hi = at + pause[0] - DELAY_FRAMES, at + pause[1]
+    own = _longest_run(quiet_frames(known_audio)[max(0, lo): max(0, hi)])
+    return own is not None and own[1] - own[0] >= (pause[1] - pause[0]) // 2
+
+
+def _longest_run(flags: list[bool]) -> tuple[int, int] | None:
+    """The longest run of True in ``flags`` as (start, end), or None."""
+    best: tuple[int, int] | None = None
+    start: int | None = None
+    for i, flag in enumerate([*flags, False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            if best is None or i - start > best[1] - best[0]:
+                best = (start, i)
+            start = None
+    return best
 
 
 def _continues(after: Pcm, at: int, known: Fingerprint | None, judged: int) -> bool:

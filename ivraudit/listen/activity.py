@@ -47,16 +47,20 @@ LOUDEST_NOISE_POWER = (32768 * 10 ** (NOISE_CAP_DBFS / 20)) ** 2 * 10 ** (10 / 1
 """Quiet frames louder than -30 dBFS are no line's noise but sound (a prompt without a pause)."""
 
 
-def quiet_frames(audio: Pcm) -> list[bool]:
+def quiet_frames(audio: Pcm, floor_of: Pcm | None = None) -> list[bool]:
     """Which 20 ms frames of ``audio`` are below the floor (silence, line noise).
 
     The floor is the classifier's absolute one, or, on a line whose own noise is louder, that
     noise and LINE_NOISE_MARGIN_DB: with hiss at -43 dBFS no frame was quiet, and a chain of
-    prompts was never split at its pauses (zoo seed 12005)."""
+    prompts was never split at its pauses (zoo seed 12005). The noise is measured on
+    ``floor_of`` where given (a longer stretch of the line: a short one's quietest frames may
+    be a pause's, and its floor too high)."""
     if len(audio) < FRAME_SAMPLES:
         return []
     power = _frame_power(audio)
-    floor = float(np.percentile(power, NOISE_PERCENTILE))
+    reference = _frame_power(floor_of) if floor_of is not None and \
+        len(floor_of) >= FRAME_SAMPLES else power
+    floor = float(np.percentile(reference, NOISE_PERCENTILE))
     threshold = SOUNDING_POWER
     if SOUNDING_POWER < floor <= LOUDEST_NOISE_POWER:
         threshold = floor * 10 ** (LINE_NOISE_MARGIN_DB / 10)

@@ -71,10 +71,8 @@ BARGE_IN_CONFIRM_SECONDS = 1.0
 of it: 0.3 s of the next prompt in the same voice can pass for more of the known one (zoo
 seed 21047: "One moment, please." after a menu cut by its 0, in the menu's flite voice, was
 taken for the menu going on, and the 0 pressed again into the queue's music), 1.3 s of it
-does not. This replaces a rule that a pause the known prompt lacks there means it stopped:
-where the known prompt's pause was found was up to a slice's own floor, and a menu that
-ignored the keys was taken for one that took them (zoo seed 30018). Heard only where the
-prompt seems to go on, which a menu that takes keys does not, so it costs them nothing."""
+does not. Heard only where the prompt seems to go on, which a menu that takes keys does
+not, so it costs them nothing."""
 
 ANNOUNCEMENT_MIN_SECONDS = 0.5
 """Sound between stretches of hold music shorter than this is part of the music."""
