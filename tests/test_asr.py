@@ -457,3 +457,22 @@ def test_a_decode_that_left_off_before_the_speech_ended_is_found() -> None:
     whole = first_half + [Word("for", 2.5, 3.5, 0.9), Word("sales", 3.5, 4.5, 0.9)]
     assert left_off(pcm, SAMPLE_RATE, whole) is None
     assert left_off(np.zeros(SAMPLE_RATE, dtype=np.int16), SAMPLE_RATE, []) is None
+
+
+def test_a_decode_that_skipped_speech_under_one_word_is_found() -> None:
+    """Whisper may write seconds of speech as one short word timed across them ("for the
+    500." for "for the front desk, dial 6500.", zoo seed 30028): found by the sound under
+    the word, beyond what its letters and digits take to say; decoded again from the word
+    before it."""
+    from ivraudit.asr import Word
+    from ivraudit.asr.whisper_engine import skipped_within
+
+    rng = np.random.default_rng(7)
+    pcm = (rng.normal(0, 3000, SAMPLE_RATE * 5)).astype(np.int16)
+    said = [Word("at", 0.0, 0.3, 0.9), Word("any", 0.3, 0.6, 0.9), Word("time", 0.6, 1.0, 0.9)]
+    stretched = said + [Word("for", 1.0, 1.3, 0.4), Word("the", 1.3, 3.9, 0.9),
+                        Word("500.", 3.9, 4.4, 0.4)]
+    assert skipped_within(pcm, SAMPLE_RATE, stretched) == 1.0
+    number = said + [Word("dial", 1.0, 1.3, 0.9), Word("6500.", 1.3, 2.8, 0.6)]
+    assert skipped_within(pcm, SAMPLE_RATE, number) is None
+    assert skipped_within(np.zeros(0, dtype=np.int16), SAMPLE_RATE, []) is None

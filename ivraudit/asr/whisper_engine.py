@@ -192,8 +192,9 @@ class WhisperRecognizer:
     def transcribe(self, pcm: np.ndarray, sample_rate: int = SAMPLE_RATE) -> Transcript:
         """Transcribe int16 PCM: upsample to 16 kHz float, decode greedily, keep word times.
 
-        Where the decode left off with speech still to come (:func:`left_off`), what follows
-        is decoded again on its own and its words put after the ones timed before it."""
+        Where the decode skipped speech under a word (:func:`skipped_within`) or left off
+        with speech still to come (:func:`left_off`), what follows is decoded again on its
+        own and its words put after the ones timed before it."""
         pcm = as_pcm16(pcm)
         rate = check_rate(sample_rate)
         if len(pcm) == 0:
@@ -201,8 +202,10 @@ class WhisperRecognizer:
         model = _load(self.model_path, self.compute_type, self.cpu_threads, self.workers)
         audio = to_float32(pcm, rate, WHISPER_RATE)
         text, words = self._decode(model, audio)
-        resume = left_off(pcm, rate, words)
-        if resume is not None:
+        for skipped in (skipped_within, left_off):
+            resume = skipped(pcm, rate, words)
+            if resume is None:
+                continue
             rest_text, rest = self._decode(model, audio[round(resume * WHISPER_RATE):])
             if Transcript(rest_text, tuple(rest)).understood and rest:
                 words = [w for w in words if w.end <= resume] + [
@@ -257,14 +260,54 @@ def left_off(pcm: np.ndarray, rate: int, words: list[Word]) -> float | None:
 
     The words a decode gave are followed by the time of the last one that has a duration; if
     at least LEFT_OFF_SOUND_SECONDS of what follows sounds, it was left out."""
+    sounding = _sounding(pcm, rate)
+    if sounding is None:
+        return None
+    timed = [w for w in words if w.end - w.start >= TIMED_WORD_SECONDS]
+    last = timed[-1].end if timed else 0.0
+    frame = max(1, rate // 50)
+    after = sounding[int(last * rate / frame) + 1:]
+    return last if after.sum() * frame / rate >= LEFT_OFF_SOUND_SECONDS else None
+
+
+SECONDS_PER_LETTER = 0.15
+SECONDS_PER_DIGIT = 0.6
+"""The longest a word takes to say, by what is written of it: a slow IVR voice says
+"representative" (14 letters) in 0.7 s, and a digit may stand for words ("6500", sixty-five
+hundred, 1.5 s)."""
+
+
+def skipped_within(pcm: np.ndarray, rate: int, words: list[Word]) -> float | None:
+    """Where a decode skipped speech under one of its words, in seconds (the start of the
+    word before it); None if it did not.
+
+    Whisper tiny.en, near the end of a long prompt, sometimes writes a stretch of speech as
+    one word timed across all of it: "... at any time for the 500." for "... at any time. For
+    the front desk, dial 6500.", its "the" lasting 2.6 s over 1.8 s of sound (zoo seed
+    30028: the menu's extension unread). A word under which at least LEFT_OFF_SOUND_SECONDS
+    more sounds than it takes to say (SECONDS_PER_LETTER, SECONDS_PER_DIGIT) left speech
+    out; decoded again from the word before it, the rest comes out whole ("for the front
+    desk, dial 6500.")."""
+    sounding = _sounding(pcm, rate)
+    if sounding is None:
+        return None
+    frame = max(1, rate // 50)
+    for index, word in enumerate(words):
+        said = (SECONDS_PER_LETTER * sum(c.isalpha() for c in word.text)
+                + SECONDS_PER_DIGIT * sum(c.isdigit() for c in word.text))
+        under = sounding[int(word.start * rate / frame): int(word.end * rate / frame)].sum() \
+            * frame / rate
+        if under - said >= LEFT_OFF_SOUND_SECONDS:
+            return words[index - 1].start if index > 0 else None
+    return None
+
+
+def _sounding(pcm: np.ndarray, rate: int) -> np.ndarray | None:
+    """Which 20 ms frames of ``pcm`` sound (SOUNDING_BELOW_LOUDEST); None for no frame."""
     frame = max(1, rate // 50)
     count = len(pcm) // frame
     if count == 0:
         return None
     levels = np.sqrt(np.mean(
         pcm[: count * frame].reshape(count, frame).astype(np.float64) ** 2, axis=1))
-    sounding = levels > SOUNDING_BELOW_LOUDEST * float(np.percentile(levels, 95))
-    timed = [w for w in words if w.end - w.start >= TIMED_WORD_SECONDS]
-    last = timed[-1].end if timed else 0.0
-    after = sounding[int(last * rate / frame) + 1:]
-    return last if after.sum() * frame / rate >= LEFT_OFF_SOUND_SECONDS else None
+    return levels > SOUNDING_BELOW_LOUDEST * float(np.percentile(levels, 95))

@@ -125,12 +125,29 @@ class Mapper:
         if found is None:
             return None
         known, start = found
+        if heard.ending is Ending.HANGUP and self.ends_calls(known):
+            return None  # its own closing words (see ends_calls)
         before = end_of_sound_before(quiet, start)
         head = Heard(heard.audio[: before * FRAME_SAMPLES], heard.onset,
                      heard.onset + before * FRAME_SECONDS, Ending.SILENCE)
         tail = Heard(heard.audio[start * FRAME_SAMPLES:], heard.onset + start * FRAME_SECONDS,
                      heard.end, heard.ending, heard.pressed_at)
         return head, known, tail
+
+    def ends_calls(self, node_id: str) -> bool:
+        """Does the line hang up after ``node_id``, and do nothing else there?
+
+        A prompt is split at a known one it ends with so that what the line does from there
+        (a menu's keys, a message's way on) belongs to the known one. A prompt that ends the
+        call and ends with the words of a known prompt that ends calls too is not split:
+        those words lead nowhere the prompt does not, and lines close one farewell with
+        another's recording, joined into one prompt (Asterisk's
+        "sorry-youre-having-problems&please-try-call-later" after too many wrong keys, and
+        "please-try-call-later" alone after a timeout). A caller hears one farewell either
+        way; the split made a node of "Sorry you're having problems." that went on to the
+        goodbye (zoo seeds 21052, 30017, 30028)."""
+        edges = self.audit.out_edges(node_id)
+        return bool(edges) and all(e.target == HANGUP_NODE for e in edges)
 
     def reads_as_hold(self, heard: Heard) -> bool:
         """Is this prompt part of a queue (a known queue's prompt, or words that say hold)?"""

@@ -313,7 +313,24 @@ class Prober:
                 self.audit.problems.append(
                     f"{target} auto: nothing heard for {self.policy.max_wait:g} s")
                 return None
+            if self._said_between_understood(origin.node, target, parts[0][0]):
+                node.kind = "message"
             self._moved_on(origin, target, parts[0][0], parts[0][2].onset - heard.end)
+
+    def _said_between_understood(self, origin: str, node_id: str, then: str) -> bool:
+        """Is ``node_id``, a prompt whose words were not understood, a message by what the
+        line did around it: played after the caller's act at a prompt that was understood,
+        it went on by itself (the line did not wait for the caller) to another that was? A
+        line speaks one language within a branch: "That is not a valid choice." after a
+        wrong key at an English menu, and the menu again, is English, only heard badly (an
+        eSpeak voice under hiss: whisper's mean word confidence 0.41, zoo seed 30023). A
+        prompt in another language sits among prompts of that language (a Spanish menu,
+        its message, a hang-up), and stays not understood."""
+        node = self.audit.nodes[node_id]
+        if node.kind != "unknown" or then == node_id:
+            return False
+        before, after = self.audit.nodes[origin], self.audit.nodes[then]
+        return before.understood and after.understood and after.kind not in CALL_ENDING_KINDS
 
     def _ends(self, session: CallSession, node_id: str, heard: Heard) -> Stop | None:
         """The call ends at ``node_id``: a person's time counts from their first sound."""
@@ -368,9 +385,9 @@ class Prober:
         turns out to end with splits that node (ivraudit.crawl.unmerge)."""
         others = self.mapper.people_elsewhere(queue) if queue is not None else frozenset()
         parts = self.mapper.nodes_for(heard, path, via, others)
-        for node_id, new, _ in parts:
+        for node_id, new, part in parts:
             if new and node_id is not None and node_id != HANGUP_NODE:
-                split_earlier(self.mapper, node_id)
+                split_earlier(self.mapper, node_id, part.ending is Ending.HANGUP)
         return parts
 
     def _moved_on(self, origin: Action, source: str, target: str, lead_in: float) -> None:

@@ -288,7 +288,8 @@ class Queues:
         same = self.which(queue, way, opening)
         if same == queue:
             return queue, False, heard
-        to = same if same is not None else self.twins.twin(queue, path, via)
+        to = same if same is not None else self.twins.twin(
+            queue, path, via, heard.audio if heard.sound_only else None)
         self.twins.redirect(edge_key, way, to)
         return to, same is None, heard
 

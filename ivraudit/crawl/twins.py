@@ -20,6 +20,7 @@ from __future__ import annotations
 from ivraudit.audit.model import Audit, NodeRecord
 from ivraudit.crawl.expectations import Expectations
 from ivraudit.crawl.mapper import Mapper
+from ivraudit.telephony.g711 import Pcm
 
 Way = tuple[str, str, str]
 """An action that led to a node: (node it was done at, keys pressed, probe role)."""
@@ -41,13 +42,17 @@ class Twins:
         """``node_id`` and its twins, the first heard first."""
         return [node_id, *self._twins.get(node_id, [])]
 
-    def twin(self, node_id: str, path: list[str], via: list[str]) -> str:
-        """A new node of ``node_id``'s kind and recording, reached by ``path``."""
+    def twin(self, node_id: str, path: list[str], via: list[str], sound: Pcm | None = None
+             ) -> str:
+        """A new node of ``node_id``'s kind and recording, reached by ``path``. ``sound``: what
+        it played where a queue without a prompt is known by its sound, which is its own, not
+        its twin's (a US ring, not the British one of the queue first heard: zoo seed 20007)."""
         first = self.audit.nodes[node_id]
         twin_id = self.mapper.new_node_id()
         self.audit.nodes[twin_id] = NodeRecord(
             id=twin_id, kind=first.kind, path=list(path), via=list(via),
-            transcript=first.transcript, prompt_seconds=first.prompt_seconds, audio=first.audio,
+            transcript=first.transcript, prompt_seconds=first.prompt_seconds,
+            audio=first.audio if sound is None else sound,
             language=first.language, understood=first.understood)
         self._twins.setdefault(node_id, []).append(twin_id)
         self.mapper.progress(f"  twin {twin_id} of {node_id} at [{' '.join(path)}]")

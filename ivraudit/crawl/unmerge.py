@@ -21,17 +21,20 @@ from ivraudit.listen.activity import end_of_sound_before, quiet_frames
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
 
 
-def split_earlier(mapper: Mapper, new_id: str) -> list[str]:
+def split_earlier(mapper: Mapper, new_id: str, hung_up: bool = False) -> list[str]:
     """Split every known node whose prompt ends with the new node's: returns their ids.
     One menu runs after several prompts ("This call may be recorded." on the first call, "We
     did not receive your selection." after a timeout: zoo seed 21043), each heard with it as
-    one prompt the first time."""
+    one prompt the first time. ``hung_up``: the line hung up after the new node; a node
+    that ends calls is then not split (its own closing words: Mapper.ends_calls)."""
     audit, index = mapper.audit, mapper.index
     split: list[str] = []
     alone = PromptIndex()
     alone.add(new_id, index.prints[new_id], index.transcripts[new_id])
     for old_id, old in list(audit.nodes.items()):
         if old_id == new_id or old_id not in index.prints or len(old.audio) == 0:
+            continue
+        if hung_up and mapper.ends_calls(old_id):
             continue
         quiet = quiet_frames(old.audio)
         found = known_at_the_end(alone, old.audio, quiet, print_=index.prints[old_id])

@@ -105,6 +105,13 @@ RING_COMES_BACK_MARGIN = 1.0
 """Past a ring cycle, for the rest of the ring that cut a prompt short (up to 2 s in the US)."""
 RING_MEMORY_FRAMES = 50
 """How much of a ring is kept to find speech that began as it stopped (the sound window)."""
+RING_SETTLE_FRAMES = round(WINDOW_S / FRAME_SECONDS)
+"""After a ring, how long the sound window may say music before what follows the ring is
+taken for music: the window that judges sound spans a second, and while it holds both the
+ring's last burst and the words that came straight after it, it scores the mix as music
+(zoo seed 30015: "Thank you for your patience." 0.2 s after a UK ring's second burst, the
+window said music for 0.5 s, then speech). Once the window holds only what followed the
+ring, its verdict is about that alone."""
 MUSIC_MEMORY_FRAMES = 100
 """How much of a queue's music is kept to find speech that began as it stopped: the sound
 window's second, and the pause before it whole. With only the second kept, a 0.45 s pause
@@ -592,10 +599,12 @@ class Listener:
         said = after_words if played else None  # the last thing said, nothing played since
         spoke: Heard | None = None  # the last words heard, however they were taken
         after: list[Pcm] = []  # what was read as music or a ring since those words
+        settling = 0  # frames read since the window last said tone, while it says music
         while True:
-            if ring and self.sound.window() is not Sound.TONE:
+            if ring and self.sound.window() is not Sound.TONE and not (
+                    self.sound.window() is Sound.MUSIC and settling < RING_SETTLE_FRAMES):
                 self._give_back_after_ring(ring, profile)
-                ring = []
+                ring, settling = [], 0
             if self._music_tail and self.sound.window() is not Sound.MUSIC:
                 self._give_back_after_music(list(self._music_tail))
                 self._music_tail.clear()
@@ -609,6 +618,10 @@ class Listener:
                 if frame is None:
                     now = self.position
                     return started, announcements, Heard(_empty(), now, now, Ending.HANGUP)
+                settling = settling + 1 if ring and window is Sound.MUSIC else 0
+                if settling:  # (what followed the ring, not known to be music yet)
+                    ring.append(frame)
+                    continue
                 if window is Sound.MUSIC and len(self.music) * FRAME_SECONDS < MUSIC_SAMPLE_SECONDS:
                     self.music.append(frame)
                 if window is Sound.MUSIC:
@@ -754,7 +767,12 @@ def _start_of_run(frames: list[Pcm]) -> int:
     have left the window, by when the beep is over (a voicemail's 0.2 s beep, told 0.6 s
     after it ended: its greeting, taken to end 0.2 s before the tone was told, was
     all "more of the tone" to the test of words before it, and the box became a queue).
-    The last 0.2 s when no frame in the window is a tone."""
+    The last 0.2 s when no frame in the window is a tone. A run that fills the window back to
+    its first frame is followed back past it: after words that scored as music (a buzzy
+    synthetic voice) a tone is told only once it has lasted ``TONE_RUN_AFTER_MUSIC_S``, and
+    under hiss its burst may be told at its very end, by when it began before the window (zoo
+    seed 30023: a queue's prompt kept 1.2 s of its 2 s US ring, and was not known again
+    where the voice had ended the same prompt as music)."""
     window = round((WINDOW_S + BATCH * FRAME_SECONDS) / FRAME_SECONDS)
     is_tone = [sounding_frame(frame) and tonal(frame) for frame in frames[-window:]]
     if not any(is_tone):
@@ -763,4 +781,8 @@ def _start_of_run(frames: list[Pcm]) -> int:
     first = last
     while first > 0 and is_tone[first - 1]:
         first -= 1
-    return len(frames) - len(is_tone) + first
+    first += len(frames) - len(is_tone)
+    if first == len(frames) - len(is_tone):
+        while first > 0 and sounding_frame(frames[first - 1]) and tonal(frames[first - 1]):
+            first -= 1
+    return first

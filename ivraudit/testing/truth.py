@@ -317,20 +317,22 @@ def map_to_spec(spec: TreeSpec, audit: Audit, apart: float = END_SILENCE_SECONDS
         best = max(scores.values())
         alike = [sid for sid, score in scores.items() if score >= best - SAME_SOUND]
         on_path = [sid for sid in alike if paths.get(sid) == node.path]
-        if len(on_path) != 1:
-            reached = _reached(truth_audit, spec.start, node.path)
+        for reached in ([] if len(on_path) == 1 else _reached(truth_audit, spec.start, node.path)):
             on_path = [sid for sid in alike if sid in reached]
+            if on_path:
+                break
         mapping[node.id] = on_path[0] if len(on_path) == 1 else \
             max(scores, key=scores.__getitem__)
     return mapping
 
 
-def _reached(truth: Audit, start: str, path: list[str]) -> set[str]:
-    """The truth's nodes a caller is at after the actions of ``path`` (a crawled node's), and
-    those that follow them by themselves. Two queues with one announcement ("Please hold
-    while I try that extension"), reached first by other ways than the truth's breadth-first
-    paths, are told apart by where their way leads (zoo seed 21047). Empty where an action is
-    not one of the truth's (an invalid key the truth records under another)."""
+def _reached(truth: Audit, start: str, path: list[str]) -> list[set[str]]:
+    """The truth's nodes a caller is at after the actions of ``path`` (a crawled node's): those
+    its last action leads to, then those that follow them by themselves. Two queues with one
+    announcement ("Please hold while I try that extension"), or none, reached first by other
+    ways than the truth's breadth-first paths, are told apart by where their way leads (zoo
+    seeds 21047, 20007). Empty where an action is not one of the truth's (an invalid key the
+    truth records under another)."""
     def onward(nodes: set[str]) -> set[str]:
         todo, seen = list(nodes), set(nodes)
         while todo:
@@ -340,11 +342,12 @@ def _reached(truth: Audit, start: str, path: list[str]) -> set[str]:
                     todo.append(e.target)
         return seen
 
-    here = onward({start})
+    here, last = onward({start}), {start}
     for action in path:
-        here = onward({e.target for source in here for e in truth.out_edges(source)
-                       if e.key != "auto" and (e.key == action or action in e.keys_pressed)})
-    return here
+        last = {e.target for source in here for e in truth.out_edges(source)
+                if e.key != "auto" and (e.key == action or action in e.keys_pressed)}
+        here = onward(last)
+    return [last, here]
 
 
 def _from_first_sound(audio: Pcm) -> Pcm:
