@@ -21,7 +21,7 @@ from ivraudit.identity.fingerprint import SAME_AUDIO, overlap_similarity
 from ivraudit.identity.index import known_at_the_end
 from ivraudit.interpret import first_option_said_by, interpret
 from ivraudit.interpret.node_kind import node_kind
-from ivraudit.kinds import HANGUP_KIND
+from ivraudit.kinds import CALL_ENDING_KINDS, HANGUP_KIND
 from ivraudit.listen.activity import end_of_sound_before, ends_in_tone, quiet_frames
 from ivraudit.listen.listener import Ending, Heard
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE
@@ -148,6 +148,21 @@ class Mapper:
         goodbye (zoo seeds 21052, 30017, 30028)."""
         edges = self.audit.out_edges(node_id)
         return bool(edges) and all(e.target == HANGUP_NODE for e in edges)
+
+    def misheard_message(self, origin: str, node_id: str, then: str) -> bool:
+        """Is ``node_id``, a prompt whose words were not understood, a message by what the
+        line did around it: played after the caller's act at a prompt that was understood,
+        it went on by itself (the line did not wait for the caller) to another that was? A
+        line speaks one language within a branch: "That is not a valid choice." after a
+        wrong key at an English menu, and the menu again, is English, only heard badly (an
+        eSpeak voice under hiss: whisper's mean word confidence 0.41, zoo seed 30023). A
+        prompt in another language sits among prompts of that language (a Spanish menu,
+        its message, a hang-up), and stays not understood."""
+        node = self.audit.nodes[node_id]
+        if node.kind != "unknown" or then == node_id:
+            return False
+        before, after = self.audit.nodes[origin], self.audit.nodes[then]
+        return before.understood and after.understood and after.kind not in CALL_ENDING_KINDS
 
     def reads_as_hold(self, heard: Heard) -> bool:
         """Is this prompt part of a queue (a known queue's prompt, or words that say hold)?"""

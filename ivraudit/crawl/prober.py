@@ -23,10 +23,9 @@ from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.twins import Twins
 from ivraudit.crawl.unmerge import split_earlier
 from ivraudit.crawl.voicemail import Voicemails
-from ivraudit.interpret import calling_out, interpret
+from ivraudit.interpret import calling_out
 from ivraudit.kinds import CALL_ENDING_KINDS
 from ivraudit.listen.listener import PERSON_WAITS_SECONDS, Ending, Heard
-from ivraudit.telephony.constants import RING_CYCLE_SECONDS
 
 LIMIT_KINDS = ("message", "hangup", "unknown")
 """What a menu's invalid-entry limit leads to ("too many attempts, goodbye", a hang-up); a key
@@ -266,7 +265,7 @@ class Prober:
                 target, new, heard = self.voicemails.box(session, _way(origin), target, heard,
                                                          new, path, via)
             if new and node.kind == "voicemail" and heard.ending is Ending.TONE:
-                self._rings_again(session, target, heard)
+                self.voicemails.rings_again(session, target, heard, self.mapper)
             if not self._arrived(target, new, heard):
                 self._ends(session, target, heard)
                 return (target, heard) if node.acting and heard.ending is not Ending.HANGUP else None
@@ -313,24 +312,9 @@ class Prober:
                 self.audit.problems.append(
                     f"{target} auto: nothing heard for {self.policy.max_wait:g} s")
                 return None
-            if self._said_between_understood(origin.node, target, parts[0][0]):
+            if self.mapper.misheard_message(origin.node, target, parts[0][0]):
                 node.kind = "message"
             self._moved_on(origin, target, parts[0][0], parts[0][2].onset - heard.end)
-
-    def _said_between_understood(self, origin: str, node_id: str, then: str) -> bool:
-        """Is ``node_id``, a prompt whose words were not understood, a message by what the
-        line did around it: played after the caller's act at a prompt that was understood,
-        it went on by itself (the line did not wait for the caller) to another that was? A
-        line speaks one language within a branch: "That is not a valid choice." after a
-        wrong key at an English menu, and the menu again, is English, only heard badly (an
-        eSpeak voice under hiss: whisper's mean word confidence 0.41, zoo seed 30023). A
-        prompt in another language sits among prompts of that language (a Spanish menu,
-        its message, a hang-up), and stays not understood."""
-        node = self.audit.nodes[node_id]
-        if node.kind != "unknown" or then == node_id:
-            return False
-        before, after = self.audit.nodes[origin], self.audit.nodes[then]
-        return before.understood and after.understood and after.kind not in CALL_ENDING_KINDS
 
     def _ends(self, session: CallSession, node_id: str, heard: Heard) -> Stop | None:
         """The call ends at ``node_id``: a person's time counts from their first sound."""
@@ -368,15 +352,6 @@ class Prober:
         if waited:
             node.kind = "human"
         return waited
-
-    def _rings_again(self, session: CallSession, node_id: str, heard: Heard) -> None:
-        """A prompt that ended in a tone is a voicemail greeting and its beep, unless the
-        tone comes back: a ring (Europe's rings for a second, as long as a long beep); words
-        that say voicemail decide without waiting."""
-        if interpret(self.mapper.transcribe(heard.audio), self.mapper.language).kind == "voicemail":
-            return
-        if session.listener.hold_resumes(within=RING_CYCLE_SECONDS, after_a_pause=True):
-            self.audit.nodes[node_id].kind = "hold"
 
     def _heard_as(self, heard: Heard, path: list[str], via: list[str], queue: str | None = None
                   ) -> list[tuple[str | None, bool, Heard]]:

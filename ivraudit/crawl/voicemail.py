@@ -15,10 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ivraudit.audit.model import Audit
+from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.twins import Twins, Way
+from ivraudit.interpret import interpret
 from ivraudit.listen.listener import Ending, Heard
-from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE
+from ivraudit.telephony.constants import (
+    FRAME_SAMPLES, FRAME_SECONDS, RING_CYCLE_SECONDS, SAMPLE_RATE)
 from ivraudit.telephony.g711 import Pcm
 
 BEEP_LISTEN_SECONDS = 1.5
@@ -99,3 +102,13 @@ class Voicemails:
         self._beeps[twin], self._ways[twin] = beep, {way}
         self.twins.redirect(edge_key, way, twin)
         return twin, True, heard
+
+    def rings_again(self, session: CallSession, node_id: str, heard: Heard, mapper: Mapper
+                    ) -> None:
+        """A prompt that ended in a tone is a voicemail greeting and its beep, unless the
+        tone comes back: a ring (Europe's rings for a second, as long as a long beep); words
+        that say voicemail decide without waiting."""
+        if interpret(mapper.transcribe(heard.audio), mapper.language).kind == "voicemail":
+            return
+        if session.listener.hold_resumes(within=RING_CYCLE_SECONDS, after_a_pause=True):
+            self.audit.nodes[node_id].kind = "hold"
