@@ -147,7 +147,7 @@ class CallSession:
             def goes_on(after: Pcm, skip: int, judged: int) -> bool:
                 if judged <= JUDGED_FRAMES:
                     return _goes_on(after, start + skip, known, node.audio)
-                return _continues(after, start + skip, known, judged)
+                return _continues(after, start + skip, known, judged, aligned=True)
 
             if self.listener.stopped_by_keys(heard, sending, goes_on):
                 if node.barge_in is None:
@@ -238,7 +238,8 @@ def _longest_run(flags: list[bool]) -> tuple[int, int] | None:
     return best
 
 
-def _continues(after: Pcm, at: int, known: Fingerprint | None, judged: int) -> bool:
+def _continues(after: Pcm, at: int, known: Fingerprint | None, judged: int,
+               aligned: bool = False) -> bool:
     """Is ``after`` (heard from ``at`` frames into a known prompt, after keys went in) more
     of that prompt, rather than silence or the next prompt? Judged on its last ``judged``
     frames, where on a line with delay a stopped prompt is silent: sound there that goes on
@@ -249,4 +250,4 @@ def _continues(after: Pcm, at: int, known: Fingerprint | None, judged: int) -> b
     if known is None:
         return True
     last_at = at + (len(after) - len(last)) // FRAME_SAMPLES
-    return continues_prompt(fingerprint(last), known, last_at)
+    return continues_prompt(fingerprint(last), known, last_at, aligned)

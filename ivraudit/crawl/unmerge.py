@@ -26,7 +26,9 @@ def split_earlier(mapper: Mapper, new_id: str, hung_up: bool = False) -> list[st
     One menu runs after several prompts ("This call may be recorded." on the first call, "We
     did not receive your selection." after a timeout: zoo seed 21043), each heard with it as
     one prompt the first time. ``hung_up``: the line hung up after the new node; a node
-    that ends calls is then not split (its own closing words: Mapper.ends_calls)."""
+    that ends calls is then not split (its own closing words: Mapper.ends_calls). A person
+    is not split at another person's words: lines chain recordings, not people, and two
+    agents who greet in one synthetic voice end alike."""
     audit, index = mapper.audit, mapper.index
     split: list[str] = []
     alone = PromptIndex()
@@ -36,6 +38,8 @@ def split_earlier(mapper: Mapper, new_id: str, hung_up: bool = False) -> list[st
             continue
         if hung_up and mapper.ends_calls(old_id):
             continue
+        if old.kind == "human" and audit.nodes[new_id].kind == "human":
+            continue  # two people who close alike ("how can I help you?": zoo seed 21021)
         quiet = quiet_frames(old.audio)
         found = known_at_the_end(alone, old.audio, quiet, print_=index.prints[old_id])
         if found is None:

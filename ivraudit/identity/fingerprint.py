@@ -244,17 +244,25 @@ def _correlations(x: npt.NDArray[np.float64], ys: npt.NDArray[np.float64]) -> np
         return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
 
 
-def continues_prompt(after: Fingerprint, known: Fingerprint, at_frame: int) -> bool:
+def continues_prompt(after: Fingerprint, known: Fingerprint, at_frame: int,
+                     aligned: bool = False) -> bool:
     """Is ``after`` the part of the ``known`` prompt that follows its first ``at_frame`` frames?
 
     Asked after keys went in early: a prompt that goes on ignored them. Too little of the
     known prompt left to compare means it was ending anyway, so what follows is not it.
+    ``aligned``: only where it is due, give or take MAX_LAG_FRAMES. Otherwise it may also
+    be heard later, overlapping the known prompt by half: a short stretch, heard late on a
+    line with delay. A long stretch heard there is due there: half of it, 0.8 s later than
+    due, is alike enough for another prompt in the same voice (0.69: zoo seed 21021, the
+    invalid message after a wrong key, taken for the menu going on); the menu that goes on
+    scores 0.99 where due.
     """
     segment = known[max(0, at_frame - MAX_LAG_FRAMES): at_frame + len(after) + MAX_LAG_FRAMES]
     if len(after) < 5 or len(segment) < len(after) // 2 + MAX_LAG_FRAMES:
         return False
     best = 0.0
-    for start in range(max(1, len(segment) - len(after) // 2)):
+    starts = range(max(1, len(segment) - len(after) // 2))
+    for start in starts[: 2 * MAX_LAG_FRAMES + 1] if aligned else starts:
         x = after[: len(segment) - start]
         y = segment[start: start + len(x)]
         if len(x) < max(5, len(after) // 2):
