@@ -48,6 +48,8 @@ MENUS: list[tuple[str, list[tuple[str, str]]]] = [
     ("For the front desk. die of 6,500.", [("6500", "the front desk")]),
     ("you may dial it at any time, for the front desk, Die, all 677.",  # (a zoo tree's)
      [("677", "the front desk")]),
+    ("if you know your party's extension you may die only at any time for the front desk die "
+     "all six thousand five hundred", [("6500", "the front desk")]),  # (zoo seed 30040)
     # whisper tiny.en on flite's "... 1 for prescription refills. 2 for a specialist." (19050)
     ("Please choose from the following one for prescription refails to four a specialist three "
      "for hours and locations four for order status.",

@@ -96,6 +96,7 @@ class Queues:
         self._openings: dict[str, Pcm] = {}
         self._ways: dict[str, set[Way]] = {}
         self.passed_by: list[tuple[int, str]] = []  # (call, queue) not waited through again
+        self._played = False  # the queue being waited through played music or rang
 
     def opened(self, queue: str, way: Way, opening: Pcm) -> None:
         """A new queue, reached by ``way``, played ``opening`` after its prompt."""
@@ -128,6 +129,7 @@ class Queues:
         unsure = heard.ending is Ending.MUSIC and reads_as != "hold"
         people = self.people()
         _, announcements, nxt = session.through_hold(heard, unsure=unsure, people=people)
+        self._played = self._plays(session)
         if nxt.ending is Ending.QUIET or (
                 unsure and not announcements and session.listener.little_music()
                 and not nxt.empty and calling_out(self.mapper.transcribe(nxt.audio))):
@@ -143,6 +145,7 @@ class Queues:
         while not nxt.empty and self._announces(session, nxt, [heard, *announcements]):
             said = session.resume(nxt)
             _, more, nxt = session.through_hold(people=people, after_words=said)
+            self._played = self._played or self._plays(session)
             waited = nxt.onset == said.onset
             if waited:
                 break  # the queue fell silent after them: a person's words (see there)
@@ -211,9 +214,15 @@ class Queues:
         """Is ``heard`` a sound with no words at all, in a queue that played music or rang?
         Nobody who answers says nothing: it is the queue's, the last bars of a quiet track
         before it stops, scored as a voice by their pauses (zoo seed 21046: 1.26 s), or an
-        announcement cut before its first word."""
-        return (bool(session.listener.music) or session.listener.rang) and \
-            not self.mapper.transcript(heard.audio).words
+        announcement cut before its first word. Music heard at any time in this wait counts:
+        a quiet track's bars heard as one "voice" after another have no music between them
+        (zoo seed 30045: seven in a row, each a node)."""
+        return self._played and not self.mapper.transcript(heard.audio).words
+
+    @staticmethod
+    def _plays(session: CallSession) -> bool:
+        """Did the queue play music or ring since the last words the wait went on after?"""
+        return bool(session.listener.music) or session.listener.rang
 
     def _after_the_last_announcement(self, heard: Heard, waited: bool
                                      ) -> tuple[Heard, Heard] | None:

@@ -48,9 +48,13 @@ _KEY_WORD_FOR = re.compile(
 """The same with the key a word: "one for refills, to four a specialist" is Whisper's "... two
 for a specialist" (zoo seed 19050: the menu went unread, and the crawl ended at it); a key
 after it is a list or an extension ("one four two")."""
-_DIAL_SPLIT = re.compile(r"\b([Dd])(?:ie|ye),? (?:all|of|al|ol|el)\b(?=,?\s*(?:\d|extension\b))")
+_NUMBER_WORD = (r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b")
+_DIAL_SPLIT = re.compile(r"\b([Dd])(?:ie|ye),? (?:all|of|al|ol|el)\b"
+                         rf"(?=,?\s*(?:\d|extension\b|{_NUMBER_WORD}))", re.IGNORECASE)
 """Whisper's "die all 6,500", "die of 6,500" and "Die, all 677" for "dial 6500", "dial 677":
-one syllable heard as two words, the first of which no menu says, before a number."""
+one syllable heard as two words, the first of which no menu says, before a number, in digits
+or in words ("die all six thousand five hundred": zoo seed 30040)."""
 _DIAL_IT = re.compile(r"\b(you (?:may|can)) (?:die|dye) (?:only|it|in)\b")
 """"You may die only at any time" for "you may dial it at any time"."""
 
