@@ -490,7 +490,7 @@ class Listener:
                 if _said_nothing_before(frames, tone_start):
                     return self._sound_only(prompt, Ending.TONE)  # a ring, and nothing said
                 return self._heard(prompt, tone_start - 1, Ending.TONE)
-            prompt.music_frames = _music_run(prompt.music_frames, window, self.sound.active)
+            prompt.music_frames = prompt.music_frames + 1 if window is Sound.MUSIC else 0
             if prompt.music_frames * FRAME_SECONDS >= MUSIC_CONFIRM_SECONDS and \
                     self._voice_goes_on(prompt):
                 prompt.music_frames = 0
@@ -759,19 +759,6 @@ def _said_nothing_before(frames: list[Pcm], tone_start: int) -> bool:
     words = sum(1 for frame, ring in zip(before, profile.ringing(before))
                 if sounding_frame(frame) and not ring)
     return words * FRAME_SECONDS < RING_SPEECH_SECONDS
-
-
-def _music_run(run: int, window: Sound, sounding: bool) -> int:
-    """Frames of music heard so far in a row (``run`` before this frame): the window says
-    music, and only frames that sound count. Music is sound that goes on; the window's
-    verdict lags the sound by the window's length, so a short burst ends with the window
-    still saying music over the silence after it. A voicemail's 0.3 s beep right after the
-    greeting, under line hiss, scored as music, and the window went on saying so over the
-    silence until "music" was confirmed: the greeting lost its last 1.6 s and the box became
-    a queue (zoo seed 30013). Quiet frames inside music (between notes) keep the run."""
-    if window is not Sound.MUSIC:
-        return 0
-    return run + 1 if sounding else run
 
 
 def _start_of_run(frames: list[Pcm]) -> int:
