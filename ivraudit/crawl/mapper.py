@@ -96,7 +96,7 @@ class Mapper:
             return self.index.match_prefix(fingerprint(heard.audio))
         known = self.known(heard)
         if known is None and not heard.empty:
-            split = self.split(heard)
+            split = self._split(heard)
             if split is not None and self.identify(split[0]) is not None:
                 return split[1]
         return known
@@ -111,13 +111,13 @@ class Mapper:
         if (heard.empty or heard.ending is Ending.CUT or heard.sound_only
                 or self.known(heard) is not None):
             return [(*self.node_for(heard, path, via, others), heard)]
-        split = self.split(heard)
+        split = self._split(heard)
         if split is None:
             return [(*self.node_for(heard, path, via), heard)]
         head, known, tail = split
         return [*self.nodes_for(head, path, via), (known, False, tail)]
 
-    def split(self, heard: Heard) -> tuple[Heard, str, Heard] | None:
+    def _split(self, heard: Heard) -> tuple[Heard, str, Heard] | None:
         """A heard prompt that ends with a known one: what came before it, the known node,
         and its part; None if it does not."""
         quiet = quiet_frames(heard.audio)

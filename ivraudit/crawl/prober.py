@@ -21,7 +21,7 @@ from ivraudit.crawl.queues import OPENING_SECONDS, Queues, Way
 from ivraudit.crawl.scheduler import Scheduler
 from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.twins import Twins
-from ivraudit.crawl.unmerge import ran_on, split_earlier
+from ivraudit.crawl.unmerge import split_earlier
 from ivraudit.crawl.voicemail import Voicemails
 from ivraudit.interpret import calling_out
 from ivraudit.kinds import CALL_ENDING_KINDS
@@ -281,16 +281,12 @@ class Prober:
             else:
                 if queued and self._waits_for_the_caller(session, target, None):
                     return self._ends(session, target, heard)
-                ran_on_ = None if new else ran_on(self.mapper, target, heard)
-                if ran_on_ is not None:
-                    heard, nxt = ran_on_  # (the line went on at once: it did not wait)
-                else:
-                    paused = self.pause.through(session, origin, target, heard, via, expected)
-                    if paused is None:
-                        return None
-                    heard, nxt = paused
-                    if self._waits_for_the_caller(session, target, nxt):
-                        return self._ends(session, target, heard)
+                paused = self.pause.through(session, origin, target, heard, via, expected)
+                if paused is None:
+                    return None
+                heard, nxt = paused
+                if self._waits_for_the_caller(session, target, nxt):
+                    return self._ends(session, target, heard)
                 if new and self.queues.held_in_silence(heard, nxt):
                     # "One moment, please.", silence, "Your call is important to us": the
                     # message was a silent queue's prompt, and that its announcement.
@@ -300,16 +296,11 @@ class Prober:
                     if node.kind in CALL_ENDING_KINDS:
                         return self._ends(session, target, heard)
             queued = node.kind == "hold"  # what comes next answered a queue
-            split_before = self.mapper.acting_at(target) != target
             parts = self._heard_as(nxt, path, via, target if queued else None)
             if node.kind in ("hold", "message") and not new and parts[0][0] is not None:
                 target = self.twins.went_on_to(_way(origin), target, parts[0][0], path, via,
                                                round(nxt.onset - heard.end, 3))
-            if not split_before:
-                # Heard whole, then split by what was just heard: the line went on from the
-                # node its actions moved to. One split before is its head message now, and
-                # what follows is its own (30013: not the main menu it was split from).
-                target = self.mapper.acting_at(target)
+            target = self.mapper.acting_at(target)
             if parts[0][0] == target and (not node.understood or (new and node.kind == "message")):
                 # A prompt that comes again by itself, nothing between, was waiting for the
                 # caller: a menu whose words were not understood (Spanish, heard by an English

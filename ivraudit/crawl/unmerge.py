@@ -18,13 +18,7 @@ from ivraudit.interpret import interpret
 from ivraudit.interpret.node_kind import node_kind
 from ivraudit.kinds import ACTING_KINDS
 from ivraudit.listen.activity import end_of_sound_before, quiet_frames
-from ivraudit.listen.listener import Ending, Heard
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
-
-RAN_ON_SECONDS = 1.0
-"""How much longer than a known message it may be heard before it is looked at for a prompt
-run into it (:func:`ran_on`): a known prompt found inside another lasts a second at least
-(ivraudit.identity.index.MIN_CHAINED_FRAMES)."""
 
 
 def split_earlier(mapper: Mapper, new_id: str, hung_up: bool = False) -> list[str]:
@@ -67,26 +61,6 @@ def split_earlier(mapper: Mapper, new_id: str, hung_up: bool = False) -> list[st
         mapper.progress(f"  split {old_id}: {kind} '{text[:40]}', then {new_id}")
         split.append(old_id)
     return split
-
-
-def ran_on(mapper: Mapper, node_id: str, heard: Heard) -> tuple[Heard, Heard] | None:
-    """The known message ``node_id``, recognised by its beginning and heard on to the end of
-    the sound (``heard``), and the next prompt, where the line ran that one into it: (the
-    message's part, the next prompt's), else None. Lines run a message into what follows
-    with less silence than ends a prompt ("That is not a valid extension." and the menu
-    0.34 s later): heard on, the message was that long prompt, the menu in it was never
-    heard, and the crawl waited out the menu's timeout and took its timeout message for
-    where the message went (zoo seed 30013: a twin of the message at # going on to "I did
-    not understand"). A known message lasts what it lasts: one heard much longer that ends
-    with a known prompt, after what is the message, is the two."""
-    node = mapper.audit.nodes[node_id]
-    if heard.ending is Ending.CUT or heard.seconds <= node.prompt_seconds + RAN_ON_SECONDS:
-        return None
-    split = mapper.split(heard)
-    if split is None:
-        return None
-    head, _, tail = split
-    return (head, tail) if mapper.known(head) == node_id else None
 
 
 def _move(mapper: Mapper, old_id: str, new_id: str, gap: float, first: bool) -> None:
