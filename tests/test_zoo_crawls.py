@@ -65,6 +65,9 @@ REGRESSIONS: dict[int, str] = {
     21058: "an escape key pressed after another wrong key met the submenu's limit before "
            "any key tried as invalid showed where wrong keys lead: it was filed as an option "
            "to the goodbye (also 21054)",
+    21010: "an input reached from two menus said 'Thank you' and went back to the menu the "
+           "caller came from; digits were entered on the first way in only, and where the "
+           "message goes back from the other menu was never learned (also 21015)",
     21047: "'One moment, please.', 0.34 s after the 0 typed into the menu and in its voice, "
            "was taken for the menu going on, and the 0 pressed again into the music; a queue "
            "with the same prompt reached a third way was heard ringing under hiss at the "

@@ -23,14 +23,21 @@ class Expectations:
         # (start, message) -> what the message went on to after an action at start; None once
         # it was seen to go on to two different places (or to nothing)
         self.continuations: dict[tuple[str, str], str | None] = {}
+        # message -> has it gone on, every time, to the node acted at before it or to the
+        # menu the caller came from to that node
+        self._returned: dict[str, bool] = {}
 
-    def continued(self, start: str, node_id: str, then: str | None) -> None:
+    def continued(self, start: str, node_id: str, then: str | None,
+                  came_from: str | None = None) -> None:
         """Note that ``node_id``, reached by an action at ``start``, went on to ``then``.
 
         Where a message goes on by itself can depend on where the caller came from (one
         "invalid entry" message returns to whichever menu played it), so it is noted per
         starting node. Seen to go on somewhere else another time, it is not expected at all.
+        ``came_from``: the menu the caller came from to ``start`` (ivraudit.crawl.comeback).
         """
+        self._returned[node_id] = self._returned.get(node_id, True) and \
+            then is not None and then in (start, came_from)
         key = (start, node_id)
         if then is None or self.continuations.get(key, then) != then:
             self.continuations[key] = None
@@ -68,6 +75,12 @@ class Expectations:
         seen = [(where, then) for (where, node_id), then in self.continuations.items()
                 if node_id == message]
         return bool(seen) and all(then == where for where, then in seen)
+
+    def returns(self, message: str) -> bool:
+        """Has ``message`` gone back, every time it was heard going on, to the node the caller
+        acted at before it or to the menu the caller came from to that node ("Thank you,"
+        after digits, back to whichever menu led to the entry)?"""
+        return self._returned.get(message, False)
 
     def after_press(self, start: str, keys: str) -> str | None:
         """Where announced ``keys`` are expected to lead from ``start``, where they were not

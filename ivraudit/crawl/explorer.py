@@ -295,6 +295,8 @@ class Explorer:
         """
         node = self.audit.nodes[probe.node] if probe else None
         purpose, path = (probe.role, node.path + [probe.keys]) if probe and node else ("answer", [])
+        if probe and probe.way[0]:  # done again by another way in (ivraudit.crawl.comeback)
+            path = self.audit.nodes[probe.way[0]].path + [probe.way[1], probe.keys]
         not_before = self.scheduler.found_at(probe) if probe else 0.0
         with self._call(purpose, path, not_before) as session:
             if session is None:
@@ -311,12 +313,12 @@ class Explorer:
                     stop = self.prober.answer(session)
                 else:
                     with session.navigating():
-                        heard = self.walker.to_node(session, node)
+                        heard = self.walker.to_node(session, node, probe.way)
                     stop = self.prober.try_probe(session, probe, heard)
                     done = True
                 while stop is not None:
                     chosen = self.strategies.reuse.next_from(
-                        *stop, len(session.wrong_keys.get(stop[0], [])))
+                        *stop, len(session.wrong_keys.get(stop[0], [])), session.acted)
                     if chosen is None:
                         break
                     probe, route = chosen

@@ -14,13 +14,17 @@ class Probe:
     role: str        # announced | escape | invalid | limit | timeout | input
     keys: str        # what is pressed; "timeout" for waiting; for "limit", the wrong key
                      # pressed again and again
+    after: str = ""  # done again with the caller come from this menu (ivraudit.crawl.comeback)
+    way: tuple[str, str] = ("", "")  # and how a call gets there: keys pressed at a node
 
     @property
     def slot(self) -> tuple[str, str]:
         """What the duplicate filter knows the probe by: its node and keys (an escape key
         that is also announced is one probe), but pressing the invalid key until the menu's
-        limit is another thing than pressing it once."""
-        return (self.node, self.keys if self.role != "limit" else f"limit {self.keys}")
+        limit is another thing than pressing it once, and doing it again after another menu
+        (``after``) another thing than doing it the first time."""
+        keys = self.keys if self.role != "limit" else f"limit {self.keys}"
+        return (self.node, f"{keys} after {self.after}" if self.after else keys)
 
     @property
     def label(self) -> str:

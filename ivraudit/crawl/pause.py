@@ -137,7 +137,7 @@ class TypingIntoThePause(HearingThePause):
             return None  # not heard to the end it is known to have
         outlook = self.scheduler.outlook
         wrong = [p for p in self.scheduler.frontier.at(start) if p.role in WRONG_KEY_ROLES
-                 and outlook.chances(p)[STAYS] > 0.5 and p not in self.scheduler.fresh_only]
+                 and not p.after and outlook.chances(p)[STAYS] > 0.5 and p not in self.scheduler.fresh_only]
         return self.scheduler.least_loss(wrong) if wrong else None
 
     def _believe(self, start: str, message: str, typed: list[tuple[Probe, Heard, float]]) -> None:

@@ -9,9 +9,11 @@ a message are the strategies' (ivraudit.crawl.hangup, ivraudit.crawl.pause)."""
 from __future__ import annotations
 
 from ivraudit.audit.model import HANGUP_NODE, Audit
+from ivraudit.crawl.comeback import came_from
 from ivraudit.crawl.expectations import Expectations
 from ivraudit.crawl.frontier import Probe
 from ivraudit.crawl.hangup import HearingResultsOut
+from ivraudit.crawl.limits import limit_met, limit_reached
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.outlook import ENDS, MOVES, STAYS
 from ivraudit.crawl.pause import WRONG_KEY_ROLES, Action, HearingThePause
@@ -27,9 +29,6 @@ from ivraudit.interpret import calling_out
 from ivraudit.kinds import CALL_ENDING_KINDS
 from ivraudit.listen.listener import PERSON_WAITS_SECONDS, Ending, Heard
 
-LIMIT_KINDS = ("message", "hangup", "unknown")
-"""What a menu's invalid-entry limit leads to ("too many attempts, goodbye", a hang-up); a key
-that leads to a menu, a queue or a person after other wrong keys is an option there."""
 CALL_OUT_SECONDS = 1.5  # a person checking the caller is there: "Hello?", "Are you there?"
 ANSWER = "answer"  # the role of the caller's first act: what the line says before it waits
 NOTHING = "(nothing)"  # what a probe led to when nothing at all was heard after it
@@ -79,14 +78,15 @@ class Prober:
         if probe.role not in (*WRONG_KEY_ROLES, "limit"):
             session.wrong_keys.clear()  # IVRs count wrong keys in a row
         session.trying = probe
+        session.acted.append(self.mapper.acting_at(probe.node))
         stop = self._try(session, probe, heard)
-        limit_met, session.trying = session.trying is None, None
+        met_limit, session.trying = session.trying is None, None
         at = self.mapper.acting_at(probe.node)
         self.scheduler.outlook.saw(probe, ENDS if stop is None else STAYS if stop[0] == at else MOVES)
         if probe.role in (*WRONG_KEY_ROLES, "limit") and stop is not None and stop[0] == at \
                 and len(session.wrong_keys.get(at, [])) >= self.policy.max_wrong_keys:
             self.scheduler.no_low_limit(at)
-        if probe.role == "invalid" and (stop is None or stop[0] != at) and not limit_met:
+        if probe.role == "invalid" and (stop is None or stop[0] != at) and not met_limit:
             self._doubt_invalid(at)
         elif probe.role == "invalid" and stop is not None and \
                 self.audit.nodes[at].invalid_limit is None:
@@ -179,7 +179,8 @@ class Prober:
                 f"{source} {pressed or key}: nothing heard for {self.policy.max_wait:g} s")
             return None
         if role == "limit":
-            if self._limit_reached(session, source, pressed, target):
+            if limit_reached(self.mapper, session.wrong_keys.get(source, []), source, pressed,
+                             target):
                 before = session.wrong_keys.pop(source, [])
                 self.audit.nodes[source].invalid_limit = len(before) + 1
                 self.mapper.add_edge(source, target, "invalid", "".join(before) + pressed,
@@ -191,7 +192,8 @@ class Prober:
             session.wrong_keys.setdefault(source, []).append(pressed)
             self.mapper.add_edge(source, target, key, pressed, first.onset - action_at, "invalid")
             return self._onwards(session, origin, parts, path, via)
-        if role in WRONG_KEY_ROLES and self._limit_met(session, source, target):
+        if role in WRONG_KEY_ROLES and limit_met(self.mapper, session.wrong_keys.get(source, []),
+                                                 source, target):
             # Maybe the menu's limit, maybe an option: the key alone, on a call of its own,
             # tells (below); what followed is mapped, nothing is said of the key meanwhile.
             before = session.wrong_keys.setdefault(source, [])  # (still counted by the menu)
@@ -208,6 +210,9 @@ class Prober:
         self.mapper.add_edge(source, target, key, pressed, first.onset - action_at, role)
         self.mapper.led_to(target, origin.node, origin.pressed, origin.role)
         self.mapper.first_result(source, role, pressed, target)
+        if self.audit.nodes[target].acting:  # (ivraudit.crawl.comeback)
+            self.scheduler.arrived(target, came_from(self.audit, session.acted, target),
+                                   (source, pressed))
         return self._onwards(session, origin, parts, path, via)
 
     def _confirm_limit(self, menu: str, key: str, target: str) -> None:
@@ -220,24 +225,6 @@ class Prober:
         self.audit.nodes[menu].invalid_limit = count
         self.mapper.add_edge(menu, limit_target, "invalid", pressed, lead_in, "invalid")
         self.mapper.led_to(limit_target, menu, key, "invalid")
-
-    def _limit_met(self, session: CallSession, menu: str, target: str) -> bool:
-        """Did a wrong key, pressed after others at ``menu`` on this call, meet the menu's
-        limit ("too many invalid attempts, goodbye")? It led elsewhere than wrong keys lead
-        there and than those before it on this call did (the first key tried as invalid may
-        be an option), as far as known (zoo 21058); the key alone is tried on another call."""
-        before = session.wrong_keys.get(menu, [])
-        invalid = self.mapper.first_target.get((menu, "invalid"))
-        usual = {invalid, *(self.mapper.first_target.get((menu, key)) for key in before)} - {None}
-        ends = self.audit.nodes[target].kind in LIMIT_KINDS
-        return bool(before) and bool(usual) and target not in usual and ends
-
-    def _limit_reached(self, session: CallSession, menu: str, key: str, target: str) -> bool:
-        """Pressed again after wrong keys, the wrong ``key`` that alone brings the caller back
-        led somewhere else: whatever that is (a goodbye, a hang-up, an operator), it is
-        where the menu's limit leads."""
-        usual = dict(self.mapper.invalid_tries.get(menu, [])).get(key)
-        return bool(session.wrong_keys.get(menu)) and usual is not None and target != usual
 
     def _onwards(self, session: CallSession, origin: Action,
                  parts: list[tuple[str | None, bool, Heard]], path: list[str], via: list[str]
@@ -252,7 +239,7 @@ class Prober:
             for later, later_new, later_heard in parts[1:]:  # heard back to back
                 assert later is not None
                 self._arrived(target, new, heard)
-                self._moved_on(origin, target, later, later_heard.onset - heard.end)
+                self._moved_on(session, origin, target, later, later_heard.onset - heard.end)
                 target, new, heard = later, later_new, later_heard
             node = self.audit.nodes[target]
             if node.kind == "hold" and not new and heard.ending is not Ending.HANGUP:
@@ -299,7 +286,8 @@ class Prober:
             parts = self._heard_as(nxt, path, via, target if queued else None)
             if node.kind in ("hold", "message") and not new and parts[0][0] is not None:
                 target = self.twins.went_on_to(_way(origin), target, parts[0][0], path, via,
-                                               round(nxt.onset - heard.end, 3))
+                                               round(nxt.onset - heard.end, 3),
+                                               came_from(self.audit, session.acted, origin.node))
             target = self.mapper.acting_at(target)
             if parts[0][0] == target and (not node.understood or (new and node.kind == "message")):
                 # A prompt that comes again by itself, nothing between, was waiting for the
@@ -314,7 +302,7 @@ class Prober:
                 return None
             if self.mapper.misheard_message(origin.node, target, parts[0][0]):
                 node.kind = "message"
-            self._moved_on(origin, target, parts[0][0], parts[0][2].onset - heard.end)
+            self._moved_on(session, origin, target, parts[0][0], parts[0][2].onset - heard.end)
 
     def _ends(self, session: CallSession, node_id: str, heard: Heard) -> Stop | None:
         """The call ends at ``node_id``: a person's time counts from their first sound."""
@@ -365,12 +353,22 @@ class Prober:
                 split_earlier(self.mapper, node_id, part.ending is Ending.HANGUP)
         return parts
 
-    def _moved_on(self, origin: Action, source: str, target: str, lead_in: float) -> None:
+    def _moved_on(self, session: CallSession, origin: Action, source: str, target: str,
+                  lead_in: float) -> None:
         """``source`` went on by itself to ``target``: an automatic edge, and where it went
-        after ``origin``'s node, for what the line is expected to do next time."""
-        self.expectations.continued(origin.node, source, target)
+        after ``origin``'s node, for what the line is expected to do next time. A message
+        that went back to the menu the caller came from to ``origin``'s node (not to that
+        node) may go back elsewhere on another way in: the probe is done again on the other
+        ways (ivraudit.crawl.comeback)."""
+        menu = came_from(self.audit, session.acted, origin.node)
+        self.expectations.continued(origin.node, source, target, menu)
         self.mapper.add_edge(source, target, "auto", "", lead_in, "auto")
         self.mapper.led_to(target, origin.node, origin.pressed, origin.role)
+        probe = session.trying
+        if (menu is not None and target == menu != origin.node and probe is not None
+                and self.mapper.acting_at(probe.node) == origin.node
+                and self.audit.nodes[source].kind == "message"):
+            self.scheduler.went_back(probe, origin.node, menu)
 
     def _arrived(self, node_id: str, new: bool, heard: Heard) -> bool:
         """Queue a new acting node's probes; True if the line moves on by itself from here."""

@@ -10,7 +10,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ivraudit.audit.model import EdgeRecord
+from ivraudit.crawl.comeback import came_from
 from ivraudit.crawl.frontier import Probe
 from ivraudit.crawl.routes import known_routes
 from ivraudit.crawl.scheduler import Scheduler
@@ -24,11 +27,11 @@ class OneProbePerCall:
         """The probe a new call to ``probe``'s node starts with."""
         return probe
 
-    def next_from(self, at: str, heard: Heard, wrong_before: int = 0
-                  ) -> tuple[Probe, list[EdgeRecord]] | None:
+    def next_from(self, at: str, heard: Heard, wrong_before: int = 0,
+                  acted: Sequence[str] = ()) -> tuple[Probe, list[EdgeRecord]] | None:
         """The probe this call does next from ``at`` (its prompt ``heard``, after
-        ``wrong_before`` wrong keys there on this call) and the known route there; None: the
-        call ends."""
+        ``wrong_before`` wrong keys there on this call, the caller having acted at the nodes
+        ``acted``) and the known route there; None: the call ends."""
         return None
 
 
@@ -52,13 +55,16 @@ class Reuse(OneProbePerCall):
             frontier.put_back(probe)
         return best
 
-    def next_from(self, at: str, heard: Heard, wrong_before: int = 0
-                  ) -> tuple[Probe, list[EdgeRecord]] | None:
+    def next_from(self, at: str, heard: Heard, wrong_before: int = 0,
+                  acted: Sequence[str] = ()) -> tuple[Probe, list[EdgeRecord]] | None:
         """A probe pending at ``at`` (a no-input probe first when the prompt was just heard
         out and coming back would cost more), else the probe a known route from ``at``
-        saves the most line time on, against dialling again."""
+        saves the most line time on, against dialling again. A probe to do again after
+        another menu (ivraudit.crawl.comeback) is done only where the caller came from it."""
         scheduler, frontier, nodes = self.scheduler, self.scheduler.frontier, self.scheduler.audit.nodes
-        here = [p for p in frontier.at(at) if scheduler.may_try(p, wrong_before)]
+        audit = scheduler.audit
+        here = [p for p in frontier.at(at) if scheduler.may_try(p, wrong_before)
+                and (not p.after or p.after == came_from(audit, acted, at))]
         if here:
             waiting = next((p for p in here if p.role == "timeout"), None)
             if waiting is not None and heard.ending is not Ending.CUT and (
@@ -73,6 +79,9 @@ class Reuse(OneProbePerCall):
             if probe.node not in routes or probe in scheduler.fresh_only:
                 continue
             cost, route = routes[probe.node]
+            if probe.after and probe.after != came_from(
+                    audit, [*acted, *(edge.source for edge in route)], probe.node):
+                continue
             saving = scheduler.redial_cost(nodes[probe.node]) - cost
             if saving > 0 and (best is None or saving > best[0]):
                 best = (saving, probe, route)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ivraudit.audit.model import Audit, EdgeRecord, NodeRecord
+from ivraudit.crawl.comeback import Comebacks, Way
 from ivraudit.crawl.frontier import Frontier, Probe
 from ivraudit.crawl.outlook import Outlook
 from ivraudit.crawl.policy import CrawlPolicy
@@ -46,6 +47,7 @@ class Scheduler:
         # wrong keys that met a menu's invalid-entry limit: tried again first on a call
         self.fresh_only: set[Probe] = set()
         self._no_low_limit: set[str] = set()  # menus that took max_wrong_keys in a row
+        self.comebacks = Comebacks()  # actions to do again on new ways in (crawl.comeback)
 
     def found_at(self, probe: Probe) -> float:
         """The line time ``probe`` became known (no call starts it earlier); asked once."""
@@ -76,6 +78,22 @@ class Scheduler:
             if probe.keys == UNKNOWN_ENTRY and not any(map(self.policy.allows, "1234567890")):
                 continue  # every digit is forbidden: this input cannot be answered
             if (probe.role == "timeout" or self.policy.allows(probe.keys)) and self.frontier.push(probe):
+                self._found_at[probe] = self._now()
+
+    def arrived(self, node_id: str, menu: str | None, way: Way) -> None:
+        """``node_id`` was reached by ``way``, the caller come from ``menu``: queue its
+        actions whose result went back to the menu the caller came from, for this menu
+        (ivraudit.crawl.comeback)."""
+        self._push(self.comebacks.arrived(node_id, menu, way))
+
+    def went_back(self, probe: Probe, node_id: str, menu: str) -> None:
+        """What ``probe`` led to at ``node_id`` went back to ``menu``, where the caller came
+        from: queue it again for the other menus ``node_id`` is reached from."""
+        self._push(self.comebacks.went_back(probe, node_id, menu))
+
+    def _push(self, probes: list[Probe]) -> None:
+        for probe in probes:
+            if self.frontier.push(probe):
                 self._found_at[probe] = self._now()
 
     def queue_invalid_candidate(self, node: NodeRecord, tried: list[str]) -> bool:

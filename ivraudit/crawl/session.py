@@ -44,6 +44,7 @@ class CallSession:
         # the caller back (IVRs count them, and hang up on the Nth: an invalid-entry limit)
         self.wrong_keys: dict[str, list[str]] = {}
         self.trying: Probe | None = None  # the probe being tried (None once it met a limit)
+        self.acted: list[str] = []  # the nodes the caller acted at, in order (crawl.comeback)
         # courtesy (ivraudit.crawl.people): a new test for a person's first words, to listen
         # to what the line does with; what to say to a person before hanging up
         self.people: Callable[[], StopTest] | None = None

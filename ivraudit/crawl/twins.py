@@ -75,13 +75,15 @@ class Twins:
         self.mapper.moved_way(old, to, way)
 
     def went_on_to(self, way: Way, node_id: str, then: str, path: list[str], via: list[str],
-                   held: float) -> str:
+                   held: float, came_from: str | None = None) -> str:
         """The known ``node_id`` (a message, or a queue sat through again for ``held``
-        seconds), reached by ``way``, went on to ``then``: the node it was, itself or a twin
-        (one found before that went on to ``then`` too, or a new one)."""
+        seconds), reached by ``way``, the caller come to ``way``'s node from the menu
+        ``came_from``, went on to ``then``: the node it was, itself or a twin (one found
+        before that went on to ``then`` too, or a new one)."""
         known = self._went_on(node_id)
         edge_key = self.edge_into(way[0], way[1], node_id)
-        if not known or then in known or edge_key is None or self._goes_back(node_id, way, then):
+        if not known or then in known or edge_key is None or \
+                self._goes_back(node_id, way, then, came_from):
             return node_id
         twin = next((t for t in self.of(node_id)[1:] if then in self._went_on(t)), None)
         if twin is None:
@@ -94,9 +96,13 @@ class Twins:
     def _went_on(self, node_id: str) -> set[str]:
         return {e.target for e in self.audit.out_edges(node_id) if e.key == "auto"}
 
-    def _goes_back(self, node_id: str, way: Way, then: str) -> bool:
+    def _goes_back(self, node_id: str, way: Way, then: str, came_from: str | None) -> bool:
         """Does the message ``node_id`` go back to wherever the caller acted before it, as it
-        does now (``then`` is ``way``'s node), and did from everywhere before?"""
+        does now (``then`` is ``way``'s node), and did from everywhere before? Or back to the
+        menu the caller came from to ``way``'s node, as it does now and did every time before
+        (a "thank you" after digits, back to whichever menu led to the entry)?"""
         node = self.audit.nodes[node_id]
-        return node.kind == "message" and then == way[0] and \
-            self.expectations.goes_back(node_id)
+        if node.kind != "message":
+            return False
+        return (then == way[0] and self.expectations.goes_back(node_id)) or \
+            (then == came_from and self.expectations.returns(node_id))

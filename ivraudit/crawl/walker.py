@@ -30,8 +30,14 @@ class Walker:
         self.mapper = mapper
         self.typing = typing
 
-    def to_node(self, session: CallSession, node: NodeRecord) -> Heard:
-        """Walk ``node``'s known path from the answer; returns ``node``'s prompt as heard."""
+    def to_node(self, session: CallSession, node: NodeRecord, way: tuple[str, str] = ("", "")
+                ) -> Heard:
+        """Walk ``node``'s known path from the answer, or ``way`` (keys pressed at a known
+        node that led to it: ivraudit.crawl.comeback); returns ``node``'s prompt as heard."""
+        if way[0]:
+            start = self.audit.nodes[way[0]]
+            return self._steps(session, None, start.via + [start.id, node.id],
+                               start.path + [way[1]], strict=False)
         return self._steps(session, None, node.via + [node.id], node.path, strict=False)
 
     def along(self, session: CallSession, heard: Heard, route: list[EdgeRecord]) -> Heard | None:
@@ -64,6 +70,7 @@ class Walker:
         at = 0
         while at < len(tokens):
             end = self.typing.burst_end(self.audit, stops, tokens, at)
+            session.acted += stops[at:end]
             self.act(session, self.audit.nodes[stops[at]], heard, "".join(tokens[at:end]))
             skipped = stops[at + 1:end]
             try:

@@ -1,0 +1,36 @@
+"""A menu's invalid-entry limit: telling "too many attempts, goodbye" from an option.
+
+IVRs count wrong keys in a row ("too many invalid attempts, goodbye" on the third). A wrong
+key pressed after others may so lead somewhere that the same key alone does not: that is the
+menu's limit, not an option of the key (the key alone is tried on another call).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ivraudit.crawl.mapper import Mapper
+
+LIMIT_KINDS = ("message", "hangup", "unknown")
+"""What a menu's invalid-entry limit leads to ("too many attempts, goodbye", a hang-up); a key
+that leads to a menu, a queue or a person after other wrong keys is an option there."""
+
+
+def limit_met(mapper: Mapper, before: Sequence[str], menu: str, target: str) -> bool:
+    """Did a wrong key, pressed at ``menu`` after the wrong keys ``before`` on this call, meet
+    the menu's limit? It led elsewhere than wrong keys lead there and than those before it on
+    this call did (the first key tried as invalid may be an option), as far as known (zoo
+    21058), to something a limit leads to."""
+    invalid = mapper.first_target.get((menu, "invalid"))
+    usual = {invalid, *(mapper.first_target.get((menu, key)) for key in before)} - {None}
+    ends = mapper.audit.nodes[target].kind in LIMIT_KINDS
+    return bool(before) and bool(usual) and target not in usual and ends
+
+
+def limit_reached(mapper: Mapper, before: Sequence[str], menu: str, key: str,
+                  target: str) -> bool:
+    """Pressed again after the wrong keys ``before``, the wrong ``key`` that alone brings the
+    caller back led somewhere else: whatever that is (a goodbye, a hang-up, an operator), it
+    is where the menu's limit leads."""
+    usual = dict(mapper.invalid_tries.get(menu, [])).get(key)
+    return bool(before) and usual is not None and target != usual
