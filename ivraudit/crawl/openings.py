@@ -31,8 +31,9 @@ PITCH_AGREEMENT = 0.7
 """Two rings are one where the spectra of their tones correlate this well (cosine of the
 magnitudes, smoothed over PITCH_SMOOTH_HZ): one ring heard on two calls with hiss, from any
 two of 12 points of its cycle, scores 0.935 or more; Europe's 425 Hz, America's 440+480 Hz
-and Britain's 400+450 Hz against each other 0.213 at most (tests/test_queue_openings.py). Their cadences alone cannot tell them apart: 1 s of tone then 3 s of pause is the start
-of a European ring and the middle of an American one."""
+and Britain's 400+450 Hz against each other 0.213 at most (tests/test_queue_openings.py).
+Their cadences alone cannot tell them apart: 1 s of tone then 3 s of pause is the start of a
+European ring and the middle of an American one."""
 RING_PAUSE_DEPTH_DB = 10.0
 """In a ring, a frame this far below its tones is a pause. A ring's tone is steady to a
 decibel; the line's noise between rings, near the listener's absolute floor, is heard as
