@@ -75,19 +75,15 @@ def end_of_sound_before(quiet: list[bool], frame: int) -> int:
     return frame
 
 
-def sound_after_a_pause(audio: Pcm, pause_frames: int = 5, within: int | None = None) -> Pcm:
+def sound_after_a_pause(audio: Pcm, pause_frames: int = 5) -> Pcm:
     """The audio from the first sound that follows a pause (``pause_frames`` quiet frames,
     or quiet from the start) to the end; empty if there is none.
 
     After keys stop a prompt, what a check hears is the stopped prompt's last moment on a
     line with delay, a pause, then maybe the next prompt, with pauses of its own: it starts
-    at the first sound after the first pause. A line that answers the keys at once may leave
-    a pause shorter than that (4 frames: zoo seed 21047, a menu played again 0.34 s after a
-    wrong key); where there is none, it starts after the longest quiet run in its first
-    ``within`` frames (the check's: later ones are the next prompt's own pauses)."""
+    at the first sound after the first pause."""
     quiet = quiet_frames(audio)
     run = 0
-    longest, longest_end = 0, 0
     for i, is_quiet in enumerate(quiet):
         if is_quiet:
             run += 1
@@ -95,11 +91,7 @@ def sound_after_a_pause(audio: Pcm, pause_frames: int = 5, within: int | None = 
         if run >= pause_frames or run == i:  # after a pause, or quiet from the start
             if run > 0:
                 return audio[i * FRAME_SAMPLES: len(quiet) * FRAME_SAMPLES]
-        if run > longest and (within is None or i - run < within):
-            longest, longest_end = run, i
         run = 0
-    if longest:
-        return audio[longest_end * FRAME_SAMPLES: len(quiet) * FRAME_SAMPLES]
     return audio[:0]
 
 

@@ -346,14 +346,13 @@ class Listener:
         skip = round(sending / FRAME_SECONDS)
         check = max(BARGE_IN_CHECK_SECONDS, sending + BARGE_IN_JUDGED_SECONDS)
         after = self.listen_on(heard, check)[skip * FRAME_SAMPLES:]
-        checked = len(after) // FRAME_SAMPLES
         if goes_on(after, skip, round(BARGE_IN_JUDGED_SECONDS / FRAME_SECONDS)):
             more = self.listen_on(heard, BARGE_IN_CONFIRM_SECONDS)
             after = np.concatenate([after, more])
             judged = round((BARGE_IN_JUDGED_SECONDS + BARGE_IN_CONFIRM_SECONDS) / FRAME_SECONDS)
             if goes_on(after, skip, judged):
                 return False
-        begun = sound_after_a_pause(after, within=checked)
+        begun = sound_after_a_pause(after)
         if sounding(begun):
             self.unread(begun)  # the next prompt began within the check
         return True
