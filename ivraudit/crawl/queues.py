@@ -96,7 +96,6 @@ class Queues:
         self._openings: dict[str, Pcm] = {}
         self._ways: dict[str, set[Way]] = {}
         self.passed_by: list[tuple[int, str]] = []  # (call, queue) not waited through again
-        self._played = False  # the queue being waited through played music or rang
 
     def opened(self, queue: str, way: Way, opening: Pcm) -> None:
         """A new queue, reached by ``way``, played ``opening`` after its prompt."""
@@ -129,7 +128,7 @@ class Queues:
         unsure = heard.ending is Ending.MUSIC and reads_as != "hold"
         people = self.people()
         _, announcements, nxt = session.through_hold(heard, unsure=unsure, people=people)
-        self._played = self._plays(session)
+        played = _plays(session)  # music or a ring, at any time in this wait
         if nxt.ending is Ending.QUIET or (
                 unsure and not announcements and session.listener.little_music()
                 and not nxt.empty and calling_out(self.mapper.transcribe(nxt.audio))):
@@ -142,10 +141,10 @@ class Queues:
             node.kind = "voicemail" if reads_as == "voicemail" else "human"
             return nxt
         waited = False  # the last words were followed by the silence of someone waiting
-        while not nxt.empty and self._announces(session, nxt, [heard, *announcements]):
+        while not nxt.empty and self._announces(session, nxt, [heard, *announcements], played):
             said = session.resume(nxt)
             _, more, nxt = session.through_hold(people=people, after_words=said)
-            self._played = self._played or self._plays(session)
+            played = played or _plays(session)
             waited = nxt.onset == said.onset
             if waited:
                 break  # the queue fell silent after them: a person's words (see there)
@@ -174,7 +173,8 @@ class Queues:
             keep_hold_audio(node, session.listener.music, heard.end, announcements)
         return nxt
 
-    def _announces(self, session: CallSession, heard: Heard, before: list[Heard]) -> bool:
+    def _announces(self, session: CallSession, heard: Heard, before: list[Heard],
+                   played: bool) -> bool:
         """Is ``heard``, a prompt that came in the queue, one of its announcements (and the
         wait goes on)? It is when its words say hold, or it begins like something the queue
         said ``before``; else when the queue's sound comes back after it (a ring at its
@@ -190,7 +190,7 @@ class Queues:
             return True
         if heard.ending is Ending.TONE or self._a_person(heard):
             return False
-        if _on_the_beat(heard, before) or self._wordless(session, heard):
+        if _on_the_beat(heard, before) or self._wordless(heard, played):
             return True
         return session.listener.hold_resumes(
             RING_CYCLE_SECONDS if session.listener.rang else HOLD_RESUMES_SECONDS) or \
@@ -210,19 +210,14 @@ class Queues:
         return person_answers(self.mapper.transcribe(after[first * FRAME_SAMPLES:]),
                               expected=True)
 
-    def _wordless(self, session: CallSession, heard: Heard) -> bool:
-        """Is ``heard`` a sound with no words at all, in a queue that played music or rang?
+    def _wordless(self, heard: Heard, played: bool) -> bool:
+        """Is ``heard`` a sound with no words at all, in a queue that ``played`` music or rang?
         Nobody who answers says nothing: it is the queue's, the last bars of a quiet track
         before it stops, scored as a voice by their pauses (zoo seed 21046: 1.26 s), or an
         announcement cut before its first word. Music heard at any time in this wait counts:
         a quiet track's bars heard as one "voice" after another have no music between them
         (zoo seed 30045: seven in a row, each a node)."""
-        return self._played and not self.mapper.transcript(heard.audio).words
-
-    @staticmethod
-    def _plays(session: CallSession) -> bool:
-        """Did the queue play music or ring since the last words the wait went on after?"""
-        return bool(session.listener.music) or session.listener.rang
+        return played and not self.mapper.transcript(heard.audio).words
 
     def _after_the_last_announcement(self, heard: Heard, waited: bool
                                      ) -> tuple[Heard, Heard] | None:
@@ -307,6 +302,11 @@ class Queues:
         a line pauses between prompts), then words of a queue?"""
         return (not nxt.empty and nxt.onset - heard.end >= QUEUE_MIN_SILENCE_SECONDS
                 and self.mapper.identify(nxt) is None and self.mapper.reads_as_hold(nxt))
+
+
+def _plays(session: CallSession) -> bool:
+    """Did the queue play music or ring since the last words the wait went on after?"""
+    return bool(session.listener.music) or session.listener.rang
 
 
 def _without_the_last_note(heard: Heard) -> Heard:
