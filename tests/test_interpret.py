@@ -50,6 +50,10 @@ MENUS: list[tuple[str, list[tuple[str, str]]]] = [
      [("677", "the front desk")]),
     ("if you know your party's extension you may die only at any time for the front desk die "
      "all six thousand five hundred", [("6500", "the front desk")]),  # (zoo seed 30040)
+    ("Please choose from the following. 1 for payments to 4 account changes. 3 for your "
+     "balance.", [("1", "payments"), ("2", "account changes"), ("3", "your balance")]),  # 21040
+    ("If you know your party's extension, you may dial it at any time for the front desk, "
+     "Die Hall 639", [("639", "the front desk")]),  # (zoo seed 21000, decoded afresh)
     # whisper tiny.en on flite's "... 1 for prescription refills. 2 for a specialist." (19050)
     ("Please choose from the following one for prescription refails to four a specialist three "
      "for hours and locations four for order status.",

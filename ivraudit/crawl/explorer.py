@@ -36,6 +36,7 @@ from ivraudit.crawl.bargein import measure_barge_in
 from ivraudit.crawl.expectations import Expectations
 from ivraudit.crawl.frontier import Frontier, Probe
 from ivraudit.crawl.gate import DialGate, StoppedWaiting
+from ivraudit.crawl.hidden import judge_escape_keys, judge_invalid_keys
 from ivraudit.crawl.lanes import CallBudgetExceeded, Conductor, LaneCall
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.pacing import Pacer
@@ -153,8 +154,8 @@ class Explorer:
                     lane.join(max(0.0, deadline - time.monotonic()))
         finally:
             with lock:
-                self.mapper.judge_invalid_keys()
-                self.mapper.judge_escape_keys()
+                judge_invalid_keys(self.mapper)
+                judge_escape_keys(self.mapper)
                 self.mapper.settle_paths()
                 self.audit.finished = _now()
                 self.audit.strategy = self.strategy.name

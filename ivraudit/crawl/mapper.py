@@ -9,7 +9,7 @@ the end as its shortest way from the answer, whatever order the calls went in.
 from __future__ import annotations
 
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable
 
 from ivraudit.asr.base import Recognizer, Transcript
@@ -54,6 +54,9 @@ class Mapper:
         self.on_rename: list[Callable[[str, str], None]] = []
         # target -> the (source, action, role) seen to lead to it
         self._ways: dict[str, list[tuple[str, str, str]]] = {}
+        # a twin (ivraudit.crawl.twins) -> the node first heard with its recording
+        self.sounds_like: dict[str, str] = {}
+        self._made = 0  # node ids given so far
 
     # -- what a prompt is -------------------------------------------------------------------
 
@@ -107,7 +110,14 @@ class Mapper:
         of the audio: one node, or several where the line ran prompts into each other with
         less silence between them than ends a prompt (a new message and a known menu, known
         prompts back to back). Only known prompts are found inside others: two new prompts
-        run together are one node until one of them is heard alone."""
+        run together are one node until one of them is heard alone. A twin's prompt heard
+        again right after the caller acted at it is the twin's (ivraudit.crawl.twins)."""
+        here = via[-1] if via and via[-1] in self.sounds_like else ""
+        return [(here if self.plays(here, n) else n, new, part)
+                for n, new, part in self._nodes_for(heard, path, via, others)]
+
+    def _nodes_for(self, heard: Heard, path: list[str], via: list[str],
+                   others: frozenset[str] = frozenset()) -> list[tuple[str | None, bool, Heard]]:
         if (heard.empty or heard.ending is Ending.CUT or heard.sound_only
                 or self.known(heard) is not None):
             return [(*self.node_for(heard, path, via, others), heard)]
@@ -115,7 +125,7 @@ class Mapper:
         if split is None:
             return [(*self.node_for(heard, path, via), heard)]
         head, known, tail = split
-        return [*self.nodes_for(head, path, via), (known, False, tail)]
+        return [*self._nodes_for(head, path, via), (known, False, tail)]
 
     def _split(self, heard: Heard) -> tuple[Heard, str, Heard] | None:
         """A heard prompt that ends with a known one: what came before it, the known node,
@@ -178,13 +188,18 @@ class Mapper:
                 if score >= SAME_AUDIO and node_id in self.audit.nodes}
 
     def print_of(self, node_id: str) -> Fingerprint | None:
-        return self.index.prints.get(node_id)
+        """The fingerprint of ``node_id``'s prompt (a twin's is its first's)."""
+        return self.index.prints.get(self.sounds_like.get(node_id, node_id))
+
+    def plays(self, node_id: str, heard_as: str | None) -> bool:
+        """Is a prompt identified as ``heard_as`` what ``node_id`` (maybe a twin) plays?"""
+        return heard_as is not None and heard_as == self.sounds_like.get(node_id, node_id)
 
     def node_for(self, heard: Heard, path: list[str], via: list[str],
                  others: frozenset[str] = frozenset()) -> tuple[str | None, bool]:
         """The node this prompt is (a known one, a new one, or the hangup node), and whether
         it is new; None for nothing heard. A prompt cut short that only begins like one of
-        ``others`` is not that one (see :meth:`people_elsewhere`)."""
+        ``others`` is not that one (see ivraudit.crawl.people.people_elsewhere)."""
         if heard.empty:
             if heard.ending is not Ending.HANGUP:
                 return None, False
@@ -237,19 +252,16 @@ class Mapper:
                       f"{', sound only' if heard.sound_only else ''})")
         return node.id, True
 
-    def people_elsewhere(self, queue: str) -> frozenset[str]:
-        """The people known who have not answered ``queue``. A courteous crawl hears 1.5 s of
-        a greeting, and two people of one house begin alike ("Thanks for calling Lakeside
-        Family Clinic. This is ..."): one who answers ``queue`` and only begins like one of
-        them is someone else (zoo seed 21038: the operator's Maria, named after Priya, who
-        answers a key of another menu)."""
-        here = {e.target for e in self.audit.edges.values() if e.source == queue and e.key == "auto"}
-        return frozenset(node.id for node in self.audit.nodes.values()
-                         if node.kind == "human" and node.id not in here)
-
     def new_node_id(self) -> str:
-        """The id of the next node found: n0, n1, ... in the order they were first heard."""
-        return f"n{sum(1 for n in self.audit.nodes if n != HANGUP_NODE)}"
+        """The id of the next node found: n0, n1, ... in the order they were first heard,
+        never one a node taken back had (ivraudit.crawl.lookalikes)."""
+        self._made = max(self._made, sum(1 for n in self.audit.nodes if n != HANGUP_NODE)) + 1
+        return f"n{self._made - 1}"
+
+    def forget(self, node_id: str) -> None:  # (a node taken back: ivraudit.crawl.lookalikes)
+        self._ways = {t: [w for w in ways if w[0] != node_id] for t, ways in self._ways.items()}
+        self.first_target = {k: t for k, t in self.first_target.items() if k[0] != node_id}
+        self.sounds_like.pop(node_id, None)
 
     def moved_way(self, old: str, new: str, way: tuple[str, str, str]) -> None:
         """The action ``way`` led to ``new``, not to ``old`` as first thought (a queue that
@@ -337,47 +349,6 @@ class Mapper:
     def _option_rank(self, node_id: str, key: str) -> int:
         keys = [o.key for o in self.audit.nodes[node_id].options]
         return keys.index(key) if key in keys else len(keys)
-
-    def judge_invalid_keys(self) -> None:
-        """A key pressed as a menu's invalid key that did not do what the invalid key does
-        there is an option the prompt did not announce (``hidden``).
-
-        The invalid key is the last one tried as such: another is only tried when the one
-        before did not come back to the menu, and trying stops once two agree. The invalid
-        target settled so is what escape keys are judged against."""
-        for node_id, tries in self.invalid_tries.items():
-            invalid_target = self._what_wrong_keys_do(node_id, tries)
-            self.first_target[(node_id, "invalid")] = invalid_target
-            for key, target in tries:
-                if target == invalid_target:
-                    continue
-                edge = self.audit.edges.pop((node_id, target, "invalid"), None)
-                if edge is not None:
-                    self.audit.add_edge(EdgeRecord(node_id, target, key, key, edge.lead_in,
-                                                   "hidden"))
-
-    def _what_wrong_keys_do(self, node_id: str, tries: list[tuple[str, str]]) -> str:
-        """Where wrong keys lead at a menu: where the last key tried as invalid did, unless
-        more of the escape keys the prompt did not announce agree on somewhere else (9 tried
-        as invalid repeated the menu, an option the recogniser missed, while 0, * and # all
-        played "That option is invalid": zoo seed 12005)."""
-        invalid_target = tries[-1][1]
-        escapes = Counter(e.target for e in self.audit.out_edges(node_id) if e.probe == "escape")
-        if not escapes:
-            return invalid_target
-        target, count = escapes.most_common(1)[0]
-        agreeing = sum(1 for _, t in tries if t == invalid_target) + escapes[invalid_target]
-        return target if count >= 2 and count > agreeing else invalid_target
-
-    def judge_escape_keys(self) -> None:
-        """An escape key that does what the invalid key does is invalid, not an option."""
-        for (source, target, key), edge in list(self.audit.edges.items()):
-            if edge.probe != "escape":
-                continue
-            if self.first_target.get((source, "invalid")) == target:
-                del self.audit.edges[(source, target, key)]
-                self.audit.add_edge(EdgeRecord(source, target, "invalid", edge.pressed,
-                                               edge.lead_in, "invalid"))
 
 
 def _extended(path: list[str], via: list[str], at: str, action: str) -> tuple[list[str], list[str]]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ivraudit.audit.model import Audit
 from ivraudit.interpret import interpret, person_answers
 from ivraudit.telephony.constants import SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
@@ -83,3 +84,14 @@ def either(first: StopTest | None, second: StopTest | None) -> StopTest | None:
         return None if not alive else False
 
     return test
+
+
+def people_elsewhere(audit: Audit, queue: str) -> frozenset[str]:
+    """The people known who have not answered ``queue``. A courteous crawl hears 1.5 s of a
+    greeting, and two people of one house begin alike ("Thanks for calling Lakeside Family
+    Clinic. This is ..."): one who answers ``queue`` and only begins like one of them is
+    someone else (zoo seed 21038: the operator's Maria, named after Priya, who answers a key
+    of another menu)."""
+    here = {e.target for e in audit.edges.values() if e.source == queue and e.key == "auto"}
+    return frozenset(node.id for node in audit.nodes.values()
+                     if node.kind == "human" and node.id not in here)

@@ -14,9 +14,11 @@ from ivraudit.crawl.expectations import Expectations
 from ivraudit.crawl.frontier import Probe
 from ivraudit.crawl.hangup import HearingResultsOut
 from ivraudit.crawl.limits import limit_met, limit_reached
+from ivraudit.crawl.lookalikes import Lookalikes
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.outlook import ENDS, MOVES, STAYS
 from ivraudit.crawl.pause import WRONG_KEY_ROLES, Action, HearingThePause
+from ivraudit.crawl.people import people_elsewhere
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.probes import UNKNOWN_ENTRY
 from ivraudit.crawl.queues import OPENING_SECONDS, Queues, Way
@@ -55,6 +57,7 @@ class Prober:
         self.twins = Twins(audit, mapper, expectations)
         self.queues = Queues(audit, policy, mapper, self.twins)
         self.voicemails = Voicemails(audit, self.twins)
+        self.lookalikes = Lookalikes(audit, mapper, scheduler, self.twins)
 
     def answer(self, session: CallSession) -> Stop | None:
         """The first call: hear what the line says first; that prompt is the root."""
@@ -67,8 +70,8 @@ class Prober:
         parts = self._heard_as(heard, [], [])
         root = parts[0][0]
         assert root is not None
-        # What the line says before it first waits (a greeting, a legal notice, then the
-        # menu) is followed like what follows any action: the answer is the caller's first.
+        # What the line says before it first waits (a greeting, a legal notice, the menu)
+        # is followed like what follows any action: the answer is the caller's first.
         return self._onwards(session, Action(root, "", ANSWER), parts, [], [])
 
     def try_probe(self, session: CallSession, probe: Probe, heard: Heard) -> Stop | None:
@@ -79,7 +82,10 @@ class Prober:
             session.wrong_keys.clear()  # IVRs count wrong keys in a row
         session.trying = probe
         session.acted.append(self.mapper.acting_at(probe.node))
-        stop = self._try(session, probe, heard)
+        try:
+            stop = self._try(session, probe, heard)
+        finally:
+            self.lookalikes.settle(probe)
         met_limit, session.trying = session.trying is None, None
         at = self.mapper.acting_at(probe.node)
         self.scheduler.outlook.saw(probe, ENDS if stop is None else STAYS if stop[0] == at else MOVES)
@@ -153,7 +159,7 @@ class Prober:
         repeats = 0
         while repeats < self.policy.max_repeats:
             heard_as = self.mapper.identify if nxt.ending is Ending.CUT else self.mapper.known
-            if heard_as(nxt) != node_id:
+            if not self.mapper.plays(node_id, heard_as(nxt)):
                 break
             self.mapper.add_edge(node_id, node_id, "timeout", "timeout", nxt.onset - action_at,
                                  "timeout")
@@ -172,7 +178,7 @@ class Prober:
         parts = self._heard_as(heard, path, via)
         origin = Action(self.mapper.acting_at(origin.node), origin.pressed, origin.role)
         source, pressed, role = origin.node, origin.pressed, origin.role
-        target, _, first = parts[0]
+        target, new, first = parts[0]
         if target is None:
             self.mapper.first_target[(source, role)] = NOTHING
             self.audit.problems.append(
@@ -207,12 +213,17 @@ class Prober:
         if role in WRONG_KEY_ROLES:
             session.wrong_keys.setdefault(source, []).append(pressed)
             self._confirm_limit(source, pressed, target)
+        if (twin := self.lookalikes.verdict(session.trying, source, target)) is not None:
+            origin, source, path, via = Action(twin, pressed, role), twin, \
+                self.audit.nodes[twin].path + [pressed], self.audit.nodes[twin].via + [twin]
+        way_is_new = (source, target, key) not in self.audit.edges
         self.mapper.add_edge(source, target, key, pressed, first.onset - action_at, role)
         self.mapper.led_to(target, origin.node, origin.pressed, origin.role)
         self.mapper.first_result(source, role, pressed, target)
-        if self.audit.nodes[target].acting:  # (ivraudit.crawl.comeback)
-            self.scheduler.arrived(target, came_from(self.audit, session.acted, target),
+        if self.audit.nodes[target].acting:  # (ivraudit.crawl.comeback, crawl.lookalikes)
+            self.scheduler.arrived(target, menu := came_from(self.audit, session.acted, target),
                                    (source, pressed))
+            self.lookalikes.arrived(target, (source, pressed, role), menu, way_is_new and not new)
         return self._onwards(session, origin, parts, path, via)
 
     def _confirm_limit(self, menu: str, key: str, target: str) -> None:
@@ -346,7 +357,7 @@ class Prober:
         """The nodes a prompt as heard is (Mapper.nodes_for; what answered ``queue``, not one
         who answered another queue by its beginning alone); a new one that a node heard before
         turns out to end with splits that node (ivraudit.crawl.unmerge)."""
-        others = self.mapper.people_elsewhere(queue) if queue is not None else frozenset()
+        others = people_elsewhere(self.audit, queue) if queue is not None else frozenset()
         parts = self.mapper.nodes_for(heard, path, via, others)
         for node_id, new, part in parts:
             if new and node_id is not None and node_id != HANGUP_NODE:

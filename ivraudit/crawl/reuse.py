@@ -66,6 +66,9 @@ class Reuse(OneProbePerCall):
         here = [p for p in frontier.at(at) if scheduler.may_try(p, wrong_before)
                 and (not p.after or p.after == came_from(audit, acted, at))]
         if here:
+            again = next((p for p in here if p.after), None)
+            if again is not None:  # done for the way the caller came: first, before what
+                return frontier.take(again), []  # that way may not lead to (crawl.lookalikes)
             waiting = next((p for p in here if p.role == "timeout"), None)
             if waiting is not None and heard.ending is not Ending.CUT and (
                     len(here) == 1 or nodes[at].prompt_seconds >= scheduler.redial_cost(nodes[at])):

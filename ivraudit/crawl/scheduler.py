@@ -84,14 +84,15 @@ class Scheduler:
         """``node_id`` was reached by ``way``, the caller come from ``menu``: queue its
         actions whose result went back to the menu the caller came from, for this menu
         (ivraudit.crawl.comeback)."""
-        self._push(self.comebacks.arrived(node_id, menu, way))
+        self.push(self.comebacks.arrived(node_id, menu, way))
 
     def went_back(self, probe: Probe, node_id: str, menu: str) -> None:
         """What ``probe`` led to at ``node_id`` went back to ``menu``, where the caller came
         from: queue it again for the other menus ``node_id`` is reached from."""
-        self._push(self.comebacks.went_back(probe, node_id, menu))
+        self.push(self.comebacks.went_back(probe, node_id, menu))
 
-    def _push(self, probes: list[Probe]) -> None:
+    def push(self, probes: list[Probe]) -> None:
+        """Queue ``probes`` (each once, ever), noting when each became known."""
         for probe in probes:
             if self.frontier.push(probe):
                 self._found_at[probe] = self._now()

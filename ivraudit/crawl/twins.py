@@ -55,8 +55,28 @@ class Twins:
             audio=first.audio if sound is None else sound,
             language=first.language, understood=first.understood)
         self._twins.setdefault(node_id, []).append(twin_id)
+        self.mapper.sounds_like[twin_id] = node_id
         self.mapper.progress(f"  twin {twin_id} of {node_id} at [{' '.join(path)}]")
         return twin_id
+
+    def take_back(self, twin: str, way: Way) -> None:
+        """The node ``twin`` was made for the action ``way`` on a guess that did not hold: the
+        way leads to the first node again, and ``twin`` is gone with its edges."""
+        first = self.mapper.sounds_like[twin]
+        edge_key = self.edge_into(way[0], way[1], twin)
+        if edge_key is not None:
+            self.redirect(edge_key, way, first)
+        for key, edge in list(self.audit.edges.items()):
+            if twin in (edge.source, edge.target):
+                del self.audit.edges[key]
+                if edge.source != twin:
+                    edge.target = first
+                    self.audit.add_edge(edge)
+        for node in self.audit.nodes.values():
+            node.via = [first if v == twin else v for v in node.via]
+        del self.audit.nodes[twin]
+        self._twins[first].remove(twin)
+        self.mapper.forget(twin)
 
     def edge_into(self, source: str, pressed: str, node_id: str) -> EdgeKey | None:
         """The key of the edge the action (``source``, ``pressed``) added into ``node_id``;

@@ -106,7 +106,7 @@ class Walker:
             if typed_through(heard):
                 return heard
             known = self.mapper.identify(heard)
-            if known == expect or (skipped and known in skipped):
+            if self.mapper.plays(expect, known) or (skipped and known in skipped):
                 return heard
             if known is None:
                 raise Diverged(f"expected {expect}, heard an unknown prompt")
@@ -115,7 +115,7 @@ class Walker:
             heard = session.resume(heard)
             last = self.mapper.identify(heard)  # it may have run into the next prompt
             if last is not None and last != known and (
-                    last == expect or (skipped and last in skipped)):
+                    self.mapper.plays(expect, last) or (skipped and last in skipped)):
                 return heard
             if self.audit.nodes[known].kind == "hold":
                 heard = session.through_hold()[2]

@@ -42,17 +42,18 @@ then a word ("press 1, 4, or 6" is a list)."""
 
 
 _KEY_WORD_FOR = re.compile(
-    r"\b(one|won|two|to|too|three|five|six|seven|eight|nine|zero) (?:four|fore)\b"
+    r"\b(one|won|two|to|too|three|five|six|seven|eight|nine|zero) (?:four|fore|4)\b"
     r"(?!\s+(?:or|and|to|one|two|three|four|five|six|seven|eight|nine|zero|oh|\d)\b)"
     r"(?=\s+[^\W\d_])", re.IGNORECASE)
 """The same with the key a word: "one for refills, to four a specialist" is Whisper's "... two
 for a specialist" (zoo seed 19050: the menu went unread, and the crawl ended at it); a key
-after it is a list or an extension ("one four two")."""
+after it is a list or an extension ("one four two"). "1 for payments to 4 account changes"
+likewise (zoo seed 21040)."""
 _NUMBER_WORD = (r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                 r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b")
-_DIAL_SPLIT = re.compile(r"\b([Dd])(?:ie|ye),? (?:all|of|al|ol|el)\b"
+_DIAL_SPLIT = re.compile(r"\b([Dd])(?:ie|ye),? (?:of|ol|el|h?all?)\b"
                          rf"(?=,?\s*(?:\d|extension\b|{_NUMBER_WORD}))", re.IGNORECASE)
-"""Whisper's "die all 6,500", "die of 6,500" and "Die, all 677" for "dial 6500", "dial 677":
+"""Whisper's "die all 6,500", "die of 6,500", "Die, all 677" and "Die Hall 639" for "dial 6500":
 one syllable heard as two words, the first of which no menu says, before a number, in digits
 or in words ("die all six thousand five hundred": zoo seed 30040)."""
 _DIAL_IT = re.compile(r"\b(you (?:may|can)) (?:die|dye) (?:only|it|in)\b")
