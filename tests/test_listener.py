@@ -214,3 +214,39 @@ def test_pauses_on_a_line_with_loud_hiss_are_quiet():
     hiss[2 * SAMPLE_RATE:] += voice
     quiet = quiet_frames(np.clip(hiss, -32768, 32767).astype(np.int16))
     assert all(quiet[60:90]) and not any(quiet[0:5]) and sum(quiet[110:150]) < 10
+
+
+@pytest.mark.parametrize("law", ["alaw", "ulaw"])
+@pytest.mark.parametrize("hiss_dbfs", [-52.0, -50.0, -48.0])
+def test_pauses_on_a_line_with_hiss_at_the_absolute_floor_are_quiet(law, hiss_dbfs):
+    """Hiss a dB or two either side of the absolute floor (-50 dBFS) through G.711: its
+    frames fall either side of it at random, and half of a pause was sound, so no pause was
+    five quiet frames long (zoo seed 24051: -46.8 dBFS of noise on an A-law line at -5 dB).
+    Sound is over the noise by the margin wherever the noise is."""
+    from ivraudit.listen.activity import quiet_frames
+    from ivraudit.telephony.g711 import round_trip
+
+    rng = np.random.default_rng(5)
+    hiss = rng.normal(0, 32768 * 10 ** (hiss_dbfs / 20), SAMPLE_RATE * 3)
+    t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
+    voice = 6000 * np.sin(2 * np.pi * 220 * t) * (1 + np.sin(2 * np.pi * 3 * t)) / 2
+    hiss[:SAMPLE_RATE] += voice
+    hiss[2 * SAMPLE_RATE:] += voice
+    line = round_trip(np.clip(hiss, -32768, 32767).astype(np.int16), law)
+    quiet = quiet_frames(line)
+    assert sum(quiet[55:95]) >= 38  # the second of hiss between the two sounds
+    assert sum(quiet[0:50]) < 10 and sum(quiet[105:150]) < 10
+
+
+def test_the_sound_before_a_known_prompt_placed_on_its_soft_first_frame_ends_at_the_pause():
+    """A known prompt found inside a heard one is placed on the 20 ms grid and may start a
+    frame or two into its soft first sound: what came before it ends where its own sound
+    does, not there (zoo seed 25001: a message kept the 0.46 s pause after it, and every
+    later call heard it on past its end)."""
+    from ivraudit.listen.activity import end_of_sound_before
+
+    quiet = [False] * 10 + [True] * 23 + [False] * 2 + [False] * 10  # a pause, a soft onset
+    assert end_of_sound_before(quiet, 33) == 10   # placed on the pause's end: as before
+    assert end_of_sound_before(quiet, 35) == 10   # two frames into the soft onset
+    assert end_of_sound_before(quiet, 40) == 40   # further in: no pause within reach
+    assert end_of_sound_before([False] * 5, 5) == 5

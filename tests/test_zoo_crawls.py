@@ -85,6 +85,17 @@ REGRESSIONS: dict[int, str] = {
            "was not known again; an invalid message Whisper misheard was 'not understood'",
     30028: "Whisper wrote 'For the front desk, dial 6500.' as 'for the 500.', one word "
            "stretched over 1.8 s of speech",
+    24046: "one 'Please enter the number we should call' under two callback offers, whose "
+           "digits end in two different goodbyes: the second was taken for the first and its "
+           "digits never entered (crawl/lookalikes.py; also 20052, 20053)",
+    24006: "a voicemail greeting in a flite voice whose words scored as music for 3 s: the "
+           "voice checks were spent on one second and the greeting cut after 'Nobody', and "
+           "its beep, scored with the last words, was refused as a tone (also 25046)",
+    25040: "'One moment, please.' heard again with the ring under hiss scoring as music at "
+           "once, cut to 'One moment.', a new queue, and its agent with it (also 25013)",
+    24008: "keys pressed while the listener held audio given back were timed early, and the "
+           "menu's last 0.12 s became a prompt; a known message reached a new way ran on "
+           "0.32 s later into the menu it goes back to (also 25001, 24051)",
 }
 """Whole zoo trees (the bench's, uncapped) that showed a fault no smaller tree shows: the
 order in which a crawl tries keys, or the moment a key is typed into a prompt, which a tree

@@ -76,16 +76,26 @@ class Mapper:
         if heard.empty:
             return HANGUP_NODE if heard.ending is Ending.HANGUP else None
         if heard.sound_only:
-            return self._known_sound(fingerprint(heard.audio))
-        return self.index.match(fingerprint(heard.audio), lambda: self.transcribe(heard.audio),
-                                heard.audio)
+            return self._known_sound(fingerprint(heard.audio), heard.ending is Ending.MUSIC)
+        return self._known_words(heard, fingerprint(heard.audio))
 
-    def _known_sound(self, print_: Fingerprint) -> str | None:
+    def _known_words(self, heard: Heard, print_: Fingerprint) -> str | None:
+        """The known node a prompt with words is; for one that ran into music, also a known
+        queue's prompt that it and the start of what followed are (its end may be put too
+        early: PromptIndex.match_ended_early)."""
+        known = self.index.match(print_, lambda: self.transcribe(heard.audio), heard.audio)
+        if known is not None or heard.ran_on is None:
+            return known
+        queues = {n for n in self.index.prints if n in self.audit.nodes
+                  and self.audit.nodes[n].kind == "hold" and self.audit.nodes[n].transcript}
+        return self.index.match_ended_early(heard.audio, heard.ran_on, queues, self.transcribe)
+
+    def _known_sound(self, print_: Fingerprint, music: bool) -> str | None:
         """The known queue that begins with this sound (music or a ring, nothing said): by
         any stretch of it, as what a caller hears first of it depends on when the listening
         began (the same track from its start one time and from 0.7 s in the next, after keys
-        whose barge-in was checked, is not two queues)."""
-        sounds = [(overlap_similarity(print_, known), node_id)
+        whose barge-in was checked, is not two queues); music by its windows' mean."""
+        sounds = [(overlap_similarity(print_, known, worst=not music), node_id)
                   for node_id, known in self.index.prints.items()
                   if self.audit.nodes[node_id].kind == "hold"
                   and not self.audit.nodes[node_id].transcript]
@@ -99,7 +109,7 @@ class Mapper:
             return self.index.match_prefix(fingerprint(heard.audio))
         known = self.known(heard)
         if known is None and not heard.empty:
-            split = self._split(heard)
+            split = self.split(heard)
             if split is not None and self.identify(split[0]) is not None:
                 return split[1]
         return known
@@ -121,13 +131,13 @@ class Mapper:
         if (heard.empty or heard.ending is Ending.CUT or heard.sound_only
                 or self.known(heard) is not None):
             return [(*self.node_for(heard, path, via, others), heard)]
-        split = self._split(heard)
+        split = self.split(heard)
         if split is None:
             return [(*self.node_for(heard, path, via), heard)]
         head, known, tail = split
         return [*self._nodes_for(head, path, via), (known, False, tail)]
 
-    def _split(self, heard: Heard) -> tuple[Heard, str, Heard] | None:
+    def split(self, heard: Heard) -> tuple[Heard, str, Heard] | None:
         """A heard prompt that ends with a known one: what came before it, the known node,
         and its part; None if it does not."""
         quiet = quiet_frames(heard.audio)
@@ -141,7 +151,7 @@ class Mapper:
         head = Heard(heard.audio[: before * FRAME_SAMPLES], heard.onset,
                      heard.onset + before * FRAME_SECONDS, Ending.SILENCE)
         tail = Heard(heard.audio[start * FRAME_SAMPLES:], heard.onset + start * FRAME_SECONDS,
-                     heard.end, heard.ending, heard.pressed_at)
+                     heard.end, heard.ending, heard.pressed_at, tone=heard.tone)
         return head, known, tail
 
     def ends_calls(self, node_id: str) -> bool:
@@ -215,8 +225,8 @@ class Mapper:
                 return known, False
             like_a_person = known is not None and self.audit.nodes[known].kind == "human"
         print_ = fingerprint(heard.audio)
-        known = (self._known_sound(print_) if heard.sound_only
-                 else self.index.match(print_, lambda: self.transcribe(heard.audio), heard.audio))
+        known = (self._known_sound(print_, heard.ending is Ending.MUSIC) if heard.sound_only
+                 else self._known_words(heard, print_))
         if known is not None:
             return known, False
         transcript = Transcript("") if heard.sound_only else self.transcript(heard.audio)

@@ -25,7 +25,7 @@ from ivraudit.crawl.queues import OPENING_SECONDS, Queues, Way
 from ivraudit.crawl.scheduler import Scheduler
 from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.twins import Twins
-from ivraudit.crawl.unmerge import split_earlier
+from ivraudit.crawl.unmerge import heard_out, split_earlier
 from ivraudit.crawl.voicemail import Voicemails
 from ivraudit.interpret import calling_out
 from ivraudit.kinds import CALL_ENDING_KINDS
@@ -177,6 +177,7 @@ class Prober:
         voicemail, nothing heard, a known queue not worth sitting through again)."""
         parts = self._heard_as(heard, path, via)
         origin = Action(self.mapper.acting_at(origin.node), origin.pressed, origin.role)
+        parts = self.voicemails.boxes(session, _way(origin), parts, path, via)
         source, pressed, role = origin.node, origin.pressed, origin.role
         target, new, first = parts[0]
         if target is None:
@@ -259,9 +260,6 @@ class Prober:
                 node = self.audit.nodes[target]
                 if not new and self.queues.passes_by(session, target):
                     return None
-            if node.kind == "voicemail":  # (a known greeting with another beep: another box)
-                target, new, heard = self.voicemails.box(session, _way(origin), target, heard,
-                                                         new, path, via)
             if new and node.kind == "voicemail" and heard.ending is Ending.TONE:
                 self.voicemails.rings_again(session, target, heard, self.mapper)
             if not self._arrived(target, new, heard):
@@ -269,7 +267,7 @@ class Prober:
                 return (target, heard) if node.acting and heard.ending is not Ending.HANGUP else None
             expected = (None if node.kind == "hold"
                         else self.expectations.after_message(origin.node, target))
-            heard = session.resume(heard, known_seconds=node.prompt_seconds if expected else None)
+            heard = heard_out(self.mapper, session, target, heard, expected is not None)
             if node.kind == "hold":
                 if new:
                     self.queues.opened(target, _way(origin), session.listener.peek(OPENING_SECONDS))
@@ -294,7 +292,8 @@ class Prober:
                     if node.kind in CALL_ENDING_KINDS:
                         return self._ends(session, target, heard)
             queued = node.kind == "hold"  # what comes next answered a queue
-            parts = self._heard_as(nxt, path, via, target if queued else None)
+            parts = self.voicemails.boxes(session, _way(origin), self._heard_as(
+                nxt, path, via, target if queued else None), path, via)
             if node.kind in ("hold", "message") and not new and parts[0][0] is not None:
                 target = self.twins.went_on_to(_way(origin), target, parts[0][0], path, via,
                                                round(nxt.onset - heard.end, 3),

@@ -328,7 +328,7 @@ def _without_the_last_note(heard: Heard) -> Heard:
 def _from_frame(heard: Heard, frame: int) -> Heard:
     """What ``heard`` says from its ``frame``-th frame on (its end as it was)."""
     return Heard(heard.audio[frame * FRAME_SAMPLES:], heard.onset + frame * FRAME_SECONDS,
-                 heard.end, heard.ending, heard.pressed_at, waited=heard.waited)
+                 heard.end, heard.ending, heard.pressed_at, waited=heard.waited, tone=heard.tone)
 
 
 def _on_the_beat(heard: Heard, before: list[Heard]) -> bool:

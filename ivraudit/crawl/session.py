@@ -127,6 +127,16 @@ class CallSession:
         backlog; none on a replay line, which plays as it is read)."""
         return float(getattr(self.call, "backlog_seconds", 0.0))
 
+    def _read_ahead(self) -> float:
+        """Seconds of audio the listener read and gave back (a barge-in check that heard the
+        next prompt begin, a peek) and has not heard again: the line played it before keys
+        pressed now reach it, so it is more of the prompt they go into. Left out, the keys
+        were judged to reach the line that much earlier than they did, and the prompt's
+        last moment before it stopped for them was taken for the next prompt's beginning
+        (zoo seed 24008: 0.12 s of a menu cut by its '#', run into the invalid message 0.32 s
+        later, became a node of its own)."""
+        return max(0.0, self.call.seconds - self.listener.position)
+
     def press_at(self, node: NodeRecord, heard: Heard, keys: str,
                  known: Fingerprint | None) -> float:
         """Press ``keys`` at ``node``, whose prompt (fingerprint ``known``) is ``heard``;
@@ -138,7 +148,9 @@ class CallSession:
         them, so it is heard out and the keys pressed again.
         """
         if heard.ending is Ending.CUT and node.barge_in is not False:
-            lag = self._lag()  # the prompt as the line played it before the keys got there
+            # the prompt as the line played it before the keys got there: a SIP line's
+            # backlog, and what the listener read ahead and gave back (see _read_ahead)
+            lag = self._lag() + self._read_ahead()
             self.call.press(keys)
             pressed = self.call.seconds + KEY_PRESS_SECONDS * len(keys)
             # A burst of typed keys is judged once its last key went out.

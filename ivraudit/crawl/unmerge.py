@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from ivraudit.audit.model import EdgeRecord, Option
 from ivraudit.crawl.mapper import Mapper
+from ivraudit.crawl.session import CallSession
 from ivraudit.identity import PromptIndex, fingerprint
 from ivraudit.identity.index import known_at_the_end
 from ivraudit.interpret import interpret
 from ivraudit.interpret.node_kind import node_kind
 from ivraudit.kinds import ACTING_KINDS
+from ivraudit.listen.listener import Ending, Heard
 from ivraudit.listen.activity import end_of_sound_before, quiet_frames
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
 
@@ -61,6 +63,32 @@ def split_earlier(mapper: Mapper, new_id: str, hung_up: bool = False) -> list[st
         mapper.progress(f"  split {old_id}: {kind} '{text[:40]}', then {new_id}")
         split.append(old_id)
     return split
+
+
+def heard_out(mapper: Mapper, session: CallSession, node_id: str, heard: Heard,
+              expected: bool) -> Heard:
+    """``node_id``'s prompt, ``heard`` so far, heard to its end (Listener.resume): at its
+    known length where what it goes on to is ``expected``; else, if it was recognised by its
+    beginning, without a known prompt the line ran into it, which is given back for the next
+    prompt.
+
+    Where what a known prompt goes on to is not yet known, it has no known length to end at
+    (a longer recording may begin as it does), so a prompt the line runs in after less
+    silence than ends one is heard as more of it. Where the whole is the known prompt, a
+    pause, then another known prompt, it was those two (zoo seed 24008: "Your request has
+    been received..." reached by a new key, run 0.32 s later into the menu it goes back to,
+    was heard as one prompt that went on to the menu's timeout, a twin of the message)."""
+    node = mapper.audit.nodes[node_id]
+    cut = heard.ending is Ending.CUT and node.kind != "hold"
+    heard = session.resume(heard, known_seconds=node.prompt_seconds if expected else None)
+    if not cut or heard.ending is not Ending.SILENCE or heard.seconds <= node.prompt_seconds:
+        return heard
+    split = mapper.split(heard)
+    if split is None or mapper.known(split[0]) != node_id:
+        return heard
+    head, _, tail = split
+    session.listener.unread(tail.audio)
+    return head
 
 
 def _move(mapper: Mapper, old_id: str, new_id: str, gap: float, first: bool) -> None:

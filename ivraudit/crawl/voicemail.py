@@ -19,6 +19,7 @@ from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.twins import Twins, Way
 from ivraudit.interpret import interpret
+from ivraudit.listen.activity import quiet_frames, tonal
 from ivraudit.listen.listener import Ending, Heard
 from ivraudit.telephony.constants import (
     FRAME_SAMPLES, FRAME_SECONDS, RING_CYCLE_SECONDS, SAMPLE_RATE)
@@ -30,9 +31,13 @@ heard to the beep's start give or take the 0.2 s a tone takes to be told."""
 SAME_PITCH = 0.03
 """Two beeps within 3% of each other's pitch are one pitch: mail systems use round
 frequencies (440, 950, 1000, 1400 Hz), and a tone measured over 0.2 s is good to a few hertz."""
-SAME_LENGTH_SECONDS = 0.2
-"""Two beeps that last within this of each other last alike (where the greeting was taken to
-end, and so how much of the beep is left, varies by a frame or two)."""
+SAME_LENGTH_SECONDS = 0.08
+"""Two beeps that last within this of each other last alike: a beep is measured from its
+first frame to its last (:func:`_beep_after`), each end good to a frame (20 ms) that the
+tone fills in part, so one box's beep measures alike to 0.04 s on every call. Mail systems'
+beeps last 0.2 s to 1 s, and a tenth of a second more is a longer beep to a caller's ear.
+(Measured from where the tone was told, as it once was, the length was what was left of
+the beep, and a 0.2 s margin hid beeps 0.2 s apart.)"""
 BEEP_LEVEL_DB = 20.0
 """A frame of the beep is one within this of the beep's loudest frame."""
 
@@ -74,33 +79,44 @@ class Voicemails:
         self._beeps: dict[str, Beep | None] = {}
         self._ways: dict[str, set[Way]] = {}
 
+    def boxes(self, session: CallSession, way: Way, parts: list[tuple[str | None, bool, Heard]],
+              path: list[str], via: list[str]) -> list[tuple[str | None, bool, Heard]]:
+        """The nodes a prompt as heard is (``parts``, ivraudit.crawl.mapper), with a voicemail
+        greeting it ends with taken for the box its beep says (:meth:`box`).
+
+        Decided as soon as the greeting is heard, before anything is recorded of the way in:
+        the edge of the action, or of the message the line played before the greeting (a
+        closed-hours notice, then the box), then goes to the right box from the start, and a
+        known message that went on to one box before and to another now is another message
+        (ivraudit.crawl.twins), as the truth's bisimulation has it. Only a greeting that ends
+        what was heard is looked at: the beep is what follows it."""
+        node_id, new, heard = parts[-1] if parts else (None, False, None)
+        if node_id is None or heard is None or self.audit.nodes[node_id].kind != "voicemail":
+            return parts
+        return [*parts[:-1], self.box(session, way, node_id, heard, new, path, via)]
+
     def box(self, session: CallSession, way: Way, node_id: str, heard: Heard, new: bool,
             path: list[str], via: list[str]) -> tuple[str, bool, Heard]:
         """The box the greeting ``heard`` (of voicemail ``node_id``, reached by ``way``) is:
         itself, a twin with the same beep, or a new twin; whether that one is new; and the
         greeting as heard (to its beep, for a known one reached by a new way)."""
         if new:
-            if heard.ending is Ending.TONE:
-                self._beeps[node_id] = beep_of(session.listener.peek(BEEP_LISTEN_SECONDS))
+            self._beeps[node_id] = _beep_after(session, heard)
             self._ways[node_id] = {way}
             return node_id, True, heard
-        edge_key = self.twins.edge_into(way[0], way[1], node_id)
-        if edge_key is None or way in self._ways.get(node_id, set()) or heard.ending is Ending.HANGUP:
-            return node_id, False, heard
-        if heard.ending is not Ending.TONE:
-            heard = session.resume(heard)  # known by its first words: heard on to the beep
-        beep = beep_of(session.listener.peek(BEEP_LISTEN_SECONDS)) \
-            if heard.ending is Ending.TONE else None
-        for box in self.twins.of(node_id):
-            known = self._beeps.get(box)
-            if beep is None or known is None or known.same(beep):
+        boxes = self.twins.of(node_id)
+        known = next((box for box in boxes if way in self._ways.get(box, set())), None)
+        if known is not None or heard.ending is Ending.HANGUP:
+            return known or node_id, False, heard
+        heard = session.resume(heard)  # known by its first words: heard on to the beep
+        beep = _beep_after(session, heard)
+        for box in boxes:
+            measured = self._beeps.get(box)
+            if beep is None or measured is None or measured.same(beep):
                 self._ways.setdefault(box, set()).add(way)
-                if box != node_id:
-                    self.twins.redirect(edge_key, way, box)
                 return box, False, heard
         twin = self.twins.twin(node_id, path, via)
         self._beeps[twin], self._ways[twin] = beep, {way}
-        self.twins.redirect(edge_key, way, twin)
         return twin, True, heard
 
     def rings_again(self, session: CallSession, node_id: str, heard: Heard, mapper: Mapper
@@ -112,3 +128,45 @@ class Voicemails:
             return
         if session.listener.hold_resumes(within=RING_CYCLE_SECONDS, after_a_pause=True):
             self.audit.nodes[node_id].kind = "hold"
+
+
+def _beep_after(session: CallSession, heard: Heard) -> Beep | None:
+    """The beep after the greeting ``heard``, wherever the listener put it.
+
+    Told as a tone (``Ending.TONE``): from its first frame (the part heard while it was
+    told, :attr:`Heard.tone`) on into what the line plays next (looked at, given back).
+    Measured from what followed the telling alone, a 0.2 s beep was over (nothing to
+    measure, and any beep matched it: zoo seeds 24007, 24045) and a 1 s one was 0.08 s.
+    Not told (a short beep under hiss is not always: seed 25005's 0.5 s one ended the
+    greeting as silence would): the greeting's last sound, if it is one steady tone after
+    a pause (:func:`beep_at_end`). None when there is no beep to measure."""
+    if heard.ending is Ending.TONE:
+        ahead = session.listener.peek(BEEP_LISTEN_SECONDS)
+        return beep_of(ahead if heard.tone is None else np.concatenate([heard.tone, ahead]))
+    tail = beep_at_end(heard.audio)
+    return None if tail is None else beep_of(tail)
+
+
+MIN_BEEP_FRAMES = 5
+"""A beep lasts at least 0.1 s (mail systems beep for 0.2-1 s)."""
+
+
+def beep_at_end(audio: Pcm) -> Pcm | None:
+    """The last sound of ``audio``, if it is a beep: it follows a pause, lasts at least
+    MIN_BEEP_FRAMES, and every frame of it but its first and last (which the tone may only
+    partly fill) is one steady tone. A voice's vowel is as tonal for a few frames at most
+    (a synthetic voice: 0.16 s in a row), and a word after a pause is never tonal through."""
+    quiet = quiet_frames(audio)
+    end = len(quiet)
+    while end > 0 and quiet[end - 1]:
+        end -= 1
+    start = end
+    while start > 0 and not quiet[start - 1]:
+        start -= 1
+    if start == 0 or end - start < MIN_BEEP_FRAMES:
+        return None
+    inner = audio[(start + 1) * FRAME_SAMPLES: (end - 1) * FRAME_SAMPLES]
+    frames = inner.reshape(-1, FRAME_SAMPLES)
+    if not all(tonal(frame) for frame in frames):
+        return None
+    return audio[start * FRAME_SAMPLES: end * FRAME_SAMPLES]

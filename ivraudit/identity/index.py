@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ivraudit.identity.fingerprint import (
     CERTAIN_AUDIO,
     MAX_LAG_FRAMES,
@@ -25,6 +27,7 @@ from ivraudit.identity.fingerprint import (
     similarity_at_any_phase,
 )
 from ivraudit.identity.text import SAME_RECORDING_WORDS, SAME_WORDS, text_similarity
+from ivraudit.telephony.constants import FRAME_SAMPLES
 from ivraudit.telephony.g711 import Pcm
 
 
@@ -122,6 +125,27 @@ class PromptIndex:
         for score, node_id in candidates:
             words = SAME_RECORDING_WORDS if score >= SAME_AUDIO else SAME_WORDS
             if text_similarity(text, self.transcripts[node_id]) >= words:
+                return node_id
+        return None
+
+    def match_ended_early(self, audio: Pcm, ran_on: Pcm, among: set[str],
+                          transcribe: Callable[[Pcm], str]) -> str | None:
+        """The known node of ``among`` whose whole prompt is ``audio``, a prompt whose end was
+        put too early, and the start of what was heard after it (``ran_on``), or None.
+
+        A queue's prompt that runs into its music ends where the sound window, a second
+        long, turned to music: a tone under hiss scored as music at once and "One moment,
+        please." was heard as "One moment." (0.72 s of 1.52 s), a node of its own, and the
+        queue's agent with it (zoo seed 25040). The words cut off are in what followed, so
+        the known prompt is compared whole, as any prompt is (:meth:`match`), with as much
+        of the audio as it lasts; a prompt that goes on otherwise does not match it."""
+        heard, whole = len(audio) // FRAME_SAMPLES, np.concatenate([audio, ran_on])
+        for node_id in sorted(among, key=lambda n: len(self.prints[n])):
+            frames = len(self.prints[node_id])
+            if not heard < frames <= len(whole) // FRAME_SAMPLES:
+                continue
+            part = whole[: frames * FRAME_SAMPLES]
+            if self.match(fingerprint(part), lambda: transcribe(part), part) == node_id:
                 return node_id
         return None
 

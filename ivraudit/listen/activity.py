@@ -54,7 +54,12 @@ def quiet_frames(audio: Pcm, floor_of: Pcm | None = None) -> list[bool]:
     noise and LINE_NOISE_MARGIN_DB: with hiss at -43 dBFS no frame was quiet, and a chain of
     prompts was never split at its pauses (zoo seed 12005). The noise is measured on
     ``floor_of`` where given (a longer stretch of the line: a short one's quietest frames may
-    be a pause's, and its floor too high)."""
+    be a pause's, and its floor too high). Sound is over the noise by the margin wherever the
+    noise is (as the classifier has it): hiss a little under the absolute floor, its frames
+    a dB either side of it, was half sound, and no pause between two prompts was quiet for
+    five frames in a row (zoo seed 24051: -46.8 dBFS of noise on an A-law line at -5 dB,
+    where the start of a queue's prompt run in 0.33 s after keys was never given back, and
+    the queue was heard as a new one without its first word)."""
     if len(audio) < FRAME_SAMPLES:
         return []
     power = _frame_power(audio)
@@ -62,14 +67,34 @@ def quiet_frames(audio: Pcm, floor_of: Pcm | None = None) -> list[bool]:
         len(floor_of) >= FRAME_SAMPLES else power
     floor = float(np.percentile(reference, NOISE_PERCENTILE))
     threshold = SOUNDING_POWER
-    if SOUNDING_POWER < floor <= LOUDEST_NOISE_POWER:
-        threshold = floor * 10 ** (LINE_NOISE_MARGIN_DB / 10)
+    if floor <= LOUDEST_NOISE_POWER:
+        threshold = max(SOUNDING_POWER, floor * 10 ** (LINE_NOISE_MARGIN_DB / 10))
     return [bool(q) for q in power <= threshold]
 
 
-def end_of_sound_before(quiet: list[bool], frame: int) -> int:
+ONSET_SLACK_FRAMES = 3
+"""How late a known prompt found inside a heard one may be placed (60 ms): its first frames
+are soft (a fade in, a consonant) and its start is found on the 20 ms grid from its length
+as first heard, whose ends were trimmed against that call's noise. The pause before it is
+looked for this far before the frame it was placed at."""
+
+
+def end_of_sound_before(quiet: list[bool], frame: int, slack: int = ONSET_SLACK_FRAMES) -> int:
     """Where the sound before ``frame`` ends: the frame after its last sounding one (what
-    came before a prompt the line ran in ends where its sound does, not at the pause)."""
+    came before a prompt the line ran in ends where its sound does, not at the pause).
+
+    ``frame`` is where a known prompt was found to begin, which may be up to ``slack``
+    frames into its first sound: the pause before it is looked for that far back. Taking
+    the known prompt's first frame for the end of what came before made that prompt's
+    recording hold the whole pause after it (zoo seed 25001: "That's not a valid
+    extension. Please try again." 0.46 s longer than it is, so on every later call the
+    known message was heard on past its end, into the menu that followed it, up to that
+    menu's first short pause)."""
+    frame = min(frame, len(quiet))
+    for earlier in range(frame, max(0, frame - slack) - 1, -1):
+        if earlier > 0 and quiet[earlier - 1]:
+            frame = earlier
+            break
     while frame > 0 and quiet[frame - 1]:
         frame -= 1
     return frame

@@ -47,7 +47,8 @@ MUSIC_CONFIRM_SECONDS = 0.6
 VOICE_CHECK_SECONDS = 1.0
 """How much of what follows music, once confirmed, is looked at to see if it is speech."""
 VOICE_CHECKS = 2
-"""Times a prompt's music may turn out to be its voice going on; then music is music."""
+"""Times one stretch of music (verdicts with no speech between them) may turn out to be the
+prompt's voice going on; then music is music."""
 
 KNOWN_END_SILENCE_SECONDS = 0.2
 """Silence that ends a known prompt heard for as long as it lasts (see :meth:`Listener.resume`):
@@ -78,6 +79,12 @@ ANNOUNCEMENT_MIN_SECONDS = 0.5
 """Sound between stretches of hold music shorter than this is part of the music."""
 RING_SPEECH_SECONDS = 0.5
 """On hold, a "prompt" that is this short before a tone is the tone itself: ringback."""
+BEEP_MIN_SECONDS = 0.2
+"""A steady tone this long that ends what was taken for music, with silence after it, is a
+voicemail beep: boxes beep for 0.25-1 s, a synthesiser note in hold music holds its spectrum
+for 0.24 s at most and more music follows it (ivraudit.listen.sound, TONE_RUN_AFTER_MUSIC_S)."""
+BEEP_SILENCE_SECONDS = 0.5
+"""After a beep the box records in silence; hold music does not stop this long after a note."""
 HOLD_BLIP_SECONDS = 0.25
 """On hold, a sound this short between silences is the queue's (a track's last note as the
 music stops, a click), not someone speaking: even "Hi?" lasts longer."""
@@ -156,6 +163,12 @@ class Heard:
     pressed_at: float | None = None  # when keys given to hear(press_after_onset=...) went out
     sound_only: bool = False  # music or a ring with nothing said: a queue with no announcement
     waited: bool = False  # the line then fell silent, waiting for the caller: a person's words
+    ran_on: Pcm | None = None  # ending MUSIC: what followed, read while the music was confirmed
+    tone: Pcm | None = field(default=None, repr=False, compare=False)
+    """For ``Ending.TONE``: the tone as heard from its first frame to where it was told. A
+    tone is told only once it has sounded a while (a short beep after words: once it is
+    over), so what the line plays next starts in its middle or after it; its pitch and
+    length are the mail system's and tell two voicemail boxes apart (ivraudit.crawl.voicemail)."""
     _prompt: "_Prompt | None" = field(default=None, repr=False, compare=False)
 
     @property
@@ -181,6 +194,7 @@ class Listener:
         # the last frames read while the window said music (bounded: the audio loop adds to
         # it every 20 ms)
         self._music_tail: deque[Pcm] = deque(maxlen=MUSIC_MEMORY_FRAMES)
+        self._holding = False  # within through_hold
         self.music: list[Pcm] = []  # frames of the last hold's music, up to MUSIC_SAMPLE_SECONDS
         self.rang = False  # the last hold rang (ringback) at some point
         self.ring = RingProfile()  # what this line's ring sounds like, once it has rung
@@ -488,12 +502,33 @@ class Listener:
                 tone_start = _start_of_run(frames)
                 if _said_nothing_before(frames, tone_start):
                     return self._sound_only(prompt, Ending.TONE)  # a ring, and nothing said
-                return self._heard(prompt, tone_start - 1, Ending.TONE)
-            prompt.music_frames = prompt.music_frames + 1 if window is Sound.MUSIC else 0
+                heard = self._heard(prompt, tone_start - 1, Ending.TONE)
+                heard.tone = np.concatenate(frames[tone_start:]) if frames[tone_start:] else None
+                return heard
+            prompt.music_frames = prompt.music_frames + 1 if (
+                window is Sound.MUSIC and index >= prompt.voice_until) else 0
+            if window is Sound.SPEECH:
+                prompt.voice_checks = 0  # (the window heard the voice again by itself)
             if prompt.music_frames * FRAME_SECONDS >= MUSIC_CONFIRM_SECONDS and \
                     self._voice_goes_on(prompt):
                 prompt.music_frames = 0
+                prompt.voice_until = index + round(VOICE_CHECK_SECONDS / FRAME_SECONDS)
+            if prompt.music_frames * FRAME_SECONDS >= MUSIC_CONFIRM_SECONDS and \
+                    index - prompt.last_active >= MUSIC_PAUSE_FRAMES and not self._holding:
+                # The window lags a second: its "music" after the last sound (a synthetic
+                # voice's "... wait times", then silence: zoo seed 24002) stopped longer ago
+                # than a track rests, so it is no music the prompt ran into; the pause ends it.
+                # (Not on hold, where a queue's music stops as its agent answers: the last
+                # bars of a quiet track were a message of their own, zoo seed 24003.)
+                continue
             if prompt.music_frames * FRAME_SECONDS >= MUSIC_CONFIRM_SECONDS:
+                beep = self._beep_at_the_end(prompt)
+                if beep is not None:
+                    if beep < 0:
+                        continue  # a steady tone sounds: music only once it ends and more follows
+                    heard = self._heard(prompt, beep - 1, Ending.TONE)
+                    heard.tone = np.concatenate(prompt.frames[beep:prompt.last_active + 1])
+                    return heard
                 speech_end = max(-1, index - round((MUSIC_CONFIRM_SECONDS + 1.0) / FRAME_SECONDS))
                 # (what was read while the music was confirmed may end with someone
                 # who began to speak as it stopped: through_hold gives it back)
@@ -509,12 +544,39 @@ class Listener:
         """Did a voice only sound like music for a moment? A buzzy synthetic voice can score
         as music for half a second ("...may be recorded. By staying on the line..."), and
         the prompt was cut in two, its second half a queue. Music goes on; a voice goes on
-        as speech: what follows is looked at (given back), up to ``VOICE_CHECKS`` times a
-        prompt, so that music with singing in it still ends the prompt soon."""
+        as speech: what follows is looked at (given back), up to ``VOICE_CHECKS`` times in
+        one stretch of music verdicts, so that music with singing in it still ends the prompt
+        soon. The second looked at is the voice's: the window, lagging, may call it music
+        all through (a synthetic voice's "... is available to take your call ...", 3 s of
+        music verdicts: zoo seed 24006), and it is not asked about again, which spent the
+        checks on one second and cut the greeting after its first word."""
         if prompt.voice_checks >= VOICE_CHECKS:
             return False
         prompt.voice_checks += 1
-        return classify(self.peek(VOICE_CHECK_SECONDS)) is Sound.SPEECH
+        # A line that hangs up within the second looked at (after "... Goodbye.", its last
+        # words scored as music: zoo seed 25011) ran into no queue: the prompt ends with it.
+        # (Silence alone says less: a queue's music stops as the agent picks up.)
+        after = self.peek(VOICE_CHECK_SECONDS)
+        hung_up = len(after) < round(VOICE_CHECK_SECONDS / FRAME_SECONDS) * FRAME_SAMPLES
+        return hung_up or classify(after) is Sound.SPEECH
+
+    def _beep_at_the_end(self, prompt: "_Prompt") -> int | None:
+        """Is what the window confirms as music a beep after words that scored as music? A
+        synthetic voice's last words can (seconds of "music" verdicts), and a tone after
+        music must last 0.8 s to be told (ivraudit.listen.sound), longer than most beeps: the
+        greeting ran into "music", and the box was taken for a queue (zoo seeds 24006,
+        25046). The first frame of a steady tone of ``BEEP_MIN_SECONDS`` or more that the
+        read frames end in, if the line stays quiet after it; -1 while it still sounds
+        (music is confirmed once it ends and more sound follows); None for anything else."""
+        frames, last = prompt.frames, prompt.last_active
+        start = last
+        while start >= 0 and tonal(frames[start]):
+            start -= 1
+        if (last - start) * FRAME_SECONDS < BEEP_MIN_SECONDS:
+            return None
+        if last == len(frames) - 1:
+            return -1
+        return start + 1 if self.stays_quiet(BEEP_SILENCE_SECONDS) else None
 
     def _sound_only(self, prompt: "_Prompt", ending: Ending) -> Heard:
         """What a queue with no announcement plays first (music, ringback), as its prompt:
@@ -551,7 +613,12 @@ class Listener:
         keep = prompt.frames[first: last + 1]
         audio = np.concatenate(keep) if keep else _empty()
         onset = prompt.onset + first * FRAME_SECONDS
-        return Heard(audio, onset, onset + len(keep) * FRAME_SECONDS, ending, prompt.pressed_at)
+        # A prompt that ran into music ends where the sound window, lagging, is taken to have
+        # turned to music: a second or so early at times, so its last words are in what
+        # followed (kept, for telling a known queue's prompt: ivraudit.identity.index).
+        after = prompt.frames[last + 1:] if ending is Ending.MUSIC else []
+        return Heard(audio, onset, onset + len(keep) * FRAME_SECONDS, ending, prompt.pressed_at,
+                     ran_on=np.concatenate(after) if after else None)
 
     def little_music(self) -> bool:
         """Has the last hold played too little music, and no ring, for it to be a queue's
@@ -586,6 +653,15 @@ class Listener:
         ``PERSON_WAITS_SECONDS``, they were a person's, and are the next prompt (an agent
         who cut the last announcement short and spoke on, heard as one prompt).
         """
+        self._holding = True
+        try:
+            return self._through_hold(max_hold, began, unsure, stop_test, after_words)
+        finally:
+            self._holding = False
+
+    def _through_hold(self, max_hold: float, began: Pcm | None, unsure: bool,
+                      stop_test: Callable[[], Callable[[Pcm], bool | None]] | None,
+                      after_words: Heard | None) -> tuple[float, list[Heard], Heard]:
         started = self.position
         announcements: list[Heard] = []
         played = after_words is not None and (bool(self.music) or self.rang)
@@ -693,6 +769,7 @@ class _Prompt:
     music_frames: int = 0
     pressed_at: float | None = None
     voice_checks: int = 0  # times music was confirmed and speech went on (_voice_goes_on)
+    voice_until: int = -1  # the frame up to which the last of those checks heard the voice
 
 
 def _first_pause(frames: list[Pcm], first: int, last: int, sound: SoundClassifier,

@@ -541,7 +541,10 @@ class SoundClassifier:
         else:
             verdict = previous  # looks like music: wait until it is confirmed
         self.last_score = self._last_score = score
-        if verdict is Sound.MUSIC and scored >= self._music_context:
+        if verdict is Sound.MUSIC and scored >= self._music_context and not self._tone_run:
+            # (a verdict given as a tone begins is not music heard before it: a beep's steady
+            # frames, scored with the last words before it, can make them "music", and the
+            # beep then "after music", too short to be a tone: zoo seed 25046)
             self._since_music = 0
         return verdict
 
