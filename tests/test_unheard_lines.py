@@ -736,6 +736,27 @@ def test_an_announcement_cut_before_it_says_hold_then_a_person_is_the_queues(
                         line="line: {codec: alaw, gain_db: 5.5}\n"), recognizer)
 
 
+@pytest.mark.parametrize("seed, music, seconds, announce, every, agent, says, gap, line", [
+    (25012, "music-manolo-camp-morning-coffee.wav", 32.0, "still-busy.wav", 15.0,
+     "agent-sam-2.wav", "Claims, Sam speaking.", 2.17, "{codec: alaw, gain_db: -8.1}"),
+    (25030, "music-manolo-camp-morning-coffee.wav", 38.0, "position-2.wav", 12.0,
+     "agent-priya.wav", "Thank you for calling Riverside Power, how may I help you? Hello?",
+     0.46, "{codec: ulaw}")], ids=["slow-line", "run-into-the-agent"])
+def test_the_queues_last_announcement_cut_by_the_agent_is_the_queues(
+        tmp_path, voices, recognizer, seed, music, seconds, announce, every, agent, says, gap,
+        line):
+    """The agent cuts the queue's last announcement short; its start is lost to the music
+    window. On a slow line (2.2 s before a new node) the fragment ("your patients." of "Thank
+    you for your patience") and then "Claims, Sam speaking." 2.3 s later: the person's words
+    are looked for after the line's pause, and read from where they begin (zoo seed 25012
+    made the fragment a message between the queue and Sam). On a quick line (0.46 s) the
+    fragment ran into "Thank you for calling Riverside Power, ..." as one prompt on the
+    queue's beat, all taken for the announcement, and "Hello?" 2 s later was the agent:
+    the prompt is split where the announcement heard before ends (zoo seed 25030)."""
+    nodes = _zoo_queue(tmp_path, seed, music, seconds, announce, every, agent, says)
+    _assert_exact(_tree(tmp_path, voices, nodes, gap=gap, line=f"line: {line}\n"), recognizer)
+
+
 def _zoo_queue(folder: Path, seed: int, music: str, seconds: float, announce: str,
                every: float, agent: str, says: str) -> str:
     """MAIN's 2 to a queue and the person who answers it, in the recordings of zoo seed

@@ -22,17 +22,13 @@ from collections.abc import Callable
 
 from ivraudit.audit.hold import keep_hold_audio
 from ivraudit.audit.model import Audit
+from ivraudit.crawl.announcements import from_frame, on_the_beat, played_again, runs_on
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.openings import sounds_like
 from ivraudit.crawl.people import StopTest, person_test
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.twins import Twins, Way
-from ivraudit.identity.fingerprint import (
-    SAME_AUDIO,
-    begins_like_at_any_phase,
-    fingerprint,
-)
 from ivraudit.interpret import calling_out, interpret, person_answers
 from ivraudit.listen.activity import end_of_sound_before, quiet_frames
 from ivraudit.listen.listener import (
@@ -54,32 +50,13 @@ OPENING_SECONDS = 4.0
 not be complete, its first tone and the silence after it are enough, and music shows its
 track within a few seconds."""
 
-PLAYED_AGAIN_MIN_SECONDS = 0.3
-"""The shortest part of a recording that is told by its fingerprint to be the same one. An
-agent who answers cuts an announcement anywhere: "The estim-" was heard for 0.3-0.5 s on
-four zoo trees of 60 (20002, 20019, 20034, 20043), and, at 0.5 s, became a node between
-the queue and the agent. Measured on 115 zoo recordings (1954 pairs of one tree's): every
-recording's first 0.3 s matches it (1.00), and another's only where both begin with the
-same words in the same voice ("Hi, this is", "Please select"); at 0.15 s, different words
-match too (0.91: a legal notice and an agent)."""
-SOUND_BEFORE_SECONDS = 1.0
-"""How much of a queue's music a prompt heard in it may begin with: the music's last notes
-before an announcement are told from its words by the sound window (1 s). An announcement
-the agent cut 0.3 s in was heard as 0.74 s, its first 0.4 s the music's."""
 PERSON_NEXT_SECONDS = 3.0
-"""How much of what follows a prompt heard in a queue is read for a person's first words."""
-PERSON_NEXT_WITHIN_SECONDS = 1.5
-"""A person who answers as the queue's last prompt is cut speaks within this."""
-BEAT_SLACK_SECONDS = 0.5
-"""How far from when it was due an announcement may begin: where the crawl heard a prompt
-begin and end is a frame or two off, and a queue's timer counts in whole seconds."""
-BEAT_MIN_SECONDS = 5.0
-"""A queue announces no more often than this; a shorter "period" is two prompts in a row."""
-PLAYED_AGAIN_SLACK_SECONDS = 0.3
-"""A part of a recording is no longer than it, give or take where its ends were heard; a
-longer prompt that begins like an announcement is that announcement and more (the agent
-straight after it), which is split, not waited through."""
-
+"""How much of a person's first words, after a prompt heard in a queue, is read for them."""
+PERSON_NEXT_WITHIN_SECONDS = 3.0
+"""A person who answers as the queue's last prompt is cut speaks within this: the line's
+pause before a new node (up to 3 s on a slow system: zoo trees' gap-long, 1.5-2.5 s, and
+the recording's lead; 24004, 25010 and 25012 cut an announcement and spoke 1.0, 1.7 and
+2.3 s later)."""
 SENTENCE_ENDS = (".", "?", "!")
 """How the recogniser ends a sentence (Whisper writes punctuation; Vosk does not, and its
 prompts are not split)."""
@@ -141,7 +118,13 @@ class Queues:
             node.kind = "voicemail" if reads_as == "voicemail" else "human"
             return nxt
         waited = False  # the last words were followed by the silence of someone waiting
-        while not nxt.empty and self._announces(session, nxt, [heard, *announcements], played):
+        while not nxt.empty:
+            split = runs_on(nxt, [heard, *announcements])
+            if split is not None:  # the last announcement, and whoever answered straight after
+                announcements.append(split[0])
+                nxt = split[1]
+            if not self._announces(session, nxt, [heard, *announcements], played):
+                break
             said = session.resume(nxt)
             _, more, nxt = session.through_hold(people=people, after_words=said)
             played = played or _plays(session)
@@ -186,11 +169,11 @@ class Queues:
         when announcements come more often than it rings (Europe's ring: 1 s in 5)."""
         if heard.ending is Ending.CUT:
             return False
-        if self.mapper.reads_as_hold(heard) or _played_again(heard, before):
+        if self.mapper.reads_as_hold(heard) or played_again(heard, before):
             return True
         if heard.ending is Ending.TONE or self._a_person(heard):
             return False
-        if _on_the_beat(heard, before) or self._wordless(heard, played):
+        if on_the_beat(heard, before) or self._wordless(heard, played):
             return True
         return session.listener.hold_resumes(
             RING_CYCLE_SECONDS if session.listener.rang else HOLD_RESUMES_SECONDS) or \
@@ -201,14 +184,18 @@ class Queues:
         That prompt, which said no person, was the queue's last: an announcement the agent
         cut short ("Your estimate-", "Thank you for your pa-" heard as "Thank you for
         hearing.": zoo seeds 21059, 21035), not their own first words, which run on with
-        the pauses of one speaker."""
-        after = session.listener.peek(PERSON_NEXT_SECONDS)
-        quiet = quiet_frames(after)
-        first = next((i for i, q in enumerate(quiet) if not q), None)
-        if first is None or first * FRAME_SECONDS > PERSON_NEXT_WITHIN_SECONDS:
+        the pauses of one speaker. The person's words are read from where they begin, after
+        the line's pause however long (a slow line's 2.3 s left "I'm speaking." of "Claims,
+        Sam speaking" in the first 3 s: 25012). Someone calling out ("Hello?") is no
+        person's first words: they call out 2-3 s after a greeting the caller did not
+        answer, and the prompt before was that greeting, not the queue's."""
+        pause = session.listener.peek(PERSON_NEXT_WITHIN_SECONDS)
+        first = next((i for i, q in enumerate(quiet_frames(pause)) if not q), None)
+        if first is None:
             return False
-        return person_answers(self.mapper.transcribe(after[first * FRAME_SAMPLES:]),
-                              expected=True)
+        after = session.listener.peek(first * FRAME_SECONDS + PERSON_NEXT_SECONDS)
+        words = self.mapper.transcribe(after[first * FRAME_SAMPLES:])
+        return person_answers(words, expected=True) and not calling_out(words)
 
     def _wordless(self, heard: Heard, played: bool) -> bool:
         """Is ``heard`` a sound with no words at all, in a queue that ``played`` music or rang?
@@ -246,7 +233,7 @@ class Queues:
                     return None
                 return (Heard(heard.audio[: before * FRAME_SAMPLES], heard.onset,
                               heard.onset + before * FRAME_SECONDS, Ending.SILENCE),
-                        _from_frame(heard, begins))
+                        from_frame(heard, begins))
         return None
 
     def people(self) -> Callable[[], StopTest] | None:
@@ -322,49 +309,4 @@ def _without_the_last_note(heard: Heard) -> Heard:
     begins = next((i for i in range(note, len(quiet)) if not quiet[i]), None)
     if begins is None or begins - note < MUSIC_PAUSE_FRAMES:
         return heard
-    return _from_frame(heard, begins)
-
-
-def _from_frame(heard: Heard, frame: int) -> Heard:
-    """What ``heard`` says from its ``frame``-th frame on (its end as it was)."""
-    return Heard(heard.audio[frame * FRAME_SAMPLES:], heard.onset + frame * FRAME_SECONDS,
-                 heard.end, heard.ending, heard.pressed_at, waited=heard.waited, tone=heard.tone)
-
-
-def _on_the_beat(heard: Heard, before: list[Heard]) -> bool:
-    """Did ``heard`` begin when the queue's next announcement was due? A queue announces on a
-    period, counted from one announcement's start to the next or from one's end, and from
-    the start of the hold for the first: the agent who answers cuts one short anywhere, and
-    a cut announcement too short to say hold or to begin like the ones before (the fourth
-    "You are caller number 2.", cut 0.3 s in: zoo seed 21014) is known by when it came.
-    ``before``: the queue's prompt, then its announcements."""
-    if len(before) < 2:
-        return False
-    last, previous = before[-1], before[-2]
-    since = previous.end if len(before) == 2 else previous.onset  # the hold starts after its prompt
-    period = last.onset - since
-    if period < BEAT_MIN_SECONDS:
-        return False
-    return any(abs(heard.onset - (anchor + gap)) <= BEAT_SLACK_SECONDS
-               for anchor, gap in ((last.onset, period), (last.end, last.onset - previous.end)))
-
-
-def _played_again(heard: Heard, before: list[Heard]) -> bool:
-    """Does ``heard`` begin like something this queue already said (its prompt, or one of
-    its announcements)? Announcements repeat, and the agent who answers cuts one short: "The
-    estimated hole." heard alone is no proof of a queue, but it is the start of the
-    announcement heard ten seconds before, after up to ``SOUND_BEFORE_SECONDS`` of the
-    queue's music that the prompt was taken to begin with."""
-    if heard.seconds < PLAYED_AGAIN_MIN_SECONDS - FRAME_SECONDS / 2:  # (15 frames)
-        return False
-    shortest = round(PLAYED_AGAIN_MIN_SECONDS / FRAME_SECONDS)
-    starts = range(0, min(len(heard.audio) // FRAME_SAMPLES - shortest,
-                          round(SOUND_BEFORE_SECONDS / FRAME_SECONDS)) + 1)
-    for said in before:
-        if said.sound_only or heard.seconds > said.seconds + PLAYED_AGAIN_SLACK_SECONDS:
-            continue
-        whole = fingerprint(said.audio)  # (once, for every start tried)
-        if any(begins_like_at_any_phase(heard.audio[start * FRAME_SAMPLES:], said.audio, whole)
-               >= SAME_AUDIO for start in starts):
-            return True
-    return False
+    return from_frame(heard, begins)

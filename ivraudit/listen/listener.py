@@ -80,11 +80,11 @@ ANNOUNCEMENT_MIN_SECONDS = 0.5
 RING_SPEECH_SECONDS = 0.5
 """On hold, a "prompt" that is this short before a tone is the tone itself: ringback."""
 BEEP_MIN_SECONDS = 0.2
-"""A steady tone this long that ends what was taken for music, with silence after it, is a
-voicemail beep: boxes beep for 0.25-1 s, a synthesiser note in hold music holds its spectrum
-for 0.24 s at most and more music follows it (ivraudit.listen.sound, TONE_RUN_AFTER_MUSIC_S)."""
-BEEP_SILENCE_SECONDS = 0.5
-"""After a beep the box records in silence; hold music does not stop this long after a note."""
+BEEP_MAX_SECONDS = 1.2
+"""A steady tone from BEEP_MIN_SECONDS to this long that ends what was taken for music, with
+nothing after it for a ring's cycle, is a voicemail beep: boxes beep for 0.2-1 s, a
+synthesiser note in hold music holds its spectrum for 0.24 s at most and more music follows
+it (ivraudit.listen.sound, TONE_RUN_AFTER_MUSIC_S), and a ring's burst (US 2 s) comes back."""
 HOLD_BLIP_SECONDS = 0.25
 """On hold, a sound this short between silences is the queue's (a track's last note as the
 music stops, a click), not someone speaking: even "Hi?" lasts longer."""
@@ -524,8 +524,6 @@ class Listener:
             if prompt.music_frames * FRAME_SECONDS >= MUSIC_CONFIRM_SECONDS:
                 beep = self._beep_at_the_end(prompt)
                 if beep is not None:
-                    if beep < 0:
-                        continue  # a steady tone sounds: music only once it ends and more follows
                     heard = self._heard(prompt, beep - 1, Ending.TONE)
                     heard.tone = np.concatenate(prompt.frames[beep:prompt.last_active + 1])
                     return heard
@@ -565,18 +563,29 @@ class Listener:
         synthetic voice's last words can (seconds of "music" verdicts), and a tone after
         music must last 0.8 s to be told (ivraudit.listen.sound), longer than most beeps: the
         greeting ran into "music", and the box was taken for a queue (zoo seeds 24006,
-        25046). The first frame of a steady tone of ``BEEP_MIN_SECONDS`` or more that the
-        read frames end in, if the line stays quiet after it; -1 while it still sounds
-        (music is confirmed once it ends and more sound follows); None for anything else."""
+        25046). The first frame of the steady tone the read frames end in, if it lasts from
+        ``BEEP_MIN_SECONDS`` to ``BEEP_MAX_SECONDS`` and nothing sounds after it for a ring's
+        cycle (looked at, given back): a box records in silence, while a ring's burst, as
+        steady, comes back (a queue's intro run into a ring told late: zoo seed 30023), and
+        music goes on. None for anything else."""
         frames, last = prompt.frames, prompt.last_active
         start = last
         while start >= 0 and tonal(frames[start]):
             start -= 1
         if (last - start) * FRAME_SECONDS < BEEP_MIN_SECONDS:
             return None
-        if last == len(frames) - 1:
-            return -1
-        return start + 1 if self.stays_quiet(BEEP_SILENCE_SECONDS) else None
+        ahead = self.peek(RING_CYCLE_SECONDS + BEEP_MAX_SECONDS)
+        after = [*frames[last + 1:], *ahead[: len(ahead) // FRAME_SAMPLES * FRAME_SAMPLES]
+                 .reshape(-1, FRAME_SAMPLES)]
+        going_on = 0
+        if last == len(frames) - 1:  # the tone still sounds: how much longer?
+            while going_on < len(after) and self.sound.sounds(after[going_on]) and \
+                    tonal(after[going_on]):
+                going_on += 1
+        if (last - start + going_on) * FRAME_SECONDS > BEEP_MAX_SECONDS:
+            return None
+        # (sound by the line's noise as learned: hiss at -35 dBFS is no ring: zoo seed 24006)
+        return None if any(self.sound.sounds(f) for f in after[going_on:]) else start + 1
 
     def _sound_only(self, prompt: "_Prompt", ending: Ending) -> Heard:
         """What a queue with no announcement plays first (music, ringback), as its prompt:

@@ -1,0 +1,116 @@
+"""A queue's announcements, told by their sound and their time: what the agent who answers
+cuts short is still the queue's (see ivraudit.crawl.queues).
+
+The agent who answers cuts the queue's last announcement anywhere, and the sound window
+that tells words from the music lags: what is heard of that announcement is a fragment
+("The estim-", "You are" heard as "All right."), which says nothing of holding and, taken
+for a prompt, became a node between the queue and the agent. It is known by its sound
+(the beginning of an announcement heard before, :func:`played_again`), by its time (when
+the next was due, :func:`on_the_beat`), or, run into the agent's words with less of a pause
+than ends a prompt, split from them where the announcement heard before ends
+(:func:`runs_on`).
+"""
+
+from __future__ import annotations
+
+from ivraudit.identity.fingerprint import SAME_AUDIO, begins_like_at_any_phase, fingerprint
+from ivraudit.listen.activity import quiet_frames
+from ivraudit.listen.listener import HOLD_BLIP_SECONDS, Ending, Heard
+from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
+
+PLAYED_AGAIN_MIN_SECONDS = 0.3
+"""The shortest part of a recording that is told by its fingerprint to be the same one. An
+agent who answers cuts an announcement anywhere: "The estim-" was heard for 0.3-0.5 s on
+four zoo trees of 60 (20002, 20019, 20034, 20043), and, at 0.5 s, became a node between
+the queue and the agent. Measured on 115 zoo recordings (1954 pairs of one tree's): every
+recording's first 0.3 s matches it (1.00), and another's only where both begin with the
+same words in the same voice ("Hi, this is", "Please select"); at 0.15 s, different words
+match too (0.91: a legal notice and an agent)."""
+SOUND_BEFORE_SECONDS = 1.0
+"""How much of a queue's music a prompt heard in it may begin with: the music's last notes
+before an announcement are told from its words by the sound window (1 s). An announcement
+the agent cut 0.3 s in was heard as 0.74 s, its first 0.4 s the music's."""
+BEAT_SLACK_SECONDS = 0.5
+"""How far from when it was due an announcement may begin: where the crawl heard a prompt
+begin and end is a frame or two off, and a queue's timer counts in whole seconds."""
+BEAT_MIN_SECONDS = 5.0
+"""A queue announces no more often than this; a shorter "period" is two prompts in a row."""
+PLAYED_AGAIN_SLACK_SECONDS = 0.3
+"""A part of a recording is no longer than it, give or take where its ends were heard; a
+longer prompt that begins like an announcement is that announcement and more (the agent
+straight after it), which is split, not waited through."""
+
+
+def on_the_beat(heard: Heard, before: list[Heard]) -> bool:
+    """Did ``heard`` begin when the queue's next announcement was due? A queue announces on a
+    period, counted from one announcement's start to the next or from one's end, and from
+    the start of the hold for the first: the agent who answers cuts one short anywhere, and
+    a cut announcement too short to say hold or to begin like the ones before (the fourth
+    "You are caller number 2.", cut 0.3 s in: zoo seed 21014) is known by when it came.
+    ``before``: the queue's prompt, then its announcements."""
+    if len(before) < 2:
+        return False
+    last, previous = before[-1], before[-2]
+    since = previous.end if len(before) == 2 else previous.onset  # the hold starts after its prompt
+    period = last.onset - since
+    if period < BEAT_MIN_SECONDS:
+        return False
+    return any(abs(heard.onset - (anchor + gap)) <= BEAT_SLACK_SECONDS
+               for anchor, gap in ((last.onset, period), (last.end, last.onset - previous.end)))
+
+
+def played_again(heard: Heard, before: list[Heard]) -> bool:
+    """Does ``heard`` begin like something this queue already said (its prompt, or one of
+    its announcements)? Announcements repeat, and the agent who answers cuts one short: "The
+    estimated hole." heard alone is no proof of a queue, but it is the start of the
+    announcement heard ten seconds before, after up to ``SOUND_BEFORE_SECONDS`` of the
+    queue's music that the prompt was taken to begin with."""
+    if heard.seconds < PLAYED_AGAIN_MIN_SECONDS - FRAME_SECONDS / 2:  # (15 frames)
+        return False
+    shortest = round(PLAYED_AGAIN_MIN_SECONDS / FRAME_SECONDS)
+    starts = range(0, min(len(heard.audio) // FRAME_SAMPLES - shortest,
+                          round(SOUND_BEFORE_SECONDS / FRAME_SECONDS)) + 1)
+    for said in before:
+        if said.sound_only or heard.seconds > said.seconds + PLAYED_AGAIN_SLACK_SECONDS:
+            continue
+        whole = fingerprint(said.audio)  # (once, for every start tried)
+        if any(begins_like_at_any_phase(heard.audio[start * FRAME_SAMPLES:], said.audio, whole)
+               >= SAME_AUDIO for start in starts):
+            return True
+    return False
+
+
+def runs_on(heard: Heard, before: list[Heard]) -> tuple[Heard, Heard] | None:
+    """An announcement the queue played before (``before``: its prompt, then its
+    announcements) and, after a pause shorter than ends a prompt, what answered the queue,
+    heard as one prompt ``heard``: split at the last pause up to which it begins like that
+    announcement (:func:`played_again`); None if it is not that.
+
+    The agent who cuts the last announcement short and speaks within half a second was
+    heard with it as one prompt, on the queue's beat, and taken for the announcement: its
+    words were the queue's, and "Hello?", 2 s after, was a node of its own, the agent
+    (zoo seed 25030: "You are currently caller number-" and "Thank you for calling
+    Riverside Power, how may I help you?", 0.5 s apart). A longer prompt that begins like
+    an announcement and says more is that announcement and more: the words after it are
+    judged on their own (a person's, or the queue's next announcement)."""
+    shorter = [said for said in before if not said.sound_only
+               and heard.seconds > said.seconds + PLAYED_AGAIN_SLACK_SECONDS]
+    if heard.sound_only or not shorter:
+        return None
+    quiet = quiet_frames(heard.audio)
+    pauses = [i for i in range(1, len(quiet)) if quiet[i] and not quiet[i - 1]]
+    for pause in reversed(pauses):
+        resumes = next((i for i in range(pause, len(quiet)) if not quiet[i]), None)
+        if resumes is None or heard.seconds - resumes * FRAME_SECONDS < HOLD_BLIP_SECONDS:
+            continue  # (nothing said after this pause, or a click: nobody speaks that briefly)
+        said = Heard(heard.audio[: pause * FRAME_SAMPLES], heard.onset,
+                     heard.onset + pause * FRAME_SECONDS, Ending.SILENCE)
+        if played_again(said, shorter):
+            return said, from_frame(heard, resumes)
+    return None
+
+
+def from_frame(heard: Heard, frame: int) -> Heard:
+    """What ``heard`` says from its ``frame``-th frame on (its end as it was)."""
+    return Heard(heard.audio[frame * FRAME_SAMPLES:], heard.onset + frame * FRAME_SECONDS,
+                 heard.end, heard.ending, heard.pressed_at, waited=heard.waited, tone=heard.tone)
