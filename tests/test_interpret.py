@@ -591,32 +591,3 @@ def test_a_numbered_list_with_a_number_not_heard_is_still_a_list():
                         "again, press 9.", "en")
     assert [o.key for o in reading.options] == ["1", "3", "9"]
     assert interpret("One for all, three for you.", "en").kind == "message"
-
-
-def test_keys_said_leaves_out_words_that_only_sound_like_keys():
-    """"Press two, for account balances" heard "pressed for account balances" reads a 4 the
-    prompt never named (zoo seeds 24048, 24005); "dinald 4" names a 4 no option took
-    (20050). keys_said lists keys named by their own names only."""
-    from ivraudit.interpret import keys_said
-    heard = ("for credit cards press one for lost or stolen cards pressed for account "
-             "balances press three to hear these options again press nine")
-    assert "4" in [o.key for o in interpret(heard, "en").options]
-    assert keys_said(heard) == ["1", "3", "9"]
-    assert keys_said("for new service, dial one for payment or diamonds, dinald for billing, "
-                     "dinald 3, 4 outages, dinald 4.") == ["1", "3", "4"]
-    assert keys_said("Press 1 to speak with one of our agents, or press the pound key.") == \
-        ["1", "#"]
-
-
-def test_keys_a_reading_may_have_lost_are_tried():
-    """The first number missing from a run of choices below a higher key (25054: "for new
-    service press 1 for payment or to hear these options again. Press 9.", the "press 2"
-    lost), and a key the prompt names that no option took (20050)."""
-    from ivraudit.crawl.probes import first_unsaid_in_run, unread_keys
-    assert first_unsaid_in_run(["1", "9"]) == ["2"]
-    assert first_unsaid_in_run(["1", "2", "3", "9"]) == ["4"]
-    assert first_unsaid_in_run(["1", "2", "3"]) == []
-    assert first_unsaid_in_run(["1", "2", "0", "#"]) == []
-    assert unread_keys(["1", "3"], "for new service, dial one for payment or diamonds, dinald "
-                                   "for billing, dinald 3, 4 outages, dinald 4.") == ["4"]
-    assert unread_keys(["1", "2"], "Press 1 for billing. Press 2 for sales.") == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ivraudit.interpret import ends_before_its_key, keys_said
+from ivraudit.interpret import ends_before_its_key
 
 INVALID_CANDIDATES = "987654321"
 """Digits tried, in order, as the invalid key: the first one a menu did not announce."""
@@ -34,26 +34,6 @@ def unsaid_last_key(announced: Sequence[str], transcript: str) -> list[str]:
     if not ends_before_its_key(transcript) or not digits or max(digits) >= 9:
         return []
     return [str(max(digits) + 1)]
-
-
-def first_unsaid_in_run(announced: Sequence[str]) -> list[str]:
-    """The first digit missing from the run 1, 2, 3 ... of announced choices when a higher
-    digit is announced ("For new service, press 1. For payment arrangements, press 2. To
-    hear these options again, press 9." heard as "for new service press 1 for payment or to
-    hear these options again. Press 9.", zoo seed 25054): menus number their choices from 1
-    and keep 9 and 0 apart for repeating and the operator, so a run that stops short of a
-    higher key may have lost its next number to the recogniser. One key, not every digit
-    of the gap: a menu with a choice the reading lost most often lost one."""
-    digits = {int(k) for k in announced if len(k) == 1 and k.isdigit()}
-    first = next(d for d in range(1, 11) if d not in digits)
-    return [str(first)] if any(d > first for d in digits) else []
-
-
-def unread_keys(announced: Sequence[str], transcript: str) -> list[str]:
-    """Keys the prompt names that no option took: "... dinald 3, 4 outages, dinald 4." (dial
-    3, for outages dial 4, zoo seed 20050) names 4, which the reading of its choices could
-    not join to a label. A key heard said at a menu is worth its one press."""
-    return [k for k in keys_said(transcript) if k not in announced]
 
 
 UNKNOWN_ENTRY = "?"

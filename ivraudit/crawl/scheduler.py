@@ -18,10 +18,8 @@ from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.probes import (
     UNKNOWN_ENTRY,
     entry_for,
-    first_unsaid_in_run,
     invalid_key,
     skipped_keys,
-    unread_keys,
     unsaid_last_key,
 )
 from ivraudit.telephony.constants import ESCAPE_KEYS, KEY_PRESS_SECONDS
@@ -68,11 +66,10 @@ class Scheduler:
                 probes.append(Probe(node.id, "invalid", invalid))
             probes += [Probe(node.id, "announced", k) for k in announced]
             if self.policy.probe_escapes:
-                unannounced = [*skipped_keys(announced), *first_unsaid_in_run(announced),
-                               *unsaid_last_key(announced, node.transcript),
-                               *unread_keys(announced, node.transcript), *ESCAPE_KEYS]
-                probes += [Probe(node.id, "escape", k) for k in dict.fromkeys(unannounced)
-                           if k not in announced and k != invalid]
+                unannounced = [*skipped_keys(announced),
+                               *unsaid_last_key(announced, node.transcript), *ESCAPE_KEYS]
+                probes += [Probe(node.id, "escape", k) for k in unannounced if k not in announced
+                           and k != invalid]
         else:
             probes.append(Probe(node.id, "input", entry_for(node.digits, node.terminator)))
         if self.policy.probe_escapes:
