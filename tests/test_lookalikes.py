@@ -41,6 +41,14 @@ def _crawl() -> tuple[Audit, Lookalikes, Scheduler]:
         scheduler
 
 
+def _checking() -> tuple[Audit, Lookalikes, Scheduler, Probe]:
+    """The crawl of :func:`_crawl` with support's 1 just found to reach the offer, and the
+    action queued to do again there taken off the frontier (a call is about to do it)."""
+    audit, lookalikes, scheduler = _crawl()
+    lookalikes.arrived("offer", ("support", "1", "announced"), "support", new_way=True)
+    return audit, lookalikes, scheduler, scheduler.frontier.pop()
+
+
 def _check(scheduler: Scheduler) -> Probe:
     (probe,) = scheduler.frontier.pending()
     return probe
@@ -63,9 +71,7 @@ def test_loops_back_up_and_ways_seen_before_are_not_checked() -> None:
 
 
 def test_another_answer_makes_a_twin_with_its_own_actions_to_explore() -> None:
-    audit, lookalikes, scheduler = _crawl()
-    lookalikes.arrived("offer", ("support", "1", "announced"), "support", new_way=True)
-    probe = scheduler.frontier.pop()
+    audit, lookalikes, scheduler, probe = _checking()
     twin = lookalikes.verdict(probe, "offer", "a_new_message")
     assert twin is not None and twin not in ("offer", None)
     assert ("support", twin, "1") in audit.edges and ("support", "offer", "1") not in audit.edges
@@ -77,9 +83,7 @@ def test_another_answer_makes_a_twin_with_its_own_actions_to_explore() -> None:
 
 
 def test_the_same_queues_prompt_is_a_twin_on_trial_taken_back_when_the_queue_is_the_same() -> None:
-    audit, lookalikes, scheduler = _crawl()
-    lookalikes.arrived("offer", ("support", "1", "announced"), "support", new_way=True)
-    probe = scheduler.frontier.pop()
+    audit, lookalikes, scheduler, probe = _checking()
     twin = lookalikes.verdict(probe, "offer", "sales_queue")
     assert twin is not None and ("support", twin, "1") in audit.edges
     audit.add_edge(EdgeRecord(twin, "sales_queue", "timeout", "", 0.0, "timeout"))
@@ -90,9 +94,7 @@ def test_the_same_queues_prompt_is_a_twin_on_trial_taken_back_when_the_queue_is_
 
 
 def test_a_queue_of_its_own_keeps_the_twin() -> None:
-    audit, lookalikes, scheduler = _crawl()
-    lookalikes.arrived("offer", ("support", "1", "announced"), "support", new_way=True)
-    probe = scheduler.frontier.pop()
+    audit, lookalikes, scheduler, probe = _checking()
     twin = lookalikes.verdict(probe, "offer", "sales_queue")
     assert twin is not None
     audit.add_edge(EdgeRecord(twin, "support_queue", "timeout", "", 0.0, "timeout"))
@@ -102,9 +104,7 @@ def test_a_queue_of_its_own_keeps_the_twin() -> None:
 
 
 def test_a_check_cut_short_is_taken_back_and_done_again() -> None:
-    audit, lookalikes, scheduler = _crawl()
-    lookalikes.arrived("offer", ("support", "1", "announced"), "support", new_way=True)
-    probe = scheduler.frontier.pop()
+    audit, lookalikes, scheduler, probe = _checking()
     twin = lookalikes.verdict(probe, "offer", "sales_queue")
     lookalikes.settle(probe)  # the call dropped before the queue told itself
     assert twin not in audit.nodes and ("support", "offer", "1") in audit.edges
