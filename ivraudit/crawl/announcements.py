@@ -13,10 +13,13 @@ than ends a prompt, split from them where the announcement heard before ends
 
 from __future__ import annotations
 
+import numpy as np
+
 from ivraudit.identity.fingerprint import SAME_AUDIO, begins_like_at_any_phase, fingerprint
 from ivraudit.listen.activity import quiet_frames
 from ivraudit.listen.listener import HOLD_BLIP_SECONDS, Ending, Heard
-from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
+from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE
+from ivraudit.telephony.g711 import Pcm
 
 PLAYED_AGAIN_MIN_SECONDS = 0.3
 """The shortest part of a recording that is told by its fingerprint to be the same one. An
@@ -71,13 +74,28 @@ def played_again(heard: Heard, before: list[Heard]) -> bool:
     starts = range(0, min(len(heard.audio) // FRAME_SAMPLES - shortest,
                           round(SOUND_BEFORE_SECONDS / FRAME_SECONDS)) + 1)
     for said in before:
-        if said.sound_only or heard.seconds > said.seconds + PLAYED_AGAIN_SLACK_SECONDS:
+        audio = _as_far_as_it_may_run(said)
+        if said.sound_only or heard.seconds > len(audio) / SAMPLE_RATE + PLAYED_AGAIN_SLACK_SECONDS:
             continue
-        whole = fingerprint(said.audio)  # (once, for every start tried)
-        if any(begins_like_at_any_phase(heard.audio[start * FRAME_SAMPLES:], said.audio, whole)
+        whole = fingerprint(audio)  # (once, for every start tried)
+        if any(begins_like_at_any_phase(heard.audio[start * FRAME_SAMPLES:], audio, whole)
                >= SAME_AUDIO for start in starts):
             return True
     return False
+
+
+def _as_far_as_it_may_run(said: Heard) -> Pcm:
+    """What the queue said in ``said``, with what it ran into, where its end was heard
+    early: a prompt that ran into music ends where the sound window, lagging, was taken to
+    turn to music, a second or so before its last words (kept in ``ran_on``: see
+    Listener._heard). The same announcement heard to its end the next time, when the agent
+    answered after it and no music followed, is that much longer, and was taken for the
+    announcement and more: its last word ("line." of "Please stay on the line.", 0.26 s,
+    heard as "See ya.") a node between the queue and the agent (zoo seed 27048). What it
+    ran into after its words is the queue's music, which nothing said matches."""
+    if said.ran_on is None or said.ending is not Ending.MUSIC:
+        return said.audio
+    return np.concatenate([said.audio, said.ran_on])
 
 
 def runs_on(heard: Heard, before: list[Heard]) -> tuple[Heard, Heard] | None:
@@ -95,8 +113,8 @@ def runs_on(heard: Heard, before: list[Heard]) -> tuple[Heard, Heard] | None:
     judged on their own (a person's, or the queue's next announcement)."""
     shorter = [said for said in before if not said.sound_only
                and heard.seconds > said.seconds + PLAYED_AGAIN_SLACK_SECONDS]
-    if heard.sound_only or not shorter:
-        return None
+    if heard.sound_only or not shorter or played_again(heard, before):
+        return None  # (all of it is one said before, whose end was heard early then)
     quiet = quiet_frames(heard.audio)
     pauses = [i for i in range(1, len(quiet)) if quiet[i] and not quiet[i - 1]]
     for pause in reversed(pauses):

@@ -11,6 +11,7 @@ from collections import Counter
 
 from ivraudit.audit.model import Audit, EdgeRecord
 from ivraudit.crawl.mapper import Mapper
+from ivraudit.interpret import keys_said
 
 
 def judge_invalid_keys(mapper: Mapper) -> None:
@@ -47,11 +48,29 @@ def _what_wrong_keys_do(audit: Audit, tries: list[tuple[str, str]], node_id: str
 
 
 def judge_escape_keys(mapper: Mapper) -> None:
-    """An escape key that does what the invalid key does is invalid, not an option."""
+    """An escape key that does what the invalid key does is invalid, not an option; so is
+    an announced key read only from a word that sounds like one (:func:`misheard`)."""
     for (source, target, key), edge in list(mapper.audit.edges.items()):
-        if edge.probe != "escape":
+        if edge.probe != "escape" and not (edge.probe == "announced"
+                                           and misheard(mapper, source, key)):
             continue
         if mapper.first_target.get((source, "invalid")) == target:
+            node = mapper.audit.nodes[source]
+            node.options = [o for o in node.options if o.key != key]
             del mapper.audit.edges[(source, target, key)]
             mapper.audit.add_edge(EdgeRecord(source, target, "invalid", edge.pressed,
                                              edge.lead_in, "invalid"))
+
+
+def misheard(mapper: Mapper, node_id: str, key: str) -> bool:
+    """Was ``key`` announced at the menu ``node_id`` only by a word that sounds like a key,
+    never by its own name? "For lost or stolen cards, press 2. For account balances, press
+    3." heard as "for lost or stolen cards pressed for account balances press three" reads
+    4 from "pressed for" (zoo seeds 24048, 24005). Such a key that does what the menu's
+    wrong keys do was never an option; one that leads elsewhere ("press do", a flite voice's
+    "press 2", zoo seed 20054) was heard right. A key the prompt names outright and that
+    does what wrong keys do stays an option: the menu announces a key that does not work."""
+    node = mapper.audit.nodes.get(node_id)
+    return (node is not None and node.kind == "menu"
+            and any(o.key == key for o in node.options)
+            and key not in keys_said(node.transcript))

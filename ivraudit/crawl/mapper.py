@@ -16,6 +16,7 @@ from ivraudit.asr.base import Recognizer, Transcript
 from ivraudit.asr.cache import CachedRecognizer
 from ivraudit.audit.metrics import root_of
 from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord, Option
+from ivraudit.crawl.openings import sounds_like
 from ivraudit.identity import Fingerprint, PromptIndex, fingerprint
 from ivraudit.identity.fingerprint import SAME_AUDIO, overlap_similarity
 from ivraudit.identity.index import known_at_the_end
@@ -76,7 +77,7 @@ class Mapper:
         if heard.empty:
             return HANGUP_NODE if heard.ending is Ending.HANGUP else None
         if heard.sound_only:
-            return self._known_sound(fingerprint(heard.audio), heard.ending is Ending.MUSIC)
+            return self._known_sound(heard.audio, heard.ending is Ending.MUSIC)
         return self._known_words(heard, fingerprint(heard.audio))
 
     def _known_words(self, heard: Heard, print_: Fingerprint) -> str | None:
@@ -90,17 +91,26 @@ class Mapper:
                   and self.audit.nodes[n].kind == "hold" and self.audit.nodes[n].transcript}
         return self.index.match_ended_early(heard.audio, heard.ran_on, queues, self.transcribe)
 
-    def _known_sound(self, print_: Fingerprint, music: bool) -> str | None:
+    def _known_sound(self, audio: Pcm, music: bool) -> str | None:
         """The known queue that begins with this sound (music or a ring, nothing said): by
         any stretch of it, as what a caller hears first of it depends on when the listening
         began (the same track from its start one time and from 0.7 s in the next, after keys
-        whose barge-in was checked, is not two queues); music by its windows' mean."""
-        sounds = [(overlap_similarity(print_, known, worst=not music), node_id)
-                  for node_id, known in self.index.prints.items()
-                  if self.audit.nodes[node_id].kind == "hold"
-                  and not self.audit.nodes[node_id].transcript]
+        whose barge-in was checked, is not two queues); music by its windows' mean; a ring
+        by its cadence and pitch (ivraudit.crawl.openings), not by its fingerprint, whose
+        windows between the tones hold the line's noise, other noise on each call (one
+        European ring heard on two calls of a hissing line scored 0.89, a British one
+        against it 0.83: zoo seed 28036)."""
+        print_ = fingerprint(audio)
+        wordless = [n for n in self.index.prints
+                    if self.audit.nodes[n].kind == "hold" and not self.audit.nodes[n].transcript]
+        sounds = [(overlap_similarity(print_, self.index.prints[node_id], worst=not music),
+                   node_id) for node_id in wordless]
         best = max(sounds, default=None)
-        return best[1] if best is not None and best[0] >= SAME_AUDIO else None
+        if best is not None and best[0] >= SAME_AUDIO:
+            return best[1]
+        rings = [(score, node_id) for score, node_id in sounds if not music
+                 and sounds_like(audio, self.audit.nodes[node_id].audio)]
+        return max(rings)[1] if rings else None
 
     def identify(self, heard: Heard) -> str | None:
         """The known node a prompt is: by its beginning if it was cut short, else in full;
@@ -225,7 +235,7 @@ class Mapper:
                 return known, False
             like_a_person = known is not None and self.audit.nodes[known].kind == "human"
         print_ = fingerprint(heard.audio)
-        known = (self._known_sound(print_, heard.ending is Ending.MUSIC) if heard.sound_only
+        known = (self._known_sound(heard.audio, heard.ending is Ending.MUSIC) if heard.sound_only
                  else self._known_words(heard, print_))
         if known is not None:
             return known, False

@@ -310,8 +310,6 @@ class Prober:
                 self.audit.problems.append(
                     f"{target} auto: nothing heard for {self.policy.max_wait:g} s")
                 return None
-            if self.mapper.misheard_message(origin.node, target, parts[0][0]):
-                node.kind = "message"
             self._moved_on(session, origin, target, parts[0][0], parts[0][2].onset - heard.end)
 
     def _ends(self, session: CallSession, node_id: str, heard: Heard) -> Stop | None:
@@ -369,7 +367,10 @@ class Prober:
         after ``origin``'s node, for what the line is expected to do next time. A message
         that went back to the menu the caller came from to ``origin``'s node (not to that
         node) may go back elsewhere on another way in: the probe is done again on the other
-        ways (ivraudit.crawl.comeback)."""
+        ways (ivraudit.crawl.comeback). A prompt not understood that went on so, heard apart
+        or run into the next, is a message where Mapper.misheard_message says (zoo seed 27037)."""
+        if self.mapper.misheard_message(origin.node, source, target):
+            self.audit.nodes[source].kind = "message"
         menu = came_from(self.audit, session.acted, origin.node)
         self.expectations.continued(origin.node, source, target, menu)
         self.mapper.add_edge(source, target, "auto", "", lead_in, "auto")

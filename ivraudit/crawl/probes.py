@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ivraudit.interpret import ends_before_its_key
+from ivraudit.interpret import choices_without_a_key, ends_before_its_key, keys_said
 
 INVALID_CANDIDATES = "987654321"
 """Digits tried, in order, as the invalid key: the first one a menu did not announce."""
@@ -34,6 +34,34 @@ def unsaid_last_key(announced: Sequence[str], transcript: str) -> list[str]:
     if not ends_before_its_key(transcript) or not digits or max(digits) >= 9:
         return []
     return [str(max(digits) + 1)]
+
+
+def keys_for_lost_choices(announced: Sequence[str], transcript: str, lost: Sequence[str],
+                          invalid: str | None = None) -> list[str]:
+    """A key for each choice the prompt says whose key the reading did not hear
+    (:func:`~ivraudit.interpret.choices_without_a_key`) and that the keys other rules try
+    for a lost key (``lost``: a skipped number, the one after a prompt's last verb, one
+    named but not read) do not already account for: the first numbers of the run 1, 2, 3
+    ... that no option has and nothing else tries. "For loans and mortgages, press one for
+    account balances." (the "press 2" lost, zoo seed 26034) gives 2; "one for ..., two for
+    ..., three for baggage for reservations" (26012) gives 4. Menus number their choices
+    from 1 and keep 9 and 0 apart for repeating and the operator. A prompt whose every
+    choice has its key costs no key more, whatever numbers it skips ("Press 5 to leave a
+    message. Press 0 to reach an operator": 1 is not tried)."""
+    others = [k for k in dict.fromkeys(lost) if k not in announced]
+    count = choices_without_a_key(transcript) - len(others)
+    if count <= 0:
+        return []
+    free = [str(d) for d in range(1, 9)
+            if str(d) not in announced and str(d) not in others and str(d) != invalid]
+    return free[:count]
+
+
+def unread_keys(announced: Sequence[str], transcript: str) -> list[str]:
+    """Keys the prompt names that no option took: "... dinald 3, 4 outages, dinald 4." (dial
+    3, for outages dial 4, zoo seed 20050) names 4, which the reading of its choices could
+    not join to a label. A key heard said at a menu is worth its one press."""
+    return [k for k in keys_said(transcript) if k not in announced]
 
 
 UNKNOWN_ENTRY = "?"

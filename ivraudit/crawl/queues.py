@@ -105,7 +105,6 @@ class Queues:
         unsure = heard.ending is Ending.MUSIC and reads_as != "hold"
         people = self.people()
         _, announcements, nxt = session.through_hold(heard, unsure=unsure, people=people)
-        played = _plays(session)  # music or a ring, at any time in this wait
         if nxt.ending is Ending.QUIET or (
                 unsure and not announcements and session.listener.little_music()
                 and not nxt.empty and calling_out(self.mapper.transcribe(nxt.audio))):
@@ -123,15 +122,15 @@ class Queues:
             if split is not None:  # the last announcement, and whoever answered straight after
                 announcements.append(split[0])
                 nxt = split[1]
-            if not self._announces(session, nxt, [heard, *announcements], played):
+            if not self._announces(session, nxt, [heard, *announcements]):
                 break
             said = session.resume(nxt)
             _, more, nxt = session.through_hold(people=people, after_words=said)
-            played = played or _plays(session)
             waited = nxt.onset == said.onset
             if waited:
                 break  # the queue fell silent after them: a person's words (see there)
-            announcements += [said, *more]
+            # (a sound with no words is the queue's, not something it said: _wordless)
+            announcements += [said, *more] if self.mapper.transcript(said.audio).words else more
         if not nxt.empty and not nxt.sound_only and nxt.ending is not Ending.TONE:
             person = self._after_the_last_announcement(nxt, waited)
             if person is not None:  # "All our agents are busy." and "Hi, this is Luis" at once
@@ -156,8 +155,7 @@ class Queues:
             keep_hold_audio(node, session.listener.music, heard.end, announcements)
         return nxt
 
-    def _announces(self, session: CallSession, heard: Heard, before: list[Heard],
-                   played: bool) -> bool:
+    def _announces(self, session: CallSession, heard: Heard, before: list[Heard]) -> bool:
         """Is ``heard``, a prompt that came in the queue, one of its announcements (and the
         wait goes on)? It is when its words say hold, or it begins like something the queue
         said ``before``; else when the queue's sound comes back after it (a ring at its
@@ -171,13 +169,27 @@ class Queues:
             return False
         if self.mapper.reads_as_hold(heard) or played_again(heard, before):
             return True
-        if heard.ending is Ending.TONE or self._a_person(heard):
+        if heard.ending is Ending.TONE:
+            return self._rung_off(session, heard)
+        if self._a_person(heard):
             return False
-        if on_the_beat(heard, before) or self._wordless(heard, played):
+        if on_the_beat(heard, before) or self._wordless(heard):
             return True
         return session.listener.hold_resumes(
             RING_CYCLE_SECONDS if session.listener.rang else HOLD_RESUMES_SECONDS) or \
             self._a_person_next(session)
+
+    def _rung_off(self, session: CallSession, heard: Heard) -> bool:
+        """Was ``heard``, which ended in a tone, an announcement the queue's own ring cut off?
+        It was if the tone is the ring this queue played (by its spectrum) and the words are
+        no greeting's (neither a box's nor a person's): a box beeps after words that ask for a
+        message, and the ring's next cycle need not come before the agent answers (Europe's
+        ring: 1 s in 5; zoo seed 27039: "You are caller number 5." heard as "You are quality
+        member five.", the ring, and the agent 4 s later, was taken for a voicemail box)."""
+        if not session.listener.is_the_ring(heard.tone):
+            return False
+        return interpret(self.mapper.transcribe(heard.audio), self.mapper.language).kind \
+            not in ("voicemail", "human")
 
     def _a_person_next(self, session: CallSession) -> bool:
         """Do words that say a person follow, after a pause that ended the prompt before?
@@ -197,14 +209,18 @@ class Queues:
         words = self.mapper.transcribe(after[first * FRAME_SAMPLES:])
         return person_answers(words, expected=True) and not calling_out(words)
 
-    def _wordless(self, heard: Heard, played: bool) -> bool:
-        """Is ``heard`` a sound with no words at all, in a queue that ``played`` music or rang?
-        Nobody who answers says nothing: it is the queue's, the last bars of a quiet track
-        before it stops, scored as a voice by their pauses (zoo seed 21046: 1.26 s), or an
-        announcement cut before its first word. Music heard at any time in this wait counts:
-        a quiet track's bars heard as one "voice" after another have no music between them
-        (zoo seed 30045: seven in a row, each a node)."""
-        return played and not self.mapper.transcript(heard.audio).words
+    def _wordless(self, heard: Heard) -> bool:
+        """Is ``heard`` a sound with no words at all? Nobody who answers a queue says
+        nothing, and a box's beep or a ring was told before: it is the queue's own sound,
+        and the wait goes on. The last bars of a quiet track before it stops, scored as a
+        voice by their pauses (zoo seed 21046: 1.26 s), or an announcement cut before its
+        first word; a quiet track's bars heard as one "voice" after another (zoo seed 30045:
+        seven in a row, each a node). Whether music was heard in this wait says nothing
+        here: a track 10-15 dB under the prompts on a line with hiss of its own sits at the
+        line's floor, is never sound long enough for the window to call it music, and only
+        its loudest bars rise over the floor, a wordless "prompt" every few seconds (zoo
+        seed 28017: ten nodes in a chain, the queue a message)."""
+        return not self.mapper.transcript(heard.audio).words
 
     def _after_the_last_announcement(self, heard: Heard, waited: bool
                                      ) -> tuple[Heard, Heard] | None:
@@ -289,11 +305,6 @@ class Queues:
         a line pauses between prompts), then words of a queue?"""
         return (not nxt.empty and nxt.onset - heard.end >= QUEUE_MIN_SILENCE_SECONDS
                 and self.mapper.identify(nxt) is None and self.mapper.reads_as_hold(nxt))
-
-
-def _plays(session: CallSession) -> bool:
-    """Did the queue play music or ring since the last words the wait went on after?"""
-    return bool(session.listener.music) or session.listener.rang
 
 
 def _without_the_last_note(heard: Heard) -> Heard:

@@ -19,7 +19,9 @@ from ivraudit.crawl.probes import (
     UNKNOWN_ENTRY,
     entry_for,
     invalid_key,
+    keys_for_lost_choices,
     skipped_keys,
+    unread_keys,
     unsaid_last_key,
 )
 from ivraudit.telephony.constants import ESCAPE_KEYS, KEY_PRESS_SECONDS
@@ -66,10 +68,11 @@ class Scheduler:
                 probes.append(Probe(node.id, "invalid", invalid))
             probes += [Probe(node.id, "announced", k) for k in announced]
             if self.policy.probe_escapes:
-                unannounced = [*skipped_keys(announced),
-                               *unsaid_last_key(announced, node.transcript), *ESCAPE_KEYS]
-                probes += [Probe(node.id, "escape", k) for k in unannounced if k not in announced
-                           and k != invalid]
+                lost = [*skipped_keys(announced), *unsaid_last_key(announced, node.transcript),
+                        *unread_keys(announced, node.transcript)]
+                lost += keys_for_lost_choices(announced, node.transcript, lost, invalid)
+                probes += [Probe(node.id, "escape", k) for k in dict.fromkeys([*lost, *ESCAPE_KEYS])
+                           if k not in announced and k != invalid]
         else:
             probes.append(Probe(node.id, "input", entry_for(node.digits, node.terminator)))
         if self.policy.probe_escapes:

@@ -12,18 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ivraudit.interpret.keys import say_key
+from ivraudit.interpret.keys import key_at, say_key
 from ivraudit.interpret.kinds import (
     calls_out, classify, digits_asked, opens_as_a_person, terminator_asked,
 )
 from ivraudit.interpret.mentions import VERBS
 from ivraudit.interpret.model import Interpretation, Option
-from ivraudit.interpret.options import read_options
+from ivraudit.interpret.options import read_options, unkeyed_choices
 from ivraudit.interpret.text import tokenize
 from ivraudit.kinds import KINDS
 
-__all__ = ["KINDS", "Interpretation", "Option", "calling_out", "ends_before_its_key",
-           "first_option_said_by",
+__all__ = ["KINDS", "Interpretation", "Option", "calling_out", "choices_without_a_key",
+           "ends_before_its_key", "first_option_said_by", "keys_said",
            "interpret", "person_answers", "say_key"]
 
 
@@ -58,6 +58,29 @@ def ends_before_its_key(transcript: str) -> bool:
     The recogniser dropped the last word: the key of the last choice (zoo seed 20031)."""
     tokens = tokenize(transcript)
     return bool(tokens) and tokens[-1].text in VERBS
+
+
+def choices_without_a_key(transcript: str) -> int:
+    """How many choices this prompt says whose key the reading did not hear (a label left
+    over, or run into a neighbour's): each is a key the recogniser lost
+    (:func:`ivraudit.interpret.options.unkeyed_choices`)."""
+    return unkeyed_choices(tokenize(transcript))
+
+
+def keys_said(transcript: str) -> list[str]:
+    """The keys this prompt names by their own names (a digit, "four", "pound", "number
+    sign"), in order, each once; a word that only sounds like a key ("for", "to", "do",
+    read as 4 or 2 right after a verb) is not one. Whisper writes "press two, for account
+    balances" as "pressed for account balances" (zoo seeds 24048, 24005): the 4 read from
+    it is no key the prompt said, and "dinald 4" (dial 4) names a key no option took
+    (20050)."""
+    tokens = tokenize(transcript)
+    found: list[str] = []
+    for i in range(len(tokens)):
+        named = key_at(tokens, i)
+        if named is not None and named[0] not in found:
+            found.append(named[0])
+    return found
 
 
 def calling_out(transcript: str) -> bool:

@@ -35,6 +35,10 @@ _INPUT = [
     # whatever it is called: a caller enters nothing but keys ("enter your PIN" heard as
     # "enter your PIM")
     r"(?:please |now )(?:enter|key in|punch in) your \S+",
+    # the keypad named: a caller uses it for nothing but keys ("Using your telephone keypad,
+    # enter your PIN" heard as "... enter your PIM": zoo seeds 28045, 28056)
+    r"(?:using|on|with|from) (?:your|the) (?:telephone |phone |touch[ -]?tone )?"
+    r"(?:keypad|key pad|dial ?pad)",
     r"followed by (?:the )?(?:pound|hash|number sign|#|star|asterisk|\*)",
     r"starting with (?:the )?area code",
     r"seguid[oa] de(?:l| la)?(?: tecla| signo)?(?: de)? (?:numeral|gato|almohadilla|asterisco)",
@@ -82,6 +86,11 @@ _HOLD = [
     # the wait announced, whatever "hold" was heard as ("the estimated whole time is
     # currently eight minutes": zoo seed 20041 took it, then the silent queue, for a person)
     r"estimated (?:whole|hole|old|weight) time",
+    # ... or a wait said in minutes, whatever "wait" was heard as ("the way time is two
+    # minutes", "way time in three minutes": zoo seed 28018 took it, in a silent queue, and
+    # the silence after it for a person waiting)
+    r"time (?:is|in|it's) (?:currently |now |about |approximately |around )?(?:\S+ ){1,2}minutes?"
+    r"(?! (?:past|after|before|to)\b)",
     r"you are (?:currently )?(?:caller|number) (?:number )?\S+",
     # a place in line, whatever the word before "number" was heard as ("you are color number
     # five": zoo seed 13010 took it, then the silent queue, for a person waiting), and with
@@ -92,9 +101,19 @@ _HOLD = [
     r"please wait", r"(?:transferring|connecting) (?:you|your call)",
     # "One moment, please." and silence is a queue, not a person (zoo seed 12021); a line
     # that goes on at once after it was a message (ivraudit.crawl.queues)
-    r"(?:one|a|just a) moment,? please", r"^(?:please )?(?:one|just a) moment$",
+    # and a prompt that begins by asking for a moment, whatever its next word was heard as
+    # ("One moment, clean.", then a quiet track fading in: zoo seed 28057)
+    r"(?:one|a|just a) moment,? please", r"^(?:please )?(?:one|just a) moment",
     r"will be with you (?:shortly|momentarily|soon|in a moment)",
+    # a call to be answered later is one waiting, whatever the words around it were heard
+    # as ("All on our every mentor, him, are currently willing. Please pay on the line and
+    # your call will be answered by the next term.": zoo seed 27056, an eSpeak voice)
+    r"(?:call|calls) will be answered",
     r"thank you for (?:your patience|holding|waiting)", r"(?:por favor )?espere",
+    # an announcement's thanks however little of it was heard (the music the queue played
+    # took its first words: "for your patients.", zoo seed 28055); "patients" said alone, as
+    # no other prompt says it
+    r"your patience", r"^(?:\S+ )?(?:for )?your patients?$",
     r"permanezca en la linea", r"su llamada es (?:muy )?importante",
 ]
 _BARE_GREETINGS = frozenset({

@@ -274,11 +274,11 @@ def _labels_for(keys: tuple[str, ...], words: list[Token]) -> list[str]:
     return [label] * len(keys)
 
 
-def read_options(tokens: list[Token]) -> tuple[Option, ...]:
-    """The options a transcript announces, in order, each key once (its first label wins)."""
+def _read(tokens: list[Token]) -> tuple[_Labeller, list[Mention], _Reading] | None:
+    """The mentions of keys in ``tokens`` and the best reading of their labels."""
     mentions, masks, waits = find_mentions(tokens)
     if not mentions:
-        return ()
+        return None
     lab = _Labeller(tokens, masks, waits)
     bounds = [0] + [m.end for m in mentions]
     gaps = [(bounds[k], mentions[k].start if k < len(mentions) else len(tokens))
@@ -294,8 +294,15 @@ def read_options(tokens: list[Token]) -> tuple[Option, ...]:
             fixed[k] = lab.after_label(*gaps[k + 1])[0]
     readings = [_reading(lab, mentions, gaps, fixed, after=False),
                 _reading(lab, mentions, gaps, fixed, after=True)]
-    best = max(readings, key=lambda r: (r.score, r.coherence, r.after))
+    return lab, mentions, max(readings, key=lambda r: (r.score, r.coherence, r.after))
 
+
+def read_options(tokens: list[Token]) -> tuple[Option, ...]:
+    """The options a transcript announces, in order, each key once (its first label wins)."""
+    read = _read(tokens)
+    if read is None:
+        return ()
+    _, mentions, best = read
     options: list[Option] = []
     for mention, span in zip(mentions, best.spans):
         words = _label_words(tokens, span) if not _is_empty(span) else []
@@ -306,3 +313,57 @@ def read_options(tokens: list[Token]) -> tuple[Option, ...]:
             elif not options[known].label and label:
                 options[known] = Option(key, label)
     return tuple(options)
+
+
+def unkeyed_choices(tokens: list[Token]) -> int:
+    """How many choices the best reading found said without a key: a recogniser that loses a
+    key leaves its label behind, unclaimed or run into a neighbour's.
+
+    - The words the reading left over (before the first key, or after the last) open with
+      "for/to/if/para" in the clause next to the keys: "For loans and mortgages, press one
+      for account balances." (the "press 2" lost: zoo seeds 26034, 26058). A clause further
+      off, or one that opens otherwise ("you consent to the recording. Press 1 ...", a legal
+      notice), is no choice.
+    - A numbered list's label that holds another "for" ("one for flight status, two for
+      frequent flyer, three for baggage for reservations": "four" lost, 26012, 26036).
+    - A label holding "or" and a new opener ("for new service press 1 for payment or to hear
+      these options again. Press 9.": "press 2" lost, 25054).
+    A prompt whose keys were all heard shows none of these, so costs no key more."""
+    read = _read(tokens)
+    if read is None:
+        return 0
+    lab, mentions, best = read
+    count = int(_opens_a_choice(lab, best))
+    for mention, (lo, hi) in zip(mentions, best.spans):
+        words = [t.text for t in tokens[lo:hi]]
+        if (mention.bare and any(w in ("for", "para") for w in words[1:])) or any(
+                w in ("or", "o") and nxt in INTROS for w, nxt in zip(words, words[1:])):
+            count += 1
+    return count
+
+
+def _opens_a_choice(lab: _Labeller, best: _Reading) -> bool:
+    """Do the words ``best`` left over, less any label it gave a key, hold a choice's label
+    in the clause next to the keys (a full stop right before the first key is where
+    recognisers misplace one)?"""
+    if best.dangling is None or _is_empty(best.dangling):
+        return False
+    lo, hi = best.dangling
+    claimed = [j for s_lo, s_hi in best.spans for j in range(s_lo, s_hi) if lo <= j < hi]
+    if claimed:  # a numbered list's last label ("... 2 for test results") is no left-over
+        lo, hi = (lo, min(claimed)) if best.after else (max(claimed) + 1, hi)
+    if best.after:  # before the first key: back to a sentence end or a stock phrase
+        for j in range(hi - 2, lo - 1, -1):
+            if j in lab.masked or lab.tokens[j].stop == ".":
+                lo = j + 1
+                break
+    else:  # after the last key: up to a sentence end or a stock phrase
+        for j in range(lo, hi):
+            if j in lab.masked:
+                hi = j
+                break
+            if lab.tokens[j].stop == ".":
+                hi = j + 1
+                break
+    lo, hi = lab.strip(lo, hi)
+    return hi - lo >= 2 and lab.tokens[lo].text in INTROS

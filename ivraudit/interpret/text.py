@@ -49,6 +49,10 @@ _KEY_WORD_FOR = re.compile(
 for a specialist" (zoo seed 19050: the menu went unread, and the crawl ended at it); a key
 after it is a list or an extension ("one four two"). "1 for payments to 4 account changes"
 likewise (zoo seed 21040)."""
+_KEY_TO = re.compile(r"\b(\d)-2-(?=[^\W\d_])")
+"""Whisper's "Press 1-2-esque about your miles" for "press one to ask about your miles" (zoo
+seed 28002): a digit, then "to" heard as 2 joined to the next word by hyphens ("press 1-2 or
+3" is a list, and keeps its spaces)."""
 _NUMBER_WORD = (r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                 r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b")
 _DIAL_SPLIT = re.compile(r"\b([Dd])(?:ie|ye),? (?:of|ol|el|h?all?)\b"
@@ -56,23 +60,39 @@ _DIAL_SPLIT = re.compile(r"\b([Dd])(?:ie|ye),? (?:of|ol|el|h?all?)\b"
 """Whisper's "die all 6,500", "die of 6,500", "Die, all 677" and "Die Hall 639" for "dial 6500":
 one syllable heard as two words, the first of which no menu says, before a number, in digits
 or in words ("die all six thousand five hundred": zoo seed 30040)."""
-_DIAL_IT = re.compile(r"\b(you (?:may|can)) (?:die|dye) (?:only|it|in)\b")
-""""You may die only at any time" for "you may dial it at any time"."""
+_DIAL_SPELT = re.compile(r"\bd[iy][ae]?l+e?\b"
+                         rf"(?=,?\s*(?:\d|extension\b|{_NUMBER_WORD}))", re.IGNORECASE)
+"""Whisper's spellings of the one word: "diele 600", "dile 600", "dyal 600" for "dial 600",
+before a number (zoo seed 27033)."""
+_DIAL_IT = re.compile(r"\b(you (?:may|can)) (?:die|dye|d[iy][ae]?l+e?) (?:only|it|in)\b")
+""""You may die only at any time" and "you may diele it" for "you may dial it at any time"."""
 
 
 def tokenize(transcript: str) -> list[Token]:
     """Split a transcript into tokens, noting the punctuation that follows each."""
     source = transcript.replace("\u2019", "'").replace("\u2018", "'").replace("\uff03", "#")
     source = _KEY_WORD_FOR.sub(r"\1 for", _KEY_FOR.sub(r"\1 for ", source))
+    source = _KEY_TO.sub(r"\1 to ", source)
     source = _DIAL_IT.sub(r"\1 dial it", _DIAL_SPLIT.sub(r"\1ial", source))
+    source = _DIAL_SPELT.sub("dial", source)
     matches = list(_WORD.finditer(source))
     tokens: list[Token] = []
     for i, match in enumerate(matches):
         after = source[match.end():matches[i + 1].start() if i + 1 < len(matches) else len(source)]
-        stop = "." if _SENTENCE_END.search(after) else "," if _PAUSE.search(after) else ""
+        stop = "." if _SENTENCE_END.search(after) else "," if _PAUSE.search(after) or (
+            after == "-" and _digits_joined(match.group(), matches, i)) else ""
         raw = match.group().lower()
         tokens.append(Token(fold(raw), raw, stop))
     return tokens
+
+
+def _digits_joined(word: str, matches: list[re.Match[str]], i: int) -> bool:
+    """Is the hyphen after ``word`` (the ``i``-th match) one between two single keys?
+    Whisper writes a list of keys said one after another as "Press 1-2 or 3" (zoo seed
+    28022, 28057), where the hyphen is the pause a comma marks in "press 1, 2 or 3"; single
+    digits only, so that a number ("1-800-...") stays one."""
+    return (len(word) == 1 and word.isdigit() and i + 1 < len(matches)
+            and len(matches[i + 1].group()) == 1 and matches[i + 1].group().isdigit())
 
 
 class Joined:

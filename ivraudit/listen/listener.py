@@ -104,12 +104,20 @@ HOLD_RESUMES_SECONDS = 2.5
 HOLD_RESUMES_FRAMES = 15
 """Music (or a tone) for 0.3 s of sounding frames in a row: the queue is back, not the end of
 a prompt lingering in the sound window (nor the vowel of a "Hello?")."""
+MUSIC_GOES_ON_SECONDS = 1.5
+"""How long music that came back after a prompt in a queue is followed, to know it for music."""
+WAITING_PAUSE_SECONDS = 1.0
+"""A pause this long within :data:`MUSIC_GOES_ON_SECONDS` of music coming back says it was
+not music: tracks rest far less, and someone who called out ("Hello?") waits for seconds."""
 RING_RESUMES_FRAMES = 5
 """The ring learned, for 0.1 s in a row: the queue is back. Its spectrum is evidence enough
 that no vowel gives, and the agent may cut the first ring after an announcement short (zoo
 trees: a 0.16 s ring between the last announcement and the agent)."""
 RING_COMES_BACK_MARGIN = 1.0
 """Past a ring cycle, for the rest of the ring that cut a prompt short (up to 2 s in the US)."""
+RING_SHARE = 0.8
+"""The share of a tone's sounding frames that must sound like the ring for it to be the ring
+(its first and last frames may be only partly filled, or mixed with the words before it)."""
 RING_MEMORY_FRAMES = 50
 """How much of a ring is kept to find speech that began as it stopped (the sound window)."""
 RING_SETTLE_FRAMES = round(WINDOW_S / FRAME_SECONDS)
@@ -384,24 +392,57 @@ class Listener:
         resumes = False
         paused = not after_a_pause
         held = 0  # frames in a row the window has said music or tone, past the prompt's tail
-        for _ in range(round(within / FRAME_SECONDS)):
+        left = round(within / FRAME_SECONDS)  # (counted from the pause: a cycle's silence
+        # and next burst follow the burst still sounding; a US ring told 0.2 s into its 2 s
+        # burst comes back 5.8 s later, past a cycle counted from there: zoo seed 28054)
+        while left > 0:
             frame = self._frame()
             if frame is None:
                 break
             read.append(frame)
             paused = paused or not sounding_frame(frame)
             if not paused:
+                if len(read) * FRAME_SECONDS >= within:
+                    break  # a tone that sounds on for a whole cycle is no ring
                 continue
+            left -= 1
             window = self.sound.window()
             held = held + 1 if window in (Sound.MUSIC, Sound.TONE) and sounding_frame(frame) else 0
-            if held >= HOLD_RESUMES_FRAMES or (
-                    self.ring.learned and len(read) >= RING_RESUMES_FRAMES
-                    and all(self.ring.ringing(read[-RING_RESUMES_FRAMES:]))):
+            if held >= HOLD_RESUMES_FRAMES:
+                resumes = window is Sound.TONE or self._music_goes_on(read)
+                break
+            if self.ring.learned and len(read) >= RING_RESUMES_FRAMES \
+                    and all(self.ring.ringing(read[-RING_RESUMES_FRAMES:])):
                 resumes = True
                 break
         if read:
             self.unread(np.concatenate(read), sound)
         return resumes
+
+    def _music_goes_on(self, read: list[Pcm]) -> bool:
+        """Does what scored as music after a prompt in a queue go on as music does? A track
+        that comes back plays on; a word that scored as music for a moment, a person's
+        "Hello?" after their greeting, is followed by the silence of someone waiting (an
+        agent's greeting under hiss, its "Hello?" 2.3 s later taken for the music: zoo seed
+        27033). The frames looked at are added to ``read``, to be given back with it."""
+        quiet = 0
+        for _ in range(round(MUSIC_GOES_ON_SECONDS / FRAME_SECONDS)):
+            frame = self._frame()
+            if frame is None:
+                return False
+            read.append(frame)
+            quiet = quiet + 1 if not self.sound.sounds(frame) else 0
+            if quiet * FRAME_SECONDS >= WAITING_PAUSE_SECONDS:
+                return False
+        return True
+
+    def is_the_ring(self, tone: Pcm | None) -> bool:
+        """Is ``tone`` (:attr:`Heard.tone`: the tone a prompt ended in, heard on hold) the
+        ring this line's queue played, by its spectrum? Most of its sounding frames must be."""
+        frames = [frame for frame in _frames_of(tone) if sounding_frame(frame)]
+        if not self.ring.learned or not frames:
+            return False
+        return sum(self.ring.ringing(frames)) >= RING_SHARE * len(frames)
 
     def _the_ring_comes_back(self, profile: RingProfile) -> bool:
         """Does the learned ring sound again once the tone sounding now has stopped (read
