@@ -12,13 +12,15 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+import numpy as np
+
 from ivraudit.asr.base import Recognizer, Transcript
 from ivraudit.asr.cache import CachedRecognizer
 from ivraudit.audit.metrics import root_of
 from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord, Option
 from ivraudit.crawl.openings import sounds_like
 from ivraudit.identity import Fingerprint, PromptIndex, fingerprint
-from ivraudit.identity.fingerprint import SAME_AUDIO, overlap_similarity
+from ivraudit.identity.fingerprint import SAME_AUDIO, anchored_similarity, overlap_similarity
 from ivraudit.identity.index import known_at_the_end
 from ivraudit.interpret import first_option_said_by, interpret
 from ivraudit.interpret.node_kind import node_kind
@@ -89,7 +91,19 @@ class Mapper:
             return known
         queues = {n for n in self.index.prints if n in self.audit.nodes
                   and self.audit.nodes[n].kind == "hold" and self.audit.nodes[n].transcript}
-        return self.index.match_ended_early(heard.audio, heard.ran_on, queues, self.transcribe)
+        known = self.index.match_ended_early(heard.audio, heard.ran_on, queues, self.transcribe)
+        return known if known is not None else self._music_from_the_start(heard)
+
+    def _music_from_the_start(self, heard: Heard) -> str | None:
+        """The known queue with no prompt whose music a prompt that ran into music is from
+        its first frame on: that queue, its music confirmed late (a second of it that the
+        window took for a voice: zoo seed 26050, where Whisper wrote "Thank you." for it)."""
+        whole = fingerprint(np.concatenate([heard.audio, heard.ran_on]))
+        scores = [(anchored_similarity(whole, self.index.prints[n], worst=False), n)
+                  for n in self.index.prints if n in self.audit.nodes
+                  and self.audit.nodes[n].kind == "hold" and not self.audit.nodes[n].transcript]
+        best = max(scores, default=None)
+        return best[1] if best is not None and best[0] >= SAME_AUDIO else None
 
     def _known_sound(self, audio: Pcm, music: bool) -> str | None:
         """The known queue that begins with this sound (music or a ring, nothing said): by

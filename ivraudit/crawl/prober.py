@@ -25,7 +25,7 @@ from ivraudit.crawl.queues import OPENING_SECONDS, Queues, Way
 from ivraudit.crawl.scheduler import Scheduler
 from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.twins import Twins
-from ivraudit.crawl.unmerge import heard_out, split_earlier
+from ivraudit.crawl.unmerge import heard_out, split_earlier, split_shared
 from ivraudit.crawl.voicemail import Voicemails
 from ivraudit.interpret import calling_out
 from ivraudit.kinds import CALL_ENDING_KINDS
@@ -355,7 +355,7 @@ class Prober:
         who answered another queue by its beginning alone); a new one that a node heard before
         turns out to end with splits that node (ivraudit.crawl.unmerge)."""
         others = people_elsewhere(self.audit, queue) if queue is not None else frozenset()
-        parts = self.mapper.nodes_for(heard, path, via, others)
+        parts = split_shared(self.mapper, self.mapper.nodes_for(heard, path, via, others))
         for node_id, new, part in parts:
             if new and node_id is not None and node_id != HANGUP_NODE:
                 split_earlier(self.mapper, node_id, part.ending is Ending.HANGUP)

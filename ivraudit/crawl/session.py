@@ -17,7 +17,7 @@ from ivraudit.crawl.people import StopTest, either
 from ivraudit.crawl.probes import DIGIT_PATIENCE_SECONDS, MAX_ENTRY_DIGITS
 from ivraudit.identity import Fingerprint, continues_prompt, fingerprint
 from ivraudit.lines.base import Call
-from ivraudit.listen.activity import quiet_frames, sounding
+from ivraudit.listen.activity import SOUNDING_MIN_FRAMES, quiet_frames, sounding
 from ivraudit.listen.listener import (
     BARGE_IN_JUDGED_SECONDS, STOP_WHEN_FROM_SECONDS, Ending, Heard, Listener,
 )
@@ -162,7 +162,10 @@ class CallSession:
                     return _goes_on(after, start + skip, known, node.audio)
                 return _continues(after, start + skip, known, judged, aligned=True)
 
-            if self.listener.stopped_by_keys(heard, sending, goes_on):
+            def longer(after: Pcm) -> float:
+                return _past_own_pause(node.audio, start, round(sending / FRAME_SECONDS), after)
+
+            if self.listener.stopped_by_keys(heard, sending, goes_on, longer):
                 if node.barge_in is None:
                     node.barge_in = True
                 return pressed
@@ -209,6 +212,41 @@ DELAY_FRAMES = 15
 against."""
 PAUSE_FRAMES = 8
 """A pause (0.16 s) heard after keys where the prompt has none means it stopped for them."""
+
+
+def _past_own_pause(known_audio: Pcm, at: int, skip: int, after: Pcm) -> float:
+    """How much longer to listen after keys went in ``at`` frames into a known prompt (heard
+    before as ``known_audio``), whose check heard ``after`` from ``skip`` frames after the
+    keys, before judging whether it stopped: 0 to judge now, or, where the known prompt
+    itself pauses in the stretch that judges (0.1 s of it quiet) and the check went quiet
+    only where the known prompt does, until it has spoken again for most of a judged stretch.
+
+    A prompt stopped by the keys is silent there, and so is one that ignored them and is in
+    its own pause: a menu without barge-in whose key went in at the end of its first
+    sentence (zoo seed 26009: '#' 1.1 s into "You have reached your balance. Press 1 for
+    ..."), or a message and the menu after it, heard as one prompt, whose key went in as the
+    message ended (28052). Judged on that silence, the ignored key was taken to have
+    stopped the prompt, and the rest of the same prompt became a new one after the key.
+    Only where the known prompt speaks again is there anything to tell the two apart. A
+    check silent where the known prompt speaks is judged at once: the prompt stopped (zoo
+    seed 21010: a menu stopped by its '*' at the end of its first sentence, and the next
+    menu begun, in the same voice, with the words the first goes on with)."""
+    quiet = quiet_frames(known_audio)
+    judge = at + skip + len(after) // FRAME_SAMPLES
+
+    def pausing(end: int) -> bool:
+        return sum(quiet[max(0, end - JUDGED_FRAMES): end]) >= SOUNDING_MIN_FRAMES
+
+    if judge >= len(quiet) or not pausing(judge):
+        return 0.0  # the known prompt is over by then, or speaks there: judged as usual
+    heard_quiet = quiet_frames(after, floor_of=known_audio)
+    went_quiet = at + skip + max((i + 1 for i, q in enumerate(heard_quiet) if not q), default=0)
+    if went_quiet < judge and quiet[went_quiet: judge].count(False) >= SOUNDING_MIN_FRAMES:
+        return 0.0  # quiet where the known prompt speaks: it stopped
+    end = judge
+    while judge < len(quiet) and (quiet[judge - 1] or pausing(judge)):
+        judge += 1  # heard on to where it has spoken again
+    return 0.0 if judge >= len(quiet) else (judge - end) * FRAME_SECONDS  # (its pause: its end)
 
 
 def _goes_on(after: Pcm, at: int, known: Fingerprint | None, known_audio: Pcm) -> bool:

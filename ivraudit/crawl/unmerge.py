@@ -14,13 +14,16 @@ from ivraudit.audit.model import EdgeRecord, Option
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.session import CallSession
 from ivraudit.identity import PromptIndex, fingerprint
-from ivraudit.identity.index import known_at_the_end
+from ivraudit.identity.index import (
+    BOUNDARY_FRAMES, MIN_CHAINED_FRAMES, MIN_REST_FRAMES, QUIET_AT_BOUNDARY_FRAMES, known_at_the_end,
+)
 from ivraudit.interpret import interpret
 from ivraudit.interpret.node_kind import node_kind
 from ivraudit.kinds import ACTING_KINDS
 from ivraudit.listen.listener import Ending, Heard
 from ivraudit.listen.activity import end_of_sound_before, quiet_frames
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
+from ivraudit.telephony.g711 import Pcm
 
 
 def split_earlier(mapper: Mapper, new_id: str, hung_up: bool = False) -> list[str]:
@@ -63,6 +66,86 @@ def split_earlier(mapper: Mapper, new_id: str, hung_up: bool = False) -> list[st
         mapper.progress(f"  split {old_id}: {kind} '{text[:40]}', then {new_id}")
         split.append(old_id)
     return split
+
+
+def split_shared(mapper: Mapper, parts: list[tuple[str | None, bool, Heard]]
+                 ) -> list[tuple[str | None, bool, Heard]]:
+    """The nodes a prompt was heard as (Mapper.nodes_for), where a new menu ends, after a
+    pause and words that are not a menu, as a menu heard before ends after other words: the
+    menu those both end with, a new node that both are split at (:func:`split_earlier`).
+
+    A line that plays its menu only ever after a message ("This call may be recorded." on
+    the way in, "That is not a valid choice." after a wrong key, "Your request has been
+    received." on the way back), each run into it with less silence than ends a prompt,
+    never lets it be heard alone: every way in was a node of its own, each a copy of the
+    menu (zoo seed 28052). The same recording at the end of two prompts that begin
+    differently is what one heard alone shows: where one prompt was heard.
+    Only a menu's ending is taken so, and only after words that are no menu: two menus that
+    close alike ("To return to the main menu, press star.") are two menus."""
+    out: list[tuple[str | None, bool, Heard]] = []
+    for node_id, new, part in parts:
+        start = _shared_start(mapper, node_id) if new and node_id is not None else None
+        if start is None or node_id is None:
+            out.append((node_id, new, part))
+            continue
+        node, at = mapper.audit.nodes[node_id], start * FRAME_SECONDS
+        tail = Heard(node.audio[start * FRAME_SAMPLES:], part.onset + at, part.end, part.ending,
+                     part.pressed_at, tone=part.tone)
+        menu, _ = mapper.node_for(tail, node.path, node.via)
+        split = split_earlier(mapper, menu) if menu is not None else []
+        if node_id not in split:
+            if menu is not None and not split:  # (not split after all: taken back)
+                del mapper.audit.nodes[menu]
+                mapper.index.prints.pop(menu, None)
+            out.append((node_id, new, part))
+            continue
+        head = Heard(node.audio, part.onset, part.onset + node.prompt_seconds, Ending.SILENCE)
+        out += [(node_id, new, head), (menu, True, tail)]
+    return out
+
+
+def _shared_start(mapper: Mapper, node_id: str) -> int | None:
+    """The frame of new node ``node_id``'s prompt where a menu begins, after a pause and
+    words that are no menu, that another node's prompt ends with after words that are no
+    menu either; None where there is none."""
+    audit, index = mapper.audit, mapper.index
+    node = audit.nodes[node_id]
+    if node.kind != "menu" or node_id not in index.prints:
+        return None
+    quiet = quiet_frames(node.audio)
+    others = [o for o in audit.nodes.values() if o.id != node_id and o.kind in ACTING_KINDS
+              and o.id in index.prints and len(o.audio)]
+    whole = PromptIndex()
+    whole.add(node_id, index.prints[node_id], "")
+    if any(known_at_the_end(whole, o.audio, quiet_frames(o.audio), print_=index.prints[o.id])
+           for o in others):
+        return None  # the menu heard alone, at last: split_earlier splits the others at it
+        # (a menu that begins "Please choose from the following." was split there: 26012)
+    for start in range(MIN_REST_FRAMES, len(quiet) - MIN_CHAINED_FRAMES):
+        if quiet[start] or not quiet[start - 1] or \
+                sum(quiet[start - BOUNDARY_FRAMES:start]) < QUIET_AT_BOUNDARY_FRAMES:
+            continue  # not where sound begins again after a pause
+        alone = PromptIndex()
+        alone.add(node_id, fingerprint(node.audio[start * FRAME_SAMPLES:]), "")
+        for other in others:
+            other_quiet = quiet_frames(other.audio)
+            found = known_at_the_end(alone, other.audio, other_quiet, print_=index.prints[other.id])
+            if found is None:
+                continue
+            if _acting(mapper, node.audio[: end_of_sound_before(quiet, start) * FRAME_SAMPLES]):
+                return None  # a menu's words before it: one menu, not a chain
+            if not _acting(mapper, other.audio[
+                    : end_of_sound_before(other_quiet, found[1]) * FRAME_SAMPLES]):
+                return start
+    return None
+
+
+def _acting(mapper: Mapper, audio: Pcm) -> bool:
+    """Do the words of ``audio`` read as a prompt that waits for the caller?"""
+    text = mapper.transcribe(audio)
+    kind = node_kind(interpret(text, mapper.language).kind, text, ran_into_music=False,
+                     ends_in_tone=False)
+    return kind in ACTING_KINDS
 
 
 def heard_out(mapper: Mapper, session: CallSession, node_id: str, heard: Heard,

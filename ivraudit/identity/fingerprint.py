@@ -156,6 +156,18 @@ def overlap_similarity(a: Fingerprint, b: Fingerprint, worst: bool = True) -> fl
     return best
 
 
+def anchored_similarity(heard: Fingerprint, known: Fingerprint, worst: bool = True) -> float:
+    """How well ``heard``, from its first frame, continues ``known`` from some point of it
+    (the same music heard from a moment later): :func:`overlap_similarity` with ``heard``
+    held at its start, so that words before the music ("Please hold", then the track a
+    queue with no prompt plays) keep it from matching."""
+    best = 0.0
+    for shift in range(0, len(known) - WINDOW_FRAMES + 1, 2 * MAX_LAG_FRAMES):
+        if len(heard) >= WINDOW_FRAMES:
+            best = max(best, prefix_similarity(heard, known[shift:], worst))
+    return best
+
+
 SUBFRAME_STEP_SAMPLES = FRAME_SAMPLES // 8
 """2.5 ms: the steps in which a recording found inside another is aligned to its samples."""
 

@@ -352,7 +352,8 @@ class Listener:
         return np.concatenate(extra) if extra else _empty()
 
     def stopped_by_keys(self, heard: Heard, sending: float,
-                        goes_on: Callable[[Pcm, int, int], bool]) -> bool:
+                        goes_on: Callable[[Pcm, int, int], bool],
+                        longer: Callable[[Pcm], float] = lambda after: 0.0) -> bool:
         """Did keys pressed into a prompt cut short (``heard``) stop it? Listens on past it.
 
         The prompt plays on while the keys go out (``sending`` seconds), and on a line with
@@ -363,11 +364,15 @@ class Listener:
         ``heard``, so :meth:`resume` hears all of it. ``goes_on`` gets the audio heard after
         the keys went out, how many frames after the cut it starts, and how many of its last
         frames judge. Where it seems to go on, it is heard ``BARGE_IN_CONFIRM_SECONDS`` longer
-        and judged again on all of that.
+        and judged again on all of that. ``longer``: how much longer to listen before judging,
+        given what the check heard (where the known prompt pauses there, silence tells nothing).
         """
         skip = round(sending / FRAME_SECONDS)
         check = max(BARGE_IN_CHECK_SECONDS, sending + BARGE_IN_JUDGED_SECONDS)
         after = self.listen_on(heard, check)[skip * FRAME_SAMPLES:]
+        extra = longer(after)
+        if extra > 0:
+            after = np.concatenate([after, self.listen_on(heard, extra)])
         if goes_on(after, skip, round(BARGE_IN_JUDGED_SECONDS / FRAME_SECONDS)):
             more = self.listen_on(heard, BARGE_IN_CONFIRM_SECONDS)
             after = np.concatenate([after, more])
