@@ -62,11 +62,10 @@ def sounds_like(opening: Pcm, known: Pcm | None) -> bool:
     cycle."""
     if known is None:
         return False
-    quiet, known_quiet = _pauses(opening), _pauses(known)
+    (quiet, ringing), (known_quiet, known_ringing) = _pauses(opening), _pauses(known)
     if all(quiet) or all(known_quiet):
         return all(quiet) == all(known_quiet)
-    if _has_cadence(quiet) != _has_cadence(known_quiet) or \
-            _ringing(opening) != _ringing(known):
+    if _has_cadence(quiet) != _has_cadence(known_quiet) or ringing != known_ringing:
         return _same_track(opening, known)  # a ring and music, or music heard as a ring once
     if _has_cadence(quiet) and not _same_cadence(quiet, known_quiet):
         return False
@@ -77,19 +76,15 @@ def sounds_like(opening: Pcm, known: Pcm | None) -> bool:
                               fingerprint(_sound_only(known, known_quiet))) >= MAYBE_SAME_AUDIO
 
 
-def _pauses(audio: Pcm) -> list[bool]:
+def _pauses(audio: Pcm) -> tuple[list[bool], bool]:
     """Which frames of ``audio`` are quiet: below the listener's floor, and in a ring (its
-    loudest frames, RING_PAUSE_DEPTH_DB from the loudest, are steady tones) all the others."""
+    loudest frames, RING_PAUSE_DEPTH_DB from the loudest, are steady tones) all the others;
+    and whether it was heard as a ring so."""
     quiet = quiet_frames(audio)
     strong = _ring_tones(audio, quiet)
     if strong is None:
-        return quiet
-    return [q or not bool(s) for q, s in zip(quiet, strong)]
-
-
-def _ringing(audio: Pcm) -> bool:
-    """Was ``audio`` heard as a ring: its loudest frames steady tones?"""
-    return _ring_tones(audio, quiet_frames(audio)) is not None
+        return quiet, False
+    return [q or not bool(s) for q, s in zip(quiet, strong)], True
 
 
 def _ring_tones(audio: Pcm, quiet: list[bool]) -> npt.NDArray[np.bool_] | None:
