@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from ivraudit.lines.replay import ReplayLine
 from ivraudit.listen.listener import Ending, Listener
 from ivraudit.spec import load_spec
-from ivraudit.telephony.constants import SAMPLE_RATE
+from ivraudit.telephony.constants import FRAME_SAMPLES, SAMPLE_RATE
 from ivraudit.telephony.g711 import ulaw_round_trip
 from ivraudit.telephony.wav import read_telephone_audio
 
@@ -250,3 +252,53 @@ def test_the_sound_before_a_known_prompt_placed_on_its_soft_first_frame_ends_at_
     assert end_of_sound_before(quiet, 35) == 10   # two frames into the soft onset
     assert end_of_sound_before(quiet, 40) == 40   # further in: no pause within reach
     assert end_of_sound_before([False] * 5, 5) == 5
+
+
+class _PlayedCall:
+    """A call that plays ``audio`` once and hangs up: the part :meth:`Listener.hold_resumes`
+    reads from, standing in for a line in a unit test of the listener."""
+
+    ring_seconds = 0.0
+
+    def __init__(self, audio: np.ndarray) -> None:
+        self.audio = audio[: len(audio) // FRAME_SAMPLES * FRAME_SAMPLES]
+        self.at = 0
+
+    @property
+    def seconds(self) -> float:
+        return self.at / SAMPLE_RATE
+
+    @property
+    def ended(self) -> bool:
+        return self.at >= len(self.audio)
+
+    def read(self, frames: int = 1) -> np.ndarray:
+        out = self.audio[self.at: self.at + frames * FRAME_SAMPLES]
+        self.at += len(out)
+        return out
+
+    def press(self, keys: str) -> None:
+        pass
+
+    def hangup(self) -> None:
+        self.at = len(self.audio)
+
+
+@pytest.mark.parametrize("track", ["macroform-robot_dity", "manolo_camp-morning_coffee",
+                                   "reno_project-system"])
+def test_music_that_stops_within_a_second_is_not_the_hold_coming_back(track: str):
+    """After a prompt heard in a queue, a sound that scores as music for a moment and is
+    followed by a second of the quiet of someone waiting is no hold music resuming: it was
+    a person's word (zoo seed 27033: an agent's "Hello?" under hiss, 2.3 s after the
+    greeting, made the greeting an announcement). A second of a real hold track scores as
+    music long enough to have counted before; three seconds of it, the hold goes on."""
+    path = Path("/usr/share/asterisk/moh") / f"{track}.wav"
+    if not path.exists():
+        pytest.skip(f"{path} not installed (scripts/test-deps.sh installs it)")
+    music = read_telephone_audio(path)[5 * SAMPLE_RATE:]
+    quiet = np.zeros(3 * SAMPLE_RATE, np.int16)
+    moment = np.concatenate([music[:SAMPLE_RATE], quiet])
+    assert not Listener(_PlayedCall(moment)).hold_resumes()
+    listener = Listener(_PlayedCall(np.concatenate([music[: 3 * SAMPLE_RATE], quiet])))
+    assert listener.hold_resumes()
+    assert np.array_equal(listener._frame(), music[:FRAME_SAMPLES])  # what it read is given back
