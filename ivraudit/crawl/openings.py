@@ -33,10 +33,18 @@ CADENCE_MIN_QUIET = 0.25
 CADENCE_AGREEMENT = 0.9
 """Two cadences are one where this share of their overlapping frames agree, sounding or
 quiet."""
-CADENCE_MIN_OVERLAP_SECONDS = 1.0
+CADENCE_MIN_OVERLAP_SECONDS = 0.5
 """Two openings compared at an offset must overlap for this long, across a change from
 sound to pause or back in one of them: agreeing on a stretch of tone alone, or of pause
-alone, says nothing of a cadence."""
+alone, says nothing of a cadence. Half a second, as a queue with no prompt is known again by
+2 s of what it plays (ivraudit.crawl.mapper): two hearings of an American ring, 2 s on and
+4 s off, overlap for a second from few pairs of points of its cycle (at 1.0 s, 48 of 225
+pairs of points a quarter second apart differed, zoo seed 26052; at 0.5 s, the 4 that
+share no moment of the cycle)."""
+CADENCE_SLACK_FRAMES = 5
+"""A burst heard whole may be this many frames (0.1 s) shorter than one heard from end to end
+of another opening and still be one burst: its edges under hiss fall a frame or two either
+way."""
 PITCH_AGREEMENT = 0.7
 """Two rings are one where the spectra of their tones correlate this well (cosine of the
 magnitudes, smoothed over PITCH_SMOOTH_HZ): one ring heard on two calls with hiss, from any
@@ -65,10 +73,12 @@ def sounds_like(opening: Pcm, known: Pcm | None) -> bool:
     (quiet, ringing), (known_quiet, known_ringing) = _pauses(opening), _pauses(known)
     if all(quiet) or all(known_quiet):
         return all(quiet) == all(known_quiet)
-    if _has_cadence(quiet) != _has_cadence(known_quiet) or ringing != known_ringing:
+    if ringing != known_ringing or \
+            (not ringing and _has_cadence(quiet) != _has_cadence(known_quiet)):
         return _same_track(opening, known)  # a ring and music, or music heard as a ring once
-    if _has_cadence(quiet) and not _same_cadence(quiet, known_quiet):
-        return False
+    if (_has_cadence(quiet) or _has_cadence(known_quiet)) and \
+            not _same_cadence(quiet, known_quiet):
+        return False  # (a ring heard within one burst has no pause: any cadence may hold it)
     tones, known_tones = _sounding(opening, quiet), _sounding(known, known_quiet)
     if _tonal(tones) and _tonal(known_tones):
         return _same_pitch(tones, known_tones)
@@ -120,6 +130,10 @@ def _same_cadence(quiet: list[bool], known_quiet: list[bool]) -> bool:
     at some alignment, they overlap for CADENCE_MIN_OVERLAP_SECONDS, across a change from
     tone to pause or back, and agree there. 1 s of tone in 5 is not 2 s in 6."""
     a, b = np.array(quiet, dtype=bool), np.array(known_quiet, dtype=bool)
+    if not _changes(a) or not _changes(b):  # one heard within a burst: the ring's tone is as
+        whole, other = (a, b) if not _changes(a) else (b, a)  # long at least, and every
+        return all(run >= len(whole) - CADENCE_SLACK_FRAMES  # burst of the other as long
+                   for run in _whole_bursts(other))
     least = round(CADENCE_MIN_OVERLAP_SECONDS / FRAME_SECONDS)
     for lag in range(-(len(b) - least), len(a) - least + 1):
         x = a[max(0, lag):][: len(b) - max(0, -lag)]
@@ -128,6 +142,15 @@ def _same_cadence(quiet: list[bool], known_quiet: list[bool]) -> bool:
                 float(np.mean(x == y)) >= CADENCE_AGREEMENT:
             return True
     return False
+
+
+def _whole_bursts(quiet: npt.NDArray[np.bool_]) -> list[int]:
+    """The lengths, in frames, of the bursts of tone heard whole: with a pause before and
+    after them (the first and last may have begun or gone on outside the opening)."""
+    edges = np.flatnonzero(np.diff(quiet.astype(np.int8))) + 1
+    bounds = [0, *edges.tolist(), len(quiet)]
+    return [end - start for start, end in zip(bounds, bounds[1:])
+            if not quiet[start] and 0 < start and end < len(quiet)]
 
 
 def _changes(quiet: npt.NDArray[np.bool_]) -> bool:
