@@ -655,6 +655,10 @@ def test_keys_a_reading_may_have_lost_are_tried():
                                  "reservations.", []) == ["4"]
     assert keys_for_lost_choices(["1", "9"], "for new service press 1 for payment or to hear "
                                              "these options again. Press 9.", []) == ["2"]
+    # a key read from a word that sounds like one, breaking the run (26056: "Select 2")
+    assert keys_for_lost_choices(["1", "4", "#"], "Select one for your balance. Select for a "
+                                 "specialist. To go back to the previous menu, press pound.",
+                                 []) == ["2"]
     # a choice another rule already tries a key for costs no second key
     assert keys_for_lost_choices(["1"], "For billing, press 1. For sales, press", ["2"]) == []
     assert keys_for_lost_choices(["1", "3"], "One for billing, for sales, three for support. "

@@ -47,9 +47,15 @@ def keys_for_lost_choices(announced: Sequence[str], transcript: str, lost: Seque
     ..., three for baggage for reservations" (26012) gives 4. Menus number their choices
     from 1 and keep 9 and 0 apart for repeating and the operator. A prompt whose every
     choice has its key costs no key more, whatever numbers it skips ("Press 5 to leave a
-    message. Press 0 to reach an operator": 1 is not tried)."""
+    message. Press 0 to reach an operator": 1 is not tried). A key read only from a word
+    that sounds like one and that goes on no run counts as lost too: "Select one for your
+    balance. Select for a specialist" read 1 and 4 where "Select 2" was said (zoo seed
+    26056); "One for flight status, to for frequent flyer" is 1 and 2."""
     others = [k for k in dict.fromkeys(lost) if k not in announced]
-    count = choices_without_a_key(transcript) - len(others)
+    said = keys_said(transcript)
+    misread = [k for k in announced if k.isdigit() and k not in said  # (one that goes on
+               and str(int(k) - 1) not in announced]                  # a run is believed)
+    count = choices_without_a_key(transcript) + len(misread) - len(others)
     if count <= 0:
         return []
     free = [str(d) for d in range(1, 9)
