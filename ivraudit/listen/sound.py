@@ -182,6 +182,20 @@ MUSIC_BELOW = -3.0
 speech around +8, so the gap costs music little delay, while a sustained vowel or a nasal
 that looks flat for a moment stays speech: ending a prompt early is the costlier mistake."""
 
+NOISE_MIN_TO_MEAN_DB = 0.9
+"""A steady white noise's 20 ms frames scatter about ±0.5 dB: the quietest of a half second's
+25 (the line's floor, ``line_floor``) lies about this far under their mean power."""
+
+NOISE_RESIDUE = 0.1
+"""What is left of the noise in a bin where it outweighs the sound: a steady residue, not
+zero, so the bins the noise alone fills do not flicker between nothing and its peaks (the
+"musical noise" of spectral subtraction, whose flux reads as speech: quiet hold music 15 dB
+over hiss became speech without it)."""
+
+_HANN_POWER = float(np.sum(np.hanning(FRAME_SAMPLES) ** 2))
+"""White noise of per-sample power p puts p times this into each Hann-windowed bin (and p
+times FRAME_SAMPLES into each bin of the unwindowed, zero-padded transform)."""
+
 VOICED_HARMONICITY = 0.75
 """A frame this periodic (normalised autocorrelation at its pitch lag) is voiced."""
 
@@ -389,14 +403,25 @@ class SoundClassifier:
         y *= y
         b = _BINS
         power = y[:, :b] + y[:, b : 2 * b]            # Hann-windowed, 50 Hz bins
-        r = (y[:, 2 * b : 3 * b] + y[:, 3 * b :]) @ _ACF  # autocorrelation below 2 kHz
+        total = power.sum(axis=1) + 1e-3
+        purity = (np.sort(power, axis=1)[:, -_TOP_BINS:].sum(axis=1) / total).tolist()
+        peak_bin = power.argmax(axis=1).tolist()
+        low = y[:, 2 * b : 3 * b] + y[:, 3 * b :]
+        if self._line_floor is not None:
+            # The line's own noise, known from a pause, taken out of every frame's power
+            # (spectral subtraction) before the speech/music statistics: a hiss 20 dB under
+            # a voice fills its pauses and spectral valleys, so its spectrum moved less
+            # (flux), its centroid stayed near the noise's, and its periodicity fell, all as
+            # music's do (zoo seeds 27033, 24005). Purity (tones) keeps the raw spectrum.
+            p = 10 ** ((self._line_floor + NOISE_MIN_TO_MEAN_DB + FULL_SCALE_POWER_DB) / 10)
+            hann_noise, low_noise = np.float32(p * _HANN_POWER), np.float32(p * FRAME_SAMPLES)
+            power = np.maximum(power - hann_noise, NOISE_RESIDUE * hann_noise)
+            low = np.maximum(low - low_noise, NOISE_RESIDUE * low_noise)
+        r = low @ _ACF  # autocorrelation below 2 kHz
         harmonic = (r[:, 1:].max(axis=1) / (r[:, 0] + 1e-3)).tolist()
         pitch_lag = r[:, 1:].argmax(axis=1).tolist()
         moments = power @ _MOMENTS
-        total = moments[:, 0] + 1e-3
-        centroid = (moments[:, 1] / total).tolist()
-        purity = (np.sort(power, axis=1)[:, -_TOP_BINS:].sum(axis=1) / total).tolist()
-        peak_bin = power.argmax(axis=1).tolist()
+        centroid = (moments[:, 1] / (moments[:, 0] + 1e-3)).tolist()
         mag = np.sqrt(power)
         mag_sum = mag.sum(axis=1)
         spec, sums = self._spec, self._spec_sum
