@@ -302,3 +302,32 @@ def test_music_that_stops_within_a_second_is_not_the_hold_coming_back(track: str
     listener = Listener(_PlayedCall(np.concatenate([music[: 3 * SAMPLE_RATE], quiet])))
     assert listener.hold_resumes()
     assert np.array_equal(listener._frame(), music[:FRAME_SAMPLES])  # what it read is given back
+
+
+def _blip(seconds: float = 0.06) -> np.ndarray:
+    rng = np.random.default_rng(4)
+    return (rng.standard_normal(round(seconds * SAMPLE_RATE)) * 3000).astype(np.int16)
+
+
+def test_a_blip_between_silences_is_no_prompt_and_the_prompt_after_it_is_heard(tiny):
+    """A queue's music fading in rises over the line's floor in blips of a few hundredths of
+    a second before it is heard as music, and each was heard as a prompt, and became a node
+    (zoo seed 29104); a click is one too. Nobody speaks that briefly: the wait goes on, and
+    what comes next is the prompt."""
+    prompt = tiny.prompt_audio(tiny.nodes["main"])
+    quiet = np.zeros(SAMPLE_RATE, np.int16)
+    audio = np.concatenate([quiet[:4000], _blip(), quiet, _blip(0.1), quiet, prompt, quiet])
+    alone = Listener(_PlayedCall(np.concatenate([quiet, prompt, quiet]))).hear()
+    heard = Listener(_PlayedCall(audio)).hear()
+    assert heard.ending is Ending.SILENCE and heard.seconds == pytest.approx(alone.seconds)
+    assert heard.onset == pytest.approx(alone.onset + (4000 + 480 + 800) / SAMPLE_RATE + 1.0)
+
+
+def test_blips_do_not_lengthen_the_wait_for_a_prompt():
+    """A line that clicks every second and says nothing has said nothing by ``max_wait``."""
+    clicks = np.concatenate([np.concatenate([_blip(), np.zeros(SAMPLE_RATE, np.int16)])
+                             for _ in range(10)])
+    listener = Listener(_PlayedCall(clicks))
+    heard = listener.hear(max_wait=3.0)
+    assert heard.ending is Ending.QUIET and heard.empty
+    assert listener.call.seconds < 4.5

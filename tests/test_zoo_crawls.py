@@ -105,6 +105,9 @@ REGRESSIONS: dict[int, str] = {
            "a key pressed as a message ended, ignored, taken for the menu's (also 26009, 29000)",
     26012: "the same menu heard whole after a timeout, its first sentence 'Please choose from "
            "the following.' no menu's words: split there as an ending two prompts share",
+    29089: "a queue's music fading in under the line's floor for 1.8 s after its prompt, "
+           "which Whisper garbled ('Clean fold for my next, I'm a little agent.'): the prompt "
+           "ended in silence and was a message, the music a second queue (also 29104)",
 }
 """Whole zoo trees (the bench's, uncapped) that showed a fault no smaller tree shows: the
 order in which a crawl tries keys, or the moment a key is typed into a prompt, which a tree

@@ -283,11 +283,10 @@ class Prober:
                 heard, nxt = paused
                 if self._waits_for_the_caller(session, target, nxt):
                     return self._ends(session, target, heard)
-                if new and self.queues.held_in_silence(heard, nxt):
-                    # "One moment, please.", silence, "Your call is important to us": the
-                    # message was a silent queue's prompt, and that its announcement.
+                if new and self.queues.held(session, node.kind, heard, nxt):
+                    # "One moment, please.", silence, "Your call is important to us", or
+                    # music fading in: the message was a queue's prompt (see Queues.held).
                     node.kind = "hold"
-                    session.listener.unread(nxt.audio)
                     nxt = self.queues.wait_through(session, target, heard, new)
                     if node.kind in CALL_ENDING_KINDS:
                         return self._ends(session, target, heard)

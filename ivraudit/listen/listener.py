@@ -86,8 +86,8 @@ nothing after it for a ring's cycle, is a voicemail beep: boxes beep for 0.2-1 s
 synthesiser note in hold music holds its spectrum for 0.24 s at most and more music follows
 it (ivraudit.listen.sound, TONE_RUN_AFTER_MUSIC_S), and a ring's burst (US 2 s) comes back."""
 HOLD_BLIP_SECONDS = 0.25
-"""On hold, a sound this short between silences is the queue's (a track's last note as the
-music stops, a click), not someone speaking: even "Hi?" lasts longer."""
+"""A sound this short between silences is no prompt (a track's last note as the music stops,
+its first bars as it fades in, a click), not someone speaking: even "Hi?" lasts longer."""
 PERSON_WAITS_SECONDS = 8.0
 """In a queue that played music or rang, silence this long right after a prompt: the music
 never came back, so the prompt was a person (whose last words may have scored as music) now
@@ -301,7 +301,26 @@ class Listener:
         beginning): the prompt comes back with ending ``CUT`` and :meth:`resume` hears the
         rest of it. ``None`` from it means "do not ask again for this prompt" (the audio loop
         then stops copying the prompt).
+
+        A sound shorter than ``HOLD_BLIP_SECONDS`` between silences is no prompt, and the
+        wait goes on past it (to ``max_wait`` from the start): nobody speaks that
+        briefly, and no IVR plays a prompt that short, but a queue's music that fades in
+        rises over the line's floor in such blips before it is heard as music (zoo seed
+        29104: two 0.06 s "prompts" after the key, each a node, then the music), and a click
+        is one too.
         """
+        began = self.position  # blips do not lengthen the wait: a line that clicks every
+        while True:            # second has still said nothing
+            waited = self.position - began
+            heard = self._hear_one(max(max_wait - waited, FRAME_SECONDS), max_prompt,
+                                   press_after_onset, stop_when, ask_from)
+            if not (heard.ending is Ending.SILENCE and heard.seconds < HOLD_BLIP_SECONDS
+                    and not heard.empty and heard.pressed_at is None):
+                return heard
+
+    def _hear_one(self, max_wait: float, max_prompt: float,
+                  press_after_onset: tuple[str, float] | None,
+                  stop_when: Callable[[Pcm], bool | None] | None, ask_from: float) -> Heard:
         if self._ahead is not None:  # a prompt heard already, after a pause in the last
             ahead, self._ahead = self._ahead, None
             return self._heard(ahead, ahead.last_active, Ending.SILENCE)
@@ -795,8 +814,6 @@ class Listener:
                 return started, announcements, _with_what_followed(spoke, after)
             if heard.ending is Ending.QUIET:
                 continue  # a silent queue: waited out to max_hold above
-            if heard.ending is Ending.SILENCE and heard.seconds < HOLD_BLIP_SECONDS:
-                continue  # the last note of the music, a click: nobody speaks that briefly
             if not heard.sound_only:
                 spoke, after = heard, []
             if heard.sound_only or (profile.learned and _all_ringing(heard.audio, profile)):
