@@ -108,6 +108,9 @@ REGRESSIONS: dict[int, str] = {
     29089: "a queue's music fading in under the line's floor for 1.8 s after its prompt, "
            "which Whisper garbled ('Clean fold for my next, I'm a little agent.'): the prompt "
            "ended in silence and was a message, the music a second queue (also 29104)",
+    29060: "'Thank you for your patience.' cut by the agent after 0.9 s, whose first 3 s "
+           "('Thank you for calling Oak County Services.') said no person: the fragment was a "
+           "message and the agent came after it (also 29083)",
 }
 """Whole zoo trees (the bench's, uncapped) that showed a fault no smaller tree shows: the
 order in which a crawl tries keys, or the moment a key is typed into a prompt, which a tree

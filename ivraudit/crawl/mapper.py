@@ -215,9 +215,11 @@ class Mapper:
             return self.audit.nodes[known].kind == "hold"
         return interpret(self.transcribe(heard.audio), self.language).kind == "hold"
 
-    def begins_like(self, audio: Pcm) -> set[str]:
-        """The kinds of the known prompts ``audio`` begins like (at SAME_AUDIO or closer)."""
-        return {self.audit.nodes[node_id].kind
+    def begins_like(self, audio: Pcm, elsewhere: frozenset[str] = frozenset()) -> set[str]:
+        """The kinds of the known prompts ``audio`` begins like (at SAME_AUDIO or closer); a
+        person of ``elsewhere`` (people_elsewhere: who answers other ways) as "unsure", since
+        only the whole greeting tells them from another of their house who begins alike."""
+        return {"unsure" if node_id in elsewhere else self.audit.nodes[node_id].kind
                 for score, node_id in self.index.prefix_scores(fingerprint(audio))
                 if score >= SAME_AUDIO and node_id in self.audit.nodes}
 

@@ -22,8 +22,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ivraudit.audit.model import Audit
-from ivraudit.interpret import interpret, person_answers
-from ivraudit.telephony.constants import SAMPLE_RATE
+from ivraudit.interpret import calling_out, interpret, person_answers
+from ivraudit.listen.activity import quiet_frames
+from ivraudit.listen.listener import END_SILENCE_SECONDS, PERSON_WAITS_SECONDS, Listener
+from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
 
 StopTest = Callable[[Pcm], "bool | None"]
@@ -48,7 +50,8 @@ def person_test(transcribe: Callable[[Pcm], str], *, expected: bool,
 
     ``begins_like`` gives the kinds of the known prompts some audio begins like: a prompt
     that begins like known ones is no new person's if none of them is a person (the words
-    are not read: a transcription is the costly part), and a person heard before if all are."""
+    are not read: a transcription is the costly part), and a person heard before if all are;
+    one of them "unsure" (Mapper.begins_like) is heard out, as anything else they begin like."""
     looks = [FIRST_WORDS_SECONDS, SECOND_LOOK_SECONDS] if expected else [FIRST_WORDS_SECONDS]
 
     def test(audio: Pcm) -> bool | None:
@@ -95,3 +98,59 @@ def people_elsewhere(audit: Audit, queue: str) -> frozenset[str]:
     here = {e.target for e in audit.edges.values() if e.source == queue and e.key == "auto"}
     return frozenset(node.id for node in audit.nodes.values()
                      if node.kind == "human" and node.id not in here)
+
+
+GREETING_MAX_SECONDS = 12.0
+"""How long a person's greeting may go on before a pause (a name, a house, "how may I help
+you": two sentences take 4-7 s); words that go on longer are a recording's."""
+_END_FRAMES = round(END_SILENCE_SECONDS / FRAME_SECONDS)
+_CALL_OUT_FRAMES = round(1.5 / FRAME_SECONDS)  # "Hello?", "Are you there?"
+
+
+def greets_and_waits(listener: Listener, first: int, transcribe: Callable[[Pcm], str]) -> bool:
+    """Is the prompt that begins ``first`` frames on (read ahead, given back: Listener.peek)
+    a person's, by its words heard to their end, or by the line waiting for the caller
+    after it (silent for ``PERSON_WAITS_SECONDS``, or a call-out: "Hello?")?
+
+    A person's first seconds need not say one ("Thank you for calling Oak County Services,"
+    before "how may I help you?"), and whisper may miss the words that do ("how may I help
+    you" heard as "I may I help you": zoo seeds 29060, 29083); the wait for the caller that
+    follows them no recording does (a menu waits too, and is known by its words)."""
+    seconds = first * FRAME_SECONDS
+    end = None
+    while end is None and seconds < first * FRAME_SECONDS + GREETING_MAX_SECONDS:
+        seconds += END_SILENCE_SECONDS * 4
+        ahead = listener.peek(seconds)
+        quiet = quiet_frames(ahead)
+        end = _end_of_sound(quiet, first)
+        if len(ahead) < round(seconds / FRAME_SECONDS) * FRAME_SAMPLES:
+            break  # the line hung up
+    if end is None:
+        return False
+    words = transcribe(ahead[first * FRAME_SAMPLES: end * FRAME_SAMPLES])
+    if person_answers(words, expected=True):
+        return True
+    if interpret(words).kind not in ("message", "human") or end - first <= _CALL_OUT_FRAMES:
+        return False  # a menu, a queue's words, a box's greeting: they wait otherwise; and
+        # a call-out misheard ("Hello?" as "I'll see you later.") after a greeting is no greeting
+    after = listener.peek(end * FRAME_SECONDS + PERSON_WAITS_SECONDS)
+    quiet = quiet_frames(after)[end:]
+    if len(quiet) < round(PERSON_WAITS_SECONDS / FRAME_SECONDS):
+        return False  # the line hung up: no wait for the caller
+    again = next((i for i, q in enumerate(quiet) if not q), None)
+    if again is None:
+        return True
+    over = _end_of_sound(quiet, again)
+    return over is not None and over - again <= _CALL_OUT_FRAMES and calling_out(
+        transcribe(after[(end + again) * FRAME_SAMPLES: (end + over) * FRAME_SAMPLES]))
+
+
+def _end_of_sound(quiet: list[bool], first: int) -> int | None:
+    """The frame after the sound that begins at ``first`` ends, where a pause long enough to
+    end a prompt (END_SILENCE_SECONDS) follows it; None if none does within ``quiet``."""
+    run = 0
+    for i in range(first, len(quiet)):
+        run = run + 1 if quiet[i] else 0
+        if run >= _END_FRAMES:
+            return i + 1 - run
+    return None

@@ -25,7 +25,7 @@ from ivraudit.audit.model import Audit
 from ivraudit.crawl.announcements import from_frame, on_the_beat, played_again, runs_on
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.openings import sounds_like
-from ivraudit.crawl.people import StopTest, person_test
+from ivraudit.crawl.people import StopTest, greets_and_waits, people_elsewhere, person_test
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.twins import Twins, Way
@@ -103,7 +103,7 @@ class Queues:
         reads_as = interpret(self.mapper.transcribe(heard.audio), self.mapper.language).kind \
             if not heard.sound_only else "hold"
         unsure = heard.ending is Ending.MUSIC and reads_as != "hold"
-        people = self.people()
+        people = self.people(hold)
         _, announcements, nxt = session.through_hold(heard, unsure=unsure, people=people)
         if nxt.ending is Ending.QUIET or (
                 unsure and not announcements and session.listener.little_music()
@@ -207,7 +207,11 @@ class Queues:
             return False
         after = session.listener.peek(first * FRAME_SECONDS + PERSON_NEXT_SECONDS)
         words = self.mapper.transcribe(after[first * FRAME_SAMPLES:])
-        return person_answers(words, expected=True) and not calling_out(words)
+        if calling_out(words):
+            return False
+        return person_answers(words, expected=True) or (
+            interpret(words, self.mapper.language).kind in ("message", "human")
+            and greets_and_waits(session.listener, first, self.mapper.transcribe))
 
     def _wordless(self, heard: Heard) -> bool:
         """Is ``heard`` a sound with no words at all? Nobody who answers a queue says
@@ -252,12 +256,19 @@ class Queues:
                         from_frame(heard, begins))
         return None
 
-    def people(self) -> Callable[[], StopTest] | None:
-        """What answers a queue is listened to for a person's first words, when courteous."""
+    def people(self, queue: str | None = None) -> Callable[[], StopTest] | None:
+        """What answers a queue is listened to for a person's first words, when courteous.
+        Words that begin like someone who answers elsewhere than ``queue`` are heard out:
+        the same person answers two queues (zoo seed 29074: Keisha after the payments queue,
+        first met behind a key), and someone else of their house may begin as they do
+        (21038); only the whole greeting tells, and one cut at its beginning was taken for
+        the other person, a copy of the same one."""
         if not self.policy.courtesy:
             return None
-        return lambda: person_test(self.mapper.transcribe, expected=True,
-                                   begins_like=self.mapper.begins_like)
+        elsewhere = people_elsewhere(self.audit, queue) if queue is not None else frozenset()
+        def begins_like(audio: Pcm) -> set[str]:
+            return self.mapper.begins_like(audio, elsewhere)
+        return lambda: person_test(self.mapper.transcribe, expected=True, begins_like=begins_like)
 
     def _a_person(self, heard: Heard) -> bool:
         """Do the words that answered a queue say a person (when courteous)?"""
