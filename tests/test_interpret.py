@@ -157,6 +157,12 @@ MENUS: list[tuple[str, list[tuple[str, str]]]] = [
      [("1", "payments account changes or your balance"),
       ("2", "payments account changes or your balance"),
       ("3", "payments account changes or your balance")]),
+    # Whisper without the commas of "press 1, 2 or 3" (zoo seed 29113).
+    ("for baggage frequent flyer or flight status press 1 2 or 3 to speak with a "
+     "representative press 0", [("1", "baggage frequent flyer or flight status"),
+                                ("2", "baggage frequent flyer or flight status"),
+                                ("3", "baggage frequent flyer or flight status"),
+                                ("0", "speak with a representative")]),
     # No verb at all: the keys count up, so they are a list of choices.
     ("Please choose from the following, one for outages, two for payments.",
      [("1", "outages"), ("2", "payments")]),
@@ -423,6 +429,10 @@ def test_numbers_that_are_not_keys() -> None:
     assert [o.key for o in reading.options] == ["1"]
     assert interpret("Please enter your 10 digit account number.").digits == 10
     assert interpret("For sales, call 1 800 555 1234.").options == ()
+    # Single digits with no commas are a list of keys only where "or" and a key end them,
+    # and not when they count digits.
+    assert interpret("Enter 5 5 5 1 2 1 2.").options == ()
+    assert interpret("Press 1 2 or 3 digits.").options == ()
 
 
 def test_multi_digit_options_are_extensions() -> None:

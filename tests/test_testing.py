@@ -436,6 +436,37 @@ def test_one_recording_going_back_under_two_menus_is_one_node_in_the_truth(tmp_p
     _crawl_maps_the_truth(load_spec(spec_path), truth)
 
 
+def test_a_going_back_twin_reached_from_more_menus_is_still_one_node(tmp_path: Path):
+    """One "Thank you." going back, reached from two menus, and its twin under a third: each
+    just goes back, whatever the number of menus it went back to (zoo seed 29073: the twin
+    of a message reached from two menus stayed a node of its own in the truth)."""
+    spec_path = _tiny_tree(tmp_path, textwrap.dedent("""\
+        format: ivraudit.tree/1
+        name: "One thank-you under three menus"
+        start: main
+        nodes:
+          main: {type: menu, prompt: main.wav,
+                 text: "For billing press 1. For moving press 2. For an agent press 3.",
+                 options: {"1": thanks_main, "2": sub, "3": agent}}
+          sub: {type: menu, prompt: sub.wav, text: "Press 1 for a receipt. Press 2 for more.",
+                options: {"1": thanks_main, "2": more}}
+          more: {type: menu, prompt: more.wav, text: "Press 1 for a refund.",
+                 options: {"1": thanks_more}}
+          thanks_main: {type: message, prompt: bye.wav, text: "Goodbye.", next: back}
+          thanks_more: {type: message, prompt: bye.wav, text: "Goodbye.", next: back}
+          agent: {type: human, prompt: agent.wav, text: "Hi, this is Sam."}
+        """))
+    main = read_telephone_audio(tmp_path / "main.wav")
+    write_wav(tmp_path / "sub.wav", main[::-1].copy())
+    write_wav(tmp_path / "more.wav", np.roll(main, len(main) // 2))
+    truth = ground_truth(load_spec(spec_path))
+    assert "thanks_more" not in truth.kinds
+    assert ("more", "thanks_main", "1") in truth.edges
+    assert {e for e in truth.edges if e[0] == "thanks_main"} == {
+        ("thanks_main", "main", "auto"), ("thanks_main", "sub", "auto"),
+        ("thanks_main", "more", "auto")}
+
+
 @pytest.mark.parametrize("words, cut", [("This is Sam.", 1 / 3), *(("", cut) for cut in
                                                                   (0.1, 0.2, 0.3, 0.4, 0.5))])
 def test_a_prompt_heard_without_its_beginning_is_mapped_to_its_recording(

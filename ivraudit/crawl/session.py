@@ -15,7 +15,9 @@ from ivraudit.audit.model import CallRecord, NodeRecord
 from ivraudit.crawl.frontier import Probe
 from ivraudit.crawl.people import StopTest, either
 from ivraudit.crawl.probes import DIGIT_PATIENCE_SECONDS, MAX_ENTRY_DIGITS
-from ivraudit.identity import Fingerprint, continues_prompt, fingerprint
+from ivraudit.identity import (
+    MAYBE_SAME_AUDIO, SAME_AUDIO, Fingerprint, continues_prompt, fingerprint,
+)
 from ivraudit.lines.base import Call
 from ivraudit.listen.activity import SOUNDING_MIN_FRAMES, quiet_frames, sounding
 from ivraudit.listen.listener import (
@@ -145,7 +147,12 @@ class CallSession:
         If the prompt was cut short (recognised by its beginning) the keys go in at once,
         unless the node is known not to take keys while it speaks. Whether it does is seen
         right there, and noted on the node: a prompt that goes on after the keys ignored
-        them, so it is heard out and the keys pressed again.
+        them, so it is heard out and the keys pressed again. A node known to stop for keys
+        goes on only where what follows is its own audio beyond a maybe: the next prompt in
+        its voice may begin with the words it was about to say (zoo seed 29012: a menu cut by
+        its '*' after "Cancellations.", and the main menu's "Press 1 for ..." 0.5 s later,
+        scored 0.67 against its own "Press 1 for ..."; pressed again, '*' went to the main
+        menu and came back as an invalid entry from the submenu).
         """
         if heard.ending is Ending.CUT and node.barge_in is not False:
             # the prompt as the line played it before the keys got there: a SIP line's
@@ -160,7 +167,8 @@ class CallSession:
             def goes_on(after: Pcm, skip: int, judged: int) -> bool:
                 if judged <= JUDGED_FRAMES:
                     return _goes_on(after, start + skip, known, node.audio)
-                return _continues(after, start + skip, known, judged, aligned=True)
+                return _continues(after, start + skip, known, judged, aligned=True,
+                                  least=SAME_AUDIO if node.barge_in else MAYBE_SAME_AUDIO)
 
             def longer(after: Pcm) -> float:
                 return _past_own_pause(node.audio, start, round(sending / FRAME_SECONDS), after)
@@ -290,7 +298,7 @@ def _longest_run(flags: list[bool]) -> tuple[int, int] | None:
 
 
 def _continues(after: Pcm, at: int, known: Fingerprint | None, judged: int,
-               aligned: bool = False) -> bool:
+               aligned: bool = False, least: float = MAYBE_SAME_AUDIO) -> bool:
     """Is ``after`` (heard from ``at`` frames into a known prompt, after keys went in) more
     of that prompt, rather than silence or the next prompt? Judged on its last ``judged``
     frames, where on a line with delay a stopped prompt is silent: sound there that goes on
@@ -301,4 +309,4 @@ def _continues(after: Pcm, at: int, known: Fingerprint | None, judged: int,
     if known is None:
         return True
     last_at = at + (len(after) - len(last)) // FRAME_SAMPLES
-    return continues_prompt(fingerprint(last), known, last_at, aligned)
+    return continues_prompt(fingerprint(last), known, last_at, aligned, least)

@@ -266,7 +266,7 @@ def _correlations(x: npt.NDArray[np.float64], ys: npt.NDArray[np.float64]) -> np
 
 
 def continues_prompt(after: Fingerprint, known: Fingerprint, at_frame: int,
-                     aligned: bool = False) -> bool:
+                     aligned: bool = False, least: float = MAYBE_SAME_AUDIO) -> bool:
     """Is ``after`` the part of the ``known`` prompt that follows its first ``at_frame`` frames?
 
     Asked after keys went in early: a prompt that goes on ignored them. Too little of the
@@ -276,7 +276,8 @@ def continues_prompt(after: Fingerprint, known: Fingerprint, at_frame: int,
     line with delay. A long stretch heard there is due there: half of it, 0.8 s later than
     due, is alike enough for another prompt in the same voice (0.69: zoo seed 21021, the
     invalid message after a wrong key, taken for the menu going on); the menu that goes on
-    scores 0.99 where due.
+    scores 0.99 where due. ``least``: the score that says it is (a caller who knows more of
+    the prompt may ask for more than a maybe).
     """
     segment = known[max(0, at_frame - MAX_LAG_FRAMES): at_frame + len(after) + MAX_LAG_FRAMES]
     if len(after) < 5 or len(segment) < len(after) // 2 + MAX_LAG_FRAMES:
@@ -291,7 +292,7 @@ def continues_prompt(after: Fingerprint, known: Fingerprint, at_frame: int,
         score = _correlation(centred(x), centred(y))
         if score is not None:
             best = max(best, score)
-    return best >= MAYBE_SAME_AUDIO
+    return best >= least
 
 
 def _aligned(a: Fingerprint, b: Fingerprint, lag: int) -> tuple[Fingerprint, Fingerprint]:

@@ -68,6 +68,15 @@ _DIAL_IT = re.compile(r"\b(you (?:may|can)) (?:die|dye|d[iy][ae]?l+e?) (?:only|i
 """"You may die only at any time" and "you may diele it" for "you may dial it at any time"."""
 
 
+_KEYS_RUN = re.compile(r"(?<![\w,.-])\d(?: \d)+(?= (?:or|o) \d(?![\w,.-])"
+                       r"(?! (?:digits?|cifras|d[ií]gitos|times|of|more|hundred|thousand)\b))",
+                       re.IGNORECASE)
+"""Whisper's "press 1 2 or 3" for "press 1, 2 or 3" (zoo seed 29113): single digits with no
+pause written between them, the last joined by "or", are keys listed one after another, not
+the figures of one number (a number spelt digit by digit has no "or" before its last; "1 2
+or 3 digits" is a count): the spaces are the pauses a comma marks."""
+
+
 def tokenize(transcript: str) -> list[Token]:
     """Split a transcript into tokens, noting the punctuation that follows each."""
     source = transcript.replace("\u2019", "'").replace("\u2018", "'").replace("\uff03", "#")
@@ -75,6 +84,7 @@ def tokenize(transcript: str) -> list[Token]:
     source = _KEY_TO.sub(r"\1 to ", source)
     source = _DIAL_IT.sub(r"\1 dial it", _DIAL_SPLIT.sub(r"\1ial", source))
     source = _DIAL_SPELT.sub("dial", source)
+    source = _KEYS_RUN.sub(lambda m: m.group().replace(" ", ", "), source)
     matches = list(_WORD.finditer(source))
     tokens: list[Token] = []
     for i, match in enumerate(matches):

@@ -87,14 +87,17 @@ def _bisimilar(audit: Audit, sounds: dict[str, Sound], going_back: set[str]) -> 
     """Each node's class: nodes that sound alike and whose edges (key, pressed, target's
     class) agree, refined until no class splits. A node ``going_back`` to the menu the
     caller came from does that wherever it is reached from: its going on is "back", not
-    the class of the menu it went back to, as a caller hears it."""
+    the class of the menu it went back to, as a caller hears it. The edges compared are a
+    set, not a count: a "Thank you" going back under two menus and its twin going back
+    under one both just go back (zoo seed 29073: one recording, three "back" edges, was
+    two nodes in the truth and one in any crawl)."""
     classes = _numbered({n: sounds[n] for n in audit.nodes})
     while True:
         signatures = {
-            n: (classes[n], tuple(sorted(
+            n: (classes[n], tuple(sorted({
                 (e.key, e.pressed,
                  BACK if n in going_back and e.key == "auto" else classes[e.target])
-                for e in audit.edges.values() if e.source == n)))
+                for e in audit.edges.values() if e.source == n})))
             for n in audit.nodes
         }
         refined = _numbered(signatures)
