@@ -694,3 +694,19 @@ def test_a_key_heard_joined_to_to_by_hyphens_is_read():
     heard = ("Press 1-2-esque about your miles. Press 2 to check a flight. Press 3-2-esque "
              "about your miles to speak with a representative. Press 0.")
     assert [o.key for o in interpret(heard, "en").options] == ["1", "2", "3", "0"]
+
+
+def test_a_list_announced_ahead_begins_with_its_first_choice():
+    """"Please choose from the following. 1 for technical support. 2 for billing." heard as
+    "... One for technical support for billing." (the "two" lost, zoo seed 29047): a list
+    said to follow is numbered from 1, so its "one for" is a choice however few others were
+    heard, and the label run into the next one tells the crawl a key was lost."""
+    from ivraudit.crawl.probes import keys_for_lost_choices
+    said = ("Welcome to Metro Fiber. Calls are recorded for training and quality purposes. "
+            "Please choose from the following. One for technical support for billing.")
+    reading = interpret(said, "en")
+    assert reading.kind == "menu" and [o.key for o in reading.options] == ["1"]
+    assert keys_for_lost_choices(["1"], said, []) == ["2"]
+    # No list said to follow, or one that does not begin at 1: words, not choices.
+    assert interpret("Thank you. One for all and all for one.").kind == "message"
+    assert interpret("Please choose from the following. Three for all.").kind == "message"

@@ -156,3 +156,17 @@ def test_one_track_heard_once_as_a_ring_sounds_the_same(later: float):
     assert sounds_like(first, _heard(_track("macroform-the_simplicity", later), 2, None))
     assert not sounds_like(first, _heard(_track("manolo_camp-morning_coffee", later), 2))
     assert not sounds_like(first, _heard(_ring("us"), 2))
+
+
+def test_a_pause_in_a_prompt_is_where_another_speaker_may_begin():
+    """An announcement the agent cut ("Your estimated wait time is-"), 0.5 s, and the agent
+    ("Hi, this is David"), written as one sentence by the recogniser (zoo seed 29022): the
+    word that begins after the pause is a place to split them; a breath between words is not."""
+    from ivraudit.crawl.queues import _after_pauses
+    voice = tone((300.0,), 1.0, dbfs=-16)
+    gap = np.zeros(round(0.5 * SAMPLE_RATE), np.int16)
+    breath = np.zeros(round(0.1 * SAMPLE_RATE), np.int16)
+    audio = np.concatenate([voice, gap, voice, breath, voice])
+    starts = [0.0, 0.5, 1.5, 2.0, 2.6, 3.0]  # words; the one at 1.5 s begins after the pause
+    assert _after_pauses(audio, starts) == {2}
+    assert _after_pauses(np.concatenate([gap, voice]), [0.5, 1.0]) == set()  # (the lead-in)

@@ -131,4 +131,5 @@ def runs_on(heard: Heard, before: list[Heard]) -> tuple[Heard, Heard] | None:
 def from_frame(heard: Heard, frame: int) -> Heard:
     """What ``heard`` says from its ``frame``-th frame on (its end as it was)."""
     return Heard(heard.audio[frame * FRAME_SAMPLES:], heard.onset + frame * FRAME_SECONDS,
-                 heard.end, heard.ending, heard.pressed_at, waited=heard.waited, tone=heard.tone)
+                 heard.end, heard.ending, heard.pressed_at, waited=heard.waited, tone=heard.tone,
+                 person=heard.person)

@@ -269,8 +269,10 @@ class Mapper:
                          ran_into_music=music or heard.sound_only,
                          ends_in_tone=not music and (heard.ending is Ending.TONE
                                                      or ends_in_tone(heard.audio)))
-        if like_a_person or (heard.waited and kind in ("message", "hold", "unknown")):
-            kind = "human"  # words after which the line waited for the caller, in a queue
+        if like_a_person or ((heard.waited or heard.person)
+                             and kind in ("message", "hold", "unknown")):
+            kind = "human"  # words after which the line waited for the caller, in a queue,
+            # or that said a person when first read (Heard.person)
         node = NodeRecord(
             id=self.new_node_id(),
             kind=kind, path=list(path), via=list(via), transcript=text,

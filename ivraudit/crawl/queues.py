@@ -230,12 +230,14 @@ class Queues:
                                      ) -> tuple[Heard, Heard] | None:
         """A last announcement and the person who answered straight after it, with less of a
         pause than ends a prompt, heard as one prompt: the announcement and the person, split
-        at the sentence where the words that say hold end and the ones that say a person
-        begin (or, where the line then ``waited`` for the caller, the first ones that do not
-        say hold: a person is known by that too): after the last sentence that says hold,
-        as one announcement can be several; None if the prompt is not that."""
+        at the sentence or pause (:func:`_after_pauses`) where the words that say hold end
+        and the ones that say a person begin (or, where the line then ``waited`` for the
+        caller, the first ones that do not say hold: a person is known by that too): after
+        the last sentence that says hold, as one announcement can be several; None if the
+        prompt is not that."""
         words = self.mapper.transcript(heard.audio).words
-        ends = [i + 1 for i, w in enumerate(words[:-1]) if w.text.endswith(SENTENCE_ENDS)]
+        ends = sorted({i + 1 for i, w in enumerate(words[:-1]) if w.text.endswith(SENTENCE_ENDS)}
+                      | _after_pauses(heard.audio, [w.start for w in words]))
         for split, after in zip(ends, [*ends[1:], len(words)]):
             said = " ".join(w.text for w in words[:split])
             rest = " ".join(w.text for w in words[split:])
@@ -333,6 +335,38 @@ class Queues:
             session.listener.unread(nxt.audio)
             return True
         return False
+
+
+SPLIT_PAUSE_SECONDS = 0.3
+"""A pause in a prompt this long or longer may be where one speaker stopped and another
+began: longer than the closure of a stop consonant or a voice's breath between words (0.1 s),
+the length of the line's pause between a cut announcement and the agent (0.5 s on zoo seed
+29022's line)."""
+
+
+def _after_pauses(audio: Pcm, starts: list[float]) -> set[int]:
+    """The words (by index, never the first) that begin right after a pause of
+    SPLIT_PAUSE_SECONDS or more: the first one to start past its middle (the recogniser's
+    word times are rough). An agent who cuts the queue's announcement short is not a new
+    sentence to the recogniser: "Your estimated wait time is-", 0.5 s, and "Hi, this is
+    David. How can I help you today?" were written "Your estimated wait time is high this is
+    David. ...", one sentence that said a person, so the queue's words became his (zoo seed
+    29022), and the same announcement, in another queue, was taken for him answering."""
+    quiet = quiet_frames(audio)
+    least = round(SPLIT_PAUSE_SECONDS / FRAME_SECONDS)
+    found: set[int] = set()
+    run = 0
+    for i, q in enumerate([*quiet, False]):
+        if q:
+            run += 1
+            continue
+        if run >= least and run < i:  # (not the quiet the prompt begins with)
+            middle = (i - run / 2) * FRAME_SECONDS
+            k = next((k for k, start in enumerate(starts) if start >= middle), None)
+            if k:
+                found.add(k)
+        run = 0
+    return found
 
 
 def _without_the_last_note(heard: Heard) -> Heard:

@@ -69,6 +69,11 @@ _JUNK = [
     r"(?<!for )(?<!to )(?<!say )(?:goodbye|good bye)",  # "press 1 for goodbye" is a label
     r"gracias por (?:llamar|su llamada)(?: a)?|bienvenidos? a",
 ]
+# A prompt saying that a list of choices follows: "Please choose from the following.",
+# "Please select from the following options", "Listen carefully to the following menu options".
+_LIST_AHEAD = (r"(?:choose|select|pick|make (?:a|your) (?:selection|choice)) from the following"
+               r"|(?:listen|listen carefully|listen closely) (?:to|as) (?:the following|our)"
+               r"(?: \S+)? options|the following (?:menu )?(?:options|choices|selections)")
 _DONE = r"when (?:you are |you're |you have |you've )?(?:done|finished|complete)"
 _RECORD_OR_ENTRY = re.compile(r"\b(?:enter|type|say|record|speak|ingrese|introduzca|digite|diga)\b")
 
@@ -211,9 +216,10 @@ def _bare_mentions(tokens: list[Token], verb_mentions: list[Mention]) -> list[Me
     next ("one for outages, two for payments"): a menu that names no verb still numbers its
     choices in order, while "one for all" in a sentence has no "two for" after it.
     """
+    ahead = Joined(tokens).spans(_LIST_AHEAD)
     if not verb_mentions:
         found = _bare_from(tokens, 0, set())
-        return found if _counts_up(found) else []
+        return found if _counts_up(found) or _opens_a_list(found, ahead) else []
     taken: set[int] = set()
     for m in verb_mentions:
         taken.update(range(m.start, m.end))
@@ -235,6 +241,22 @@ def _counts_up(mentions: list[Mention], *, in_a_menu: bool = False) -> bool:
     steps = [int(b) - int(a) for a, b in zip(keys, keys[1:])]
     gaps = 1 if in_a_menu or len(steps) > 1 else 0
     return all(step in (1, 2) for step in steps) and steps.count(2) <= gaps
+
+
+def _opens_a_list(mentions: list[Mention], ahead: list[tuple[int, int]]) -> bool:
+    """Does a list announced ahead ("Please choose from the following.") go on with a bare
+    "one for ...", however few of its numbers the recogniser kept? A list of choices is
+    numbered from 1, and "one for" right after saying a list follows is its first choice, not
+    "one for all" in a sentence: Whisper wrote the Flite prompt "Please choose from the
+    following. 1 for technical support. 2 for billing." as "... One for technical support for
+    billing." (the "two" lost, and with it the count up: zoo seed 29047 read it as a message).
+    The rest count up as any list does; a key lost shows as a label with two "for"s
+    (:func:`ivraudit.interpret.options.unkeyed_choices`)."""
+    if not mentions or not ahead or mentions[0].keys != ("1",):
+        return False
+    if not any(hi <= mentions[0].start for _, hi in ahead):
+        return False
+    return len(mentions) == 1 or _counts_up(mentions, in_a_menu=True)
 
 
 def _bare_from(tokens: list[Token], first: int, taken: set[int]) -> list[Mention]:

@@ -171,6 +171,11 @@ class Heard:
     pressed_at: float | None = None  # when keys given to hear(press_after_onset=...) went out
     sound_only: bool = False  # music or a ring with nothing said: a queue with no announcement
     waited: bool = False  # the line then fell silent, waiting for the caller: a person's words
+    person: bool = False  # cut short in a queue by words that said a person (through_hold)
+    """Kept with the prompt when its start is trimmed (the queue's last note): the words of a
+    greeting, read again from a few tenths of a second later, can say something else to the
+    recogniser ("Hi, this is Omari." heard as "Bye. This is a marine.": zoo seed 29031, a
+    node of unknown kind and the rest of the greeting another)."""
     ran_on: Pcm | None = None  # ending MUSIC: what followed, read while the music was confirmed
     tone: Pcm | None = field(default=None, repr=False, compare=False)
     """For ``Ending.TONE``: the tone as heard from its first frame to where it was told. A
@@ -721,7 +726,8 @@ class Listener:
         that was the end of someone's words scored as music, and the next prompt is empty
         with ending ``QUIET``: the line waits for the caller. ``stop_test``: makes a
         ``stop_when`` test (see :meth:`hear`) for each prompt heard in the hold; a prompt it
-        stops (a person known by their first words) ends the hold, cut short.
+        stops (a person known by their first words) ends the hold, cut short, and is marked
+        ``person``.
         ``after_words``: the wait goes on after words the caller took for an announcement of
         this queue, which played music or rang before them; if it stays silent for
         ``PERSON_WAITS_SECONDS``, they were a person's, and are the next prompt (an agent
@@ -828,7 +834,7 @@ class Listener:
                     announcements.append(heard)
                     said = heard
                 continue  # music, or a ring, goes on
-            return started, announcements, heard
+            return started, announcements, replace(heard, person=heard.ending is Ending.CUT)
 
 
 @dataclass
