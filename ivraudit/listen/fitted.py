@@ -12,7 +12,7 @@ SCORE_FEATURES are the window statistics the other constants were fitted over, i
 SCORE_FEATURES = (
     "flux", "energy_spread", "centroid_spread", "harmonicity", "pitch_same", "pitch_glide",
 )
-SCORE_CENTER = (0.378, 6.256, 298.665, 0.79, 0.27, 0.344)
-SCORE_SCALE = (0.128, 3.519, 256.378, 0.077, 0.181, 0.161)
-SCORE_WEIGHTS = (4.94, 2.14, 2.63, 4.02, -1.65, 0.81)
-SCORE_BIAS = -2.91
+SCORE_CENTER = (0.378, 6.268, 299.169, 0.79, 0.272, 0.337)
+SCORE_SCALE = (0.128, 3.519, 256.044, 0.077, 0.131, 0.117)
+SCORE_WEIGHTS = (4.79, 2.5, 2.67, 3.93, -1.89, 0.81)
+SCORE_BIAS = -2.85

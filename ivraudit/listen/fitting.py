@@ -8,8 +8,8 @@ module the classifier imports, so the constants are never pasted by hand:
 
     python bench/sound_classifier.py --write
 
-The features of a window with too little voicing to judge its pitch are read as the current
-centre (``SoundClassifier.features``), so a refit depends slightly on the committed constants.
+A window's pitch shares are drawn towards the current centre by ``PITCH_PRIOR_PAIRS``
+(``SoundClassifier.features``), so a refit depends slightly on the committed constants.
 """
 
 from __future__ import annotations
