@@ -77,6 +77,12 @@ the figures of one number (a number spelt digit by digit has no "or" before its 
 or 3 digits" is a count): the spaces are the pauses a comma marks."""
 
 
+_HUNDREDS_AND = re.compile(r"(?<![\w,.-])([1-9])00-([1-9][0-9]?)(?![\w-])(?![.,]\d)")
+"""Whisper's "dial 600-86" for "dial six hundred eighty-six" (zoo seed 29024): the hundreds
+and the rest of one number, written as they were said and joined by a hyphen. A phone number's
+groups hold three digits or four after the first hyphen ("1-800-555-1234"), never one or two."""
+
+
 def tokenize(transcript: str) -> list[Token]:
     """Split a transcript into tokens, noting the punctuation that follows each."""
     source = transcript.replace("\u2019", "'").replace("\u2018", "'").replace("\uff03", "#")
@@ -85,6 +91,7 @@ def tokenize(transcript: str) -> list[Token]:
     source = _DIAL_IT.sub(r"\1 dial it", _DIAL_SPLIT.sub(r"\1ial", source))
     source = _DIAL_SPELT.sub("dial", source)
     source = _KEYS_RUN.sub(lambda m: m.group().replace(" ", ", "), source)
+    source = _HUNDREDS_AND.sub(lambda m: str(int(m[1]) * 100 + int(m[2])), source)
     matches = list(_WORD.finditer(source))
     tokens: list[Token] = []
     for i, match in enumerate(matches):
