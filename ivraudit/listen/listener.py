@@ -46,6 +46,15 @@ MUSIC_CONFIRM_SECONDS = 0.6
 """Music must persist this long before it ends a prompt (a chord under speech does not)."""
 VOICE_CHECK_SECONDS = 1.0
 """How much of what follows music, once confirmed, is looked at to see if it is speech."""
+NOTHING_SAID_CHECK_SECONDS = 2.0
+"""The same look where nothing was said before the music: a wrong "music" there drops the
+whole prompt (a queue with no announcement: ``_sound_only``), and a voice's first syllables
+fill the lagging window alone, so a second of it is judged with too little of the voice
+around it (zoo seed 29003 before the line's noise was taken out of the sound statistics: a
+Spanish menu after its key, espeak-ng, music for 2.8 s of window verdicts; its first second
+after the music was confirmed scored music, the first 1.5 s and 2 s speech). Queues with
+no announcement scored music over 1 to 3 s in every zoo track and line (bench/noisy_voices
+clips), and their opening is heard for ``SOUND_ONLY_SECONDS`` anyway."""
 VOICE_CHECKS = 2
 """Times one stretch of music (verdicts with no speech between them) may turn out to be the
 prompt's voice going on; then music is music."""
@@ -597,12 +606,12 @@ class Listener:
                     heard = self._heard(prompt, beep - 1, Ending.TONE)
                     heard.tone = np.concatenate(prompt.frames[beep:prompt.last_active + 1])
                     return heard
-                speech_end = max(-1, index - round((MUSIC_CONFIRM_SECONDS + 1.0) / FRAME_SECONDS))
+                speech_end = _speech_end(index)
                 # (what was read while the music was confirmed may end with someone
                 # who began to speak as it stopped: through_hold gives it back)
                 self._music_tail.clear()
                 self._music_tail.extend(frames[speech_end + 1:])
-                if speech_end * FRAME_SECONDS < RING_SPEECH_SECONDS:
+                if _nothing_said(index):
                     return self._sound_only(prompt, Ending.MUSIC)  # music, and nothing said
                 return self._heard(prompt, speech_end, Ending.MUSIC)
             if index * FRAME_SECONDS >= max_prompt:
@@ -624,8 +633,10 @@ class Listener:
         # A line that hangs up within the second looked at (after "... Goodbye.", its last
         # words scored as music: zoo seed 25011) ran into no queue: the prompt ends with it.
         # (Silence alone says less: a queue's music stops as the agent picks up.)
-        after = self.peek(VOICE_CHECK_SECONDS)
-        hung_up = len(after) < round(VOICE_CHECK_SECONDS / FRAME_SECONDS) * FRAME_SAMPLES
+        look = NOTHING_SAID_CHECK_SECONDS if _nothing_said(len(prompt.frames) - 1) \
+            else VOICE_CHECK_SECONDS
+        after = self.peek(look)
+        hung_up = len(after) < round(look / FRAME_SECONDS) * FRAME_SAMPLES
         return hung_up or classify(after) is Sound.SPEECH
 
     def _beep_at_the_end(self, prompt: "_Prompt") -> int | None:
@@ -870,6 +881,19 @@ def _first_pause(frames: list[Pcm], first: int, last: int, sound: SoundClassifie
         else:
             run += 1
     return None
+
+
+def _speech_end(index: int) -> int:
+    """The last frame of words before music confirmed at frame ``index`` of a prompt: the
+    window lags a second behind the sound, and the music was confirmed over
+    ``MUSIC_CONFIRM_SECONDS`` of it."""
+    return max(-1, index - round((MUSIC_CONFIRM_SECONDS + 1.0) / FRAME_SECONDS))
+
+
+def _nothing_said(index: int) -> bool:
+    """Would music confirmed at frame ``index`` of a prompt leave nothing said before it (a
+    queue with no announcement)?"""
+    return _speech_end(index) * FRAME_SECONDS < RING_SPEECH_SECONDS
 
 
 def _with_what_followed(words: Heard, after: list[Pcm]) -> Heard:
