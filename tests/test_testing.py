@@ -548,6 +548,38 @@ def test_voicemail_boxes_with_one_greeting_are_told_apart_by_their_beep(
         assert len([n for n in crawled.nodes.values() if n.kind == "voicemail"]) == boxes
 
 
+def test_a_box_heard_first_behind_a_message_keeps_its_beep_when_split(tmp_path: Path):
+    """A box heard first with the message before it ("You have no messages.", 0.3 s, then
+    the greeting: one prompt, one box), and later the same greeting alone behind another key
+    with another beep: the first box is split at that greeting (ivraudit.crawl.unmerge), and
+    the message goes on to a box with its own beep, a twin of the other, not to the other
+    (zoo seed 27049: the payments box became the account changes box)."""
+    spec_path = _tiny_tree(tmp_path, textwrap.dedent(f"""\
+        format: ivraudit.tree/1
+        name: "A box behind a message, another with its greeting alone"
+        start: main
+        gap: 0.3
+        nodes:
+          main: {{type: menu, prompt: main.wav,
+                 text: "For billing press 1. For moving press 2. For an agent press 3.",
+                 options: {{"1": notice, "2": permits, "3": agent}}}}
+          notice: {{type: message, prompt: you-have-no-messages.wav,
+                   text: "You have no messages.", next: water}}
+          water: {{type: voicemail, prompt: [vm-nobodyavail.wav, vm-intro.wav],
+                  text: "{GREETING}", beep_hz: 1000.0, beep_seconds: 0.8}}
+          permits: {{type: voicemail, prompt: [vm-nobodyavail.wav, vm-intro.wav],
+                    text: "{GREETING}", beep_hz: 440.0, beep_seconds: 0.3}}
+          agent: {{type: human, prompt: agent.wav, text: "Hi, this is Sam."}}
+        """))
+    for wav in ("vm-nobodyavail.wav", "vm-intro.wav", "you-have-no-messages.wav"):
+        shutil.copyfile(tree_path("acme-pbx").parent / wav, tmp_path / wav)
+    spec = load_spec(spec_path)
+    truth = ground_truth(spec)
+    assert ("notice", "water", "auto") in truth.edges and truth.kinds["permits"] == "voicemail"
+    for strategy in ("naive", "all"):
+        _crawl_maps_the_truth(spec, truth, strategy)
+
+
 GREETING = ("Nobody is available to take your call at the moment. Please leave your message "
             "after the tone. When done hang up or press the pound key.")
 

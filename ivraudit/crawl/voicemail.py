@@ -6,6 +6,14 @@ half second here, 950 Hz for a second there). A known greeting reached by a way 
 before is listened to for its beep; another beep makes it another box, a twin of the first
 (ivraudit.crawl.twins), as another ring behind a known queue prompt makes another queue.
 The beep is only looked at (given back): the crawl hears nothing more than it did.
+
+A box first heard with the message the line played before its greeting ("We are closed.",
+then the box, 0.7 s later) is one node until a greeting is heard alone that its prompt ends
+with (ivraudit.crawl.unmerge): its beginning is then the message, and its end that greeting.
+The beep heard after it is still the box's own: where the greeting heard alone beeps
+otherwise, the message goes on to a twin of that box with the first beep, not to that box
+(zoo seed 27049: one greeting, two boxes, 1 kHz for 0.8 s after the closed notice, 440 Hz
+for 0.3 s on the other key).
 """
 
 from __future__ import annotations
@@ -78,6 +86,16 @@ class Voicemails:
         self.twins = twins
         self._beeps: dict[str, Beep | None] = {}
         self._ways: dict[str, set[Way]] = {}
+        self._split: dict[str, list[str]] = {}  # a greeting heard alone -> boxes split at it
+        twins.mapper.on_rename.append(self.renamed)
+
+    def renamed(self, old_id: str, new_id: str) -> None:
+        """The prompt of ``old_id`` turned out to end with the new node ``new_id``'s
+        (ivraudit.crawl.unmerge.split_earlier): if ``old_id`` was a box, its greeting is
+        ``new_id``'s, and which box it goes to is known once ``new_id``'s beep is
+        (:meth:`_tail_of`)."""
+        if old_id in self._beeps:
+            self._split.setdefault(new_id, []).append(old_id)
 
     def boxes(self, session: CallSession, way: Way, parts: list[tuple[str | None, bool, Heard]],
               path: list[str], via: list[str]) -> list[tuple[str | None, bool, Heard]]:
@@ -103,6 +121,10 @@ class Voicemails:
         if new:
             self._beeps[node_id] = _beep_after(session, heard)
             self._ways[node_id] = {way}
+            for old_id in self._split.pop(node_id, []):
+                if self._tail_of(old_id, node_id) != node_id:
+                    self.audit.nodes[node_id].path, self.audit.nodes[node_id].via = \
+                        list(path), list(via)  # (not the way to the split box's message)
             return node_id, True, heard
         boxes = self.twins.of(node_id)
         known = next((box for box in boxes if way in self._ways.get(box, set())), None)
@@ -111,13 +133,28 @@ class Voicemails:
         heard = session.resume(heard)  # known by its first words: heard on to the beep
         beep = _beep_after(session, heard)
         for box in boxes:
-            measured = self._beeps.get(box)
-            if beep is None or measured is None or measured.same(beep):
+            if _alike(self._beeps.get(box), beep):
                 self._ways.setdefault(box, set()).add(way)
                 return box, False, heard
         twin = self.twins.twin(node_id, path, via)
         self._beeps[twin], self._ways[twin] = beep, {way}
         return twin, True, heard
+
+    def _tail_of(self, old_id: str, node_id: str) -> str:
+        """The box the greeting at the end of the split box ``old_id`` (now a message that
+        goes on to ``node_id``) is, by the beep heard after it then: ``node_id`` or a twin
+        with the same beep, else a new twin; the message's edge goes there, and the ways
+        that reached the split box reach it."""
+        beep, ways = self._beeps.pop(old_id), self._ways.pop(old_id, set())
+        box = next((b for b in self.twins.of(node_id) if _alike(self._beeps.get(b), beep)), None)
+        if box is None:
+            old = self.audit.nodes[old_id]
+            box = self.twins.twin(node_id, old.path, old.via)
+            self._beeps[box] = beep
+        self._ways.setdefault(box, set()).update(ways)
+        if box != node_id and (old_id, node_id, "auto") in self.audit.edges:
+            self.twins.redirect((old_id, node_id, "auto"), (old_id, "", "auto"), box)
+        return box
 
     def rings_again(self, session: CallSession, node_id: str, heard: Heard, mapper: Mapper
                     ) -> None:
@@ -128,6 +165,11 @@ class Voicemails:
             return
         if session.listener.hold_resumes(within=RING_CYCLE_SECONDS, after_a_pause=True):
             self.audit.nodes[node_id].kind = "hold"
+
+
+def _alike(one: Beep | None, other: Beep | None) -> bool:
+    """Could two boxes' beeps be one box's? Yes unless both were measured and differ."""
+    return one is None or other is None or one.same(other)
 
 
 def _beep_after(session: CallSession, heard: Heard) -> Beep | None:
