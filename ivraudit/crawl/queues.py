@@ -11,10 +11,8 @@ recording in front of every queue, and what a caller hears next (ringback here, 
 is what tells the queues apart. So a known queue reached by a way not seen before is listened
 to for its first seconds; if they do not sound like what that queue (or a twin found before)
 played first, it is another queue with the same words, a node of its own (its *twin*), and
-it is sat through like any new queue. Where they sound alike, the first announcement that
-queue made is listened for, as long after the prompt: other words that say hold there are
-another queue's (ivraudit.crawl.announcements.says_otherwise). Two queues that sound alike
-and announce alike (or not at all) stay one node until someone else answers one of them
+it is sat through like any new queue. Two queues that sound alike from their first seconds
+on (same words, same music) stay one node until someone else answers one of them
 (ivraudit.crawl.twins).
 """
 
@@ -24,14 +22,7 @@ from collections.abc import Callable
 
 from ivraudit.audit.hold import keep_hold_audio
 from ivraudit.audit.model import Audit
-from ivraudit.crawl.announcements import (
-    first_announced,
-    from_frame,
-    on_the_beat,
-    played_again,
-    runs_on,
-    says_otherwise,
-)
+from ivraudit.crawl.announcements import from_frame, on_the_beat, played_again, runs_on
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.openings import sounds_like
 from ivraudit.crawl.people import StopTest, greets_and_waits, people_elsewhere, person_test
@@ -92,14 +83,11 @@ class Queues:
         """Was ``queue`` reached by ``way`` before (or is there nothing to compare with)?"""
         return way in self._ways.get(queue, set()) or queue not in self._openings
 
-    def which(self, queue: str, way: Way, opening: Pcm, ahead: Pcm, lead: float) -> str | None:
-        """Of ``queue`` and its twins, the one whose first seconds ``opening`` sounds like,
-        and whose first announcement what follows (``ahead``, from ``lead`` seconds after the
-        prompt's end) does not contradict (now also known by ``way``); None: none of them,
-        it is another queue."""
+    def which(self, queue: str, way: Way, opening: Pcm) -> str | None:
+        """Of ``queue`` and its twins, the one whose first seconds ``opening`` sounds like
+        (now also known by ``way``); None: none of them, it is another queue."""
         for candidate in self.twins.of(queue):
-            if sounds_like(opening, self._openings.get(candidate)) and not says_otherwise(
-                    ahead, lead, self.audit.nodes[candidate], self.mapper.reads_as_hold):
+            if sounds_like(opening, self._openings.get(candidate)):
                 self._ways.setdefault(candidate, set()).add(way)
                 return candidate
         return None
@@ -317,9 +305,7 @@ class Queues:
             return queue, False, heard
         heard = session.resume(heard)
         opening = session.listener.peek(OPENING_SECONDS)
-        lead = session.listener.position - heard.end  # (read past the prompt's end)
-        ahead = session.listener.peek(first_announced(self.audit, self.twins.of(queue)) - lead)
-        same = self.which(queue, way, opening, ahead, lead)
+        same = self.which(queue, way, opening)
         if same == queue:
             return queue, False, heard
         to = same if same is not None else self.twins.twin(
