@@ -200,35 +200,6 @@ def test_someone_who_speaks_as_the_music_stops_is_given_back_from_the_first_word
     assert not np.array_equal(listener._frame(), frames[55])
 
 
-def test_someone_who_speaks_as_the_music_stops_on_a_line_with_hiss_is_given_back(tmp_path):
-    """The hand-over's pause is told by the line's floor as the call has learned it, not by
-    the absolute one: on a line with its own noise at -40 dBFS every frame of it was "sound",
-    no pause was found between the queue's music and the agent, and the agent's first words
-    stayed the music's (zoo seed 29049: "Customer service, Keisha speaking" heard as "the
-    surface size is within.", matching no prompt; 27016: "Customer service, David
-    speaking" heard from "with David")."""
-    tiny_dir = tree_path("tiny").parent
-    for wav in tiny_dir.glob("*.wav"):
-        (tmp_path / wav.name).write_bytes(wav.read_bytes())
-    text = tree_path("tiny").read_text(encoding="utf-8")
-    (tmp_path / "tree.yaml").write_text(
-        text.replace("answer_after: 0.5", "answer_after: 0.5\nline: {noise_dbfs: -40.0}"),
-        encoding="utf-8")
-    acme = tree_path("acme-pbx").parent
-    music = read_telephone_audio(acme / "moh-robot-dity.wav")[8000:8000 + 30 * 160]
-    words = read_telephone_audio(acme / "agent-sam.wav")
-    words = words[np.flatnonzero(np.abs(words) > 2000)[0]:][: 45 * 160]
-    audio = np.concatenate([music, np.zeros(25 * 160), words])
-    hiss = np.random.default_rng(7).normal(0, 32768 * 10 ** (-40 / 20), len(audio))
-    audio = np.clip(audio + hiss, -32768, 32767).astype(np.int16)
-    frames = list(audio.reshape(-1, 160))
-    listener = Listener(ReplayLine(load_spec(tmp_path / "tree.yaml")).dial())
-    listener.hear()  # (the line's noise, learned in the pauses; a position to give back at)
-    listener._give_back_after_music(frames)
-    given = [listener._frame() for _ in range(45)]
-    assert np.array_equal(np.concatenate(given), np.concatenate(frames[55:]))
-
-
 def test_pauses_on_a_line_with_loud_hiss_are_quiet():
     """Hiss at -43 dBFS is above the absolute floor: the pauses are the line's noise, and
     quiet, as the listener's learned floor has them."""

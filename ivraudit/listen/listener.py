@@ -519,22 +519,17 @@ class Listener:
         said music, and is heard again as the start of a prompt. Where the music stopped is
         the longest pause in what was read (a queue hands over to an agent after a moment of
         silence; the pauses between someone's words are shorter). Music that runs straight
-        into words, with no pause, keeps them: there is no telling where the one ends.
-        Silence is the line's, as the call has learned it (SoundClassifier.sounds): on a line
-        with noise of its own (-35 to -40 dBFS) every frame was over the absolute floor, no
-        hand-over was found, and the agent's first words stayed the music's (zoo seed 29049:
-        "Customer service, Keisha speaking" heard as "the surface size is within.", which
-        matched no prompt)."""
+        into words, with no pause, keeps them: there is no telling where the one ends."""
         best: tuple[int, int] | None = None  # (length, end) of the longest pause
         run = 0
         for i, frame in enumerate(tail):
-            run = 0 if self.sound.sounds(frame) else run + 1
+            run = 0 if sounding_frame(frame) else run + 1
             if run >= MUSIC_PAUSE_FRAMES and (best is None or run >= best[0]):
                 best = (run, i + 1)
         if best is None:
             return
         after = tail[best[1]:]
-        first = next((j for j, frame in enumerate(after) if self.sound.sounds(frame)), None)
+        first = next((j for j, frame in enumerate(after) if sounding_frame(frame)), None)
         given = after[first:] if first is not None else []
         if given and classify(np.concatenate(given)) is Sound.MUSIC:
             return  # the music again, after a pause in it (or after an announcement)
