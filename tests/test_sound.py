@@ -22,6 +22,8 @@ import pytest
 
 from ivraudit.listen import corpus, fitted, fitting, sound
 from ivraudit.listen.sound import Sound, SoundClassifier, classify, frame_dbfs, is_tone
+from ivraudit.spec.effects import LineEffects
+from ivraudit.spec.model import LineSpec
 from ivraudit.telephony.constants import FRAME_SAMPLES, SAMPLE_RATE
 from ivraudit.telephony.tones import beep, tone
 from ivraudit.telephony.wav import read_telephone_audio
@@ -396,6 +398,18 @@ def test_the_corpus_without_its_packages_says_what_to_install(
         corpus.music("test")
 
 
+def _zoo_voice(seed: int, node_id: str) -> np.ndarray:
+    """The first clip of a zoo tree's node, rendered as the zoo renders it (no line yet)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
+    from zoo.compose import compose
+    from zoo.sound import render
+    return render(compose(seed).nodes[node_id].prompt[0])
+
+
+def _line(**spec: object) -> LineEffects:
+    return LineEffects(LineSpec(**spec))  # type: ignore[arg-type]
+
+
 def test_the_lines_hiss_is_taken_out_of_what_a_voice_is_scored_by():
     """A hiss 20 dB under a voice fills its pauses and spectral valleys: its spectrum moved
     less, its centroid stayed near the noise's and its periodicity fell, all as music's do,
@@ -405,18 +419,11 @@ def test_the_lines_hiss_is_taken_out_of_what_a_voice_is_scored_by():
     +8.3 dB, hiss at -31.8 dBFS), after the 1.5 s of the line alone a call hears first:
     mean score 3.0 clean, -2.5 to -2.2 under the hiss without, -0.4 to -0.1 with (a window
     under -3 is music)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
-    from zoo.compose import compose
-    from zoo.sound import render
-    from ivraudit.spec.effects import LineEffects
-    from ivraudit.spec.model import LineSpec
-
-    voice = render(compose(27033).nodes["agent_maria"].prompt[0])
+    voice = _zoo_voice(27033, "agent_maria")
     lead = np.zeros(int(1.5 * SAMPLE_RATE), np.int16)
 
     def mean_score(noise_dbfs: float | None, seed: int) -> float:
-        line = LineEffects(LineSpec(codec="alaw", gain_db=8.3, noise_dbfs=noise_dbfs,
-                                    noise_seed=seed))
+        line = _line(codec="alaw", gain_db=8.3, noise_dbfs=noise_dbfs, noise_seed=seed)
         sc, scores = SoundClassifier(), []
         for i, frame in enumerate(frames(np.concatenate([lead, voice]))):
             sc.push(line.apply(frame))
@@ -437,16 +444,10 @@ def test_a_low_flite_voice_with_few_voiced_frames_is_not_music():
     score, two windows in a row fell under MUSIC_BELOW and the agent of zoo seed 29024 (A-law,
     -5.4 dB, no noise) was heard as a queue. Now few pairs say a little (PITCH_PRIOR_PAIRS):
     heard from every phase of the 100 ms batches, the agent is never music."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
-    from zoo.compose import compose
-    from zoo.sound import render
-    from ivraudit.spec.effects import LineEffects
-    from ivraudit.spec.model import LineSpec
-
-    voice = render(compose(29024).nodes["agent_maria"].prompt[0])
+    voice = _zoo_voice(29024, "agent_maria")
     for shift in range(5):  # where the call's batches of five frames fall in the voice
         lead = np.zeros(int(1.5 * SAMPLE_RATE) + shift * FRAME_SAMPLES, np.int16)
-        line = LineEffects(LineSpec(codec="alaw", gain_db=-5.4, noise_dbfs=None, noise_seed=1))
+        line = _line(codec="alaw", gain_db=-5.4, noise_dbfs=None, noise_seed=1)
         sc, heard = SoundClassifier(), []
         for frame in frames(np.concatenate([lead, voice])):
             sc.push(line.apply(frame))

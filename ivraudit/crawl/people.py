@@ -103,11 +103,14 @@ def people_elsewhere(audit: Audit, queue: str) -> frozenset[str]:
 GREETING_MAX_SECONDS = 12.0
 """How long a person's greeting may go on before a pause (a name, a house, "how may I help
 you": two sentences take 4-7 s); words that go on longer are a recording's."""
+CALL_OUT_SECONDS = 1.5
+"""A person checking the caller is there ("Hello?", "Are you there?") says it within this."""
 _END_FRAMES = round(END_SILENCE_SECONDS / FRAME_SECONDS)
-_CALL_OUT_FRAMES = round(1.5 / FRAME_SECONDS)  # "Hello?", "Are you there?"
+_CALL_OUT_FRAMES = round(CALL_OUT_SECONDS / FRAME_SECONDS)
 
 
-def greets_and_waits(listener: Listener, first: int, transcribe: Callable[[Pcm], str]) -> bool:
+def greets_and_waits(listener: Listener, first: int, transcribe: Callable[[Pcm], str],
+                     language: str = "en") -> bool:
     """Is the prompt that begins ``first`` frames on (read ahead, given back: Listener.peek)
     a person's, by its words heard to their end, or by the line waiting for the caller
     after it (silent for ``PERSON_WAITS_SECONDS``, or a call-out: "Hello?")?
@@ -130,7 +133,8 @@ def greets_and_waits(listener: Listener, first: int, transcribe: Callable[[Pcm],
     words = transcribe(ahead[first * FRAME_SAMPLES: end * FRAME_SAMPLES])
     if person_answers(words, expected=True):
         return True
-    if interpret(words).kind not in ("message", "human") or end - first <= _CALL_OUT_FRAMES:
+    if interpret(words, language).kind not in ("message", "human") or \
+            end - first <= _CALL_OUT_FRAMES:
         return False  # a menu, a queue's words, a box's greeting: they wait otherwise; and
         # a call-out misheard ("Hello?" as "I'll see you later.") after a greeting is no greeting
     after = listener.peek(end * FRAME_SECONDS + PERSON_WAITS_SECONDS)

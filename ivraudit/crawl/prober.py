@@ -18,7 +18,7 @@ from ivraudit.crawl.lookalikes import Lookalikes
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.outlook import ENDS, MOVES, STAYS
 from ivraudit.crawl.pause import WRONG_KEY_ROLES, Action, HearingThePause
-from ivraudit.crawl.people import people_elsewhere
+from ivraudit.crawl.people import CALL_OUT_SECONDS, people_elsewhere
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.probes import UNKNOWN_ENTRY
 from ivraudit.crawl.queues import OPENING_SECONDS, Queues, Way
@@ -31,7 +31,6 @@ from ivraudit.interpret import calling_out
 from ivraudit.kinds import CALL_ENDING_KINDS
 from ivraudit.listen.listener import PERSON_WAITS_SECONDS, Ending, Heard
 
-CALL_OUT_SECONDS = 1.5  # a person checking the caller is there: "Hello?", "Are you there?"
 ANSWER = "answer"  # the role of the caller's first act: what the line says before it waits
 NOTHING = "(nothing)"  # what a probe led to when nothing at all was heard after it
 

@@ -211,7 +211,8 @@ class Queues:
             return False
         return person_answers(words, expected=True) or (
             interpret(words, self.mapper.language).kind in ("message", "human")
-            and greets_and_waits(session.listener, first, self.mapper.transcribe))
+            and greets_and_waits(session.listener, first, self.mapper.transcribe,
+                                 self.mapper.language))
 
     def _wordless(self, heard: Heard) -> bool:
         """Is ``heard`` a sound with no words at all? Nobody who answers a queue says
