@@ -12,15 +12,14 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-import numpy as np
-
 from ivraudit.asr.base import Recognizer, Transcript
 from ivraudit.asr.cache import CachedRecognizer
 from ivraudit.audit.metrics import root_of
 from ivraudit.audit.model import HANGUP_NODE, Audit, EdgeRecord, NodeRecord, Option
 from ivraudit.crawl.openings import sounds_like
+from ivraudit.crawl.wordless import known_by_more, music_from_the_start
 from ivraudit.identity import Fingerprint, PromptIndex, fingerprint
-from ivraudit.identity.fingerprint import SAME_AUDIO, anchored_similarity, overlap_similarity
+from ivraudit.identity.fingerprint import SAME_AUDIO, overlap_similarity
 from ivraudit.identity.index import known_at_the_end
 from ivraudit.interpret import first_option_said_by, interpret
 from ivraudit.interpret.node_kind import node_kind
@@ -79,7 +78,7 @@ class Mapper:
         if heard.empty:
             return HANGUP_NODE if heard.ending is Ending.HANGUP else None
         if heard.sound_only:
-            return self._known_sound(heard.audio, heard.ending is Ending.MUSIC)
+            return self._known_sound(heard)
         return self._known_words(heard, fingerprint(heard.audio))
 
     def _known_words(self, heard: Heard, print_: Fingerprint) -> str | None:
@@ -92,20 +91,14 @@ class Mapper:
         queues = {n for n in self.index.prints if n in self.audit.nodes
                   and self.audit.nodes[n].kind == "hold" and self.audit.nodes[n].transcript}
         known = self.index.match_ended_early(heard.audio, heard.ran_on, queues, self.transcribe)
-        return known if known is not None else self._music_from_the_start(heard)
+        return known if known is not None else music_from_the_start(heard, self._wordless())
 
-    def _music_from_the_start(self, heard: Heard) -> str | None:
-        """The known queue with no prompt whose music a prompt that ran into music is from
-        its first frame on: that queue, its music confirmed late (a second of it that the
-        window took for a voice: zoo seed 26050, where Whisper wrote "Thank you." for it)."""
-        whole = fingerprint(np.concatenate([heard.audio, heard.ran_on]))
-        scores = [(anchored_similarity(whole, self.index.prints[n], worst=False), n)
-                  for n in self.index.prints if n in self.audit.nodes
-                  and self.audit.nodes[n].kind == "hold" and not self.audit.nodes[n].transcript]
-        best = max(scores, default=None)
-        return best[1] if best is not None and best[0] >= SAME_AUDIO else None
+    def _wordless(self) -> list[NodeRecord]:
+        """The known queues with no prompt (known by their sound)."""
+        return [self.audit.nodes[n] for n in self.index.prints if n in self.audit.nodes
+                and self.audit.nodes[n].kind == "hold" and not self.audit.nodes[n].transcript]
 
-    def _known_sound(self, audio: Pcm, music: bool) -> str | None:
+    def _known_sound(self, heard: Heard) -> str | None:
         """The known queue that begins with this sound (music or a ring, nothing said): by
         any stretch of it, as what a caller hears first of it depends on when the listening
         began (the same track from its start one time and from 0.7 s in the next, after keys
@@ -114,14 +107,15 @@ class Mapper:
         windows between the tones hold the line's noise, other noise on each call (one
         European ring heard on two calls of a hissing line scored 0.89, a British one
         against it 0.83: zoo seed 28036)."""
-        print_ = fingerprint(audio)
-        wordless = [n for n in self.index.prints
-                    if self.audit.nodes[n].kind == "hold" and not self.audit.nodes[n].transcript]
+        audio, music = heard.audio, heard.ending is Ending.MUSIC
+        print_, wordless = fingerprint(audio), [n.id for n in self._wordless()]
         sounds = [(overlap_similarity(print_, self.index.prints[node_id], worst=not music),
                    node_id) for node_id in wordless]
         best = max(sounds, default=None)
         if best is not None and best[0] >= SAME_AUDIO:
             return best[1]
+        if music:  # (a fade-in, its first seconds under the hiss: ivraudit.crawl.wordless)
+            return known_by_more(heard, self._wordless())
         rings = [(score, node_id) for score, node_id in sounds if not music
                  and sounds_like(audio, self.audit.nodes[node_id].audio)]
         return max(rings)[1] if rings else None
@@ -251,7 +245,7 @@ class Mapper:
                 return known, False
             like_a_person = known is not None and self.audit.nodes[known].kind == "human"
         print_ = fingerprint(heard.audio)
-        known = (self._known_sound(heard.audio, heard.ending is Ending.MUSIC) if heard.sound_only
+        known = (self._known_sound(heard) if heard.sound_only
                  else self._known_words(heard, print_))
         if known is not None:
             return known, False

@@ -191,6 +191,10 @@ class Heard:
     tone is told only once it has sounded a while (a short beep after words: once it is
     over), so what the line plays next starts in its middle or after it; its pitch and
     length are the mail system's and tell two voicemail boxes apart (ivraudit.crawl.voicemail)."""
+    ahead: Callable[[float], Pcm | None] | None = field(default=None, repr=False, compare=False)
+    """For ``sound_only``: the line's next seconds after where the prompt ended, read and
+    given back (None once anything else was heard), for one who must hear more of a queue's
+    sound than its first seconds to know it (ivraudit.crawl.wordless)."""
     _prompt: "_Prompt | None" = field(default=None, repr=False, compare=False)
 
     @property
@@ -678,7 +682,14 @@ class Listener:
         ahead = [self.peek(missing)] if missing > 0 else []
         audio = np.concatenate([*prompt.frames, *ahead])
         return Heard(audio, prompt.onset, prompt.onset + len(prompt.frames) * FRAME_SECONDS,
-                     ending, prompt.pressed_at, sound_only=True)
+                     ending, prompt.pressed_at, sound_only=True, ahead=self._from(self.position))
+
+    def _from(self, position: float) -> Callable[[float], Pcm | None]:
+        """A look at the line's next seconds from ``position``, while it is still there."""
+        def ahead(seconds: float) -> Pcm | None:
+            return self.peek(seconds) if abs(self.position - position) < FRAME_SECONDS / 2 \
+                else None
+        return ahead
 
     def _heard(self, prompt: "_Prompt", last: int, ending: Ending) -> Heard:
         # The line's noise, heard as sound before the line's floor was known (the start of
