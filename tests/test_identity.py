@@ -294,3 +294,24 @@ def test_a_track_that_fades_in_under_hiss_is_the_same_music_by_its_windows_mean(
     assert overlap_similarity(faded, plain, worst=False) >= SAME_AUDIO
     other = read_telephone_audio(other_track)[5 * SAMPLE_RATE:8 * SAMPLE_RATE].astype(np.float64)
     assert overlap_similarity(plain, fingerprint(on_the_line(other, False, 3)), worst=False) < 0.75
+
+
+def test_a_known_prompt_the_line_ran_another_into_is_found_at_the_start(acme):
+    """A known message, a pause shorter than ends a prompt, and a new prompt (a closed-hours
+    message and a voicemail greeting: zoo seed 27039) begin with the whole known recording:
+    the new one is found where it begins. A recording that only begins like the known one,
+    or the known one alone, is not found to go on."""
+    from ivraudit.identity.index import known_at_the_start
+    from ivraudit.listen.activity import quiet_frames
+
+    known = fingerprint(acme["invalid"])
+    pause = np.zeros(int(0.3 * SAMPLE_RATE), dtype=np.int16)
+    chain = ulaw_round_trip(np.concatenate([acme["invalid"], pause, acme["mailbox"]]))
+    rest = known_at_the_start(known, chain, quiet_frames(chain))
+    assert rest is not None  # (where the greeting's sound begins, after its own lead)
+    begins = len(acme["invalid"]) + len(pause)
+    assert begins - 160 * 3 <= rest * 160 <= begins + int(0.2 * SAMPLE_RATE)
+    alone = ulaw_round_trip(acme["invalid"])
+    assert known_at_the_start(known, alone, quiet_frames(alone)) is None
+    other = ulaw_round_trip(np.concatenate([acme["main"], pause, acme["mailbox"]]))
+    assert known_at_the_start(known, other, quiet_frames(other)) is None

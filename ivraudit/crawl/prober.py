@@ -25,7 +25,7 @@ from ivraudit.crawl.queues import OPENING_SECONDS, Queues, Way
 from ivraudit.crawl.scheduler import Scheduler
 from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.twins import Twins
-from ivraudit.crawl.unmerge import heard_out, split_earlier, split_shared
+from ivraudit.crawl.unmerge import heard_out, ran_on_into_new, split_earlier, split_shared
 from ivraudit.crawl.voicemail import Voicemails
 from ivraudit.interpret import calling_out
 from ivraudit.kinds import CALL_ENDING_KINDS
@@ -267,6 +267,9 @@ class Prober:
             expected = (None if node.kind == "hold"
                         else self.expectations.after_message(origin.node, target))
             heard = heard_out(self.mapper, session, target, heard, expected is not None)
+            if whole := ran_on_into_new(self.mapper, self.twins, _way(origin), target, heard, path, via):
+                parts = [whole]  # (a new prompt after all, followed as such)
+                continue
             if node.kind == "hold":
                 if new:
                     self.queues.opened(target, _way(origin), session.listener.peek(OPENING_SECONDS))
@@ -318,16 +321,15 @@ class Prober:
 
     def _waits_for_the_caller(self, session: CallSession, node_id: str, nxt: Heard | None
                               ) -> bool:
-        """Was the message ``node_id`` (or prompt not understood) a person whose words did not
-        say so? A recording goes
-        on to the next prompt or hangs up; a person who has greeted the caller waits for an
-        answer, and after a few seconds of silence asks "Hello?". So a message the line
-        follows with silence for as long as the crawl waits (the call still up), or with a
-        call-out alone, was a person: whisper hears "how may I help you" as "I may I help y",
-        and "Billing, Maria speaking" as two words and a name, but not the wait. Words that
-        answered a queue are given ``PERSON_WAITS_SECONDS`` of it (``nxt`` None, asked before
-        anything more is heard) when courteous, as the words a queue's wait ends on are
-        (ivraudit.listen.listener), not the 20 s of ``max_wait``."""
+        """Was the message ``node_id`` (or prompt not understood) a person whose words did not say
+        so? A recording goes on to the next prompt or hangs up; a person who has greeted the
+        caller waits for an answer, and after a few seconds of silence asks "Hello?". So a
+        message the line follows with silence for as long as the crawl waits (the call still
+        up), or with a call-out alone, was a person: whisper hears "how may I help you" as "I
+        may I help y", and "Billing, Maria speaking" as two words and a name, but not the wait.
+        Words that answered a queue are given ``PERSON_WAITS_SECONDS`` of it (``nxt`` None,
+        asked before anything more is heard) when courteous, as the words a queue's wait ends on
+        are (ivraudit.listen.listener), not the 20 s of ``max_wait``."""
         node = self.audit.nodes[node_id]
         if node.kind not in ("message", "unknown") or any(
                 e.key == "auto" for e in self.audit.out_edges(node_id)):

@@ -13,9 +13,11 @@ from __future__ import annotations
 from ivraudit.audit.model import EdgeRecord, Option
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.session import CallSession
+from ivraudit.crawl.twins import Twins, Way
 from ivraudit.identity import PromptIndex, fingerprint
 from ivraudit.identity.index import (
     BOUNDARY_FRAMES, MIN_CHAINED_FRAMES, MIN_REST_FRAMES, QUIET_AT_BOUNDARY_FRAMES, known_at_the_end,
+    known_at_the_start,
 )
 from ivraudit.interpret import interpret
 from ivraudit.interpret.node_kind import node_kind
@@ -172,6 +174,37 @@ def heard_out(mapper: Mapper, session: CallSession, node_id: str, heard: Heard,
     head, _, tail = split
     session.listener.unread(tail.audio)
     return head
+
+
+def ran_on_into_new(mapper: Mapper, twins: Twins, way: Way, node_id: str, heard: Heard,
+                    path: list[str], via: list[str]) -> tuple[str, bool, Heard] | None:
+    """The node a known message recognised by its beginning (``heard``, as heard out by
+    :func:`heard_out`) turns out to be when it went on, after a pause shorter than ends a
+    prompt, into words of no known prompt: a new one, the whole of what was heard, that
+    ``way`` leads to instead; None if it did not go on so.
+
+    Heard alone, the known message ends where its recording does; here the line ran
+    another recording in after it ("Our offices are now closed." and, 0.33 s later, a
+    voicemail greeting and its tone: zoo seed 27039). Taken for the known message, the
+    greeting was more of it, and its tone a queue of its own. Two prompts run together are
+    one prompt to a caller unless the later one is heard alone somewhere (Mapper.nodes_for,
+    ivraudit.testing.truth): what the way leads to is one new node, as it is when this
+    chain is heard before the message alone, whichever order the calls go in."""
+    node = mapper.audit.nodes[node_id]
+    known = mapper.print_of(node_id)
+    if node.kind != "message" or known is None or heard.ending is Ending.HANGUP or \
+            known_at_the_start(known, heard.audio, quiet_frames(heard.audio)) is None:
+        return None
+    edge_key = twins.edge_into(way[0], way[1], node_id)
+    if edge_key is None:
+        return None  # (reached through other prompts: the known one is not twinned)
+    whole = Heard(heard.audio, heard.onset, heard.end, heard.ending, heard.pressed_at,
+                  tone=heard.tone)
+    to, new = mapper.node_for(whole, path, via)
+    if to is None or to == node_id:
+        return None
+    twins.redirect(edge_key, way, to)
+    return to, new, whole
 
 
 def _move(mapper: Mapper, old_id: str, new_id: str, gap: float, first: bool) -> None:

@@ -191,3 +191,36 @@ def known_at_the_end(index: PromptIndex, audio: Pcm, quiet: list[bool],
         if score >= SAME_AUDIO and (best is None or score > best[0]):
             best = (score, node_id, start)
     return (best[1], best[2]) if best else None
+
+
+def known_at_the_start(known: Fingerprint, audio: Pcm, quiet: list[bool],
+                       print_: Fingerprint | None = None) -> int | None:
+    """The frame where another prompt begins in a heard one (``audio``) whose beginning is
+    the whole of a known prompt (``known``), after a pause; None if it does not go on so.
+
+    The mirror of :func:`known_at_the_end`: a line that plays a known recording and then,
+    after less silence than ends a prompt, a new one ("Our offices are now closed." and a
+    voicemail greeting, 0.33 s later) is heard as one long prompt that begins as the known
+    one does. The known one is the whole of its recording, heard to its end before, so what
+    comes after its end and a pause is another prompt, not more of it. The pause is at least
+    QUIET_AT_BOUNDARY_FRAMES quiet frames among the BOUNDARY_FRAMES before the sound that
+    begins again first from the known recording's end on (MAX_LAG_FRAMES early), and what
+    follows lasts at least MIN_REST_FRAMES; sound that goes on at once past that end is more
+    of a longer recording that begins alike."""
+    print_ = fingerprint(audio) if print_ is None else print_
+    length = len(known)
+    if length < MIN_CHAINED_FRAMES or len(print_) - length < MIN_REST_FRAMES:
+        return None
+    score = audio_similarity(centred(print_[:length]), known)
+    if MAYBE_SAME_AUDIO <= score < CERTAIN_AUDIO:
+        score = max(score, similarity_at_any_phase(audio, 0, length, known))
+    if score < SAME_AUDIO:
+        return None
+    for rest in range(max(1, length - MAX_LAG_FRAMES), len(quiet)):
+        if quiet[rest] or not quiet[rest - 1]:
+            continue  # not where sound begins again
+        if sum(quiet[max(0, rest - BOUNDARY_FRAMES):rest]) >= QUIET_AT_BOUNDARY_FRAMES:
+            return rest if len(quiet) - rest >= MIN_REST_FRAMES else None
+        if rest >= length:
+            return None  # more words at once: a longer recording that begins alike
+    return None
