@@ -117,6 +117,10 @@ REGRESSIONS: dict[int, str] = {
     29031: "'Hi, this is Omari.' cut in a queue as a person, read again from 0.4 s later "
            "as 'Bye. This is a marine.': a node of unknown kind, the rest of the greeting "
            "another (also 29022: an agent who cut the announcement, one sentence to Whisper)",
+    20054: "two queues of one European ring and no prompt, reached from two menus: the "
+           "second sounded like the first for its first seconds and was taken for it, "
+           "though it announced 'Your call is important to us.' where the first had said "
+           "'You are caller number 6.'; its agent never reached",
 }
 """Whole zoo trees (the bench's, uncapped) that showed a fault no smaller tree shows: the
 order in which a crawl tries keys, or the moment a key is typed into a prompt, which a tree

@@ -9,13 +9,25 @@ for a prompt, became a node between the queue and the agent. It is known by its 
 the next was due, :func:`on_the_beat`), or, run into the agent's words with less of a pause
 than ends a prompt, split from them where the announcement heard before ends
 (:func:`runs_on`).
+
+Its first announcement also tells a queue from another that begins alike: two queues with no
+prompt, or one shared prompt, and the same ring, announce other words after their first
+seconds (:func:`says_otherwise`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from ivraudit.identity.fingerprint import SAME_AUDIO, begins_like_at_any_phase, fingerprint
+from ivraudit.audit.model import Audit, NodeRecord
+from ivraudit.identity.fingerprint import (
+    SAME_AUDIO,
+    begins_like_at_any_phase,
+    fingerprint,
+    overlap_similarity,
+)
 from ivraudit.listen.activity import quiet_frames
 from ivraudit.listen.listener import HOLD_BLIP_SECONDS, Ending, Heard
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE
@@ -42,6 +54,65 @@ PLAYED_AGAIN_SLACK_SECONDS = 0.3
 """A part of a recording is no longer than it, give or take where its ends were heard; a
 longer prompt that begins like an announcement is that announcement and more (the agent
 straight after it), which is split, not waited through."""
+
+
+FIRST_DUE_SLACK_SECONDS = 1.5
+"""How far from when a queue first announced, after its prompt, the same queue's first
+announcement may begin on another call: where the crawl heard the prompt end and the
+announcement begin is a frame or two off each time (BEAT_SLACK_SECONDS), and the sound
+window that tells words from a ring or music lags by up to a second (SOUND_BEFORE_SECONDS)."""
+SAYS_HOLD_WITHIN_SECONDS = 4.0
+"""How much of what a queue says where an announcement was due is read for words that say
+hold, at least: an announcement says so in its first sentence or two ("Your call is
+important to us." alone read as a message; "... Please stay on the line.", 3.6 s, as a
+queue's), and another queue's may be longer than the one it is told from."""
+KNOWN_BY_SECONDS = 1.0
+"""How much of an announcement's beginning is looked for: enough to tell "You are caller
+number" from "Your call is important" (their first 0.3 s may match), short of where one
+announcement says another number or wait each time ("caller number 6", "number 2")."""
+
+
+def first_announced(audit: Audit, queues: list[str]) -> float:
+    """Seconds after its prompt by which any of ``queues`` (one and its twins) would have made
+    its first announcement again, to its end (0: none made one)."""
+    return max((node.announcement_offsets[0] + _read_for(node.announcement)
+                + FIRST_DUE_SLACK_SECONDS for node in map(audit.nodes.__getitem__, queues)
+                if node.announcement_offsets), default=0.0)
+
+
+def _read_for(said: Pcm) -> float:
+    """How long what comes where ``said`` was said is read (see SAYS_HOLD_WITHIN_SECONDS)."""
+    return max(len(said) / SAMPLE_RATE, SAYS_HOLD_WITHIN_SECONDS)
+
+
+def says_otherwise(ahead: Pcm, lead: float, queue: NodeRecord,
+                   reads_as_hold: Callable[[Heard], bool]) -> bool:
+    """Does the queue heard in ``ahead`` (from ``lead`` seconds after the end of its prompt
+    on) say something else than ``queue``, which begins alike, said first? It does when, about
+    as long after the prompt as ``queue`` made its first announcement, words come that say
+    hold (an announcement of this queue, not someone answering it) and do not begin like
+    that one: another queue with the same prompt and sound (zoo seed 20054: two queues of
+    one ring and no prompt, "You are caller number 6." 11.4 s in here, "Your call is
+    important to us." there, the second taken for the first and its agent never reached).
+    Nothing said then, a person, or ``ahead`` ending before (the call ended) prove nothing:
+    a queue may be answered sooner on one call than on another."""
+    if not queue.announcement_offsets or len(queue.announcement) == 0:
+        return False
+    due, said = queue.announcement_offsets[0] - lead, queue.announcement
+    first = max(0, round((due - FIRST_DUE_SLACK_SECONDS) / FRAME_SECONDS))
+    last = round((due + _read_for(said) + FIRST_DUE_SLACK_SECONDS) / FRAME_SECONDS)
+    if len(ahead) < last * FRAME_SAMPLES:
+        return False
+    window = ahead[first * FRAME_SAMPLES: last * FRAME_SAMPLES]
+    if not reads_as_hold(Heard(window, 0.0, len(window) / SAMPLE_RATE, Ending.SILENCE)):
+        return False
+    known = said[: round(KNOWN_BY_SECONDS * SAMPLE_RATE)]
+    whole = fingerprint(known)
+    if overlap_similarity(whole, fingerprint(window)) >= SAME_AUDIO:
+        return False  # (on the frames' grid; else aligned to the sample, which costs more)
+    starts = range(0, last - first - len(whole) + 1)
+    return not any(begins_like_at_any_phase(window[start * FRAME_SAMPLES:], known, whole)
+                   >= SAME_AUDIO for start in starts)
 
 
 def on_the_beat(heard: Heard, before: list[Heard]) -> bool:

@@ -11,9 +11,12 @@ recording in front of every queue, and what a caller hears next (ringback here, 
 is what tells the queues apart. So a known queue reached by a way not seen before is listened
 to for its first seconds; if they do not sound like what that queue (or a twin found before)
 played first, it is another queue with the same words, a node of its own (its *twin*), and
-it is sat through like any new queue. Two queues that sound alike from their first seconds
-on (same words, same music) stay one node until someone else answers one of them
-(ivraudit.crawl.twins).
+it is sat through like any new queue. Where they sound alike only as any queue of the line
+may (silence, the line's ring), or as several known queues do, the first announcement that
+queue made is listened for, as long after the prompt: other words that say hold there are
+another queue's (ivraudit.crawl.announcements.says_otherwise). Two queues that sound alike
+and announce alike (or not at all), or play one track of their own, stay one node until
+someone else answers one of them (ivraudit.crawl.twins).
 """
 
 from __future__ import annotations
@@ -22,22 +25,24 @@ from collections.abc import Callable
 
 from ivraudit.audit.hold import keep_hold_audio
 from ivraudit.audit.model import Audit
-from ivraudit.crawl.announcements import from_frame, on_the_beat, played_again, runs_on
+from ivraudit.crawl.announcements import (
+    first_announced,
+    from_frame,
+    on_the_beat,
+    played_again,
+    runs_on,
+    says_otherwise,
+)
+from ivraudit.crawl.handover import after_pauses, without_the_last_note
 from ivraudit.crawl.mapper import Mapper
-from ivraudit.crawl.openings import sounds_like
+from ivraudit.crawl.openings import alike_as_any_queue, sounds_like
 from ivraudit.crawl.people import StopTest, greets_and_waits, people_elsewhere, person_test
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.twins import Twins, Way
 from ivraudit.interpret import calling_out, interpret, person_answers
 from ivraudit.listen.activity import end_of_sound_before, quiet_frames
-from ivraudit.listen.listener import (
-    HOLD_BLIP_SECONDS,
-    HOLD_RESUMES_SECONDS,
-    MUSIC_PAUSE_FRAMES,
-    Ending,
-    Heard,
-)
+from ivraudit.listen.listener import HOLD_RESUMES_SECONDS, Ending, Heard
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, RING_CYCLE_SECONDS
 from ivraudit.telephony.g711 import Pcm
 
@@ -83,14 +88,33 @@ class Queues:
         """Was ``queue`` reached by ``way`` before (or is there nothing to compare with)?"""
         return way in self._ways.get(queue, set()) or queue not in self._openings
 
-    def which(self, queue: str, way: Way, opening: Pcm) -> str | None:
+    def which(self, queue: str, way: Way, opening: Pcm,
+              ahead: Callable[[], tuple[Pcm, float]]) -> str | None:
         """Of ``queue`` and its twins, the one whose first seconds ``opening`` sounds like
-        (now also known by ``way``); None: none of them, it is another queue."""
+        and, where that leaves a doubt (:meth:`_in_doubt`), whose first announcement what
+        follows does not contradict (now also known by ``way``); None: none of them, it is
+        another queue. ``ahead``: the line from some seconds past the prompt's end, and how
+        many (read only where there is a doubt: it takes line time)."""
         for candidate in self.twins.of(queue):
-            if sounds_like(opening, self._openings.get(candidate)):
-                self._ways.setdefault(candidate, set()).add(way)
-                return candidate
+            if not sounds_like(opening, self._openings.get(candidate)):
+                continue
+            if self._in_doubt(candidate, opening) and says_otherwise(
+                    *ahead(), self.audit.nodes[candidate], self.mapper.reads_as_hold):
+                continue
+            self._ways.setdefault(candidate, set()).add(way)
+            return candidate
         return None
+
+    def _in_doubt(self, queue: str, opening: Pcm) -> bool:
+        """Does ``opening``, which sounds like ``queue``'s, still leave a doubt that this is
+        another queue? It does where the two sound alike only as any queue of the line may
+        (silence, the line's ring: ivraudit.crawl.openings.alike_as_any_queue), or where
+        another known queue sounds like it too (the line plays one track in several queues).
+        Where it is the queue's own music, heard alike, no more is listened to: what its
+        first announcement says costs the call up to half a minute more."""
+        return alike_as_any_queue(opening, self._openings[queue]) or any(
+            sounds_like(opening, other) for node, other in self._openings.items()
+            if node != queue)
 
     def wait_through(self, session: CallSession, hold: str, heard: Heard, new: bool) -> Heard:
         """Wait through the queue ``hold`` (its prompt ``heard``) for what answers it.
@@ -137,7 +161,7 @@ class Queues:
                 announcements.append(person[0])
                 nxt = person[1]
             elif session.listener.music or session.listener.rang:
-                nxt = _without_the_last_note(nxt)
+                nxt = without_the_last_note(nxt)
         if new and not announcements and not session.listener.music and not session.listener.rang \
                 and nxt.onset - heard.end < QUEUE_MIN_SILENCE_SECONDS:
             # "Please hold while I try that extension", and the next prompt after a pause:
@@ -231,14 +255,14 @@ class Queues:
                                      ) -> tuple[Heard, Heard] | None:
         """A last announcement and the person who answered straight after it, with less of a
         pause than ends a prompt, heard as one prompt: the announcement and the person, split
-        at the sentence or pause (:func:`_after_pauses`) where the words that say hold end
-        and the ones that say a person begin (or, where the line then ``waited`` for the
-        caller, the first ones that do not say hold: a person is known by that too): after
-        the last sentence that says hold, as one announcement can be several; None if the
-        prompt is not that."""
+        at the sentence or pause (ivraudit.crawl.handover.after_pauses) where the words that
+        say hold end and the ones that say a person begin (or, where the line then ``waited``
+        for the caller, the first ones that do not say hold: a person is known by that too):
+        after the last sentence that says hold, as one announcement can be several; None if
+        the prompt is not that."""
         words = self.mapper.transcript(heard.audio).words
         ends = sorted({i + 1 for i, w in enumerate(words[:-1]) if w.text.endswith(SENTENCE_ENDS)}
-                      | _after_pauses(heard.audio, [w.start for w in words]))
+                      | after_pauses(heard.audio, [w.start for w in words]))
         for split, after in zip(ends, [*ends[1:], len(words)]):
             said = " ".join(w.text for w in words[:split])
             rest = " ".join(w.text for w in words[split:])
@@ -306,7 +330,14 @@ class Queues:
             return queue, False, heard
         heard = session.resume(heard)
         opening = session.listener.peek(OPENING_SECONDS)
-        same = self.which(queue, way, opening)
+        lead = session.listener.position - heard.end  # (read past the prompt's end)
+        read: list[tuple[Pcm, float]] = []
+        def ahead() -> tuple[Pcm, float]:  # (up to when the queue, or a twin, first announced)
+            if not read:
+                due = first_announced(self.audit, self.twins.of(queue))
+                read.append((session.listener.peek(due - lead), lead))
+            return read[0]
+        same = self.which(queue, way, opening, ahead)
         if same == queue:
             return queue, False, heard
         to = same if same is not None else self.twins.twin(
@@ -336,51 +367,3 @@ class Queues:
             session.listener.unread(nxt.audio)
             return True
         return False
-
-
-SPLIT_PAUSE_SECONDS = 0.3
-"""A pause in a prompt this long or longer may be where one speaker stopped and another
-began: longer than the closure of a stop consonant or a voice's breath between words (0.1 s),
-the length of the line's pause between a cut announcement and the agent (0.5 s on zoo seed
-29022's line)."""
-
-
-def _after_pauses(audio: Pcm, starts: list[float]) -> set[int]:
-    """The words (by index, never the first) that begin right after a pause of
-    SPLIT_PAUSE_SECONDS or more: the first one to start past its middle (the recogniser's
-    word times are rough). An agent who cuts the queue's announcement short is not a new
-    sentence to the recogniser: "Your estimated wait time is-", 0.5 s, and "Hi, this is
-    David. How can I help you today?" were written "Your estimated wait time is high this is
-    David. ...", one sentence that said a person, so the queue's words became his (zoo seed
-    29022), and the same announcement, in another queue, was taken for him answering."""
-    quiet = quiet_frames(audio)
-    least = round(SPLIT_PAUSE_SECONDS / FRAME_SECONDS)
-    found: set[int] = set()
-    run = 0
-    for i, q in enumerate([*quiet, False]):
-        if q:
-            run += 1
-            continue
-        if run >= least and run < i:  # (not the quiet the prompt begins with)
-            middle = (i - run / 2) * FRAME_SECONDS
-            k = next((k for k, start in enumerate(starts) if start >= middle), None)
-            if k:
-                found.add(k)
-        run = 0
-    return found
-
-
-def _without_the_last_note(heard: Heard) -> Heard:
-    """What answered a queue, without the queue's last note: a sound too short for a word
-    (HOLD_BLIP_SECONDS), then a pause a track does not make (MUSIC_PAUSE_FRAMES) but shorter
-    than ends a prompt, then the words (zoo seed 21028: 0.1 s of music and 0.5 s of silence
-    before "Customer service department, this is David", heard as his greeting's start, and
-    named after another agent by it)."""
-    quiet = quiet_frames(heard.audio)
-    note = next((i for i, q in enumerate(quiet) if q), None)
-    if note is None or note * FRAME_SECONDS >= HOLD_BLIP_SECONDS:
-        return heard
-    begins = next((i for i in range(note, len(quiet)) if not quiet[i]), None)
-    if begins is None or begins - note < MUSIC_PAUSE_FRAMES:
-        return heard
-    return from_frame(heard, begins)
