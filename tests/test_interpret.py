@@ -54,6 +54,8 @@ MENUS: list[tuple[str, list[tuple[str, str]]]] = [
      "balance.", [("1", "payments"), ("2", "account changes"), ("3", "your balance")]),  # 21040
     ("If you know your party's extension, you may dial it at any time for the front desk, "
      "Die Hall 639", [("639", "the front desk")]),  # (zoo seed 21000, decoded afresh)
+    ("If you know your party's extension, you may dial it at any time for the front desk, "
+     "Die Hole 629.", [("629", "the front desk")]),  # (zoo seed 29179)
     ("If you know your party's extension, you may diele it at any time for the front desk, "
      "diele 600.", [("600", "the front desk")]),  # (zoo seed 27033)
     # whisper tiny.en on flite's "... 1 for prescription refills. 2 for a specialist." (19050)

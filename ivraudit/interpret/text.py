@@ -55,11 +55,14 @@ seed 28002): a digit, then "to" heard as 2 joined to the next word by hyphens ("
 3" is a list, and keeps its spaces)."""
 _NUMBER_WORD = (r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                 r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b")
-_DIAL_SPLIT = re.compile(r"\b([Dd])(?:ie|ye),? (?:of|ol|el|h?all?)\b"
+_DIAL_SPLIT = re.compile(r"\b([Dd])(?:ie|ye),? (?:of|h?[aeiou]{1,2}l{1,2}e?)\b"
                          rf"(?=,?\s*(?:\d|extension\b|{_NUMBER_WORD}))", re.IGNORECASE)
-"""Whisper's "die all 6,500", "die of 6,500", "Die, all 677" and "Die Hall 639" for "dial 6500":
-one syllable heard as two words, the first of which no menu says, before a number, in digits
-or in words ("die all six thousand five hundred": zoo seed 30040)."""
+"""Whisper's "die all 6,500", "die of 6,500", "Die, all 677", "Die Hall 639" and "Die Hole 629"
+for "dial 6500": the word's two syllables heard as two words, the first of which no menu says,
+before a number, in digits or in words ("die all six thousand five hundred": zoo seed 30040).
+The second word is any spelling of the unstressed vowel-and-l that ends "dial" ("all", "el",
+"hall", "hole", "hull"...), not a list of those heard so far (zoo seed 29179 and 23xxx wrote
+"Die Hole")."""
 _DIAL_SPELT = re.compile(r"\bd[iy][ae]?l+e?\b"
                          rf"(?=,?\s*(?:\d|extension\b|{_NUMBER_WORD}))", re.IGNORECASE)
 """Whisper's spellings of the one word: "diele 600", "dile 600", "dyal 600" for "dial 600",

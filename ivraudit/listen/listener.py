@@ -223,6 +223,7 @@ class Listener:
         self._holding = False  # within through_hold
         self.music: list[Pcm] = []  # frames of the last hold's music, up to MUSIC_SAMPLE_SECONDS
         self.rang = False  # the last hold rang (ringback) at some point
+        self._played = False  # the queue being waited through played music or rang so far
         self.ring = RingProfile()  # what this line's ring sounds like, once it has rung
 
     def stays_quiet(self, seconds: float) -> bool:
@@ -766,7 +767,13 @@ class Listener:
                       after_words: Heard | None) -> tuple[float, list[Heard], Heard]:
         started = self.position
         announcements: list[Heard] = []
-        played = after_words is not None and (bool(self.music) or self.rang)
+        # (music or a ring at any time in this wait, not only since the last words: an agent
+        # who cuts an announcement short speaks before the ring comes back, and words of
+        # theirs taken for the next announcement are followed by their silence, which no
+        # queue that rang or played music keeps: zoo seed 29176, "Your balance, Grace
+        # speaking." heard as "your m" on the queue's beat, then 120 s waited out as silence)
+        self._played = after_words is not None and (self._played or bool(self.music) or self.rang)
+        played = self._played
         self.music = list(self._music_tail)  # the music that ended the prompt before
         ring: list[Pcm] = []  # the last second read while the window said tone
         profile = self.ring  # learned from what was read before that second
