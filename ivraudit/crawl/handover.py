@@ -1,16 +1,45 @@
-"""Where what answered a queue begins: the agent's words after the queue's last sound.
+"""The hand-over from a queue to the person who answers it: where their greeting begins.
 
-An agent who answers cuts the queue's last announcement short, or speaks a moment after
-its music's last note; the listener hears that as one prompt, which is split where the
-queue stops and the person begins (ivraudit.crawl.queues).
+A queue hands a caller over with its sound (music, a ring, an announcement cut short) just
+before the first words, and the sound window, which lags a second and scores a buzzy
+synthetic voice as music, may place the hand-over late. What answered is then heard from the
+middle of its greeting ("How can I help?" for "Thanks for calling the City of Fairview. This
+is Sam. How can I help?"), and a greeting known by its end is no greeting at all: its start,
+which names the person, was taken for the queue's. Two ways it is taken:
+
+- :func:`one_voice`: the greeting's first words, then its middle scored as music, so the
+  words ended "in music", an announcement, and the "music" was waited through until the
+  window heard the voice again (zoo seeds 29127 after music, 29004 after an announcement the
+  agent cut short: "Hello?" 3 s after the greeting became the person);
+- :func:`without_the_ring`: the ring's last burst, cut short as the agent answered, before
+  the window could call it a tone, heard as the start of their prompt (29168: 1.2 s of US
+  ring, 0.4 s of silence, "Hi, this is Sam" heard as "Bye, this is it.").
+
+Where the queue stops and the person begins within one prompt: an agent who cuts the queue's
+last announcement short, or speaks a moment after its music's last note, is heard with it as
+one prompt, split at a pause (:func:`after_pauses`) or after the last note
+(:func:`without_the_last_note`).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from ivraudit.asr.base import UNDERSTOOD_MIN_WORDS
 from ivraudit.crawl.announcements import from_frame
-from ivraudit.listen.activity import quiet_frames
-from ivraudit.listen.listener import HOLD_BLIP_SECONDS, MUSIC_PAUSE_FRAMES, Heard
-from ivraudit.telephony.constants import FRAME_SECONDS
+from ivraudit.crawl.mapper import Mapper
+from ivraudit.interpret import calling_out, interpret
+from ivraudit.listen.activity import end_before_a_pause, quiet_frames, sounding_frame, tonal
+from ivraudit.listen.listener import (
+    HOLD_BLIP_SECONDS,
+    MUSIC_PAUSE_FRAMES,
+    PLAYED_ON_SECONDS,
+    RING_SHARE,
+    Ending,
+    Heard,
+    Listener,
+)
+from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
 from ivraudit.telephony.g711 import Pcm
 
 SPLIT_PAUSE_SECONDS = 0.3
@@ -59,3 +88,79 @@ def without_the_last_note(heard: Heard) -> Heard:
     if begins is None or begins - note < MUSIC_PAUSE_FRAMES:
         return heard
     return from_frame(heard, begins)
+
+
+def one_voice(mapper: Mapper, listener: Listener, announcements: list[Heard],
+              nxt: Heard) -> Heard | None:
+    """The last announcement, the "music" after it and ``nxt`` heard again as one prompt, if
+    they were one voice; None if not.
+
+    They were when the announcement ended in music (the window's verdict, not a pause) that
+    played on for less than PLAYED_ON_SECONDS, after which a queue's music goes on, and that
+    "music" has words in it, words the recogniser understood (not one or two it made up for
+    quiet music): a queue's music says nothing (as its wordless sounds are its
+    own: Queues._wordless), a voice the window scored as music does. The words are read
+    from the recording of the line (Listener.heard_between), one transcription more, only
+    where a queue's announcement was followed that soon by words."""
+    if not announcements or nxt.empty or nxt.sound_only:
+        return None
+    last = announcements[-1]
+    if last.ending is not Ending.MUSIC or nxt.onset - last.end >= PLAYED_ON_SECONDS:
+        return None
+    between = listener.heard_between(last.end, nxt.onset)
+    whole = listener.heard_between(last.onset, nxt.end)
+    if between is None or whole is None or not any(map(sounding_frame, _frames(between))):
+        return None
+    said = mapper.transcript(between)
+    if len(said.words) < UNDERSTOOD_MIN_WORDS or not said.understood:
+        return None  # (a word or two the recogniser made up for quiet music: zoo seed 21024)
+    quiet = quiet_frames(whole)
+    ends = end_before_a_pause(quiet, round((last.end - last.onset) / FRAME_SECONDS),
+                         round(listener.end_silence / FRAME_SECONDS))
+    if ends is not None and ends * FRAME_SECONDS < nxt.onset - last.onset:
+        # The voice stopped for as long as ends a prompt before ``nxt``: the greeting ended
+        # there and the line waited for the caller, if ``nxt`` was their call-out ("Hello?");
+        # anything else after that pause is a prompt of its own, and nothing is joined.
+        if not calling_out(mapper.transcribe(nxt.audio)):
+            return None
+        joined = Heard(whole[: ends * FRAME_SAMPLES], last.onset,
+                       last.onset + ends * FRAME_SECONDS, Ending.SILENCE, last.pressed_at,
+                       waited=True)
+    else:
+        joined = replace(nxt, audio=whole, onset=last.onset, ran_on=None)
+    # Words that, heard as one, still read as the queue's: an announcement that ran into
+    # the music and its agent's first words at once (zoo seed 21047), told apart where
+    # they were heard (Queues._after_the_last_announcement splits a prompt at the person).
+    if interpret(mapper.transcribe(joined.audio), mapper.language).kind == "hold":
+        return None
+    return joined
+
+
+def without_the_ring(listener: Listener, heard: Heard) -> Heard:
+    """``heard`` without the ring's last burst it begins with: sound that is a ring (the
+    line's, by the spectrum learned: Listener.ring; before one is learned, steady tones,
+    which a voice is not: a US ring under hiss scores as music, and is never learned), then
+    a pause a voice does not make within a word (MUSIC_PAUSE_FRAMES), then the words. A
+    burst cut short by the agent's pick-up is not told as a tone by the lagging window, and
+    was heard as the start of their prompt."""
+    if heard.empty:
+        return heard
+    quiet = quiet_frames(heard.audio)
+    frames = _frames(heard.audio)
+    run = 0
+    for i, q in enumerate(quiet):
+        run = run + 1 if q else 0
+        if run < MUSIC_PAUSE_FRAMES:
+            continue
+        burst = [frame for frame in frames[: i + 1 - run] if sounding_frame(frame)]
+        ringing = listener.ring.ringing(burst) if listener.ring.learned else map(tonal, burst)
+        if not burst or sum(ringing) < RING_SHARE * len(burst):
+            return heard  # words before the pause: the prompt begins with them
+        begins = next((k for k in range(i + 1, len(quiet)) if not quiet[k]), None)
+        return heard if begins is None else from_frame(heard, begins)
+    return heard
+
+
+def _frames(audio: Pcm) -> list[Pcm]:
+    count = len(audio) // FRAME_SAMPLES
+    return list(audio[: count * FRAME_SAMPLES].reshape(count, FRAME_SAMPLES))

@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from ivraudit.audit.model import Audit
 from ivraudit.interpret import calling_out, interpret, person_answers
-from ivraudit.listen.activity import quiet_frames
+from ivraudit.listen.activity import end_before_a_pause, quiet_frames
 from ivraudit.listen.listener import END_SILENCE_SECONDS, PERSON_WAITS_SECONDS, Listener
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
@@ -125,7 +125,7 @@ def greets_and_waits(listener: Listener, first: int, transcribe: Callable[[Pcm],
         seconds += END_SILENCE_SECONDS * 4
         ahead = listener.peek(seconds)
         quiet = quiet_frames(ahead)
-        end = _end_of_sound(quiet, first)
+        end = end_before_a_pause(quiet, first, _END_FRAMES)
         if len(ahead) < round(seconds / FRAME_SECONDS) * FRAME_SAMPLES:
             break  # the line hung up
     if end is None:
@@ -144,17 +144,6 @@ def greets_and_waits(listener: Listener, first: int, transcribe: Callable[[Pcm],
     again = next((i for i, q in enumerate(quiet) if not q), None)
     if again is None:
         return True
-    over = _end_of_sound(quiet, again)
+    over = end_before_a_pause(quiet, again, _END_FRAMES)
     return over is not None and over - again <= _CALL_OUT_FRAMES and calling_out(
         transcribe(after[(end + again) * FRAME_SAMPLES: (end + over) * FRAME_SAMPLES]))
-
-
-def _end_of_sound(quiet: list[bool], first: int) -> int | None:
-    """The frame after the sound that begins at ``first`` ends, where a pause long enough to
-    end a prompt (END_SILENCE_SECONDS) follows it; None if none does within ``quiet``."""
-    run = 0
-    for i in range(first, len(quiet)):
-        run = run + 1 if quiet[i] else 0
-        if run >= _END_FRAMES:
-            return i + 1 - run
-    return None

@@ -33,7 +33,7 @@ from ivraudit.crawl.announcements import (
     runs_on,
     says_otherwise,
 )
-from ivraudit.crawl.handover import after_pauses, without_the_last_note
+from ivraudit.crawl.handover import after_pauses, one_voice, without_the_last_note, without_the_ring
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.openings import alike_as_any_queue, sounds_like
 from ivraudit.crawl.people import StopTest, greets_and_waits, people_elsewhere, person_test
@@ -156,6 +156,10 @@ class Queues:
             # (a sound with no words is the queue's, not something it said: _wordless)
             announcements += [said, *more] if self.mapper.transcript(said.audio).words else more
         if not nxt.empty and not nxt.sound_only and nxt.ending is not Ending.TONE:
+            joined = one_voice(self.mapper, session.listener, announcements, nxt)
+            if joined is not None:  # a greeting taken for an announcement, "music" and words
+                announcements.pop()
+            nxt = without_the_ring(session.listener, joined or nxt)
             person = self._after_the_last_announcement(nxt, waited)
             if person is not None:  # "All our agents are busy." and "Hi, this is Luis" at once
                 announcements.append(person[0])

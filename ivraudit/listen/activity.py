@@ -100,6 +100,18 @@ def end_of_sound_before(quiet: list[bool], frame: int, slack: int = ONSET_SLACK_
     return frame
 
 
+def end_before_a_pause(quiet: list[bool], start: int, pause: int) -> int | None:
+    """The frame (from ``start`` on) where the sound ends for ``pause`` quiet frames or more:
+    where a speaker stopped for as long as ends what they say; None if they do not stop that
+    long within ``quiet``."""
+    run = 0
+    for i in range(start, len(quiet)):
+        run = run + 1 if quiet[i] else 0
+        if run >= pause:
+            return i + 1 - run
+    return None
+
+
 def sound_after_a_pause(audio: Pcm, pause_frames: int = 5) -> Pcm:
     """The audio from the first sound that follows a pause (``pause_frames`` quiet frames,
     or quiet from the start) to the end; empty if there is none.

@@ -147,6 +147,12 @@ PLAYED_ON_SECONDS = 6.0
 them. A person's greeting (2-5 s), read as music, is over sooner, and then they wait."""
 SOUND_ONLY_SECONDS = 2.0
 """How much of a queue that begins with music or a ring, nothing said, is its prompt."""
+RECORD_SECONDS = 40.0
+"""How much of the line the listener keeps, by line time, to hear a stretch again
+(:meth:`Listener.heard_between`): a greeting taken for an announcement, the music after it
+(up to PLAYED_ON_SECONDS) and the person's words that followed."""
+RECORD_FRAMES = round(RECORD_SECONDS / FRAME_SECONDS)
+RECORD_SLACK_FRAMES = 250  # (the record is trimmed every 5 s, not every frame)
 MUSIC_PAUSE_FRAMES = 15
 """0.3 s without sound ends a stretch of music: what sounds after it may be someone else (a
 queue hands a caller over with a moment of silence; the rests within a track are shorter,
@@ -225,6 +231,18 @@ class Listener:
         self.rang = False  # the last hold rang (ringback) at some point
         self._played = False  # the queue being waited through played music or rang so far
         self.ring = RingProfile()  # what this line's ring sounds like, once it has rung
+        self._record: dict[int, Pcm] = {}  # the last frames read, by their place on the line
+
+    def heard_between(self, start: float, end: float) -> Pcm | None:
+        """The line's audio from ``start`` to ``end`` (line times), as read: to hear again, as
+        one, what was taken for two things at first (a greeting whose middle scored as music,
+        heard as an announcement and the person's last words: ivraudit.crawl.handover). None
+        if any of it was not read, or was read too long ago (``RECORD_SECONDS``)."""
+        first, last = round(start / FRAME_SECONDS), round(end / FRAME_SECONDS)
+        frames = [self._record.get(i) for i in range(first, last)]
+        if not frames or any(frame is None for frame in frames):
+            return None
+        return np.concatenate([frame for frame in frames if frame is not None])
 
     def stays_quiet(self, seconds: float) -> bool:
         """Does the line stay silent for ``seconds``? What is read to find out is given back
@@ -296,6 +314,16 @@ class Listener:
             # heard already comes first, as the line played it.
             self._unread[:0] = self._ahead.frames
             self._ahead = None
+        at = round(self.position / FRAME_SECONDS)
+        frame = self._next_frame()
+        if frame is not None:
+            self._record[at] = frame
+            if len(self._record) > RECORD_FRAMES + RECORD_SLACK_FRAMES:
+                for old in [k for k in self._record if k <= at - RECORD_FRAMES]:
+                    del self._record[old]
+        return frame
+
+    def _next_frame(self) -> Pcm | None:
         if self._unread:
             frame = self._unread.pop(0)
             self.sound.push(frame)
