@@ -121,6 +121,18 @@ REGRESSIONS: dict[int, str] = {
            "second sounded like the first for its first seconds and was taken for it, "
            "though it announced 'Your call is important to us.' where the first had said "
            "'You are caller number 6.'; its agent never reached",
+    29134: "a queue with no prompt whose music fades in under the line's hiss, reached a "
+           "second way: its first 2 s, from another point of the fade, scored 0.79 against "
+           "the known queue's and it became a copy of itself (crawl/wordless.py; also 29136, "
+           "29144, 26052)",
+    29127: "an agent's eSpeak greeting after the queue's music, its middle scored as music: "
+           "'This is Sam.' ended an announcement and the rest was waited through as music, "
+           "so the person was 'How can I help?' and taken for another (crawl/handover.py; "
+           "also 29004, 29168)",
+    29176: "two queues with no prompt and one British ring, told apart only by their "
+           "announcement at 10 s; the second was taken for the first, and once sat through "
+           "its agent's cut greeting was taken for an announcement and 120 s of silence "
+           "waited out (crawl/queues.py Queues._in_doubt, Listener._through_hold)",
 }
 """Whole zoo trees (the bench's, uncapped) that showed a fault no smaller tree shows: the
 order in which a crawl tries keys, or the moment a key is typed into a prompt, which a tree
