@@ -133,6 +133,9 @@ REGRESSIONS: dict[int, str] = {
            "announcement at 10 s; the second was taken for the first, and once sat through "
            "its agent's cut greeting was taken for an announcement and 120 s of silence "
            "waited out (crawl/queues.py Queues._in_doubt, Listener._through_hold)",
+    27016: "music run into the queue's first announcement with no pause, cut by an eSpeak "
+           "agent: the announcement heard from its middle read as no hold, and the agent "
+           "with it (crawl/handover.py with_its_first_words)",
 }
 """Whole zoo trees (the bench's, uncapped) that showed a fault no smaller tree shows: the
 order in which a crawl tries keys, or the moment a key is typed into a prompt, which a tree

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from ivraudit.asr.base import UNDERSTOOD_MIN_WORDS
-from ivraudit.crawl.announcements import from_frame
+from ivraudit.crawl.announcements import SOUND_BEFORE_SECONDS, from_frame
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.interpret import calling_out, interpret
 from ivraudit.listen.activity import end_before_a_pause, quiet_frames, sounding_frame, tonal
@@ -39,7 +41,7 @@ from ivraudit.listen.listener import (
     Heard,
     Listener,
 )
-from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
+from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
 
 SPLIT_PAUSE_SECONDS = 0.3
@@ -72,6 +74,23 @@ def after_pauses(audio: Pcm, starts: list[float]) -> set[int]:
                 found.add(k)
         run = 0
     return found
+
+
+def with_its_first_words(listener: Listener, heard: Heard) -> tuple[Pcm, float]:
+    """``heard``'s audio, with the second before its onset where the queue's sound ran into
+    it with no pause, and how long that is (0: nothing added). Music that runs straight into
+    an announcement keeps its first words: the lagging window still says music, and no pause
+    tells where the one ends (Listener._give_back_after_music), so the announcement is heard
+    from its middle and its words say nothing of holding (zoo seed 27016: "The estimated hold
+    time is-", cut by the agent, heard from 0.6 s in as "The whole time is..."; read with the
+    second before it, "The estimated whole time is..."). The recogniser reads music as no
+    words; what the announcement said there is read with the rest."""
+    lead = min(SOUND_BEFORE_SECONDS, heard.onset)
+    before = listener.heard_between(heard.onset - lead, heard.onset)
+    if before is None or len(before) < FRAME_SAMPLES or heard.empty \
+            or not sounding_frame(before[-FRAME_SAMPLES:]):
+        return heard.audio, 0.0
+    return np.concatenate([before, heard.audio]), len(before) / SAMPLE_RATE
 
 
 def without_the_last_note(heard: Heard) -> Heard:

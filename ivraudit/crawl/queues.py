@@ -33,7 +33,13 @@ from ivraudit.crawl.announcements import (
     runs_on,
     says_otherwise,
 )
-from ivraudit.crawl.handover import after_pauses, one_voice, without_the_last_note, without_the_ring
+from ivraudit.crawl.handover import (
+    after_pauses,
+    one_voice,
+    with_its_first_words,
+    without_the_last_note,
+    without_the_ring,
+)
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.openings import alike_as_any_queue, sounds_like
 from ivraudit.crawl.people import StopTest, greets_and_waits, people_elsewhere, person_test
@@ -160,7 +166,7 @@ class Queues:
             if joined is not None:  # a greeting taken for an announcement, "music" and words
                 announcements.pop()
             nxt = without_the_ring(session.listener, joined or nxt)
-            person = self._after_the_last_announcement(nxt, waited)
+            person = self._after_the_last_announcement(session, nxt, waited)
             if person is not None:  # "All our agents are busy." and "Hi, this is Luis" at once
                 announcements.append(person[0])
                 nxt = person[1]
@@ -255,7 +261,7 @@ class Queues:
         seed 28017: ten nodes in a chain, the queue a message)."""
         return not self.mapper.transcript(heard.audio).words
 
-    def _after_the_last_announcement(self, heard: Heard, waited: bool
+    def _after_the_last_announcement(self, session: CallSession, heard: Heard, waited: bool
                                      ) -> tuple[Heard, Heard] | None:
         """A last announcement and the person who answered straight after it, with less of a
         pause than ends a prompt, heard as one prompt: the announcement and the person, split
@@ -263,11 +269,23 @@ class Queues:
         say hold end and the ones that say a person begin (or, where the line then ``waited``
         for the caller, the first ones that do not say hold: a person is known by that too):
         after the last sentence that says hold, as one announcement can be several; None if
-        the prompt is not that."""
-        words = self.mapper.transcript(heard.audio).words
+        the prompt is not that. The words are read with those the queue's music ran straight
+        into (ivraudit.crawl.handover.with_its_first_words). The line waited too where the
+        queue's music or ring did not come back after the prompt (its silence is the
+        person's: Queues._announces asked that of it already)."""
+        audio, lead = with_its_first_words(session.listener, heard)
+        words = self.mapper.transcript(audio).words
+        starts = [w.start - lead for w in words]  # (from the prompt's onset)
         ends = sorted({i + 1 for i, w in enumerate(words[:-1]) if w.text.endswith(SENTENCE_ENDS)}
-                      | after_pauses(heard.audio, [w.start for w in words]))
+                      | after_pauses(heard.audio, starts))
+        listener = session.listener
+        def line_waited() -> bool:  # (asked only of a prompt that may be split there)
+            return waited or (heard.ending is Ending.SILENCE and bool(listener.music or listener.rang)
+                              and not listener.hold_resumes(RING_CYCLE_SECONDS if listener.rang
+                                                            else HOLD_RESUMES_SECONDS))
         for split, after in zip(ends, [*ends[1:], len(words)]):
+            if starts[split] <= 0:
+                continue  # (a sentence of what came before the prompt)
             said = " ".join(w.text for w in words[:split])
             rest = " ".join(w.text for w in words[split:])
             then = interpret(rest, self.mapper.language).kind
@@ -275,9 +293,9 @@ class Queues:
             if interpret(next_sentence, self.mapper.language).kind == "hold":
                 continue  # still the announcement ("... busy. Please stay on the line.")
             if interpret(said, self.mapper.language).kind == "hold" and (
-                    then == "human" or (waited and then != "hold")):
+                    then == "human" or (then != "hold" and line_waited())):
                 quiet = quiet_frames(heard.audio)
-                first = min(round(words[split].start / FRAME_SECONDS), len(quiet) - 1)
+                first = min(round(starts[split] / FRAME_SECONDS), len(quiet) - 1)
                 before = end_of_sound_before(quiet, first)
                 begins = next((i for i in range(before, first + 1) if not quiet[i]), first)
                 if before == 0:
