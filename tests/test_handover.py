@@ -1,5 +1,6 @@
 """The hand-over from a queue to its agent: the ring's last burst is not the greeting's start."""
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -8,6 +9,9 @@ from ivraudit.crawl.handover import without_the_ring
 from ivraudit.listen.activity import RingProfile
 from ivraudit.listen.listener import Ending, Heard
 from ivraudit.telephony.constants import SAMPLE_RATE
+from ivraudit.telephony.wav import read_telephone_audio
+
+SOUNDS = Path("/usr/share/asterisk/sounds/en")  # Debian's human-recorded prompts
 
 
 def _tone(seconds: float) -> np.ndarray:
@@ -15,9 +19,11 @@ def _tone(seconds: float) -> np.ndarray:
     return (4000 * (np.sin(2 * np.pi * 440 * t) + np.sin(2 * np.pi * 480 * t))).astype(np.int16)
 
 
-def _voice(seconds: float, seed: int = 1) -> np.ndarray:
-    rng = np.random.default_rng(seed)  # broadband, like speech to a tone test
-    return (rng.normal(0, 3000, round(seconds * SAMPLE_RATE))).astype(np.int16)
+def _voice(seconds: float, prompt: str = "vm-reachoper") -> np.ndarray:
+    """The first ``seconds`` of a human-recorded prompt, from its first word."""
+    audio = read_telephone_audio(SOUNDS / f"{prompt}.wav")
+    first = int(np.argmax(np.abs(audio) > 500))
+    return audio[first: first + round(seconds * SAMPLE_RATE)]
 
 
 def _silence(seconds: float) -> np.ndarray:
@@ -38,5 +44,5 @@ def test_a_cut_ring_burst_before_the_greeting_is_left_out() -> None:
 
 def test_words_before_a_pause_are_kept() -> None:
     listener = SimpleNamespace(ring=RingProfile())
-    heard = _heard(np.concatenate([_voice(1.2), _silence(0.4), _voice(1.0, 2)]))
+    heard = _heard(np.concatenate([_voice(1.2), _silence(0.4), _voice(1.0, "vm-starmain")]))
     assert without_the_ring(listener, heard) is heard  # type: ignore[arg-type]
