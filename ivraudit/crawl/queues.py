@@ -22,6 +22,7 @@ someone else answers one of them (ivraudit.crawl.twins).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 from ivraudit.audit.hold import keep_hold_audio
 from ivraudit.audit.model import Audit
@@ -279,7 +280,8 @@ class Queues:
         ends = sorted({i + 1 for i, w in enumerate(words[:-1]) if w.text.endswith(SENTENCE_ENDS)}
                       | after_pauses(heard.audio, starts))
         listener = session.listener
-        def line_waited() -> bool:  # (asked only of a prompt that may be split there)
+        @cache  # (asked only of a prompt that may be split there, once: it reads the line)
+        def line_waited() -> bool:
             return waited or (heard.ending is Ending.SILENCE and bool(listener.music or listener.rang)
                               and not listener.hold_resumes(RING_CYCLE_SECONDS if listener.rang
                                                             else HOLD_RESUMES_SECONDS))
