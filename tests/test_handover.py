@@ -1,15 +1,24 @@
-"""The hand-over from a queue to its agent: the ring's last burst is not the greeting's start."""
+"""The hand-over from a queue to its agent: the ring's last burst is not the greeting's start;
+a greeting taken for an announcement is known by the call-out after it."""
 
+import shutil
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
-from ivraudit.crawl.handover import without_the_ring
+from ivraudit.audit.model import Audit
+from ivraudit.crawl.handover import called_out_after, without_the_ring
+from ivraudit.crawl.mapper import Mapper
 from ivraudit.listen.activity import RingProfile
-from ivraudit.listen.listener import Ending, Heard
+from ivraudit.listen.listener import Ending, Heard, Listener
 from ivraudit.telephony.constants import SAMPLE_RATE
 from ivraudit.telephony.wav import read_telephone_audio
+
+from test_identity import SOX
+from test_listener import _PlayedCall
 
 SOUNDS = Path("/usr/share/asterisk/sounds/en")  # Debian's human-recorded prompts
 
@@ -46,3 +55,53 @@ def test_words_before_a_pause_are_kept() -> None:
     listener = SimpleNamespace(ring=RingProfile())
     heard = _heard(np.concatenate([_voice(1.2), _silence(0.4), _voice(1.0, "vm-starmain")]))
     assert without_the_ring(listener, heard) is heard  # type: ignore[arg-type]
+
+
+MOH = Path("/usr/share/asterisk/moh")  # Debian's hold tracks
+
+
+def _spoken(tmp_path: Path, words: str) -> np.ndarray:
+    """``words`` in flite's voice, as the zoo's agents and announcements speak."""
+    raw, wav = tmp_path / "raw.wav", tmp_path / "said.wav"
+    subprocess.run(["flite", "-voice", "slt", "-t", words, "-o", str(raw)], check=True)
+    subprocess.run([*SOX, str(raw), "-r", "8000", "-c", "1", "-b", "16", str(wav)], check=True)
+    return read_telephone_audio(wav)
+
+
+def _music(seconds: float) -> np.ndarray:
+    path = MOH / "manolo_camp-morning_coffee.wav"
+    if not path.exists():
+        pytest.skip(f"{path} not installed (scripts/test-deps.sh installs it)")
+    return read_telephone_audio(path)[round(20 * SAMPLE_RATE):][: round(seconds * SAMPLE_RATE)]
+
+
+def _said_then_next(recognizer, audio: np.ndarray) -> tuple[bool, str]:
+    """Hear ``audio``, played on a call after the queue's music, as a queue's wait does: the
+    first words, then the next prompt with words after them; whether the first were a
+    person's by the call-out (called_out_after), and what the next said."""
+    listener = Listener(_PlayedCall(np.concatenate([_music(3.0), audio])))
+    mapper = Mapper(Audit(target="t", started=""), recognizer, "en", lambda line: None)
+    heard = [listener.hear()]
+    while len([h for h in heard if not h.sound_only]) < 2 and not heard[-1].empty:
+        heard.append(listener.hear(max_wait=10.0))
+    said, nxt = [h for h in heard if not h.sound_only][:2]
+    return called_out_after(mapper, listener, said, nxt, []), mapper.transcribe(nxt.audio)
+
+
+@pytest.mark.skipif(not (shutil.which("flite") and shutil.which("sox")),
+                    reason="flite and sox speak the prompts (scripts/test-deps.sh)")
+def test_a_greeting_taken_for_an_announcement_is_known_by_the_call_out_after_it(
+        tmp_path: Path, recognizer) -> None:
+    """The agent answered when the queue's next announcement was due, and their greeting was
+    taken for it; 3 s of silence later they called out, "Hello?" (zoo seed 29266: the
+    call-out became the person). No queue keeps silent after an announcement, and then
+    checks that the caller is there. The queue's music coming back, or words that say hold,
+    are the queue's: whoever speaks after them is the person."""
+    greeting = _spoken(tmp_path, "Thank you for calling Keystone Mutual, how may I help you?")
+    hello = _spoken(tmp_path, "Hello?")
+    gap, rest = np.zeros(3 * SAMPLE_RATE, np.int16), np.zeros(10 * SAMPLE_RATE, np.int16)
+    assert _said_then_next(recognizer, np.concatenate([greeting, gap, hello, rest]))[0]
+    queue = _said_then_next(recognizer, np.concatenate([greeting, _music(4.0), hello, rest]))
+    assert queue[1] and not queue[0]
+    hold = _spoken(tmp_path, "Please stay on the line. Your call will be answered shortly.")
+    assert not _said_then_next(recognizer, np.concatenate([hold, gap, hello, rest]))[0]

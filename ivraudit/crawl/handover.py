@@ -24,24 +24,39 @@ one prompt, split at a pause (:func:`after_pauses`) or after the last note
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cache
 
 import numpy as np
 
 from ivraudit.asr.base import UNDERSTOOD_MIN_WORDS
-from ivraudit.crawl.announcements import SOUND_BEFORE_SECONDS, from_frame
+from ivraudit.crawl.announcements import SOUND_BEFORE_SECONDS, from_frame, played_again
 from ivraudit.crawl.mapper import Mapper
+from ivraudit.crawl.people import CALL_OUT_SECONDS
 from ivraudit.interpret import calling_out, interpret
-from ivraudit.listen.activity import end_before_a_pause, quiet_frames, sounding_frame, tonal
+from ivraudit.listen.activity import (
+    end_before_a_pause,
+    end_of_sound_before,
+    quiet_frames,
+    sounding_frame,
+    tonal,
+)
 from ivraudit.listen.listener import (
     HOLD_BLIP_SECONDS,
+    HOLD_RESUMES_SECONDS,
     MUSIC_PAUSE_FRAMES,
+    PERSON_WAITS_SECONDS,
     PLAYED_ON_SECONDS,
     RING_SHARE,
     Ending,
     Heard,
     Listener,
 )
-from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE
+from ivraudit.telephony.constants import (
+    FRAME_SAMPLES,
+    FRAME_SECONDS,
+    RING_CYCLE_SECONDS,
+    SAMPLE_RATE,
+)
 from ivraudit.telephony.g711 import Pcm
 
 SPLIT_PAUSE_SECONDS = 0.3
@@ -149,7 +164,7 @@ def one_voice(mapper: Mapper, listener: Listener, announcements: list[Heard],
         joined = replace(nxt, audio=whole, onset=last.onset, ran_on=None)
     # Words that, heard as one, still read as the queue's: an announcement that ran into
     # the music and its agent's first words at once (zoo seed 21047), told apart where
-    # they were heard (Queues._after_the_last_announcement splits a prompt at the person).
+    # they were heard (last_announcement_and_person splits a prompt at the person).
     if interpret(mapper.transcribe(joined.audio), mapper.language).kind == "hold":
         return None
     return joined
@@ -183,3 +198,79 @@ def without_the_ring(listener: Listener, heard: Heard) -> Heard:
 def _frames(audio: Pcm) -> list[Pcm]:
     count = len(audio) // FRAME_SAMPLES
     return list(audio[: count * FRAME_SAMPLES].reshape(count, FRAME_SAMPLES))
+
+
+def called_out_after(mapper: Mapper, listener: Listener, said: Heard, nxt: Heard,
+                     before: list[Heard]) -> bool:
+    """Were the words ``said``, taken for an announcement of a queue that played or rang
+    before them (``before``: its prompt and announcements), a person's greeting after all?
+    They were where the queue's sound did not come back after them, and what came next,
+    out of that silence, was someone checking that the caller is there ("Hello?"), known
+    by its words or, misheard, as a few words after which the line waits for the caller
+    again (ivraudit.crawl.people.CALL_OUT_SECONDS): a person calls out 2-3 s after a
+    greeting the caller did not answer, before the crawl's wait for them (the line's
+    silence, Listener.through_hold) is over. A greeting that came when the queue's next
+    announcement was due was taken for it (zoo seed 29266: "Thank you for calling Keystone
+    Mutual, how may I help you?", heard as "... Keystone News Show. I'll help you.", 3.1 s
+    of silence, then "Hello?" heard as "below.", a person of its own). Words that say hold,
+    or that the queue said before, are its own, whoever speaks after them."""
+    if nxt.empty or nxt.sound_only or played_again(said, before):
+        return False
+    between = listener.heard_between(said.end, nxt.onset)
+    around = listener.heard_between(said.onset, nxt.end)  # (the line's noise: their pauses)
+    if between is None or around is None or not all(quiet_frames(between, floor_of=around)):
+        return False  # (the queue's music or ring came back, or the line was not recorded)
+    if interpret(mapper.transcribe(said.audio), mapper.language).kind == "hold":
+        return False
+    return calling_out(mapper.transcribe(nxt.audio)) or (
+        nxt.seconds <= CALL_OUT_SECONDS and listener.stays_quiet(PERSON_WAITS_SECONDS))
+
+
+SENTENCE_ENDS = (".", "?", "!")
+"""How the recogniser ends a sentence (Whisper writes punctuation; Vosk does not, and its
+prompts are not split)."""
+
+
+def last_announcement_and_person(mapper: Mapper, listener: Listener, heard: Heard,
+                                 waited: bool) -> tuple[Heard, Heard] | None:
+    """A last announcement and the person who answered straight after it, with less of a
+    pause than ends a prompt, heard as one prompt: the announcement and the person, split
+    at the sentence or pause (:func:`after_pauses`) where the words that
+    say hold end and the ones that say a person begin (or, where the line then ``waited``
+    for the caller, the first ones that do not say hold: a person is known by that too):
+    after the last sentence that says hold, as one announcement can be several; None if
+    the prompt is not that. The words are read with those the queue's music ran straight
+    into (:func:`with_its_first_words`). The line waited too where the
+    queue's music or ring did not come back after the prompt (its silence is the
+    person's: Queues._announces asked that of it already)."""
+    audio, lead = with_its_first_words(listener, heard)
+    words = mapper.transcript(audio).words
+    starts = [w.start - lead for w in words]  # (from the prompt's onset)
+    ends = sorted({i + 1 for i, w in enumerate(words[:-1]) if w.text.endswith(SENTENCE_ENDS)}
+                  | after_pauses(heard.audio, starts))
+    @cache  # (asked only of a prompt that may be split there, once: it reads the line)
+    def line_waited() -> bool:
+        return waited or (heard.ending is Ending.SILENCE and bool(listener.music or listener.rang)
+                          and not listener.hold_resumes(RING_CYCLE_SECONDS if listener.rang
+                                                        else HOLD_RESUMES_SECONDS))
+    for split, after in zip(ends, [*ends[1:], len(words)]):
+        if starts[split] <= 0:
+            continue  # (a sentence of what came before the prompt)
+        said = " ".join(w.text for w in words[:split])
+        rest = " ".join(w.text for w in words[split:])
+        then = interpret(rest, mapper.language).kind
+        next_sentence = " ".join(w.text for w in words[split:after])
+        if interpret(next_sentence, mapper.language).kind == "hold":
+            continue  # still the announcement ("... busy. Please stay on the line.")
+        if interpret(said, mapper.language).kind == "hold" and (
+                then == "human" or (then != "hold" and line_waited())):
+            quiet = quiet_frames(heard.audio)
+            first = min(round(starts[split] / FRAME_SECONDS), len(quiet) - 1)
+            before = end_of_sound_before(quiet, first)
+            begins = next((i for i in range(before, first + 1) if not quiet[i]), first)
+            if before == 0:
+                return None
+            return (Heard(heard.audio[: before * FRAME_SAMPLES], heard.onset,
+                          heard.onset + before * FRAME_SECONDS, Ending.SILENCE),
+                    from_frame(heard, begins))
+    return None

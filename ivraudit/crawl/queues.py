@@ -22,22 +22,21 @@ someone else answers one of them (ivraudit.crawl.twins).
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
+from dataclasses import replace
 
 from ivraudit.audit.hold import keep_hold_audio
 from ivraudit.audit.model import Audit
 from ivraudit.crawl.announcements import (
     first_announced,
-    from_frame,
     on_the_beat,
     played_again,
     runs_on,
     says_otherwise,
 )
 from ivraudit.crawl.handover import (
-    after_pauses,
+    called_out_after,
+    last_announcement_and_person,
     one_voice,
-    with_its_first_words,
     without_the_last_note,
     without_the_ring,
 )
@@ -48,7 +47,7 @@ from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.twins import Twins, Way
 from ivraudit.interpret import calling_out, interpret, person_answers
-from ivraudit.listen.activity import end_of_sound_before, quiet_frames
+from ivraudit.listen.activity import quiet_frames
 from ivraudit.listen.listener import HOLD_RESUMES_SECONDS, Ending, Heard
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, RING_CYCLE_SECONDS
 from ivraudit.telephony.g711 import Pcm
@@ -69,9 +68,6 @@ PERSON_NEXT_WITHIN_SECONDS = 3.0
 pause before a new node (up to 3 s on a slow system: zoo trees' gap-long, 1.5-2.5 s, and
 the recording's lead; 24004, 25010 and 25012 cut an announcement and spoke 1.0, 1.7 and
 2.3 s later)."""
-SENTENCE_ENDS = (".", "?", "!")
-"""How the recogniser ends a sentence (Whisper writes punctuation; Vosk does not, and its
-prompts are not split)."""
 
 class Queues:
     """Waiting through queues, and telling queues that sound alike apart: what each played
@@ -158,6 +154,9 @@ class Queues:
             said = session.resume(nxt)
             _, more, nxt = session.through_hold(people=people, after_words=said)
             waited = nxt.onset == said.onset
+            if not waited and not more and called_out_after(
+                    self.mapper, session.listener, said, nxt, [heard, *announcements]):
+                nxt, waited = replace(said, ending=Ending.SILENCE, waited=True), True
             if waited:
                 break  # the queue fell silent after them: a person's words (see there)
             # (a sound with no words is the queue's, not something it said: _wordless)
@@ -167,7 +166,7 @@ class Queues:
             if joined is not None:  # a greeting taken for an announcement, "music" and words
                 announcements.pop()
             nxt = without_the_ring(session.listener, joined or nxt)
-            person = self._after_the_last_announcement(session, nxt, waited)
+            person = last_announcement_and_person(self.mapper, session.listener, nxt, waited)
             if person is not None:  # "All our agents are busy." and "Hi, this is Luis" at once
                 announcements.append(person[0])
                 nxt = person[1]
@@ -261,51 +260,6 @@ class Queues:
         its loudest bars rise over the floor, a wordless "prompt" every few seconds (zoo
         seed 28017: ten nodes in a chain, the queue a message)."""
         return not self.mapper.transcript(heard.audio).words
-
-    def _after_the_last_announcement(self, session: CallSession, heard: Heard, waited: bool
-                                     ) -> tuple[Heard, Heard] | None:
-        """A last announcement and the person who answered straight after it, with less of a
-        pause than ends a prompt, heard as one prompt: the announcement and the person, split
-        at the sentence or pause (ivraudit.crawl.handover.after_pauses) where the words that
-        say hold end and the ones that say a person begin (or, where the line then ``waited``
-        for the caller, the first ones that do not say hold: a person is known by that too):
-        after the last sentence that says hold, as one announcement can be several; None if
-        the prompt is not that. The words are read with those the queue's music ran straight
-        into (ivraudit.crawl.handover.with_its_first_words). The line waited too where the
-        queue's music or ring did not come back after the prompt (its silence is the
-        person's: Queues._announces asked that of it already)."""
-        audio, lead = with_its_first_words(session.listener, heard)
-        words = self.mapper.transcript(audio).words
-        starts = [w.start - lead for w in words]  # (from the prompt's onset)
-        ends = sorted({i + 1 for i, w in enumerate(words[:-1]) if w.text.endswith(SENTENCE_ENDS)}
-                      | after_pauses(heard.audio, starts))
-        listener = session.listener
-        @cache  # (asked only of a prompt that may be split there, once: it reads the line)
-        def line_waited() -> bool:
-            return waited or (heard.ending is Ending.SILENCE and bool(listener.music or listener.rang)
-                              and not listener.hold_resumes(RING_CYCLE_SECONDS if listener.rang
-                                                            else HOLD_RESUMES_SECONDS))
-        for split, after in zip(ends, [*ends[1:], len(words)]):
-            if starts[split] <= 0:
-                continue  # (a sentence of what came before the prompt)
-            said = " ".join(w.text for w in words[:split])
-            rest = " ".join(w.text for w in words[split:])
-            then = interpret(rest, self.mapper.language).kind
-            next_sentence = " ".join(w.text for w in words[split:after])
-            if interpret(next_sentence, self.mapper.language).kind == "hold":
-                continue  # still the announcement ("... busy. Please stay on the line.")
-            if interpret(said, self.mapper.language).kind == "hold" and (
-                    then == "human" or (then != "hold" and line_waited())):
-                quiet = quiet_frames(heard.audio)
-                first = min(round(starts[split] / FRAME_SECONDS), len(quiet) - 1)
-                before = end_of_sound_before(quiet, first)
-                begins = next((i for i in range(before, first + 1) if not quiet[i]), first)
-                if before == 0:
-                    return None
-                return (Heard(heard.audio[: before * FRAME_SAMPLES], heard.onset,
-                              heard.onset + before * FRAME_SECONDS, Ending.SILENCE),
-                        from_frame(heard, begins))
-        return None
 
     def people(self, queue: str | None = None) -> Callable[[], StopTest] | None:
         """What answers a queue is listened to for a person's first words, when courteous.
