@@ -356,3 +356,39 @@ def test_a_prompt_whose_first_seconds_score_as_music_is_no_queue_without_words(t
     queue = listener.hear()
     assert queue.ending is Ending.MUSIC and queue.sound_only
     assert listener.position == pytest.approx(queue.end, abs=0.01)  # the look was given back
+
+
+def _under_hiss(audio: np.ndarray, noise_dbfs: float) -> np.ndarray:
+    """``audio`` through a μ-law line with hiss of its own (a frame at a time, as a call)."""
+    from ivraudit.spec.effects import LineEffects
+    from ivraudit.spec.model import LineSpec
+
+    line = LineEffects(LineSpec(noise_dbfs=noise_dbfs, noise_seed=1, codec="ulaw"))
+    frames = audio[: len(audio) // FRAME_SAMPLES * FRAME_SAMPLES].reshape(-1, FRAME_SAMPLES)
+    return np.concatenate([line.apply(frame) for frame in frames])
+
+
+@pytest.mark.parametrize("noise_dbfs", [None, -44.0, -40.0, -35.5])
+@pytest.mark.parametrize("at", [1.3, 1.9, 2.5])
+def test_a_ring_comes_back_after_its_tone_and_a_beep_does_not_on_a_line_with_hiss(
+        noise_dbfs: float | None, at: float):
+    """A prompt that ended in a tone in a queue is the queue's where the tone comes back by
+    itself after a pause: a ring (Listener.hold_resumes, ``after_a_pause``), asked from
+    within a burst, between the two of a British ring, or in its long pause. The pause was
+    judged by the absolute floor, under which hiss at -44 dBFS never falls, and under more
+    hiss the window scores the ring as music for the last 0.3 s of its bursts, music that
+    did not go on: a British ring's double burst, heard as a voice ending in a tone, was a
+    voicemail box (zoo seed 29288: a queue mapped as a queue and a box). A voicemail box's
+    beep is followed by the silence of the recording, hiss and all."""
+    from ivraudit.telephony.tones import tone
+
+    quiet = np.zeros(SAMPLE_RATE, np.int16)
+    burst, gap = tone((400.0, 450.0), 0.4, dbfs=-17), np.zeros(round(0.2 * SAMPLE_RATE), np.int16)
+    cycle = np.concatenate([burst, gap, burst, np.zeros(2 * SAMPLE_RATE, np.int16)])
+    beep = tone((950.0,), 0.5, dbfs=-17)
+    for sound, again in ((np.tile(cycle, 4), True),
+                         (np.concatenate([beep, quiet, quiet, quiet, quiet]), False)):
+        listener = Listener(_PlayedCall(_under_hiss(np.concatenate([quiet, sound]), noise_dbfs)))
+        for _ in range(round(at / 0.02)):  # (as far as the prompt that ended in it was heard)
+            listener._frame()
+        assert listener.hold_resumes(6.0, after_a_pause=True) is again

@@ -215,12 +215,16 @@ class Queues:
 
     def _rung_off(self, session: CallSession, heard: Heard) -> bool:
         """Was ``heard``, which ended in a tone, an announcement the queue's own ring cut off?
-        It was if the tone is the ring this queue played (by its spectrum) and the words are
-        no greeting's (neither a box's nor a person's): a box beeps after words that ask for a
-        message, and the ring's next cycle need not come before the agent answers (Europe's
-        ring: 1 s in 5; zoo seed 27039: "You are caller number 5." heard as "You are quality
-        member five.", the ring, and the agent 4 s later, was taken for a voicemail box)."""
-        if not session.listener.is_the_ring(heard.tone):
+        It was if the tone is the ring this queue played (by its spectrum), or the queue's
+        sound comes back after it within a ring's cycle (a ring not learned as one), and
+        the words are no greeting's (neither a box's nor a person's): a box beeps after
+        words that ask for a message, and the ring's next cycle need not come before the
+        agent answers (Europe's ring: 1 s in 5; zoo seed 27039: "You are caller number 5."
+        heard as "You are quality member five.", the ring, and the agent 4 s later, was
+        taken for a voicemail box)."""
+        listener = session.listener
+        if not (listener.is_the_ring(heard.tone)
+                or listener.hold_resumes(RING_CYCLE_SECONDS, after_a_pause=True)):
             return False
         return interpret(self.mapper.transcribe(heard.audio), self.mapper.language).kind \
             not in ("voicemail", "human")

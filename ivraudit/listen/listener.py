@@ -457,7 +457,13 @@ class Listener:
         silence. What is read to find out is given back, so nothing is lost.
         ``after_a_pause``: the prompt ended in a tone that may still be sounding (a 1 s
         voicemail beep outlasts the window that told it): only a tone or music that
-        begins again after a quiet frame counts."""
+        begins again after a quiet frame counts, quiet by the line's noise (hiss above the
+        absolute floor is no sound: at -44 dBFS no pause was ever heard); and music counts
+        however briefly it plays: after a tone, nobody speaks, and a box records in
+        silence, while a ring under hiss scores as music for the last 0.3 s of its bursts
+        and pauses for seconds (a British ring under hiss 20 dB below it: zoo seed 29288,
+        a queue mapped as a queue and a voicemail box). Sound is judged by the line's noise
+        (Sound.sounds) in every case."""
         read: list[Pcm] = []
         sound = self._looking_ahead()
         resumes = False
@@ -471,16 +477,16 @@ class Listener:
             if frame is None:
                 break
             read.append(frame)
-            paused = paused or not sounding_frame(frame)
+            paused = paused or not self.sound.sounds(frame)
             if not paused:
                 if len(read) * FRAME_SECONDS >= within:
                     break  # a tone that sounds on for a whole cycle is no ring
                 continue
             left -= 1
             window = self.sound.window()
-            held = held + 1 if window in (Sound.MUSIC, Sound.TONE) and sounding_frame(frame) else 0
+            held = held + 1 if window in (Sound.MUSIC, Sound.TONE) and self.sound.sounds(frame) else 0
             if held >= HOLD_RESUMES_FRAMES:
-                resumes = window is Sound.TONE or self._music_goes_on(read)
+                resumes = window is Sound.TONE or after_a_pause or self._music_goes_on(read)
                 break
             if self.ring.learned and len(read) >= RING_RESUMES_FRAMES \
                     and all(self.ring.ringing(read[-RING_RESUMES_FRAMES:])):
