@@ -144,6 +144,7 @@ class Queues:
             node.kind = "voicemail" if reads_as == "voicemail" else "human"
             return nxt
         waited = False  # the last words were followed by the silence of someone waiting
+        played = False  # the queue played music or rang at some time of the wait so far
         while not nxt.empty:
             split = runs_on(nxt, [heard, *announcements])
             if split is not None:  # the last announcement, and whoever answered straight after
@@ -151,11 +152,13 @@ class Queues:
                 nxt = split[1]
             if not self._announces(session, nxt, [heard, *announcements]):
                 break
+            played = played or bool(session.listener.music or session.listener.rang)
             said = session.resume(nxt)
             _, more, nxt = session.through_hold(people=people, after_words=said)
             waited = nxt.onset == said.onset
-            if not waited and not more and called_out_after(
+            if not waited and not more and played and called_out_after(
                     self.mapper, session.listener, said, nxt, [heard, *announcements]):
+                # (a silent queue's silence says nothing: Listener.through_hold)
                 nxt, waited = replace(said, ending=Ending.SILENCE, waited=True), True
             if waited:
                 break  # the queue fell silent after them: a person's words (see there)
