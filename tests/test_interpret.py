@@ -690,6 +690,35 @@ def test_keys_a_reading_may_have_lost_are_tried():
     assert unread_keys(["1", "2"], "Press 1 for billing. Press 2 for sales.") == []
 
 
+def test_a_key_verb_whose_word_names_no_key_is_a_key_misheard():
+    """The Flite "For billing, dial 4. To speak with a representative, press 0." heard as
+    "For billing, dial floor to speak with a representative" (zoo seeds 29209, 29275): the
+    word where the key stands names none, so that choice's key was misheard and the first
+    free number is tried. A verb's other objects ("dial it at any time", "press any key",
+    "press and hold", "by dialing digits", "say billing") and a verb in a list of words ("the
+    dial, answer and hang up commands") are no lost key."""
+    from ivraudit.crawl.probes import keys_for_lost_choices
+    said = ("For permits, dial one. For parking tickets, dial two. For water, dial three. For "
+            "trash and recycling. Dial floor to speak with a representative. Press zero.")
+    assert [o.key for o in interpret(said, "en").options] == ["1", "2", "3", "0"]
+    assert keys_for_lost_choices(["1", "2", "3", "0"], said, []) == ["4"]
+    # with a choice whose key was lost as well ("for payment or" for "... arrangements, dial 3")
+    said = ("for outages dial 1 for new service, dial 2 for payment or for billing, dial floor "
+            "to speak with a representative, press the zero key.")
+    assert keys_for_lost_choices(["1", "2", "0"], said, []) == ["3", "4"]
+    for announced, said in [
+            (["1"], "If you know your party's extension, you may dial it at any time. For "
+                    "sales, press 1."),
+            (["1"], "Press 1 for sales. Press any key to hear these options again."),
+            (["*"], "Press and hold the star key to return to the main menu."),
+            (["1"], "You will navigate this demonstration by dialing digits. Press 1 for "
+                    "sales."),
+            (["1"], "Say billing or press 1."),
+            (["1"], "You can use the dial, answer, and hang up commands. Press 1 for sales."),
+            (["1", "2"], "Please dial now. For sales, press 1. For support, press 2.")]:
+        assert keys_for_lost_choices(announced, said, []) == [], said
+
+
 def test_a_key_heard_joined_to_to_by_hyphens_is_read():
     """Whisper writes "press one to ask about your miles" as "Press 1-2-esque about your
     miles" (zoo seed 28002); "press 1-2 or 3" stays a list."""

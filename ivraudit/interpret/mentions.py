@@ -146,6 +146,48 @@ def _verb_mention(tokens: list[Token], i: int) -> Mention | None:
     return None
 
 
+KEY_ONLY_VERBS = frozenset({
+    "press", "pressing", "presses", "pressed", "dial", "dialing", "dialling", "push", "pushing",
+    "hit", "hitting", "touch", "select", "selecting",
+    "oprima", "oprime", "oprimir", "oprimiendo", "presione", "presiona", "presionar", "marque",
+    "marca", "marcar", "pulse", "pulsa", "pulsar",
+})
+"""Verbs whose object on a phone menu is a key, not words ("say billing", "enter your PIN")."""
+_NO_KEY_OBJECTS = frozenset({
+    "it", "now", "here", "again", "that", "this", "them", "and", "or", "then", "please",
+    "any", "digits", "keys", "numbers", "buttons", "lo", "ahora", "aqui", "y", "o",
+})
+"""What may follow a key verb in place of a key without naming one ("dial it now", "press
+any key", "press and hold", "navigate this menu by dialing digits")."""
+
+
+def keyless_verbs(tokens: list[Token], mentions: list[Mention], masked: set[int]) -> list[int]:
+    """Key verbs, outside every mention and ``masked`` token, whose one-word object names no
+    key where a key stands: the verb, one word, then a clause opener ("to", "for", "if",
+    "para"), a sentence end or the end of the prompt (a verb before a pause is a word in a list: "the
+    dial, answer and hang up commands"). Whisper heard the Flite "For billing, dial four.
+    To speak with a representative, press 0." as "for billing, dial floor to speak with a
+    representative" (zoo seeds 29209, 29275): no key is read, no label is left without one,
+    and the choice went untried. That slot holds a key on every menu, so a word there that
+    is none is the key misheard, whatever word the recogniser chose."""
+    taken = set(masked)
+    for mention in mentions:
+        taken.update(range(mention.start, mention.end))
+    found: list[int] = []
+    for i, token in enumerate(tokens[:-1]):
+        if token.text not in KEY_ONLY_VERBS or token.stop or i in taken or i + 1 in taken:
+            continue
+        word = tokens[i + 1]
+        if (word.text in _NO_KEY_OBJECTS or word.text in _BEFORE_KEY or word.text in VERBS
+                or key_at(tokens, i + 1, after_verb=True) is not None
+                or extension_at(tokens, i + 1) is not None or word.text.isdigit()):
+            continue
+        following = tokens[i + 2].text if i + 2 < len(tokens) else None
+        if word.stop or following is None or following in BARE_INTROS:
+            found.append(i)
+    return found
+
+
 def _finishing(tokens: list[Token], mention: Mention, floor: int) -> int | None:
     """Where the words that make ``mention`` a way to finish (not a choice) begin, or None.
 

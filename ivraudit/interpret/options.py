@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ivraudit.interpret.mentions import Mention, find_mentions
+from ivraudit.interpret.mentions import Mention, find_mentions, keyless_verbs
 from ivraudit.interpret.model import Option
 from ivraudit.interpret.text import Token
 
@@ -328,12 +328,15 @@ def unkeyed_choices(tokens: list[Token]) -> int:
       frequent flyer, three for baggage for reservations": "four" lost, 26012, 26036).
     - A label holding "or" and a new opener ("for new service press 1 for payment or to hear
       these options again. Press 9.": "press 2" lost, 25054).
+    - A key verb followed by one word that is no key ("for billing, dial floor to speak with
+      a representative": "four" misheard, 29209, 29275;
+      :func:`ivraudit.interpret.mentions.keyless_verbs`).
     A prompt whose keys were all heard shows none of these, so costs no key more."""
     read = _read(tokens)
     if read is None:
         return 0
     lab, mentions, best = read
-    count = int(_opens_a_choice(lab, best))
+    count = int(_opens_a_choice(lab, best)) + len(keyless_verbs(tokens, mentions, lab.masked))
     for mention, (lo, hi) in zip(mentions, best.spans):
         words = [t.text for t in tokens[lo:hi]]
         if (mention.bare and any(w in ("for", "para") for w in words[1:])) or any(
@@ -367,3 +370,4 @@ def _opens_a_choice(lab: _Labeller, best: _Reading) -> bool:
                 break
     lo, hi = lab.strip(lo, hi)
     return hi - lo >= 2 and lab.tokens[lo].text in INTROS
+
