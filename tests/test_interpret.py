@@ -750,3 +750,27 @@ def test_an_extension_written_as_its_hundreds_and_the_rest_is_one_number():
     assert [(o.key, o.label) for o in interpret(said, "en").options] == [("686", "the front desk")]
     assert interpret("For sales, call 1-800-555-1234.").options == ()
     assert interpret("Dial 600-86.5 now.").options == ()
+
+
+def test_a_list_of_labels_with_fewer_keys_than_it_names_lost_the_rest():
+    """"For prescription refills or appointments, press 1 or 2." in a flite voice, written
+    by Whisper tiny.en as "... or appointments. Press one bar to speak with a representative."
+    (zoo seed 29210; "press 1-OR to speak" from another start): the key's clause goes on where
+    the lost key was said, so the list's second choice gets the first free number. One choice
+    whose label holds "or", its key ending its clause, costs no key."""
+    from ivraudit.crawl.probes import keys_for_lost_choices
+    from ivraudit.interpret import choices_without_a_key
+    for said in ("Welcome to Lakeside Family Clinic for prescription refills or appointments. "
+                 "Press one bar to speak with a representative. Press zero.",
+                 "for prescription refills or appointments, press 1-OR to speak with a "
+                 "representative, press 0."):
+        assert [o.key for o in interpret(said, "en").options] == ["1", "0"]
+        assert keys_for_lost_choices(["1", "0"], said, []) == ["2"], said
+    assert choices_without_a_key("For billing, outages or new service, press one bar.") == 2
+    for said in ("For lost or stolen cards, press 1. For loans, press 2.",
+                 "For lost or stolen cards press 1 for loans press 2.",
+                 "For lost or stolen cards, press 1 now. For loans, press 2.",
+                 "To report a lost or stolen card, press 1 at any time.",
+                 "For billing, outages or new service, press 1, 2 or 3.",
+                 "Press 1 for billing or payments. Press 2 for sales."):
+        assert choices_without_a_key(said) == 0, said

@@ -37,6 +37,7 @@ from ivraudit.crawl.expectations import Expectations
 from ivraudit.crawl.frontier import Frontier, Probe
 from ivraudit.crawl.gate import DialGate, StoppedWaiting
 from ivraudit.crawl.hidden import judge_escape_keys, judge_invalid_keys
+from ivraudit.crawl.rehearing import Rehearing
 from ivraudit.crawl.lanes import CallBudgetExceeded, Conductor, LaneCall
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.pacing import Pacer
@@ -102,6 +103,7 @@ class Explorer:
         self.prober = Prober(self.audit, self.policy, self.mapper, self.scheduler,
                              self.expectations, self.strategies.results, self.strategies.pause)
         self.walker = Walker(self.audit, self.mapper, self.strategies.typing)
+        self.rehearing = Rehearing(self.audit, self.mapper, self.scheduler)
         self.mapper.on_rename += [self.scheduler.renamed, self.expectations.renamed,
                                   self.strategies.typing.renamed, self.strategies.pause.renamed]
 
@@ -195,6 +197,8 @@ class Explorer:
             while True:
                 conductor.wait_for_work(
                     lambda: self._stopping or bool(self.frontier) or not any(conductor.busy))
+                if not self._stopping and not self.frontier and self.rehearing.judge():
+                    conductor.lock.notify_all()  # (options heard again: ivraudit.crawl.rehearing)
                 if self._stopping or not self.frontier:
                     break
                 if len(self.audit.calls) >= self.policy.max_calls:

@@ -22,7 +22,7 @@ def judge_invalid_keys(mapper: Mapper) -> None:
     before did not come back to the menu, and trying stops once two agree. The invalid
     target settled so is what escape keys are judged against."""
     for node_id, tries in mapper.invalid_tries.items():
-        invalid_target = _what_wrong_keys_do(mapper.audit, tries, node_id)
+        invalid_target = what_wrong_keys_do(mapper.audit, tries, node_id)
         mapper.first_target[(node_id, "invalid")] = invalid_target
         for key, target in tries:
             if target == invalid_target:
@@ -33,7 +33,7 @@ def judge_invalid_keys(mapper: Mapper) -> None:
                                                   "hidden"))
 
 
-def _what_wrong_keys_do(audit: Audit, tries: list[tuple[str, str]], node_id: str) -> str:
+def what_wrong_keys_do(audit: Audit, tries: list[tuple[str, str]], node_id: str) -> str:
     """Where wrong keys lead at a menu: where the last key tried as invalid did, unless
     more of the escape keys the prompt did not announce agree on somewhere else (9 tried
     as invalid repeated the menu, an option the recogniser missed, while 0, * and # all

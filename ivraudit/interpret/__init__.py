@@ -12,17 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ivraudit.interpret.keys import key_at, say_key
+from ivraudit.interpret.keys import as_said_in_hundreds, key_at, say_key
 from ivraudit.interpret.kinds import (
     calls_out, classify, digits_asked, opens_as_a_person, terminator_asked,
 )
 from ivraudit.interpret.mentions import VERBS
 from ivraudit.interpret.model import Interpretation, Option
-from ivraudit.interpret.options import read_options, unkeyed_choices
+from ivraudit.interpret.options import read_options
+from ivraudit.interpret.unkeyed import unkeyed_choices
 from ivraudit.interpret.text import tokenize
 from ivraudit.kinds import KINDS
 
-__all__ = ["KINDS", "Interpretation", "Option", "calling_out", "choices_without_a_key",
+__all__ = ["KINDS", "Interpretation", "Option", "as_said_in_hundreds", "calling_out",
+           "choices_without_a_key",
            "ends_before_its_key", "first_option_said_by", "keys_said",
            "interpret", "person_answers", "say_key"]
 
@@ -63,7 +65,7 @@ def ends_before_its_key(transcript: str) -> bool:
 def choices_without_a_key(transcript: str) -> int:
     """How many choices this prompt says whose key the reading did not hear (a label left
     over, or run into a neighbour's): each is a key the recogniser lost
-    (:func:`ivraudit.interpret.options.unkeyed_choices`)."""
+    (:func:`ivraudit.interpret.unkeyed.unkeyed_choices`)."""
     return unkeyed_choices(tokenize(transcript))
 
 

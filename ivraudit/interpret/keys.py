@@ -30,6 +30,8 @@ _KEYS_AFTER_VERB = {"oh": "0", "o": "0", "start": "*", "to": "2", "too": "2", "d
 "press two" as "press to" and "press four" as "press for" when a label follows at once ("press
 to refill a prescription"), and as "press do" in a flite voice (zoo seed 20054); no menu says
 "press to ...", "press do" or "press for ..." meaning anything else."""
+SOUNDS_LIKE_KEYS = frozenset(_KEYS_AFTER_VERB) - {"oh", "o", "start"}
+"""Words read as a key only for the sound: each is also a label's opener or a verb's."""
 # Two-word names; the first word alone is not a key ("number", "signo").
 PAIR_KEYS: dict[tuple[str, ...], str] = {
     ("number", "sign"): "#",
@@ -155,3 +157,16 @@ def extension_at(tokens: list[Token], i: int) -> tuple[str, int] | None:
     if end < len(tokens) and (tokens[end].text in _NOT_AN_EXTENSION or tokens[end].text.isdigit()):
         return None
     return digits, end
+
+
+def as_said_in_hundreds(number: str) -> str | None:
+    """The number ``number``'s figures stand for if Whisper wrote a number said in hundreds
+    and tens as the figures of each part run together: "60080" for "six hundred eighty"
+    (zoo seed 29284, heard again on its own after "dial 600" did what wrong keys do), as
+    it writes "600-86" for "six hundred eighty-six"; None where the figures cannot be that.
+    Whisper writes a five-figure number said as one ("thirty thousand fifteen") the same
+    way ("30015"), so this is only another reading, never the first."""
+    if len(number) == 5 and number.isdigit() and number[0] != "0" and number[1:3] == "00" \
+            and number[3] != "0":
+        return str(int(number[0]) * 100 + int(number[3:]))
+    return None

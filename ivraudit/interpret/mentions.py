@@ -293,7 +293,7 @@ def _opens_a_list(mentions: list[Mention], ahead: list[tuple[int, int]]) -> bool
     following. 1 for technical support. 2 for billing." as "... One for technical support for
     billing." (the "two" lost, and with it the count up: zoo seed 29047 read it as a message).
     The rest count up as any list does; a key lost shows as a label with two "for"s
-    (:func:`ivraudit.interpret.options.unkeyed_choices`)."""
+    (:func:`ivraudit.interpret.unkeyed.unkeyed_choices`)."""
     if not mentions or not ahead or mentions[0].keys != ("1",):
         return False
     if not any(hi <= mentions[0].start for _, hi in ahead):

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ivraudit.interpret.mentions import Mention, find_mentions, keyless_verbs
+from ivraudit.interpret.mentions import Mention, find_mentions
 from ivraudit.interpret.model import Option
 from ivraudit.interpret.text import Token
 
@@ -45,7 +45,7 @@ Span = tuple[int, int]
 
 
 @dataclass
-class _Reading:
+class Reading:
     """One way of pairing gaps with mentions, with its score."""
 
     after: bool
@@ -56,7 +56,7 @@ class _Reading:
     coherence: int = 0
 
 
-class _Labeller:
+class Labeller:
     """Label extraction over one transcript's tokens and masks."""
 
     def __init__(self, tokens: list[Token], masks: list[Span], waits: list[Span]) -> None:
@@ -178,12 +178,12 @@ class _Labeller:
         return start, self.strip(label_lo, hi)
 
 
-def _is_empty(span: Span) -> bool:
+def is_empty(span: Span) -> bool:
     return span[0] >= span[1]
 
 
-def _reading(lab: _Labeller, mentions: list[Mention], gaps: list[Span],
-             fixed: dict[int, Span], *, after: bool) -> _Reading:
+def _reading(lab: Labeller, mentions: list[Mention], gaps: list[Span],
+             fixed: dict[int, Span], *, after: bool) -> Reading:
     """Pair gaps and mentions one way, repair keys left without a label, and score it."""
     n = len(mentions)
     spans: list[Span] = []
@@ -191,7 +191,7 @@ def _reading(lab: _Labeller, mentions: list[Mention], gaps: list[Span],
     for k in range(n):
         if k in fixed:
             spans.append(fixed[k])
-            intro.append(not _is_empty(fixed[k]))
+            intro.append(not is_empty(fixed[k]))
             continue
         span, opened = lab.after_label(*gaps[k + 1]) if after else lab.before_label(*gaps[k])
         spans.append(span)
@@ -199,12 +199,12 @@ def _reading(lab: _Labeller, mentions: list[Mention], gaps: list[Span],
     dangling: Span | None = gaps[0] if after else gaps[n]
 
     for k in range(n):
-        if not _is_empty(spans[k]) or k in fixed:
+        if not is_empty(spans[k]) or k in fixed:
             continue
         if after:
             if k == 0 and dangling is not None:
                 span, opened = lab.before_label(*dangling)
-                if not _is_empty(span):
+                if not is_empty(span):
                     spans[0], intro[0], dangling = span, opened, None
             elif k > 0 and k - 1 not in fixed:
                 lo, hi = gaps[k]
@@ -212,13 +212,13 @@ def _reading(lab: _Labeller, mentions: list[Mention], gaps: list[Span],
                 if p is not None:
                     head, head_open = lab.after_label(lo, p)
                     tail, tail_open = lab.before_label(p, hi)
-                    if not _is_empty(head) and not _is_empty(tail):
+                    if not is_empty(head) and not is_empty(tail):
                         spans[k - 1], intro[k - 1] = head, head_open
                         spans[k], intro[k] = tail, tail_open
         else:
             if k == n - 1 and dangling is not None:
                 span, opened = lab.after_label(*dangling)
-                if not _is_empty(span):
+                if not is_empty(span):
                     spans[k], intro[k], dangling = span, opened, None
             elif k + 1 < n and k + 1 in fixed:
                 spans[k], intro[k] = lab.after_label(*gaps[k + 1])
@@ -228,15 +228,15 @@ def _reading(lab: _Labeller, mentions: list[Mention], gaps: list[Span],
                 if p is not None:
                     head, head_open = lab.after_label(lo, p)
                     tail, tail_open = lab.before_label(p, hi)
-                    if not _is_empty(head) and not _is_empty(tail):
+                    if not is_empty(head) and not is_empty(tail):
                         spans[k], intro[k] = head, head_open
                         spans[k + 1], intro[k + 1] = tail, tail_open
 
-    reading = _Reading(after, spans, intro, dangling)
-    reading.score = sum(2.0 if opened else 0.5 if not _is_empty(span) else 0.0
+    reading = Reading(after, spans, intro, dangling)
+    reading.score = sum(2.0 if opened else 0.5 if not is_empty(span) else 0.0
                         for span, opened in zip(spans, intro)) - lab.has_loose_label(dangling)
     reading.coherence = sum(1 for m, span in zip(mentions, spans)
-                            if not _is_empty(span) and not _crosses_sentence(lab.tokens, m, span))
+                            if not is_empty(span) and not _crosses_sentence(lab.tokens, m, span))
     return reading
 
 
@@ -274,12 +274,12 @@ def _labels_for(keys: tuple[str, ...], words: list[Token]) -> list[str]:
     return [label] * len(keys)
 
 
-def _read(tokens: list[Token]) -> tuple[_Labeller, list[Mention], _Reading] | None:
+def best_reading(tokens: list[Token]) -> tuple[Labeller, list[Mention], Reading] | None:
     """The mentions of keys in ``tokens`` and the best reading of their labels."""
     mentions, masks, waits = find_mentions(tokens)
     if not mentions:
         return None
-    lab = _Labeller(tokens, masks, waits)
+    lab = Labeller(tokens, masks, waits)
     bounds = [0] + [m.end for m in mentions]
     gaps = [(bounds[k], mentions[k].start if k < len(mentions) else len(tokens))
             for k in range(len(mentions) + 1)]
@@ -299,13 +299,13 @@ def _read(tokens: list[Token]) -> tuple[_Labeller, list[Mention], _Reading] | No
 
 def read_options(tokens: list[Token]) -> tuple[Option, ...]:
     """The options a transcript announces, in order, each key once (its first label wins)."""
-    read = _read(tokens)
+    read = best_reading(tokens)
     if read is None:
         return ()
     _, mentions, best = read
     options: list[Option] = []
     for mention, span in zip(mentions, best.spans):
-        words = _label_words(tokens, span) if not _is_empty(span) else []
+        words = _label_words(tokens, span) if not is_empty(span) else []
         for key, label in zip(mention.keys, _labels_for(mention.keys, words)):
             known = next((i for i, o in enumerate(options) if o.key == key), None)
             if known is None:
@@ -313,61 +313,3 @@ def read_options(tokens: list[Token]) -> tuple[Option, ...]:
             elif not options[known].label and label:
                 options[known] = Option(key, label)
     return tuple(options)
-
-
-def unkeyed_choices(tokens: list[Token]) -> int:
-    """How many choices the best reading found said without a key: a recogniser that loses a
-    key leaves its label behind, unclaimed or run into a neighbour's.
-
-    - The words the reading left over (before the first key, or after the last) open with
-      "for/to/if/para" in the clause next to the keys: "For loans and mortgages, press one
-      for account balances." (the "press 2" lost: zoo seeds 26034, 26058). A clause further
-      off, or one that opens otherwise ("you consent to the recording. Press 1 ...", a legal
-      notice), is no choice.
-    - A numbered list's label that holds another "for" ("one for flight status, two for
-      frequent flyer, three for baggage for reservations": "four" lost, 26012, 26036).
-    - A label holding "or" and a new opener ("for new service press 1 for payment or to hear
-      these options again. Press 9.": "press 2" lost, 25054).
-    - A key verb followed by one word that is no key ("for billing, dial floor to speak with
-      a representative": "four" misheard, 29209, 29275;
-      :func:`ivraudit.interpret.mentions.keyless_verbs`).
-    A prompt whose keys were all heard shows none of these, so costs no key more."""
-    read = _read(tokens)
-    if read is None:
-        return 0
-    lab, mentions, best = read
-    count = int(_opens_a_choice(lab, best)) + len(keyless_verbs(tokens, mentions, lab.masked))
-    for mention, (lo, hi) in zip(mentions, best.spans):
-        words = [t.text for t in tokens[lo:hi]]
-        if (mention.bare and any(w in ("for", "para") for w in words[1:])) or any(
-                w in ("or", "o") and nxt in INTROS for w, nxt in zip(words, words[1:])):
-            count += 1
-    return count
-
-
-def _opens_a_choice(lab: _Labeller, best: _Reading) -> bool:
-    """Do the words ``best`` left over, less any label it gave a key, hold a choice's label
-    in the clause next to the keys (a full stop right before the first key is where
-    recognisers misplace one)?"""
-    if best.dangling is None or _is_empty(best.dangling):
-        return False
-    lo, hi = best.dangling
-    claimed = [j for s_lo, s_hi in best.spans for j in range(s_lo, s_hi) if lo <= j < hi]
-    if claimed:  # a numbered list's last label ("... 2 for test results") is no left-over
-        lo, hi = (lo, min(claimed)) if best.after else (max(claimed) + 1, hi)
-    if best.after:  # before the first key: back to a sentence end or a stock phrase
-        for j in range(hi - 2, lo - 1, -1):
-            if j in lab.masked or lab.tokens[j].stop == ".":
-                lo = j + 1
-                break
-    else:  # after the last key: up to a sentence end or a stock phrase
-        for j in range(lo, hi):
-            if j in lab.masked:
-                hi = j
-                break
-            if lab.tokens[j].stop == ".":
-                hi = j + 1
-                break
-    lo, hi = lab.strip(lo, hi)
-    return hi - lo >= 2 and lab.tokens[lo].text in INTROS
-

@@ -1,0 +1,58 @@
+"""Options heard again (ivraudit.crawl.rehearing): an announced option that did what the
+menu's wrong keys do was misheard, and the words that said it are decoded again on their own.
+Real audio: a zoo tree's flite menu over its μ-law line, heard as a crawl hears it, and
+Whisper tiny.en."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ivraudit.asr import Recognizer
+from ivraudit.audit.model import Audit, NodeRecord, Option
+from ivraudit.crawl.mapper import Mapper
+from ivraudit.crawl.policy import CrawlPolicy
+from ivraudit.crawl.rehearing import Rehearing
+from ivraudit.crawl.scheduler import Scheduler
+from ivraudit.interpret import as_said_in_hundreds, interpret
+from ivraudit.lines.replay import ReplayLine
+from ivraudit.listen.listener import Listener
+from ivraudit.spec import load_spec
+
+sys.path.append(str(Path(__file__).resolve().parent.parent / "fixtures"))
+from zoo.generate import build_tree  # noqa: E402
+
+
+def test_an_extension_that_did_what_wrong_keys_do_is_heard_again(tmp_path: Path,
+                                                                 recognizer: Recognizer) -> None:
+    """Whisper tiny.en writes the flite "... For the front desk, dial six hundred eighty." at
+    the end of zoo seed 29284's 20 s menu as "... dial 600.", which did what wrong keys do;
+    decoded again from the start of its sentence and its clause, it is "dial 60080" (six
+    hundred and eighty, run together) and 680 is tried first."""
+    spec = load_spec(build_tree(29284, tmp_path))
+    heard = Listener(ReplayLine(spec).dial()).hear()
+    audit = Audit(target="zoo 29284", started="")
+    mapper = Mapper(audit, recognizer, "en", lambda message: None)
+    reading = interpret(mapper.transcribe(heard.audio))
+    assert ("600", "the front desk") in [(o.key, o.label) for o in reading.options]
+    menu = NodeRecord(id="n0", kind="menu", path=[], via=[],
+                      transcript=mapper.transcribe(heard.audio),
+                      options=[Option(o.key, o.label) for o in reading.options],
+                      audio=heard.audio)
+    audit.nodes[menu.id] = menu
+    rehearing = Rehearing(audit, mapper, Scheduler(audit, CrawlPolicy(), lambda: 0.0,
+                                                   lambda node: 0.0))
+    found = [(o.key, o.label) for o in rehearing.heard_again(menu, "600")]
+    assert found[0] == ("680", "the front desk") and ("600", "the front desk") not in found
+    # a key that was heard right is heard the same again: no other choice to try
+    assert rehearing.heard_again(menu, "2") == []
+
+
+def test_a_number_said_in_hundreds_may_be_written_run_together() -> None:
+    """"six hundred eighty" written "60080": another reading of the figures, never the first
+    (flite's "dial 30015" is written "30015" too)."""
+    assert as_said_in_hundreds("60080") == "680"
+    assert as_said_in_hundreds("70025") == "725"
+    assert [as_said_in_hundreds(n) for n in ("600", "6008", "60008", "60800", "8500")] == \
+        [None] * 5
+    assert [o.key for o in interpret("For the front desk, dial 30015.").options] == ["30015"]
