@@ -136,6 +136,10 @@ REGRESSIONS: dict[int, str] = {
     27016: "music run into the queue's first announcement with no pause, cut by an eSpeak "
            "agent: the announcement heard from its middle read as no hold, and the agent "
            "with it (crawl/handover.py with_its_first_words)",
+    29210: "'For prescription refills or appointments, press 1 or 2.' in a flite voice, "
+           "written 'Press one bar to speak with a representative.': the list's second key "
+           "never tried, the appointments menu and all below it missing "
+           "(interpret/unkeyed.py)",
 }
 """Whole zoo trees (the bench's, uncapped) that showed a fault no smaller tree shows: the
 order in which a crawl tries keys, or the moment a key is typed into a prompt, which a tree
