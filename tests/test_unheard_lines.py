@@ -25,7 +25,7 @@ from ivraudit.listen.activity import quiet_frames
 from ivraudit.listen.listener import Ending, Listener
 from ivraudit.spec import load_spec
 from ivraudit.telephony.constants import FRAME_SECONDS, SAMPLE_RATE
-from ivraudit.telephony.wav import read_telephone_audio
+from ivraudit.telephony.wav import read_telephone_audio, write_wav
 from ivraudit.testing.truth import ground_truth, map_to_spec
 
 pytestmark = [
@@ -293,7 +293,7 @@ def test_the_invalid_key_that_is_a_real_option_is_mapped_as_one(tmp_path, voices
 def test_speech_the_recogniser_cannot_read_is_not_understood(voices, recognizer):
     """An English model writes English for Spanish too, with little confidence in it."""
     from ivraudit.telephony.g711 import ulaw_round_trip
-    from ivraudit.telephony.wav import read_telephone_audio
+    from ivraudit.telephony.wav import read_telephone_audio, write_wav
 
     def heard(name: str):  # type: ignore[no-untyped-def]
         return recognizer.transcribe(ulaw_round_trip(read_telephone_audio(voices / f"{name}.wav")))
@@ -606,6 +606,22 @@ def test_an_announcement_the_ring_cuts_short_is_the_queues(tmp_path, voices, rec
     queue = _queue(ring, 30, "legal.wav", 8.0)
     _assert_exact(_tree(tmp_path, voices, MAIN.replace("QUEUE", "queue") + queue, gap=0.2,
                         line=line), recognizer)
+
+
+def test_a_british_ring_under_hiss_heard_as_a_sound_that_ends_in_a_tone_is_the_queues(
+        tmp_path, voices, recognizer):
+    """Britain's two bursts on a μ-law line with hiss 21 dB under them: their frames are not
+    tonal enough to be learned as the ring, so a burst may be heard as a "prompt" of no words
+    that ends in the next burst's tone. A greeting has words: it is the queue's own sound, and
+    the wait goes on to the agent (zoo seed 29188: the queue became a voicemail box, its
+    agent never reached)."""
+    queue = _queue("ringback-uk-quiet.wav", 30, "busy.wav", 20.0)
+    spec = _tree(tmp_path, voices, MAIN.replace("QUEUE", "queue") + queue, gap=0.41,
+                 line="line: {codec: ulaw, noise_dbfs: -45.0}\n")
+    ring = read_telephone_audio(voices / "ringback-uk.wav").astype(np.float64)
+    write_wav(tmp_path / "ringback-uk-quiet.wav",  # (the zoo's level: 21 dB over the hiss)
+              np.round(ring * 10 ** (-9.0 / 20)).astype(np.int16))
+    _assert_exact(spec, recognizer)
 
 
 def test_announcements_more_often_than_the_ring_are_the_queues(tmp_path, voices, recognizer):
