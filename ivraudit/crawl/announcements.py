@@ -100,10 +100,9 @@ def says_otherwise(ahead: Pcm, lead: float, opening: Pcm, queue: NodeRecord,
     announcement may begin to ``KNOWN_BY_SECONDS`` past its latest start: the same queue
     would have been saying it (zoo seed 29269: "Thank you for your patience." 24.4 s into
     one American ring and the agent 3.4 s later; in the other, the ring alone there and its
-    own agent at the same time, never reached).
-    Words that do not say hold (a person), the silence of someone who answered sooner and
-    waits, or ``ahead`` ending before (the call ended) prove nothing: a queue may be
-    answered sooner on one call than on another."""
+    own agent at the same time, never reached). Words that do not say hold (a person), the
+    silence of someone who answered sooner and waits, or ``ahead`` ending before (the call
+    ended) prove nothing: a queue may be answered sooner on one call than on another."""
     if not queue.announcement_offsets or len(queue.announcement) == 0:
         return False
     due, said = queue.announcement_offsets[0] - lead, queue.announcement
