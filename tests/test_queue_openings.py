@@ -5,6 +5,7 @@ country's ring or music is another; and by what they announce first
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -223,16 +224,21 @@ def _queue(announcement: str | None, at: float, seconds: float = 20.0) -> Pcm:
     return audio
 
 
-def _known(announcement: str) -> NodeRecord:
+def _known(announcement: str, due: float = DUE) -> NodeRecord:
     """A queue with no prompt, sat through once: its first announcement as heard, when."""
     said = read_telephone_audio(ANNOUNCEMENTS / announcement)
     return NodeRecord(id="n8", kind="hold", path=["0"], via=["n0"],
                       announcement=_heard(said[: 2 * SAMPLE_RATE], 1),
-                      announcement_offsets=[DUE])
+                      announcement_offsets=[due])
 
 
 def _says_hold(heard: Heard) -> bool:
     return True  # (the recogniser's reading, as if every announcement read as one)
+
+
+def _opening(ahead: Pcm) -> Pcm:
+    """What the crawl compares first: the queue's first seconds, from where ``ahead`` begins."""
+    return ahead[: round(OPENING_SECONDS * SAMPLE_RATE)]
 
 
 @pytest.mark.parametrize("late", [-0.8, 0.0, 0.3, 1.0])
@@ -241,8 +247,9 @@ def test_the_same_first_announcement_where_it_was_due_is_the_same_queue(late: fl
     same queue reached another way announces what it did, about when it did (where the
     crawl heard the prompt end and the words begin is a frame or two off)."""
     ahead = _heard(_queue(CALLER_NUMBER, DUE + late), 2)
-    assert not says_otherwise(ahead, 0.0, _known(CALLER_NUMBER), _says_hold)
-    assert not says_otherwise(ahead[SAMPLE_RATE:], 1.0, _known(CALLER_NUMBER), _says_hold)
+    assert not says_otherwise(ahead, 0.0, _opening(ahead), _known(CALLER_NUMBER), _says_hold)
+    assert not says_otherwise(ahead[SAMPLE_RATE:], 1.0, _opening(ahead[SAMPLE_RATE:]),
+                              _known(CALLER_NUMBER), _says_hold)
 
 
 def test_another_announcement_where_one_was_due_is_another_queue():
@@ -250,22 +257,75 @@ def test_another_announcement_where_one_was_due_is_another_queue():
     number ..." is another queue that rings alike (zoo seed 20054: taken for the operator
     queue, its agent never reached)."""
     ahead = _heard(_queue(IMPORTANT, DUE + 0.04), 2)
-    assert says_otherwise(ahead, 0.0, _known(CALLER_NUMBER), _says_hold)
-    assert says_otherwise(_heard(_queue(CALLER_NUMBER, DUE), 2), 0.0, _known(IMPORTANT),
-                          _says_hold)
+    assert says_otherwise(ahead, 0.0, _opening(ahead), _known(CALLER_NUMBER), _says_hold)
+    other = _heard(_queue(CALLER_NUMBER, DUE), 2)
+    assert says_otherwise(other, 0.0, _opening(other), _known(IMPORTANT), _says_hold)
+
+
+AGENT = "synthetic-voices/agent-awb.wav"
+
+
+def _rings(country: str, seconds: float = 20.0) -> Pcm:
+    """``seconds`` of a ring (``country``) from the start of its cycle; silence for ""."""
+    if not country:
+        return np.zeros(round(seconds * SAMPLE_RATE), np.int16)
+    cycle = _ring(country, 0.0, sum(RINGS[country][1]))
+    return np.tile(cycle, math.ceil(seconds * SAMPLE_RATE / len(cycle)))[
+        : round(seconds * SAMPLE_RATE)]
+
+
+def _answered(country: str, at: float, seconds: float = 20.0) -> Pcm:
+    """``seconds`` of a queue that rang (``country``) from the end of its prompt until someone
+    answered ``at`` seconds in (a greeting, then the silence of someone waiting)."""
+    audio = _rings(country, seconds)
+    said = read_telephone_audio(ANNOUNCEMENTS / AGENT)
+    start = round(at * SAMPLE_RATE)
+    audio[start:] = 0
+    audio[start: start + len(said)] = said[: len(audio) - start]
+    return audio
+
+
+@pytest.mark.parametrize("country", sorted(RINGS))
+@pytest.mark.parametrize("noise_dbfs", [None, -40.0])
+@pytest.mark.parametrize("answer", [None, 4.0])
+def test_the_ring_alone_where_one_was_due_is_another_queue(country: str,
+                                                           noise_dbfs: float | None,
+                                                           answer: float | None):
+    """The same queue would have said its first announcement there: another that plays the
+    line's ring through that time, nothing said and nobody answering, is another queue, even
+    when its own agent answers a few seconds later (zoo seed 29269: "Thank you for your
+    patience." 24.4 s into an American ring, then the agent; the other queue rang on there,
+    was taken for it, and its agent was never reached). From any point of the ring's cycle,
+    under hiss 24 dB below it; the same on a queue that is silent all along."""
+    for late in (-1.0, 0.0, 1.0):
+        due = DUE + late
+        after = None if answer is None else due + answer  # (past the latest start and a second)
+        ahead = _heard(_rings(country) if after is None else _answered(country, after), 2,
+                       noise_dbfs)
+        assert says_otherwise(ahead, 0.0, _opening(ahead), _known(CALLER_NUMBER, due),
+                              lambda heard: False), late
+    silent = _heard(np.zeros(20 * SAMPLE_RATE, np.int16), 2, noise_dbfs)
+    assert says_otherwise(silent, 0.0, _opening(silent), _known(CALLER_NUMBER), _says_hold)
 
 
 def test_what_proves_nothing_leaves_the_queue_as_it_was():
-    """Words that do not say hold (a person answering sooner), nothing said, a call that
-    ended before the announcement was due, a queue that never announced: no evidence."""
+    """Words that do not say hold (a person answering sooner), the silence of a person who
+    answered sooner and waits for the caller, a call that ended before the announcement was
+    due, a queue that never announced: no evidence."""
     other = _heard(_queue(IMPORTANT, DUE), 2)
-    assert not says_otherwise(other, 0.0, _known(CALLER_NUMBER), lambda heard: False)
-    assert not says_otherwise(_heard(_queue(None, DUE), 2), 0.0, _known(CALLER_NUMBER),
+    assert not says_otherwise(other, 0.0, _opening(other), _known(CALLER_NUMBER),
                               lambda heard: False)
-    assert not says_otherwise(other[: 12 * SAMPLE_RATE], 0.0, _known(CALLER_NUMBER),
-                              _says_hold)
+    for country in (*sorted(RINGS), ""):
+        sooner = _heard(_answered(country, DUE - 6.0), 2)
+        assert not says_otherwise(sooner, 0.0, _opening(sooner), _known(CALLER_NUMBER),
+                                  lambda heard: False), country
+        during = _heard(_answered(country, DUE), 2)  # (answered as the other announced)
+        assert not says_otherwise(during, 0.0, _opening(during), _known(CALLER_NUMBER),
+                                  lambda heard: False), country
+    assert not says_otherwise(other[: 12 * SAMPLE_RATE], 0.0, _opening(other),
+                              _known(CALLER_NUMBER), _says_hold)
     silent = NodeRecord(id="n8", kind="hold", path=["0"], via=["n0"])
-    assert not says_otherwise(other, 0.0, silent, _says_hold)
+    assert not says_otherwise(other, 0.0, _opening(other), silent, _says_hold)
 
 
 @pytest.mark.parametrize("name", ["manolo_camp-morning_coffee", "macroform-cold_day"])

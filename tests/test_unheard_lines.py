@@ -25,7 +25,8 @@ from ivraudit.listen.activity import quiet_frames
 from ivraudit.listen.listener import Ending, Listener
 from ivraudit.spec import load_spec
 from ivraudit.telephony.constants import FRAME_SECONDS, SAMPLE_RATE
-from ivraudit.telephony.wav import read_telephone_audio
+from ivraudit.telephony.tones import tone
+from ivraudit.telephony.wav import read_telephone_audio, write_wav
 from ivraudit.testing.truth import ground_truth, map_to_spec
 
 pytestmark = [
@@ -293,7 +294,7 @@ def test_the_invalid_key_that_is_a_real_option_is_mapped_as_one(tmp_path, voices
 def test_speech_the_recogniser_cannot_read_is_not_understood(voices, recognizer):
     """An English model writes English for Spanish too, with little confidence in it."""
     from ivraudit.telephony.g711 import ulaw_round_trip
-    from ivraudit.telephony.wav import read_telephone_audio
+    from ivraudit.telephony.wav import read_telephone_audio, write_wav
 
     def heard(name: str):  # type: ignore[no-untyped-def]
         return recognizer.transcribe(ulaw_round_trip(read_telephone_audio(voices / f"{name}.wav")))
@@ -606,6 +607,43 @@ def test_an_announcement_the_ring_cuts_short_is_the_queues(tmp_path, voices, rec
     queue = _queue(ring, 30, "legal.wav", 8.0)
     _assert_exact(_tree(tmp_path, voices, MAIN.replace("QUEUE", "queue") + queue, gap=0.2,
                         line=line), recognizer)
+
+
+DEBIAN_SOUNDS = Path("/usr/share/asterisk/sounds/en")
+
+
+@pytest.mark.skipif(not (DEBIAN_SOUNDS / "pls-hold-while-try.wav").exists(),
+                    reason="Debian's asterisk-core-sounds-en-wav (scripts/test-deps.sh)")
+def test_a_british_ring_under_hiss_heard_as_a_sound_that_ends_in_a_tone_is_the_queues(
+        tmp_path, voices, recognizer):
+    """Britain's two bursts on a μ-law line with hiss 21 dB under them: their frames are not
+    tonal enough to be learned as the ring, and the third was heard as a "prompt" of no words
+    that ends in its second burst's tone. A greeting has words: a sound with none is the
+    queue's, and the wait goes on to the agent (zoo seed 29188: the queue became a voicemail
+    box 8 s in, its agent never reached). Human-recorded Debian prompts, the zoo's ring."""
+    burst = tone((400.0, 450.0), 0.4, dbfs=-16)
+    write_wav(tmp_path / "ring-uk.wav", np.concatenate([
+        burst, np.zeros(round(0.2 * SAMPLE_RATE), np.int16), burst,
+        np.zeros(2 * SAMPLE_RATE, np.int16)]))
+    for name in ("pls-hold-while-try", "queue-thankyou"):
+        shutil.copy(DEBIAN_SOUNDS / f"{name}.wav", tmp_path / f"{name}.wav")
+    queue = """  queue:
+    type: hold
+    prompt: pls-hold-while-try.wav
+    text: "Please hold while I try to connect you."
+    music: ring-uk.wav
+    seconds: 30
+    announce: queue-thankyou.wav
+    announce_every: 20.0
+    next: agent
+  agent:
+    type: human
+    prompt: agent.wav
+    text: "Thank you for calling, this is Maria, how may I help you?"
+"""
+    _assert_exact(_tree(tmp_path, voices, queue, start="queue", gap=0.41,
+                        line="line: {codec: ulaw, gain_db: -5.0, noise_dbfs: -45.1}\n"),
+                  recognizer)
 
 
 def test_announcements_more_often_than_the_ring_are_the_queues(tmp_path, voices, recognizer):

@@ -22,6 +22,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ivraudit.audit.model import Audit, NodeRecord
+from ivraudit.crawl.openings import plays_on
 from ivraudit.identity.fingerprint import (
     SAME_AUDIO,
     begins_like_at_any_phase,
@@ -85,17 +86,23 @@ def _read_for(said: Pcm) -> float:
     return max(len(said) / SAMPLE_RATE, SAYS_HOLD_WITHIN_SECONDS)
 
 
-def says_otherwise(ahead: Pcm, lead: float, queue: NodeRecord,
+def says_otherwise(ahead: Pcm, lead: float, opening: Pcm, queue: NodeRecord,
                    reads_as_hold: Callable[[Heard], bool]) -> bool:
     """Does the queue heard in ``ahead`` (from ``lead`` seconds after the end of its prompt
-    on) say something else than ``queue``, which begins alike, said first? It does when, about
-    as long after the prompt as ``queue`` made its first announcement, words come that say
-    hold (an announcement of this queue, not someone answering it) and do not begin like
-    that one: another queue with the same prompt and sound (zoo seed 20054: two queues of
-    one ring and no prompt, "You are caller number 6." 11.4 s in here, "Your call is
-    important to us." there, the second taken for the first and its agent never reached).
-    Nothing said then, a person, or ``ahead`` ending before (the call ended) prove nothing:
-    a queue may be answered sooner on one call than on another."""
+    on, where it played ``opening`` first) say something else than ``queue``, which begins
+    alike, said first? It does when, about as long after the prompt as ``queue`` made its
+    first announcement, words come that say hold (an announcement of this queue, not someone
+    answering it) and do not begin like that one: another queue with the same prompt and
+    sound (zoo seed 20054: two queues of one ring and no prompt, "You are caller number 6."
+    11.4 s in here, "Your call is important to us." there, the second taken for the first
+    and its agent never reached). It does too when this one plays on as it opened, nothing
+    said and nobody answering it (ivraudit.crawl.openings.plays_on), from as early as that
+    announcement may begin to ``KNOWN_BY_SECONDS`` past its latest start: the same queue
+    would have been saying it (zoo seed 29269: "Thank you for your patience." 24.4 s into
+    one American ring and the agent 3.4 s later; in the other, the ring alone there and its
+    own agent at the same time, never reached). Words that do not say hold (a person), the
+    silence of someone who answered sooner and waits, or ``ahead`` ending before (the call
+    ended) prove nothing: a queue may be answered sooner on one call than on another."""
     if not queue.announcement_offsets or len(queue.announcement) == 0:
         return False
     due, said = queue.announcement_offsets[0] - lead, queue.announcement
@@ -105,7 +112,9 @@ def says_otherwise(ahead: Pcm, lead: float, queue: NodeRecord,
         return False
     window = ahead[first * FRAME_SAMPLES: last * FRAME_SAMPLES]
     if not reads_as_hold(Heard(window, 0.0, len(window) / SAMPLE_RATE, Ending.SILENCE)):
-        return False
+        begun = round((due + FIRST_DUE_SLACK_SECONDS + KNOWN_BY_SECONDS) / FRAME_SECONDS)
+        return plays_on(opening, ahead[: begun * FRAME_SAMPLES],
+                        ahead[first * FRAME_SAMPLES: begun * FRAME_SAMPLES])
     known = said[: round(KNOWN_BY_SECONDS * SAMPLE_RATE)]
     whole = fingerprint(known)
     if overlap_similarity(whole, fingerprint(window)) >= SAME_AUDIO:

@@ -66,7 +66,8 @@ sound in one frame of three at random (zoo seed 21047: Europe's ring on an A-law
 hiss at -47 dBFS), and two hearings of one ring then had no cadence in common."""
 RING_MIN_TONE_FRAMES = 5
 """A ring heard for less than 0.1 s of tone is not known as one by its loudest frames (a
-click is loud too)."""
+click is loud too). Sound beside a ring's tones as long, in a row, is something else (a
+word): a burst's edges, frames partly filled, are one or two."""
 RING_PURITY = 0.95
 """A ring's tones are one or two pure tones: this share of their power, or more, lies within
 PURE_BAND_HZ of their two strongest frequencies. European, British and American rings from
@@ -95,6 +96,26 @@ def alike_as_any_queue(opening: Pcm, known: Pcm | None) -> bool:
     two queues with one European ring). A track heard alike, sound for sound, is the
     queue's own choice of music."""
     return _alike(opening, known) in ("silence", "ring")
+
+
+def plays_on(opening: Pcm, since: Pcm, stretch: Pcm) -> bool:
+    """Does a queue that opened with ``opening`` play nothing but what any queue of the line
+    may in ``stretch``, the end of ``since`` (all it played from its opening on): the ring
+    it opened with there (its cadence and pitch, nothing else loud beside it), or silence
+    all along since? Either says nobody answered it within ``stretch``: someone who answers
+    stops the ring, and speaks before they fall silent to wait for the caller."""
+    if all(quiet_frames(opening)):
+        return all(quiet_frames(since))
+    if _alike(stretch, opening) != "ring":
+        return False
+    quiet = quiet_frames(stretch)
+    tones = _ring_tones(stretch, quiet)
+    beside = 0  # (frames in a row that sound and are not the ring's tones)
+    for is_quiet, is_tone in zip(quiet, tones if tones is not None else []):
+        beside = 0 if is_quiet or is_tone else beside + 1
+        if beside >= RING_MIN_TONE_FRAMES:
+            return False  # words under the ring's level: _alike hears only its loudest
+    return True
 
 
 def _alike(opening: Pcm, known: Pcm | None) -> str | None:

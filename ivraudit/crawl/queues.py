@@ -13,10 +13,10 @@ to for its first seconds; if they do not sound like what that queue (or a twin f
 played first, it is another queue with the same words, a node of its own (its *twin*), and
 it is sat through like any new queue. Where they sound alike only as any queue of the line
 may (silence, the line's ring), or as several known queues do, the first announcement that
-queue made is listened for, as long after the prompt: other words that say hold there are
-another queue's (ivraudit.crawl.announcements.says_otherwise). Two queues that sound alike
-and announce alike (or not at all), or play one track of their own, stay one node until
-someone else answers one of them (ivraudit.crawl.twins).
+queue made is listened for, as long after the prompt: other words that say hold there, or
+its ring going on unanswered, are another queue's (crawl.announcements.says_otherwise).
+Two that sound alike and announce alike (or not at all), or play one track of their own,
+stay one node until someone else answers one of them (ivraudit.crawl.twins).
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ class Queues:
             if not sounds_like(opening, self._openings.get(candidate)):
                 continue
             if self._in_doubt(candidate, opening) and says_otherwise(
-                    *ahead(), self.audit.nodes[candidate], self.mapper.reads_as_hold):
+                    *ahead(), opening, self.audit.nodes[candidate], self.mapper.reads_as_hold):
                 continue
             self._ways.setdefault(candidate, set()).add(way)
             return candidate
@@ -198,7 +198,8 @@ class Queues:
         said ``before``; else when the queue's sound comes back after it (a ring at its
         next cycle: up to 4 s of silence). A prompt cut short was a person known by their
         first words; a courteous crawl does not wait to hear whether the queue comes back
-        after words that say a person either. A prompt that ends in a tone is a voicemail
+        after words that say a person either. A sound with no words is the queue's, whatever
+        it ended in (:meth:`_wordless`). A prompt that ends in a tone is a voicemail
         greeting, unless its words say hold: a greeting does not ask the caller to stay on
         the line, and the tone is the queue's ring, cutting in before its own comes back
         when announcements come more often than it rings (Europe's ring: 1 s in 5)."""
@@ -206,11 +207,13 @@ class Queues:
             return False
         if self.mapper.reads_as_hold(heard) or played_again(heard, before):
             return True
+        if self._wordless(heard):
+            return True
         if heard.ending is Ending.TONE:
             return self._rung_off(session, heard)
         if self._a_person(heard):
             return False
-        if on_the_beat(heard, before) or self._wordless(heard):
+        if on_the_beat(heard, before):
             return True
         return session.listener.hold_resumes(
             RING_CYCLE_SECONDS if session.listener.rang else HOLD_RESUMES_SECONDS) or \
@@ -265,7 +268,11 @@ class Queues:
         here: a track 10-15 dB under the prompts on a line with hiss of its own sits at the
         line's floor, is never sound long enough for the window to call it music, and only
         its loudest bars rise over the floor, a wordless "prompt" every few seconds (zoo
-        seed 28017: ten nodes in a chain, the queue a message)."""
+        seed 28017: ten nodes in a chain, the queue a message). Nor does a tone at its end make
+        it a voicemail greeting, which has words: a ring's burst heard as a "voice" before its
+        next one (zoo seed 29188: Britain's two bursts on a μ-law line with hiss 21 dB under
+        them, whose frames were not tonal enough to be learned as the ring, and the queue
+        became a box)."""
         return not self.mapper.transcript(heard.audio).words
 
     def people(self, queue: str | None = None) -> Callable[[], StopTest] | None:
