@@ -136,8 +136,9 @@ def one_voice(mapper: Mapper, listener: Listener, announcements: list[Heard],
     quiet = quiet_frames(whole)
     ends = end_before_a_pause(quiet, round((last.end - last.onset) / FRAME_SECONDS),
                          round(listener.end_silence / FRAME_SECONDS))
-    greeting = ends is not None and ends * FRAME_SECONDS < nxt.onset - last.onset
-    if greeting and ends is not None:
+    if ends is not None and ends * FRAME_SECONDS >= nxt.onset - last.onset:
+        ends = None  # (the voice did not stop before ``nxt``)
+    if ends is not None:
         # The voice stopped for as long as ends a prompt before ``nxt``: the greeting ended
         # there and the line waited for the caller.
         joined = Heard(whole[: ends * FRAME_SAMPLES], last.onset,
@@ -157,7 +158,7 @@ def one_voice(mapper: Mapper, listener: Listener, announcements: list[Heard],
     # Services. This is Luis. How can I help?", its name 3 s in and its end scored as
     # music under hiss at -32 dBFS, was followed by "Hello?" heard as "below.": zoo seed
     # 27045, the person known 7 s late.)
-    if greeting and kind != "human" and not calling_out(mapper.transcribe(nxt.audio)):
+    if ends is not None and kind != "human" and not calling_out(mapper.transcribe(nxt.audio)):
         return None
     return joined
 
