@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from ivraudit.lines.replay import ReplayLine
-from ivraudit.listen.listener import Ending, Listener
+from ivraudit.listen.activity import sounding_frame
+from ivraudit.listen.listener import MUSIC_MEMORY_FRAMES, Ending, Listener
+from ivraudit.listen.music_run import MusicRun
+from ivraudit.listen.sound import Sound, classify
 from ivraudit.spec import load_spec
 from ivraudit.telephony.constants import FRAME_SAMPLES, SAMPLE_RATE
 from ivraudit.telephony.g711 import ulaw_round_trip
@@ -185,19 +190,132 @@ def test_someone_who_speaks_as_the_music_stops_is_given_back_from_the_first_word
     follows the longest pause in those frames (the hand-over; the pauses between someone's
     words are shorter) is heard again, and only once."""
     acme = tree_path("acme-pbx").parent
-    music = read_telephone_audio(acme / "moh-robot-dity.wav")[8000:8000 + 30 * 160]
+    music = read_telephone_audio(acme / "moh-robot-dity.wav")[8000:8000 + 80 * 160]
     words = read_telephone_audio(acme / "agent-sam.wav")
     words = words[np.flatnonzero(np.abs(words) > 2000)[0]:][: 18 * 160]
     quiet = np.zeros(160, dtype=np.int16)
-    frames = [*music.reshape(30, 160), *[quiet] * 25, *words[:13 * 160].reshape(13, 160),
+    frames = [*music.reshape(80, 160), *[quiet] * 25, *words[:13 * 160].reshape(13, 160),
               *[quiet] * 7, *words[13 * 160:].reshape(5, 160)]
     listener = Listener(ReplayLine(tiny).dial())
     listener.hear()  # (a position on the line to give back at)
-    listener._give_back_after_music(frames)
+    run = MusicRun(MUSIC_MEMORY_FRAMES)
+    run.add(frames)
+    listener._give_back_after_music(run)
     given = [listener._frame() for _ in range(25)]
-    assert np.array_equal(np.concatenate(given), np.concatenate(frames[55:]))
-    listener._give_back_after_music(frames)  # at the same place again: not given back twice
-    assert not np.array_equal(listener._frame(), frames[55])
+    assert np.array_equal(np.concatenate(given), np.concatenate(frames[105:]))
+    listener._give_back_after_music(run)  # at the same place again: not given back twice
+    assert not np.array_equal(listener._frame(), frames[105])
+
+
+def _hiss(seconds: float, dbfs: float, seed: int = 7) -> np.ndarray:
+    """White noise measuring ``dbfs`` (AES17: its RMS 3 dB under a sine's of that level)."""
+    rms = 32768 * 10 ** ((dbfs - 3) / 20)
+    return np.random.default_rng(seed).normal(0, rms, round(seconds * SAMPLE_RATE))
+
+
+def _track(seconds: float) -> np.ndarray:
+    """``seconds`` of a Debian hold track, from 10 s into it."""
+    path = Path("/usr/share/asterisk/moh/manolo_camp-morning_coffee.wav")
+    if not path.exists():
+        pytest.skip(f"{path} not installed (scripts/test-deps.sh installs it)")
+    return read_telephone_audio(path)[10 * SAMPLE_RATE:][: round(seconds * SAMPLE_RATE)]
+
+
+def _music_then(after: np.ndarray, *, pause: float, music_seconds: float = 3.0,
+                hiss_dbfs: float | None = None, law: str = "ulaw") -> tuple[np.ndarray, int]:
+    """A line that plays a Debian hold track, ``pause`` s of quiet and ``after``, through
+    G.711 (with hiss under it all, and a second of hiss alone first, where the line's noise
+    is learned): the audio, and the frame ``after`` begins at."""
+    from ivraudit.telephony.g711 import round_trip
+
+    music = _track(music_seconds)
+    lead = np.zeros(SAMPLE_RATE if hiss_dbfs is not None else 0)
+    parts = [lead, music, np.zeros(round(pause * SAMPLE_RATE)), after, np.zeros(SAMPLE_RATE)]
+    audio = np.concatenate([part.astype(np.float64) for part in parts])
+    if hiss_dbfs is not None:
+        audio += _hiss(len(audio) / SAMPLE_RATE, hiss_dbfs)
+    line = round_trip(np.clip(audio, -32768, 32767).astype(np.int16), law)
+    return line, (len(lead) + len(music) + round(pause * SAMPLE_RATE)) // FRAME_SAMPLES
+
+
+def _read_as_music(listener: Listener, frames: int) -> MusicRun:
+    """``frames`` frames of the line read while the window said music, as through_hold does."""
+    run = MusicRun(MUSIC_MEMORY_FRAMES)
+    for _ in range(frames):
+        run.add([listener._frame()])
+    return run
+
+
+def test_an_agent_after_the_music_under_hiss_over_the_floor_is_given_back():
+    """The pause where a queue's music stops is the line's own noise, not the absolute
+    floor: hiss at -47 dBFS (over -50) made every frame of a 0.43 s pause sound, no
+    hand-over was found, and the agent's first words stayed the music's (zoo seed 24051:
+    "Outages, Luis speaking." heard as "and through its beaking."). Human-recorded words
+    after 0.45 s of the hiss are heard again from their first frame."""
+    words = read_telephone_audio(Path("/usr/share/asterisk/sounds/en/vm-reachoper.wav"))
+    words = words[np.flatnonzero(np.abs(words) > 1000)[0] - 80:]
+    line, begins = _music_then(words, pause=0.45, hiss_dbfs=-47.0, law="alaw")
+    listener = Listener(_PlayedCall(line))
+    run = _read_as_music(listener, begins + 40)  # the window turns to speech 0.8 s into them
+    assert listener.sound.line_floor is not None
+    listener._give_back_after_music(run)
+    again = listener._frame()
+    first = min(range(begins - 3, begins + 3),
+                key=lambda i: int(np.abs(line[i * FRAME_SAMPLES:][:FRAME_SAMPLES]
+                                         .astype(np.int64) - again).sum()))
+    assert begins - 1 <= first <= begins + 1  # (the first frame over the hiss)
+
+
+@pytest.mark.skipif(not (shutil.which("flite") and shutil.which("sox")),
+                    reason="flite and sox speak the greeting (scripts/test-deps.sh)")
+def test_a_short_first_word_after_the_music_is_judged_with_what_follows(tmp_path):
+    """Whether what follows the pause is the music again is judged on a whole window of
+    it, the line read on where less was read: a flite "Hi," and its pause, on a line 10 dB
+    down, score as music by themselves, and the agent stayed the music's (zoo seed 28037:
+    "Hi, this is Omar." heard as "So, mark it."); a second of it is speech."""
+    raw, wav = tmp_path / "raw.wav", tmp_path / "hi.wav"
+    subprocess.run(["flite", "-voice", "kal", "-t",
+                    "Hi, this is Omar. How can I help you today?", "-o", str(raw)], check=True)
+    subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(wav)], check=True)
+    greeting = read_telephone_audio(wav)
+    greeting = (greeting[np.flatnonzero(np.abs(greeting) > 300)[0]:] * 10 ** (-10 / 20))
+    line, begins = _music_then(greeting, pause=0.5)
+    sounds = [sounding_frame(line[i * FRAME_SAMPLES:][:FRAME_SAMPLES])
+              for i in range(begins, begins + 40)]
+    hi_ends = sounds.index(False)
+    next_word = hi_ends + sounds[hi_ends:].index(True)
+    read = begins + next_word + 2  # "Hi,", its pause and the next word's first frames
+    assert classify(line[begins * FRAME_SAMPLES: read * FRAME_SAMPLES]) is Sound.MUSIC
+    listener = Listener(_PlayedCall(line))
+    listener._give_back_after_music(_read_as_music(listener, read))
+    assert np.array_equal(listener._frame(), line[begins * FRAME_SAMPLES:][:FRAME_SAMPLES])
+
+
+def test_a_pause_in_words_that_ran_on_as_music_is_no_hand_over(tiny):
+    """Music that sounded for less than UNSURE_MUSIC_SECONDS before a pause is no music
+    that stopped there: the end of someone's words that the window still called music (a
+    buzzy voice's), and the pause is between their sentences (zoo seed 29127: "Thanks for
+    calling the City of Fairview.", 0.8 s of "music", 0.3 s, and "This is Sam. How can I
+    help?" heard as a prompt of its own). Nothing is given back; after seconds of a hold
+    track, the same pause and words are."""
+    sounds = Path("/usr/share/asterisk/sounds/en")
+    first = read_telephone_audio(sounds / "vm-reachoper.wav")
+    first = first[: np.flatnonzero(np.abs(first) > 1000)[-1] + 80][-round(0.8 * SAMPLE_RATE):]
+    then = read_telephone_audio(sounds / "vm-starmain.wav")
+    then = then[np.flatnonzero(np.abs(then) > 1000)[0] - 80:][:SAMPLE_RATE]
+
+    def given_back(before: np.ndarray) -> bool:
+        audio = np.concatenate([before, np.zeros(round(0.3 * SAMPLE_RATE), np.int16), then])
+        frames = list(audio[: len(audio) // FRAME_SAMPLES * FRAME_SAMPLES].reshape(-1, 160))
+        listener = Listener(ReplayLine(tiny).dial())
+        listener.hear()  # (a position on the line to give back at)
+        run = MusicRun(MUSIC_MEMORY_FRAMES)
+        run.add(frames)
+        listener._give_back_after_music(run)
+        return np.array_equal(listener._frame(), then[:FRAME_SAMPLES])
+
+    assert not given_back(first)
+    assert given_back(_track(2.0))
 
 
 def test_pauses_on_a_line_with_loud_hiss_are_quiet():

@@ -118,6 +118,25 @@ def test_clipped_loud_speech_is_not_taken_for_the_lines_noise(held_out_prompts) 
     assert sc.line_floor is not None and -45 < sc.line_floor < -35, sc.line_floor
 
 
+def test_over_the_line_is_judged_by_the_lines_noise_alone() -> None:
+    """Over the line's noise is over that noise as heard alone in a pause (and the margin),
+    or the absolute floor before any is heard: not the floor held against the recent peak,
+    which after loud music puts the words of whoever speaks next under it (zoo seed 27045)."""
+    rng = np.random.default_rng(3)
+    sc = SoundClassifier()
+    word = tone(300.0, 0.02, dbfs=-46.0)[:FRAME_SAMPLES]
+    assert sc.over_the_line(word) and not sc.over_the_line(np.zeros(FRAME_SAMPLES, np.int16))
+    for frame in frames(tone(440.0, 1.0, dbfs=-3.0)):  # loud: the peak's floor is -43 dBFS
+        sc.push(frame)
+    assert sc.over_the_line(word) and not sc.sounds(word)
+    hiss = corpus.line(corpus.noise(2.0, -44, rng))
+    for frame in frames(hiss):
+        sc.push(frame)
+    assert sc.line_floor is not None
+    assert not any(sc.over_the_line(frame) for frame in frames(hiss))
+    assert sc.over_the_line(tone(300.0, 0.02, dbfs=-30.0)[:FRAME_SAMPLES])
+
+
 @needs_sounds
 def test_speech_is_active_even_quiet_and_its_pauses_are_not(held_out_prompts) -> None:
     rng = np.random.default_rng(2)

@@ -151,21 +151,29 @@ def one_voice(mapper: Mapper, listener: Listener, announcements: list[Heard],
     quiet = quiet_frames(whole)
     ends = end_before_a_pause(quiet, round((last.end - last.onset) / FRAME_SECONDS),
                          round(listener.end_silence / FRAME_SECONDS))
-    if ends is not None and ends * FRAME_SECONDS < nxt.onset - last.onset:
+    if ends is not None and ends * FRAME_SECONDS >= nxt.onset - last.onset:
+        ends = None  # (the voice did not stop before ``nxt``)
+    if ends is not None:
         # The voice stopped for as long as ends a prompt before ``nxt``: the greeting ended
-        # there and the line waited for the caller, if ``nxt`` was their call-out ("Hello?");
-        # anything else after that pause is a prompt of its own, and nothing is joined.
-        if not calling_out(mapper.transcribe(nxt.audio)):
-            return None
+        # there and the line waited for the caller.
         joined = Heard(whole[: ends * FRAME_SAMPLES], last.onset,
                        last.onset + ends * FRAME_SECONDS, Ending.SILENCE, last.pressed_at,
                        waited=True)
     else:
         joined = replace(nxt, audio=whole, onset=last.onset, ran_on=None)
+    kind = interpret(mapper.transcribe(joined.audio), mapper.language).kind
     # Words that, heard as one, still read as the queue's: an announcement that ran into
     # the music and its agent's first words at once (zoo seed 21047), told apart where
     # they were heard (last_announcement_and_person splits a prompt at the person).
-    if interpret(mapper.transcribe(joined.audio), mapper.language).kind == "hold":
+    if kind == "hold":
+        return None
+    # A greeting is one when it says a person, or when ``nxt``, after it, was their call-out
+    # ("Hello?"); anything else after that pause is a prompt of its own, and nothing is
+    # joined. (A greeting heard from its first word, "Thanks for calling Oak County
+    # Services. This is Luis. How can I help?", its name 3 s in and its end scored as
+    # music under hiss at -32 dBFS, was followed by "Hello?" heard as "below.": zoo seed
+    # 27045, the person known 7 s late.)
+    if ends is not None and kind != "human" and not calling_out(mapper.transcribe(nxt.audio)):
         return None
     return joined
 

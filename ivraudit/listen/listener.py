@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import math
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -29,6 +28,7 @@ from ivraudit.listen.activity import (
     sounding_frame,
     tonal,
 )
+from ivraudit.listen.music_run import MusicRun, longest_pause
 from ivraudit.listen.sound import BATCH, WINDOW_S, Sound, SoundClassifier, classify
 from ivraudit.telephony.constants import (
     FRAME_SAMPLES,
@@ -225,7 +225,7 @@ class Listener:
         self._given_back_to = 0.0  # the furthest line time after a ring was given back from
         # the last frames read while the window said music (bounded: the audio loop adds to
         # it every 20 ms)
-        self._music_tail: deque[Pcm] = deque(maxlen=MUSIC_MEMORY_FRAMES)
+        self._music_tail = MusicRun(MUSIC_MEMORY_FRAMES)
         self._holding = False  # within through_hold
         self.music: list[Pcm] = []  # frames of the last hold's music, up to MUSIC_SAMPLE_SECONDS
         self.rang = False  # the last hold rang (ringback) at some point
@@ -552,31 +552,53 @@ class Listener:
             self._given_back_to = self.position
             self.unread(np.concatenate(after[first:]))
 
-    def _give_back_after_music(self, tail: list[Pcm]) -> None:
+    def _give_back_after_music(self, run: MusicRun) -> None:
         """Music has just stopped counting as the sound of the line: whatever began after it
         stopped (someone who answered as it ended) was read while the lagging window still
         said music, and is heard again as the start of a prompt. Where the music stopped is
         the longest pause in what was read (a queue hands over to an agent after a moment of
         silence; the pauses between someone's words are shorter). Music that runs straight
-        into words, with no pause, keeps them: there is no telling where the one ends."""
-        best: tuple[int, int] | None = None  # (length, end) of the longest pause
-        run = 0
-        for i, frame in enumerate(tail):
-            run = 0 if sounding_frame(frame) else run + 1
-            if run >= MUSIC_PAUSE_FRAMES and (best is None or run >= best[0]):
-                best = (run, i + 1)
-        if best is None:
+        into words, with no pause, keeps them: there is no telling where the one ends.
+
+        A pause is the line's own noise (SoundClassifier.over_the_line), not the absolute
+        floor: under hiss at -47 dBFS, over that floor, the 0.43 s before "Outages, Luis
+        speaking" was sound, and the agent stayed the music's (zoo seed 24051). Music that
+        sounded for less than UNSURE_MUSIC_SECONDS before the pause (counted from where the
+        prompt before it was taken to end) was no music that stopped there: it was the end
+        of someone's words that the window still called music, and the pause one between
+        their sentences (zoo seed 29127: an eSpeak greeting under hiss at -41 dBFS, "Thanks
+        for calling the City of Fairview." ran into 0.8 s of "music", then 0.3 s of silence,
+        and "This is Sam. How can I help?" was heard as a prompt of its own); they are
+        heard again as one voice later (ivraudit.crawl.handover.one_voice)."""
+        tail = list(run.frames)
+        sounds = [self.sound.over_the_line(frame) for frame in tail]
+        pause = longest_pause(sounds, MUSIC_PAUSE_FRAMES)
+        if pause is None:
             return
-        after = tail[best[1]:]
-        first = next((j for j, frame in enumerate(after) if sounding_frame(frame)), None)
-        given = after[first:] if first is not None else []
-        if given and classify(np.concatenate(given)) is Sound.MUSIC:
+        music = run.dropped + sum(sounds[:pause[0]])
+        if music * FRAME_SECONDS < UNSURE_MUSIC_SECONDS:
+            return
+        first = next((j for j in range(pause[1], len(tail)) if sounds[j]), None)
+        given = tail[first:] if first is not None else []
+        if given and self._music_again(given):
             return  # the music again, after a pause in it (or after an announcement)
         if given and self.position > self._given_back_to:
             self._given_back_to = self.position  # once (see _give_back_after_ring)
             self.unread(np.concatenate(given))
             taken = {id(frame) for frame in given}  # (not the queue's music after all)
             self.music = [frame for frame in self.music if id(frame) not in taken]
+
+    def _music_again(self, given: list[Pcm]) -> bool:
+        """Is what sounds after the pause in a queue's music the music again? Judged on a
+        whole window (WINDOW_S) of it, the line read on (and given back) where less was
+        read: the classifier's statistics are a second's, and 0.68 s of a flite "Hi," and
+        its pause scored as music alone (zoo seed 28037: -1.4, the agent's greeting kept as
+        the music's and heard as "So, mark it."), the second from it as speech (+3.8)."""
+        audio = np.concatenate(given)
+        missing = WINDOW_S - len(given) * FRAME_SECONDS
+        if missing > FRAME_SECONDS / 2:
+            audio = np.concatenate([audio, self.peek(missing)])
+        return classify(audio) is Sound.MUSIC
 
     def _listen(self, prompt: "_Prompt", max_prompt: float,
                 press_after_onset: tuple[str, float] | None,
@@ -649,7 +671,7 @@ class Listener:
                 # (what was read while the music was confirmed may end with someone
                 # who began to speak as it stopped: through_hold gives it back)
                 self._music_tail.clear()
-                self._music_tail.extend(frames[speech_end + 1:])
+                self._music_tail.add(frames[speech_end + 1:])
                 if _nothing_said(index):
                     return self._sound_only(prompt, Ending.MUSIC)  # music, and nothing said
                 return self._heard(prompt, speech_end, Ending.MUSIC)
@@ -808,7 +830,7 @@ class Listener:
         # speaking." heard as "your m" on the queue's beat, then 120 s waited out as silence)
         self._played = after_words is not None and (self._played or bool(self.music) or self.rang)
         played = self._played
-        self.music = list(self._music_tail)  # the music that ended the prompt before
+        self.music = list(self._music_tail.frames)  # the music that ended the prompt before
         ring: list[Pcm] = []  # the last second read while the window said tone
         profile = self.ring  # learned from what was read before that second
         for part in _frames_of(began):
@@ -824,7 +846,7 @@ class Listener:
                 self._give_back_after_ring(ring, profile)
                 ring, settling = [], 0
             if self._music_tail and self.sound.window() is not Sound.MUSIC:
-                self._give_back_after_music(list(self._music_tail))
+                self._give_back_after_music(self._music_tail)
                 self._music_tail.clear()
             left = max_hold - (self.position - started)
             if left <= 0:
@@ -843,7 +865,7 @@ class Listener:
                 if window is Sound.MUSIC and len(self.music) * FRAME_SECONDS < MUSIC_SAMPLE_SECONDS:
                     self.music.append(frame)
                 if window is Sound.MUSIC:
-                    self._music_tail.append(frame)
+                    self._music_tail.add([frame])
                 if sounding_frame(frame):
                     said = None
                 if spoke is not None:

@@ -395,6 +395,16 @@ class SoundClassifier:
         the line's own noise was known may have passed for sound.)"""
         return _frame_dbfs(frame.astype(np.float32)) > self._threshold()
 
+    def over_the_line(self, frame: npt.NDArray[np.int16]) -> bool:
+        """Is ``frame`` over the line's own noise (as heard alone in a pause, and
+        LINE_NOISE_MARGIN_DB), or over the absolute floor on a line with none known? Not held
+        against the recent peak or the quietest recent frames, as :meth:`sounds` is: after
+        loud music those put the words of whoever speaks next under the floor (zoo seed
+        27045); only the line's noise is never anyone's sound."""
+        floor = ABS_FLOOR_DBFS if self._line_floor is None else max(
+            ABS_FLOOR_DBFS, self._line_floor + LINE_NOISE_MARGIN_DB)
+        return _frame_dbfs(frame.astype(np.float32)) > floor
+
     @property
     def active(self) -> bool:
         """Whether the latest frame holds sound (not silence or line noise); no delay."""
