@@ -140,6 +140,16 @@ REGRESSIONS: dict[int, str] = {
            "written 'Press one bar to speak with a representative.': the list's second key "
            "never tried, the appointments menu and all below it missing "
            "(interpret/unkeyed.py)",
+    29188: "a British ring on a μ-law line with hiss 21 dB under it, never tonal enough "
+           "to be learned as the ring: its third burst, no words and ending in a tone, was "
+           "taken for a voicemail greeting and the queue's agent lost (crawl/queues.py "
+           "Queues._wordless before the tone; also 29288)",
+    29211: "'Press 2 to report lost baggage. Press 3 to check a flight.' written 'lost to "
+           "check a flight', its doubted 'to' over 1.1 s of speech: key 3 never heard "
+           "(asr/whisper_engine.py skipped_within)",
+    28037: "a flite agent's 'Hi,' after the queue's music, 0.68 s judged alone, scored as "
+           "music: nothing given back, and the agent heard from his second word "
+           "(Listener._give_back_after_music; also 24051)",
 }
 """Whole zoo trees (the bench's, uncapped) that showed a fault no smaller tree shows: the
 order in which a crawl tries keys, or the moment a key is typed into a prompt, which a tree
