@@ -59,6 +59,12 @@ def split_earlier(mapper: Mapper, new_id: str, hung_up: bool = False) -> list[st
         kind = node_kind(reading.kind, text, ran_into_music=False, ends_in_tone=False)
         if kind in ACTING_KINDS:
             continue  # a menu does not run into another: not a chain
+        if kind == "hold":
+            # Words that say a wait ("you may experience longer than usual wait times"), run
+            # into the next prompt with less silence than ends one: the line did not hold the
+            # caller, so it was a message (as a "queue" that goes on within seconds is:
+            # ivraudit.crawl.queues; zoo seed 29415's legal notice, a queue after its split)
+            kind = "message"
         _move(mapper, old_id, new_id, round((start - before) * FRAME_SECONDS, 3), not split)
         old.kind, old.transcript, old.audio = kind, text, head
         old.options = []
