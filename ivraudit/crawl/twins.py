@@ -20,6 +20,7 @@ from __future__ import annotations
 from ivraudit.audit.model import Audit, NodeRecord
 from ivraudit.crawl.expectations import Expectations
 from ivraudit.crawl.mapper import Mapper
+from ivraudit.identity import fingerprint
 from ivraudit.telephony.g711 import Pcm
 
 Way = tuple[str, str, str]
@@ -56,6 +57,12 @@ class Twins:
             language=first.language, understood=first.understood)
         self._twins.setdefault(node_id, []).append(twin_id)
         self.mapper.sounds_like[twin_id] = node_id
+        if sound is not None:
+            # Known by its own sound on any later way in, as a queue with no prompt first
+            # heard is (Mapper.node_for): else a third way into it (a timeout, where a key
+            # found the twin) matches neither its twin's sound nor its own, and is a third
+            # node (zoo seed 29415: a European ring twinned off a British one, then copied).
+            self.mapper.index.add(twin_id, fingerprint(sound), "")
         self.mapper.progress(f"  twin {twin_id} of {node_id} at [{' '.join(path)}]")
         return twin_id
 
