@@ -114,6 +114,10 @@ _HOLD = [
     # took its first words: "for your patients.", zoo seed 28055); "patients" said alone, as
     # no other prompt says it
     r"your patience", r"^(?:\S+ )?(?:for )?your patients?$",
+    # "Your call is important to us" with its first words lost the same way (music that runs
+    # into it with no pause keeps them: "important to us. Please take...", the agent cutting
+    # "Please stay on the line": zoo seed 29311); a prompt that begins with it is no other
+    r"^(?:call )?(?:is )?(?:very )?important to us",
     r"permanezca en la linea", r"su llamada es (?:muy )?importante",
 ]
 _BARE_GREETINGS = frozenset({
