@@ -637,6 +637,16 @@ def test_the_end_of_thanks_for_patience_says_hold():
     assert interpret("Information for your patients is on our website.", "en").kind == "message"
 
 
+def test_your_call_is_important_with_its_first_words_lost_says_hold():
+    """"Your call is important to us." with its first words kept by the music that ran into
+    it, and its end cut by the agent: "important to us. Please take..." (zoo seed 29311).
+    Something else important to us, said whole, is no queue's."""
+    assert interpret("important to us. Please take...", "en").kind == "hold"
+    assert interpret("is important to us.", "en").kind == "hold"
+    assert interpret("Your privacy is important to us. Goodbye.", "en").kind == "message"
+    assert interpret("Thank you. Your business is important to us.", "en").kind == "message"
+
+
 def test_keys_said_leaves_out_words_that_only_sound_like_keys():
     """"Press two, for account balances" heard "pressed for account balances" reads a 4 the
     prompt never named (zoo seeds 24048, 24005); "dinald 4" names a 4 no option took

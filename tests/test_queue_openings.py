@@ -344,3 +344,29 @@ def test_one_track_with_quiet_bars_heard_from_two_points_sounds_the_same(name: s
     other = "macroform-robot_dity"
     assert not sounds_like(_heard(_track(name, 22.0), 1, noise_dbfs),
                            _heard(_track(other, 22.0), 2, noise_dbfs))
+
+
+def test_a_queue_twin_known_by_its_own_ring_is_known_by_it_on_a_third_way_in():
+    """A queue with no prompt, reached by a new way, that rang unlike the queue it was taken
+    for (Europe's ring after Britain's) is a twin with its own sound; reached a third way (a
+    timeout, where a key found the twin) it is that twin, not a third node (zoo seed 29415:
+    its print was never indexed, and only indexed queues were compared)."""
+    from ivraudit.audit.model import Audit
+    from ivraudit.crawl.expectations import Expectations
+    from ivraudit.crawl.mapper import Mapper
+    from ivraudit.crawl.twins import Twins
+    from ivraudit.identity import fingerprint
+    from ivraudit.listen.listener import Ending
+
+    audit = Audit(target="test", started="")
+    mapper = Mapper(audit, None, "en", lambda message: None)
+    uk = _heard(_ring("uk"), 1)
+    audit.nodes["n0"] = NodeRecord("n0", "hold", ["1"], ["m"], audio=uk)
+    mapper.index.add("n0", fingerprint(uk), "")
+    twins = Twins(audit, mapper, Expectations(audit))
+    twin = twins.twin("n0", ["2", "2"], ["m", "c"], sound=_heard(_ring("eu"), 2))
+    again = _heard(_ring("eu", phase=0.5), 3)
+    heard = Heard(again, 30.0, 30.0 + len(again) / SAMPLE_RATE, Ending.TONE, sound_only=True)
+    assert mapper.known(heard) == twin
+    uk_again = _heard(_ring("uk", phase=0.3), 4)
+    assert mapper.known(Heard(uk_again, 30.0, 34.0, Ending.TONE, sound_only=True)) == "n0"

@@ -4,6 +4,7 @@ lines that misbehave on cue. No speech model is loaded here."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from ivraudit.crawl.explorer import Explorer
 from ivraudit.crawl.strategy import CrawlStrategy
 from ivraudit.lines.base import Call, CallFailed, CallOutcome, Line
 from ivraudit.lines.replay import ReplayLine
+from ivraudit.listen.activity import quiet_frames
 from ivraudit.listen.listener import END_SILENCE_SECONDS
 from ivraudit.spec import load_spec
 from ivraudit.spec.effects import line_audio
@@ -27,6 +29,7 @@ from ivraudit.testing.truth import (
     ground_truth,
     map_to_spec,
 )
+from ivraudit.telephony.constants import FRAME_SAMPLES
 from ivraudit.telephony.g711 import ulaw_round_trip
 from ivraudit.telephony.tones import tone
 from ivraudit.telephony.wav import read_telephone_audio, resample, write_wav
@@ -495,6 +498,41 @@ def test_a_prompt_heard_without_its_beginning_is_mapped_to_its_recording(
     audit.nodes["n1"] = NodeRecord("n1", "human", ["1"], ["n0"], transcript=words,
                                    audio=sam[int(cut * len(sam)):])
     assert map_to_spec(spec, audit)["n1"] == "sam"
+
+
+@pytest.mark.parametrize("voice, lead", [("kal", 0.16), ("kal", 0.2), ("rms", 0.2), ("slt", 0.2)])
+def test_a_short_prompt_heard_after_a_lead_of_silence_is_mapped_to_its_recording(
+        tmp_path: Path, voice: str, lead: float):
+    """The recordings are compared from their first sound; a crawled prompt keeps the lead of
+    silence heard before it, lag a short prompt has too little sound to absorb. A flite
+    "Goodbye!" at -8.4 dB, 8-10 quiet frames before it (as zoo seed 29380's crawl kept it),
+    matched "One moment, please." or the menu better than its own recording from its start
+    (4 of 32 voices, gains and leads); from its first sound, its own scores 1.0."""
+    for name, words in [("bye", "Goodbye!"), ("moment", "One moment, please."),
+                        ("main", "Press 1 or 2.")]:
+        raw = tmp_path / f"{name}.raw.wav"
+        subprocess.run(["flite", "-voice", voice, "-t", words, "-o", str(raw)], check=True)
+        write_wav(tmp_path / f"{name}.wav", read_telephone_audio(raw))
+    (tmp_path / "tree.yaml").write_text(textwrap.dedent("""\
+        format: ivraudit.tree/1
+        name: "A goodbye and a queue"
+        start: main
+        line: {codec: ulaw, gain_db: -8.4, noise_dbfs: null}
+        nodes:
+          main: {type: menu, prompt: main.wav, text: "Press 1 or 2.",
+                 options: {"1": bye, "2": queue}}
+          bye: {type: message, prompt: bye.wav, text: "Goodbye!", next: hangup}
+          queue: {type: hold, prompt: moment.wav, text: "One moment, please.", seconds: 5,
+                  next: hangup}
+        """))
+    spec = load_spec(tmp_path / "tree.yaml")
+    bye = line_audio(spec.line, spec.prompt_audio(spec.nodes["bye"]))
+    first = quiet_frames(bye).index(False) * FRAME_SAMPLES  # (the recording from its first sound)
+    audio = np.concatenate([np.zeros(round(lead * 8000), dtype=np.int16), bye[first:]])
+    audit = Audit(target="test", started="")
+    audit.nodes["n1"] = NodeRecord("n1", "message", ["1"], ["n0"], transcript="Goodbye.",
+                                   audio=audio)
+    assert map_to_spec(spec, audit)["n1"] == "bye"
 
 
 @pytest.mark.parametrize("waited, kind", [(False, "hold"), (True, "human")])
