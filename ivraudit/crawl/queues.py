@@ -152,7 +152,7 @@ class Queues:
                 nxt = split[1]
             if not self._announces(session, nxt, [heard, *announcements]):
                 break
-            played = played or bool(session.listener.music or session.listener.rang)
+            played = played or session.listener.played()
             said = session.resume(nxt)
             _, more, nxt = session.through_hold(people=people, after_words=said)
             waited = nxt.onset == said.onset
