@@ -77,8 +77,9 @@ def speaks_again(listener: Listener, transcribe: Callable[[Pcm], str], heard: He
         return True
     if calling_out(transcribe(words)):
         return False
-    short = end is not None and end - again <= _CALL_OUT_FRAMES
-    return not (short and all(quiet[end:]) and len(quiet) - end >= _WAIT_FRAMES)
+    if end is None or end - again > _CALL_OUT_FRAMES:
+        return True
+    return not (all(quiet[end:]) and len(quiet) - end >= _WAIT_FRAMES)  # (a call-out misheard)
 
 
 def _sound_from(quiet: list[bool]) -> int | None:
