@@ -150,6 +150,13 @@ REGRESSIONS: dict[int, str] = {
     28037: "a flite agent's 'Hi,' after the queue's music, 0.68 s judged alone, scored as "
            "music: nothing given back, and the agent heard from his second word "
            "(Listener._give_back_after_music; also 24051)",
+    29416: "a silent queue's flite announcement, its last words scored as music for "
+           "0.22 s (no frame over the floor), counted as music played: the queue's silence "
+           "after 'Your call is important to us.' made it a person, the agent lost "
+           "(Listener.played)",
+    29355: "a silent queue's 'You are caller number 5.' heard as 'You are quality member "
+           "size.', then 13 s of the queue's silence: taken for a person waiting, the agent "
+           "after the next announcement lost (crawl/silences.py)",
 }
 """Whole zoo trees (the bench's, uncapped) that showed a fault no smaller tree shows: the
 order in which a crawl tries keys, or the moment a key is typed into a prompt, which a tree

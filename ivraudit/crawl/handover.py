@@ -258,7 +258,7 @@ def last_announcement_and_person(mapper: Mapper, listener: Listener, heard: Hear
                   | after_pauses(heard.audio, starts))
     @cache  # (asked only of a prompt that may be split there, once: it reads the line)
     def line_waited() -> bool:
-        return waited or (heard.ending is Ending.SILENCE and bool(listener.music or listener.rang)
+        return waited or (heard.ending is Ending.SILENCE and listener.played()
                           and not listener.hold_resumes(RING_CYCLE_SECONDS if listener.rang
                                                         else HOLD_RESUMES_SECONDS))
     for split, after in zip(ends, [*ends[1:], len(words)]):

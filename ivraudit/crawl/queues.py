@@ -45,6 +45,7 @@ from ivraudit.crawl.openings import alike_as_any_queue, sounds_like
 from ivraudit.crawl.people import StopTest, greets_and_waits, people_elsewhere, person_test
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.session import CallSession
+from ivraudit.crawl.silences import speaks_again
 from ivraudit.crawl.twins import Twins, Way
 from ivraudit.interpret import calling_out, interpret, person_answers
 from ivraudit.listen.activity import quiet_frames
@@ -150,9 +151,9 @@ class Queues:
             if split is not None:  # the last announcement, and whoever answered straight after
                 announcements.append(split[0])
                 nxt = split[1]
-            if not self._announces(session, nxt, [heard, *announcements]):
+            played = played or session.listener.played()
+            if not self._announces(session, nxt, [heard, *announcements], played):
                 break
-            played = played or bool(session.listener.music or session.listener.rang)
             said = session.resume(nxt)
             _, more, nxt = session.through_hold(people=people, after_words=said)
             waited = nxt.onset == said.onset
@@ -192,7 +193,8 @@ class Queues:
             keep_hold_audio(node, session.listener.music, heard.end, announcements)
         return nxt
 
-    def _announces(self, session: CallSession, heard: Heard, before: list[Heard]) -> bool:
+    def _announces(self, session: CallSession, heard: Heard, before: list[Heard],
+                   played: bool) -> bool:
         """Is ``heard``, a prompt that came in the queue, one of its announcements (and the
         wait goes on)? It is when its words say hold, or it begins like something the queue
         said ``before``; else when the queue's sound comes back after it (a ring at its
@@ -202,7 +204,10 @@ class Queues:
         it ended in (:meth:`_wordless`). A prompt that ends in a tone is a voicemail
         greeting, unless its words say hold: a greeting does not ask the caller to stay on
         the line, and the tone is the queue's ring, cutting in before its own comes back
-        when announcements come more often than it rings (Europe's ring: 1 s in 5)."""
+        when announcements come more often than it rings (Europe's ring: 1 s in 5). In a
+        queue that has neither ``played`` music nor rung, words that say nothing either way
+        are its own if the line speaks again within the longest silence it kept before them
+        (ivraudit.crawl.silences): its silence after them says nothing of a person."""
         if heard.ending is Ending.CUT:
             return False
         if self.mapper.reads_as_hold(heard) or played_again(heard, before):
@@ -217,7 +222,8 @@ class Queues:
             return True
         return session.listener.hold_resumes(
             RING_CYCLE_SECONDS if session.listener.rang else HOLD_RESUMES_SECONDS) or \
-            self._a_person_next(session)
+            self._a_person_next(session) or (not played and speaks_again(
+                session.listener, self.mapper.transcribe, heard, before))
 
     def _rung_off(self, session: CallSession, heard: Heard) -> bool:
         """Was ``heard``, which ended in a tone, an announcement the queue's own ring cut off?
