@@ -23,6 +23,7 @@ import numpy as np
 from ivraudit.lines.base import Call
 from ivraudit.listen.activity import (
     RingProfile,
+    before_a_tone,
     sound_after_a_pause,
     sounding,
     sounding_frame,
@@ -698,7 +699,9 @@ class Listener:
             else VOICE_CHECK_SECONDS
         after = self.peek(look)
         hung_up = len(after) < round(look / FRAME_SECONDS) * FRAME_SAMPLES
-        return hung_up or classify(after) is Sound.SPEECH
+        # (the voice's, up to a beep after it: a greeting's last words are followed by one)
+        voice = before_a_tone(after, round(BEEP_MIN_SECONDS / FRAME_SECONDS))
+        return hung_up or classify(voice) is Sound.SPEECH
 
     def _beep_at_the_end(self, prompt: "_Prompt") -> int | None:
         """Is what the window confirms as music a beep after words that scored as music? A
