@@ -195,12 +195,17 @@ class Mapper:
         wrong key at an English menu, and the menu again, is English, only heard badly (an
         eSpeak voice under hiss: whisper's mean word confidence 0.41, zoo seed 30023). A
         prompt in another language sits among prompts of that language (a Spanish menu,
-        its message, a hang-up), and stays not understood."""
+        its message, a hang-up), and stays not understood. The line's first words (``origin``
+        is ``node_id``: the answer) have only what follows: its front door speaks its
+        language as a branch does, and a welcome's words are mostly a name the recogniser
+        cannot know ("Welcome to Harbor Federal Bank." as "... Faber Center, Old Ben.", mean
+        word confidence 0.48, a whisker over the threshold: zoo seed 29304)."""
         node = self.audit.nodes[node_id]
         if node.kind != "unknown" or then == node_id:
             return False
         before, after = self.audit.nodes[origin], self.audit.nodes[then]
-        return before.understood and after.understood and after.kind not in CALL_ENDING_KINDS
+        return ((before.understood or origin == node_id) and after.understood
+                and after.kind not in CALL_ENDING_KINDS)
 
     def reads_as_hold(self, heard: Heard) -> bool:
         """Is this prompt part of a queue (a known queue's prompt, or words that say hold)?"""

@@ -22,7 +22,9 @@ import numpy as np
 
 from ivraudit.lines.base import Call
 from ivraudit.listen.activity import (
+    BEEP_QUIET_AFTER_FRAMES,
     RingProfile,
+    before_a_tone,
     sound_after_a_pause,
     sounding,
     sounding_frame,
@@ -696,9 +698,13 @@ class Listener:
         # (Silence alone says less: a queue's music stops as the agent picks up.)
         look = NOTHING_SAID_CHECK_SECONDS if _nothing_said(len(prompt.frames) - 1) \
             else VOICE_CHECK_SECONDS
-        after = self.peek(look)
-        hung_up = len(after) < round(look / FRAME_SECONDS) * FRAME_SAMPLES
-        return hung_up or classify(after) is Sound.SPEECH
+        # Judged up to a beep after the voice (a greeting's last words are followed by one),
+        # told by all of it and the silence after it, which may lie past the look's end.
+        after = self.peek(look + BEEP_MAX_SECONDS + BEEP_QUIET_AFTER_FRAMES * FRAME_SECONDS)
+        size = round(look / FRAME_SECONDS) * FRAME_SAMPLES
+        hung_up = len(after) < size
+        voice = before_a_tone(after, round(BEEP_MIN_SECONDS / FRAME_SECONDS))[:size]
+        return hung_up or classify(voice) is Sound.SPEECH
 
     def _beep_at_the_end(self, prompt: "_Prompt") -> int | None:
         """Is what the window confirms as music a beep after words that scored as music? A
