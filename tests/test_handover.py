@@ -160,3 +160,43 @@ def test_a_greeting_whose_end_scored_as_music_is_one_when_it_says_a_person(says,
     assert (heard is not None) == joined
     if heard is not None:
         assert heard.onset == 0.5 and heard.waited and heard.end <= 4.2
+
+
+def _announced_then(recognizer, tmp_path: Path, then: str):
+    """The split of a queue's new announcement, 1.3 s of its music, and ``then`` (flite),
+    heard as one prompt after 3 s of the music, then 3 s of silence, as a queue's wait
+    takes it (Queues._new_announcement_and_person); None: not split."""
+    from ivraudit.crawl.policy import CrawlPolicy
+    from ivraudit.crawl.queues import Queues
+
+    said = _spoken(tmp_path, "The estimated hold time is currently 8 minutes.")
+    after = _spoken(tmp_path, then)
+    prompt = np.concatenate([said, _music(1.3), after])
+    audio = np.concatenate([_music(3.0), prompt, _silence(3.0)])
+    listener = Listener(_PlayedCall(audio))
+    listener.skip(len(audio) / SAMPLE_RATE)  # (read, and kept in the listener's record)
+    heard = Heard(prompt, 3.0, 3.0 + len(prompt) / SAMPLE_RATE, Ending.SILENCE)
+    audit = Audit(target="t", started="")
+    mapper = Mapper(audit, recognizer, "en", lambda line: None)
+    queues = Queues(audit, CrawlPolicy(), mapper, twins=None)  # type: ignore[arg-type]
+    session = SimpleNamespace(listener=listener)
+    split = queues._new_announcement_and_person(session, heard, [])  # type: ignore[arg-type]
+    lead = int(np.argmax(np.abs(after) > 500))  # (flite's own silence before the words)
+    return split, 3.0 + (len(said) + 1.3 * SAMPLE_RATE + lead) / SAMPLE_RATE
+
+
+@pytest.mark.skipif(not (shutil.which("flite") and shutil.which("sox")),
+                    reason="flite and sox speak the prompts (scripts/test-deps.sh)")
+def test_a_new_announcement_and_the_agent_heard_as_one_are_split(tmp_path: Path,
+                                                                 recognizer) -> None:
+    """The agent answered 1.3 s after a new announcement ended, the queue's music between
+    them too short for the lagging window to end the prompt: the whole said hold, and was
+    taken for one more announcement; the agent's first words were lost (zoo seed 29367:
+    "The estimated hold time is currently 8 minutes.", music, "Quotes, Keisha speaking.").
+    The person begins where their words do; an announcement of two sentences that both say
+    hold is one announcement."""
+    split, begins = _announced_then(recognizer, tmp_path, "Quotes, Keisha speaking.")
+    assert split is not None
+    assert abs(split[1].onset - begins) < 0.1 and split[0].end <= split[1].onset
+    split, _ = _announced_then(recognizer, tmp_path, "Please stay on the line.")
+    assert split is None

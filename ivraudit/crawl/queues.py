@@ -147,7 +147,8 @@ class Queues:
         waited = False  # the last words were followed by the silence of someone waiting
         played = False  # the queue played music or rang at some time of the wait so far
         while not nxt.empty:
-            split = runs_on(nxt, [heard, *announcements])
+            split = runs_on(nxt, [heard, *announcements]) or self._new_announcement_and_person(
+                session, nxt, [heard, *announcements])
             if split is not None:  # the last announcement, and whoever answered straight after
                 announcements.append(split[0])
                 nxt = split[1]
@@ -192,6 +193,25 @@ class Queues:
             node.announcements = len(announcements)
             keep_hold_audio(node, session.listener.music, heard.end, announcements)
         return nxt
+
+    def _new_announcement_and_person(self, session: CallSession, heard: Heard,
+                                     before: list[Heard]) -> tuple[Heard, Heard] | None:
+        """An announcement not heard before (``before``) and the person who answered right
+        after it, heard as one prompt whose words say hold: split where the words that say a
+        person begin (:func:`last_announcement_and_person`); None if it is not that. The
+        queue's music between them, shorter than the lagging window needs to call music,
+        did not end the prompt, and the whole was taken for one more announcement: the
+        person's first words were lost, and their "Hello?" a moment later became a wordless
+        person of its own (zoo seed 29367: "The estimated hold time is currently 8 minutes.",
+        1.3 s of music, "Quotes, Keisha speaking." heard as one prompt). A prompt played
+        before is one said before (:func:`runs_on` splits what follows it); one with no words
+        is the queue's (:meth:`_wordless`). Only prompts that say hold are read again (with
+        the second of music before them): the others are judged as they are."""
+        if heard.empty or heard.sound_only or heard.ending is Ending.CUT \
+                or played_again(heard, before) or self._wordless(heard) \
+                or not self.mapper.reads_as_hold(heard):
+            return None
+        return last_announcement_and_person(self.mapper, session.listener, heard, waited=False)
 
     def _announces(self, session: CallSession, heard: Heard, before: list[Heard],
                    played: bool) -> bool:
