@@ -464,8 +464,12 @@ class Listener:
         however briefly it plays: after a tone, nobody speaks, and a box records in
         silence, while a ring under hiss scores as music for the last 0.3 s of its bursts
         and pauses for seconds (a British ring under hiss 20 dB below it: zoo seed 29288,
-        a queue mapped as a queue and a voicemail box). Sound is judged by the line's noise
-        (Sound.sounds) in every case."""
+        a queue mapped as a queue and a voicemail box). Sound is judged by the line's own
+        noise (SoundClassifier.over_the_line) in every case, as the give-back after music
+        judges it: one notion of "over the line" for the listener. (It was held against the
+        recent peak too, SoundClassifier.sounds, while the British ring under hiss was never
+        learned; learned now, zoo seeds 29188, 29288, 27045, 28037 and 24051 crawl the same
+        either way.)"""
         read: list[Pcm] = []
         sound = self._looking_ahead()
         resumes = False
@@ -479,14 +483,15 @@ class Listener:
             if frame is None:
                 break
             read.append(frame)
-            paused = paused or not self.sound.sounds(frame)
+            paused = paused or not self.sound.over_the_line(frame)
             if not paused:
                 if len(read) * FRAME_SECONDS >= within:
                     break  # a tone that sounds on for a whole cycle is no ring
                 continue
             left -= 1
             window = self.sound.window()
-            held = held + 1 if window in (Sound.MUSIC, Sound.TONE) and self.sound.sounds(frame) else 0
+            over = self.sound.over_the_line(frame)
+            held = held + 1 if window in (Sound.MUSIC, Sound.TONE) and over else 0
             if held >= HOLD_RESUMES_FRAMES:
                 resumes = window is Sound.TONE or after_a_pause or self._music_goes_on(read)
                 break
@@ -510,7 +515,7 @@ class Listener:
             if frame is None:
                 return False
             read.append(frame)
-            quiet = quiet + 1 if not self.sound.sounds(frame) else 0
+            quiet = quiet + 1 if not self.sound.over_the_line(frame) else 0
             if quiet * FRAME_SECONDS >= WAITING_PAUSE_SECONDS:
                 return False
         return True
