@@ -157,6 +157,15 @@ REGRESSIONS: dict[int, str] = {
     29355: "a silent queue's 'You are caller number 5.' heard as 'You are quality member "
            "size.', then 13 s of the queue's silence: taken for a person waiting, the agent "
            "after the next announcement lost (crawl/silences.py)",
+    29324: "an eSpeak voicemail greeting whose first 1.8 s scored as music, looked at for "
+           "2 s of which 0.4 s were its 800 Hz beep: the look scored as a tone, the "
+           "greeting's start a queue (activity.before_a_tone)",
+    29367: "a new announcement, 1.3 s of the queue's music and 'Quotes, Keisha speaking.' "
+           "heard as one prompt that said hold: Keisha lost, her 'Hello?' a wordless person "
+           "(Queues._new_announcement_and_person)",
+    29415: "a European ring twinned off a British one, its sound never indexed: a third "
+           "way in made a third queue; a legal notice that says 'wait time', split off the "
+           "menu it ran into, kept the kind hold (crawl/twins.py, crawl/unmerge.py)",
 }
 """Whole zoo trees (the bench's, uncapped) that showed a fault no smaller tree shows: the
 order in which a crawl tries keys, or the moment a key is typed into a prompt, which a tree
