@@ -202,9 +202,10 @@ def test_a_new_announcement_and_the_agent_heard_as_one_are_split(tmp_path: Path,
     assert split is None
 
 
-_VOICE_MIDDLES = [  # (engine, voice, sentence of corpus.SENTENCES) or a Debian prompt
-    ("espeak-ng", "en-us", 1), ("espeak-ng", "en-us", 11), ("espeak-ng", "en-us+m3", 7),
-    ("flite", "slt", 3), ("flite", "awb", 5), ("debian", "confbridge-dec-list-vol-out", 0),
+_VOICE_MIDDLES = [  # (engine, voice, sentence of corpus.SENTENCES) or a Debian prompt; the
+    # two eSpeak voices are those the old rule (words read alone) failed; the helper's
+    # measurement over 28 voices and 28 track stretches is quoted in handover.said_there
+    ("espeak-ng", "en-us", 1), ("espeak-ng", "en-us+m3", 7), ("flite", "slt", 3),
 ]
 
 
