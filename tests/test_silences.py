@@ -5,7 +5,6 @@ silent longer, or calls out. And a queue "played" only music that sounded (or ra
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -18,19 +17,11 @@ from ivraudit.listen.listener import Ending, Heard, Listener
 from ivraudit.telephony.constants import FRAME_SAMPLES, SAMPLE_RATE
 from ivraudit.telephony.wav import read_telephone_audio
 
-from test_identity import SOX
+from test_handover import _spoken
 from test_listener import _PlayedCall
 
 pytestmark = pytest.mark.skipif(not (shutil.which("flite") and shutil.which("sox")),
                                 reason="flite and sox speak the prompts (scripts/test-deps.sh)")
-
-
-def _spoken(tmp_path: Path, words: str) -> np.ndarray:
-    """``words`` in flite's voice, as the zoo's agents and announcements speak."""
-    raw, wav = tmp_path / "raw.wav", tmp_path / "said.wav"
-    subprocess.run(["flite", "-voice", "slt", "-t", words, "-o", str(raw)], check=True)
-    subprocess.run([*SOX, str(raw), "-r", "8000", "-c", "1", "-b", "16", str(wav)], check=True)
-    return read_telephone_audio(wav)
 
 
 def _silence(seconds: float) -> np.ndarray:
