@@ -612,6 +612,33 @@ def test_a_numbered_list_with_a_number_not_heard_is_still_a_list():
     assert interpret("One for all, three for you.", "en").kind == "message"
 
 
+def test_a_number_skipped_between_an_option_and_a_key_named_is_tried():
+    """"1. For billing, 2. For prescription refills, 3 for test results, 4 for appointments"
+    written "... 3.4 test results, 4.4 appointments" by Whisper (zoo seed 29503): options 1
+    and 2 are read, 4 is named but joined to no label, and 3, the number between, was lost:
+    the crawl tries it as well as 4. Keys named in order leave nothing between to try."""
+    from ivraudit.audit.model import Audit, NodeRecord, Option
+    from ivraudit.crawl.policy import CrawlPolicy
+    from ivraudit.crawl.scheduler import Scheduler
+
+    def tried(said: str) -> set[str]:
+        audit = Audit(target="t", started="")
+        reading = interpret(said, "en")
+        node = NodeRecord(id="n0", kind="menu", path=[], via=[], transcript=said,
+                          options=[Option(o.key, o.label) for o in reading.options])
+        scheduler = Scheduler(audit, CrawlPolicy(), lambda: 0.0, lambda node: 0.0)
+        scheduler.queue_probes(node)
+        return {p.keys for p in scheduler.frontier.at("n0") if p.role == "escape"}
+
+    said = ("Please choose from the following. 1. For billing, 2. For prescription refills, "
+            "3.4 test results, 4.4 appointments. To speak with a representative, press 0.")
+    assert [o.key for o in interpret(said, "en").options] == ["1", "2", "0"]
+    assert {"3", "4"} <= tried(said)
+    assert not any(k.isdigit() for k in tried(
+        "For billing, press 1. For refills, press 2. For appointments, press 3. To speak with "
+        "a representative, press 0."))
+
+
 def test_the_keypad_named_asks_for_keys():
     """"Using your telephone keypad, enter your PIN." heard as "... Enter your PIM." (zoo
     seeds 28045, 28056): a caller uses the keypad for keys alone, whatever they are called."""
@@ -727,6 +754,21 @@ def test_a_key_verb_whose_word_names_no_key_is_a_key_misheard():
             (["1"], "You can use the dial, answer, and hang up commands. Press 1 for sales."),
             (["1", "2"], "Please dial now. For sales, press 1. For support, press 2.")]:
         assert keys_for_lost_choices(announced, said, []) == [], said
+
+
+def test_a_stock_phrase_where_a_key_stands_is_a_key_misheard():
+    """The flite "For order status, press 2." written "for order status press Thank you." by
+    Whisper on one machine's CPU (zoo seed 30028): a verb's key slot holds a phrase no key
+    names, so the choice's key was lost and the next free number is tried. A stock phrase that
+    holds the verb itself ("you may dial it at any time") or follows a key is no lost key."""
+    from ivraudit.crawl.probes import keys_for_lost_choices
+    said = ("you have reached parking tickets for account changes press one for order status "
+            "press Thank you.")
+    assert keys_for_lost_choices(["1"], said, []) == ["2"]
+    assert keys_for_lost_choices(["1", "2"], "For sales, press 1. Thank you for calling. For "
+                                             "support, press 2.", []) == []
+    assert keys_for_lost_choices(["1"], "If you know your party's extension, you may dial it "
+                                        "at any time. Thank you. For sales, press 1.", []) == []
 
 
 def test_a_key_heard_joined_to_to_by_hyphens_is_read():

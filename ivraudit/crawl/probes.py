@@ -20,7 +20,10 @@ def skipped_keys(announced: Sequence[str]) -> list[str]:
     of two apart ("1 for balances. 3 for loans."). Menus number their choices in order; a
     number missing is most often one the recogniser did not hear ("One for account
     balances, for lost or stolen cards. Three for loans": Whisper dropped the "two", zoo seed
-    19018), so it is tried like the keys no prompt announces."""
+    19018), so it is tried like the keys no prompt announces. ``announced`` holds the keys
+    the prompt names that no option took as well: "1. For billing, 2. For prescription
+    refills, 3.4 test results, 4.4 appointments" (Whisper's "3 for", "4 for", zoo seed
+    29503) reads options 1 and 2 and names 4, so 3 is the one skipped."""
     digits = sorted(int(k) for k in announced if len(k) == 1 and k.isdigit())
     return [str(a + 1) for a, b in zip(digits, digits[1:]) if b - a == 2]
 

@@ -68,8 +68,9 @@ class Scheduler:
                 probes.append(Probe(node.id, "invalid", invalid))
             probes += [Probe(node.id, "announced", k) for k in announced]
             if self.policy.probe_escapes:
-                lost = [*skipped_keys(announced), *unsaid_last_key(announced, node.transcript),
-                        *unread_keys(announced, node.transcript)]
+                unread = unread_keys(announced, node.transcript)
+                lost = [*skipped_keys([*announced, *unread]),
+                        *unsaid_last_key(announced, node.transcript), *unread]
                 lost += keys_for_lost_choices(announced, node.transcript, lost, invalid)
                 probes += [Probe(node.id, "escape", k) for k in dict.fromkeys([*lost, *ESCAPE_KEYS])
                            if k not in announced and k != invalid]

@@ -169,13 +169,18 @@ def keyless_verbs(tokens: list[Token], mentions: list[Mention], masked: set[int]
     To speak with a representative, press 0." as "for billing, dial floor to speak with a
     representative" (zoo seeds 29209, 29275): no key is read, no label is left without one,
     and the choice went untried. That slot holds a key on every menu, so a word there that
-    is none is the key misheard, whatever word the recogniser chose."""
-    taken = set(masked)
-    for mention in mentions:
-        taken.update(range(mention.start, mention.end))
+    is none is the key misheard, whatever word the recogniser chose; so is a stock phrase
+    there: Whisper wrote the flite "For order status, press 2." as "for order status press
+    Thank you." (zoo seed 30028 on one machine's CPU; a short word is where Whisper writes
+    the phrases it was trained on most)."""
+    said = {j for mention in mentions for j in range(mention.start, mention.end)}
+    taken = said | masked
     found: list[int] = []
     for i, token in enumerate(tokens[:-1]):
-        if token.text not in KEY_ONLY_VERBS or token.stop or i in taken or i + 1 in taken:
+        if token.text not in KEY_ONLY_VERBS or token.stop or i in taken or i + 1 in said:
+            continue
+        if i + 1 in masked:  # a stock phrase where the key stands: "press Thank you." (30028)
+            found.append(i)
             continue
         word = tokens[i + 1]
         if (word.text in _NO_KEY_OBJECTS or word.text in _BEFORE_KEY or word.text in VERBS
