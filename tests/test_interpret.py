@@ -614,9 +614,11 @@ def test_a_numbered_list_with_a_number_not_heard_is_still_a_list():
 
 def test_a_number_skipped_between_an_option_and_a_key_named_is_tried():
     """"1. For billing, 2. For prescription refills, 3 for test results, 4 for appointments"
-    written "... 3.4 test results, 4.4 appointments" by Whisper (zoo seed 29503): options 1
-    and 2 are read, 4 is named but joined to no label, and 3, the number between, was lost:
-    the crawl tries it as well as 4. Keys named in order leave nothing between to try."""
+    written "... 3.4 test results, 4.4" by Whisper (zoo seed 29503; its "3.4" is read as "3
+    for" now, test_a_key_joined_to_to_or_for_by_a_decimal_point_is_read): where the 3 is
+    heard as no key at all, options 1 and 2 are read, 4 is named but joined to no label, and
+    3, the number between, was lost: the crawl tries it as well as 4. Keys named in order
+    leave nothing between to try."""
     from ivraudit.audit.model import Audit, NodeRecord, Option
     from ivraudit.crawl.policy import CrawlPolicy
     from ivraudit.crawl.scheduler import Scheduler
@@ -631,12 +633,28 @@ def test_a_number_skipped_between_an_option_and_a_key_named_is_tried():
         return {p.keys for p in scheduler.frontier.at("n0") if p.role == "escape"}
 
     said = ("Please choose from the following. 1. For billing, 2. For prescription refills, "
-            "3.4 test results, 4.4 appointments. To speak with a representative, press 0.")
-    assert [o.key for o in interpret(said, "en").options] == ["1", "2", "0"]
+            "the test results, 4.4")
+    assert [o.key for o in interpret(said, "en").options] == ["1", "2"]
     assert {"3", "4"} <= tried(said)
     assert not any(k.isdigit() for k in tried(
         "For billing, press 1. For refills, press 2. For appointments, press 3. To speak with "
         "a representative, press 0."))
+
+
+def test_a_key_joined_to_to_or_for_by_a_decimal_point_is_read():
+    """Whisper writes "press 3. To end this call" as "press 3.2. And this call" (zoo seed
+    29542: the flight status queue never tried) and "3 for test results" as "3.4 test
+    results" (29503): a single digit, a point, the 2 or 4 of "to" or "for", then a word. A
+    price or a figure with more digits stays a number."""
+    heard = ("For Baddage, press 1. For reservations, press 2. For Flight Status, press 3.2. "
+             "And this call, press pound.")
+    assert [o.key for o in interpret(heard, "en").options] == ["1", "2", "3", "#"]
+    heard = ("Please choose from the following. 1. For billing, 2. For prescription refills, "
+             "3.4 test results, 4.4 appointments.")
+    assert [(o.key, o.label) for o in interpret(heard, "en").options][2:] == [
+        ("3", "test results"), ("4", "appointments")]
+    assert [o.key for o in interpret("Your balance is $3.45 today. Press 1 for more.",
+                                     "en").options] == ["1"]
 
 
 def test_the_keypad_named_asks_for_keys():

@@ -35,10 +35,11 @@ class Token:
     stop: str  # "." after a sentence end, "," after a pause mark, "" otherwise
 
 
-_KEY_FOR = re.compile(r"\b(\d)(?:-|,\s*)4(?:[-,.])?\s*(?!(?:or|and|to)\b)(?=[^\W\d_])")
-"""Whisper's "Press 1-4-loans", "press 1, 4, Foxtrot" and "Press 1-4. Victor" for "press one for
-loans", "press one for foxtrot" and "press one for victor": a digit, then "for" heard as 4,
-then a word ("press 1, 4, or 6" is a list)."""
+_KEY_FOR = re.compile(r"\b(\d)(?:-|,\s*|\.)4(?:[-,.])?\s*(?!(?:or|and|to)\b)(?=[^\W\d_])")
+"""Whisper's "Press 1-4-loans", "press 1, 4, Foxtrot", "Press 1-4. Victor" and "3.4 test
+results" for "press one for loans", "press one for foxtrot", "press one for victor" and "3 for
+test results" (zoo seed 29503): a digit, then "for" heard as 4, then a word ("press 1, 4, or
+6" is a list; "$3.45" a price)."""
 
 
 _KEY_WORD_FOR = re.compile(
@@ -49,9 +50,10 @@ _KEY_WORD_FOR = re.compile(
 for a specialist" (zoo seed 19050: the menu went unread, and the crawl ended at it); a key
 after it is a list or an extension ("one four two"). "1 for payments to 4 account changes"
 likewise (zoo seed 21040)."""
-_KEY_TO = re.compile(r"\b(\d)-2-(?=[^\W\d_])")
+_KEY_TO = re.compile(r"\b(\d)(?:-2-|\.2\.?\s+)(?=[^\W\d_])")
 """Whisper's "Press 1-2-esque about your miles" for "press one to ask about your miles" (zoo
-seed 28002): a digit, then "to" heard as 2 joined to the next word by hyphens ("press 1-2 or
+seed 28002), and "press 3.2. And this call" for "press 3. To end this call" (29542): a digit,
+then "to" heard as 2 joined to it by a hyphen or a decimal point, then a word ("press 1-2 or
 3" is a list, and keeps its spaces)."""
 _NUMBER_WORD = (r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                 r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b")
