@@ -22,7 +22,7 @@ def skipped_keys(announced: Sequence[str]) -> list[str]:
     balances, for lost or stolen cards. Three for loans": Whisper dropped the "two", zoo seed
     19018), so it is tried like the keys no prompt announces. ``announced`` holds the keys
     the prompt names that no option took as well: "1. For billing, 2. For prescription
-    refills, 3.4 test results, 4.4 appointments" (Whisper's "3 for", "4 for", zoo seed
+    refills, the test results, 4.4" (the "3 for" lost, the "4 for" run together: zoo seed
     29503) reads options 1 and 2 and names 4, so 3 is the one skipped."""
     digits = sorted(int(k) for k in announced if len(k) == 1 and k.isdigit())
     return [str(a + 1) for a, b in zip(digits, digits[1:]) if b - a == 2]
