@@ -294,6 +294,7 @@ def last_announcement_and_person(mapper: Mapper, listener: Listener, heard: Hear
         return waited or (heard.ending is Ending.SILENCE and listener.played()
                           and not listener.hold_resumes(RING_CYCLE_SECONDS if listener.rang
                                                         else HOLD_RESUMES_SECONDS))
+    quiet = quiet_frames(heard.audio)  # (once: every place it may be split reads it)
     for split, after in zip(ends, [*ends[1:], len(words)]):
         if starts[split] <= 0:
             continue  # (a sentence of what came before the prompt)
@@ -306,7 +307,6 @@ def last_announcement_and_person(mapper: Mapper, listener: Listener, heard: Hear
         in_context = interpret(said, mapper.language).kind == "hold"
         if not in_context and then != "human":
             continue
-        quiet = quiet_frames(heard.audio)
         first = min(round(starts[split] / FRAME_SECONDS), len(quiet) - 1)
         before = end_of_sound_before(quiet, first)
         announcement = heard.audio[: before * FRAME_SAMPLES]
