@@ -198,7 +198,10 @@ class BackgroundCrawls:
     to 8 calls at once on 2 cores). Not three: with three, beside the suite's own
     Whisper tests on 2 cores, one of two whole-suite runs (2026-12-06) took two known prompts
     heard again for new nodes ("menus", "queue"); alone, and under two busy loops, all five
-    crawls were exact."""
+    crawls were exact. (That was Asterisk falling behind: a frame sent 80 ms late is stamped
+    by its clock, marker set, and was heard as 80 ms of silence put into a prompt; it
+    happened with two at a time too, in CI, 2026-12-07, and the SIP line now carries the
+    audio on: MediaClient.LATE_RESUME_SAMPLES.)"""
 
     PARALLEL = 2
     TIMEOUT_SECONDS = 900.0

@@ -52,7 +52,11 @@ its two threads). These subclasses change only what is broken or missing for an 
       be counted. Frames are queued as received, silence included, in RTP-timestamp order.
       Samples are placed by timestamp, not packet by packet: a packet of 30 ms (ptime 30), or
       the short last packet of a file a PBX plays before the next one, neither loses samples
-      nor shifts what follows off the 20 ms frame grid.
+      nor shifts what follows off the 20 ms frame grid. A gap in the timestamps is silence
+      (packets lost) unless a talkspurt begins there (marker bit) less than a stall after the
+      audio stopped: that is a sender resuming late (Asterisk under load), and the audio
+      carries on. A far end that sends nothing is heard as silence after
+      :attr:`MediaClient.patience`, which grows once such a silence proves to have been lateness.
   12. **PCMA sent as PCMU** (``encode_packet``): the A-law branch calls the μ-law encoder.
   13. **No RFC 4733 sending**: pyVoIP can receive telephone-events but not send them; the
       transmitter here sends them (ivraudit.telephony.dtmf) with the negotiated payload type.
@@ -98,7 +102,7 @@ import numpy as np
 import pyVoIP.VoIP  # noqa: F401  - bug 9: must be imported before pyVoIP.SIP
 from pyVoIP import RTP, SIP
 
-from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
+from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, SAMPLE_RATE
 from ivraudit.telephony.dtmf import DtmfSender
 from ivraudit.telephony.g711 import Pcm, alaw_decode, alaw_encode, ulaw_decode, ulaw_encode
 from ivraudit.telephony.rtp import RtpError, RtpPacket, RtpStream, timestamp_delta
@@ -473,7 +477,24 @@ class MediaClient(RTP.RTPClient):
 
     STALL_SECONDS = 0.25
     """Wall seconds without RTP, with nothing left to read, after which the far end is taken
-    to be sending nothing (a silence it does not transmit) rather than a late packet."""
+    to be sending nothing (a silence it does not transmit) rather than a late packet. A far
+    end whose packets prove it only late after such a silence was given (they go on from
+    where its clock stopped) is waited for longer from then on (:attr:`patience`)."""
+
+    MAX_PATIENCE_SECONDS = 1.0
+    """The longest a late far end is waited for before its silence is heard: a key pressed
+    into a pause a PBX sends nothing in (WaitExten) reaches it at most this much later."""
+
+    LATE_RESUME_SAMPLES = round(STALL_SECONDS * SAMPLE_RATE)
+    """A talkspurt (RTP marker bit) that begins up to this far past where the audio stopped,
+    before any stall silence was given, carries the audio on: the sender resumed late, it
+    left no silence. Asterisk stamps a voice frame it sends 80 ms or more late by its own
+    clock and sets the marker (res_rtp_asterisk.c, ``MAX_TIMESTAMP_SKEW``, 640 samples),
+    though the frame is the next of the recording it plays: on 2 busy cores it did so in 3 of
+    5 crawls, 83-92 ms each, and filled with silence, "That option is invalid." heard twice
+    became two prompts (the same recording, 80 ms of silence in the middle of one hearing:
+    fingerprints 0.24 alike). A silence a sender means to leave this short (voice activity
+    detection between words) is heard shortened, the same on every call."""
 
     def __init__(self, codec: int, event_type: int | None, dtmf_mode: str, local_ip: str,
                  local_port: int, remote: tuple[str, int], *, pace_by_reading: bool = False,
@@ -513,6 +534,10 @@ class MediaClient(RTP.RTPClient):
         self.time_scale = time_scale
         self.stall_limit = stall_limit
         self._stall_filled = 0       # silent frames given since the last packet (a stall)
+        self.patience = self.STALL_SECONDS
+        """Wall seconds without RTP before a stall is heard (grows when stalls prove late)."""
+        self.late_resumes = 0        # talkspurts that carried the audio on (no silence put in)
+        self.late_stalls = 0         # stalls whose silence the far end's clock did not leave
         self.far_end_gone = False    # a BYE came: no RTP now is the end, not a pause
         self._cond = threading.Condition()
         self._threads: list[threading.Thread] = []
@@ -599,7 +624,12 @@ class MediaClient(RTP.RTPClient):
                 if at < self._next_sample:  # the stall's silence already counts this time:
                     self._base = packet.timestamp - self._next_sample  # resume here
                     at = self._next_sample
+                    self._late_after_stall()
                 self._stall_filled = 0
+            elif packet.marker and 0 < at - self._next_sample <= self.LATE_RESUME_SAMPLES:
+                self._base = packet.timestamp - self._next_sample  # resumed late: no silence
+                at = self._next_sample
+                self.late_resumes += 1
             if at < self._next_sample:
                 return  # late or repeated: its time has already been counted
             gap = min(at - self._next_sample, self.MAX_GAP_SAMPLES)
@@ -613,6 +643,15 @@ class MediaClient(RTP.RTPClient):
             if self.arrivals is not None:
                 self.arrivals.append((self.last_packet, at // FRAME_SAMPLES))
             self._cond.notify_all()
+
+    def _late_after_stall(self) -> None:
+        """The far end's clock went on from where it stopped: the silence given was its
+        lateness (a network or a sender that falls behind for a moment), put into the middle
+        of what it said. Wait longer for it from now on, as an adaptive jitter buffer does:
+        half as long again as this stall lasted, at most :attr:`MAX_PATIENCE_SECONDS`."""
+        self.late_stalls += 1
+        lasted = time.monotonic() - self.last_packet
+        self.patience = min(self.MAX_PATIENCE_SECONDS, max(self.patience, 1.5 * lasted))
 
     def _append(self, samples: Pcm) -> None:
         """Samples onto the timeline; each whole 20 ms frame goes to the reader, while the
@@ -655,13 +694,14 @@ class MediaClient(RTP.RTPClient):
         ``transmit_silence``): give the silence a phone would play, on the wall clock (times
         ``time_scale``), so that line time goes on and a key pressed into the pause reaches
         the far end while it waits. Only when everything received has been read, after
-        :attr:`STALL_SECONDS` without a packet, and for at most ``stall_limit`` seconds (then
+        :attr:`patience` (first :attr:`STALL_SECONDS`) without a packet, and for at most
+        ``stall_limit`` seconds (then
         the call is taken for dead). When RTP resumes, its timestamps are matched to the
         frames given (:meth:`_push_audio`), so the pause is not counted twice."""
         if not self.packets or self.far_end_gone or not self.NSD:
             return
         quiet = time.monotonic() - self.last_packet
-        if quiet < self.STALL_SECONDS or quiet > self.stall_limit:
+        if quiet < self.patience or quiet > self.stall_limit:
             return
         try:
             if select.select([self.sin], [], [], 0)[0]:

@@ -65,6 +65,7 @@ from ivraudit.simulator.guard import (
     refusal,
     salvage,
 )
+from ivraudit.simulator.late_sender import LateSender
 from ivraudit.spec.behaviour import IvrSession
 from ivraudit.spec.model import TreeSpec
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS
@@ -125,6 +126,7 @@ class CallTrace:
     frames_sent: int = 0
     late_frames: int = 0                     # sent more than one frame interval late
     max_late_ms: float = 0.0
+    stumbles: int = 0                        # frames sent late on purpose (a LateSender)
     stranger_packets: int = 0                # RTP from other than the negotiated address: ignored
     consent: str = ""                        # how media was consented to: "signalling", "rtp"
     frames_withheld: int = 0                 # frames not sent: no consent (CONSENT_SECONDS)
@@ -241,6 +243,8 @@ class _Call:
         interval = FRAME_SECONDS / self.server.speed
         start = loop.time()
         index = 0
+        stumbles = self.server.late_sender
+        stumble_at = stumbles.next_stumble(0) if stumbles is not None else -1
         while not self.done:
             if self.hangup_after is not None and session.seconds >= self.hangup_after:
                 self.trace.ended_by = "simulator"
@@ -249,8 +253,16 @@ class _Call:
             if frame is None:
                 self.trace.ended_by = "ivr"
                 break
+            marker = index == 0
+            if index == stumble_at and stumbles is not None:  # late, stamped by the clock
+                await asyncio.sleep(stumbles.late / self.server.speed)
+                self.stream.advance(stumbles.late_samples)
+                start += stumbles.late / self.server.speed
+                marker = True
+                stumble_at = stumbles.next_stumble(index)
+                self.trace.stumbles += 1
             packet = self.stream.packet(self.trace.codec or 0, encode(frame).tobytes(),
-                                        marker=index == 0)
+                                        marker=marker)
             self.stream.advance(FRAME_SAMPLES)
             late = loop.time() - (start + index * interval)
             if late > interval and not self.server.paced:
@@ -341,8 +353,10 @@ class SipServer(asyncio.DatagramProtocol):
 
     def __init__(self, spec: TreeSpec, host: str, port: int, *, speed: float = 1.0,
                  auth: DigestChallenger | None = None, events: bool = True, paced: bool = False,
-                 on_trace: Callable[[CallTrace], None] | None = None) -> None:
+                 on_trace: Callable[[CallTrace], None] | None = None,
+                 late_sender: LateSender | None = None) -> None:
         self.spec = spec
+        self.late_sender = late_sender
         self.events = events
         self.paced = paced
         self.host = host
@@ -600,11 +614,12 @@ class Simulator:
 
     def __init__(self, spec: TreeSpec, host: str = "127.0.0.1", port: int = 0, *,
                  speed: float = 1.0, auth: DigestChallenger | None = None, events: bool = True,
-                 paced: bool = False, on_trace: Callable[[CallTrace], None] | None = None) -> None:
+                 paced: bool = False, on_trace: Callable[[CallTrace], None] | None = None,
+                 late_sender: LateSender | None = None) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
         self.server = SipServer(spec, host, port, speed=speed, auth=auth, events=events,
-                                paced=paced, on_trace=on_trace)
+                                paced=paced, on_trace=on_trace, late_sender=late_sender)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
