@@ -695,9 +695,9 @@ class MediaClient(RTP.RTPClient):
         ``time_scale``), so that line time goes on and a key pressed into the pause reaches
         the far end while it waits. Only when everything received has been read, after
         :attr:`patience` (first :attr:`STALL_SECONDS`) without a packet, and for at most
-        ``stall_limit`` seconds (then
-        the call is taken for dead). When RTP resumes, its timestamps are matched to the
-        frames given (:meth:`_push_audio`), so the pause is not counted twice."""
+        ``stall_limit`` seconds (then the call is taken for dead). When RTP resumes, its
+        timestamps are matched to the frames given (:meth:`_push_audio`), so the pause is not
+        counted twice."""
         if not self.packets or self.far_end_gone or not self.NSD:
             return
         quiet = time.monotonic() - self.last_packet
