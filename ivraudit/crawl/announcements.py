@@ -25,7 +25,8 @@ from ivraudit.audit.model import Audit, NodeRecord
 from ivraudit.crawl.openings import plays_on
 from ivraudit.identity.fingerprint import (
     SAME_AUDIO,
-    begins_like_at_any_phase,
+    PhasedAudio,
+    begins_like_from_any,
     fingerprint,
     overlap_similarity,
 )
@@ -120,8 +121,7 @@ def says_otherwise(ahead: Pcm, lead: float, opening: Pcm, queue: NodeRecord,
     if overlap_similarity(whole, fingerprint(window)) >= SAME_AUDIO:
         return False  # (on the frames' grid; else aligned to the sample, which costs more)
     starts = range(0, last - first - len(whole) + 1)
-    return not any(begins_like_at_any_phase(window[start * FRAME_SAMPLES:], known, whole)
-                   >= SAME_AUDIO for start in starts)
+    return begins_like_from_any(PhasedAudio(window), known, whole, starts) < SAME_AUDIO
 
 
 def on_the_beat(heard: Heard, before: list[Heard]) -> bool:
@@ -153,13 +153,13 @@ def played_again(heard: Heard, before: list[Heard]) -> bool:
     shortest = round(PLAYED_AGAIN_MIN_SECONDS / FRAME_SECONDS)
     starts = range(0, min(len(heard.audio) // FRAME_SAMPLES - shortest,
                           round(SOUND_BEFORE_SECONDS / FRAME_SECONDS)) + 1)
+    phased = PhasedAudio(heard.audio)  # (its frames' energies once, for every start tried)
     for said in before:
         audio = _as_far_as_it_may_run(said)
         if said.sound_only or heard.seconds > len(audio) / SAMPLE_RATE + PLAYED_AGAIN_SLACK_SECONDS:
             continue
         whole = fingerprint(audio)  # (once, for every start tried)
-        if any(begins_like_at_any_phase(heard.audio[start * FRAME_SAMPLES:], audio, whole)
-               >= SAME_AUDIO for start in starts):
+        if begins_like_from_any(phased, audio, whole, starts) >= SAME_AUDIO:
             return True
     return False
 
