@@ -58,6 +58,22 @@ MAX_FAILED_CALLS_IN_A_ROW = 3
 """A line that fails this many calls in a row (busy, no answer...) ends the crawl."""
 
 
+def _join(lane: threading.Thread, deadline: float) -> None:
+    """Wait for ``lane`` to end, until ``deadline`` (monotonic): not at all if it never
+    started. The stop may come while the crawl starts its lanes: a lane whose ``start()``
+    it cut short may already run, not yet marked as started, and ``join`` refuses such a
+    thread (RuntimeError "cannot join thread before it is started": a crawl stopped by
+    SIGTERM while it waited for its quiet hours ended in that traceback, not its stop)."""
+    while lane.ident is not None:
+        try:
+            lane.join(max(0.0, deadline - time.monotonic()))
+            return
+        except RuntimeError:
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(0.01)  # (it marks itself started next)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -152,8 +168,7 @@ class Explorer:
                 call.end_from_outside()
             deadline = time.monotonic() + LANES_STOP_SECONDS
             for lane in lanes:
-                if lane.ident is not None:  # (the stop may come before every lane started)
-                    lane.join(max(0.0, deadline - time.monotonic()))
+                _join(lane, deadline)
         finally:
             with lock:
                 judge_invalid_keys(self.mapper)
