@@ -167,7 +167,7 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
                timezone: str | None = None, max_human_calls: int = 3,
                stay_with_people: bool = False, courtesy_message: str | None = None,
                account: SipAccount | None = None, resume: bool = False) -> int:
-    from ivraudit.asr import open_recognizer
+    from ivraudit.asr import DECODE_THREADS, open_recognizer
     from ivraudit.audit.destination import check_destination
     from ivraudit.audit.metrics import compute_metrics
     from ivraudit.audit.writer import write_audit
@@ -199,7 +199,8 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
                 "stay_with_people": stay_with_people, "courtesy_message": courtesy_message,
                 "language": language, "asr": asr, "model": str(model) if model else None})
             recognizer = open_recognizer(asr, model=model, language=language,
-                                         cache_dir=cache or journal.transcripts)
+                                         cache_dir=cache or journal.transcripts,
+                                         cpu_threads=DECODE_THREADS if line.virtual_clock else 1)
             if account is not None:
                 recognizer.load()  # a live line does not wait: load the model before the IVR answers
             policy = CrawlPolicy(max_depth=max_depth, max_calls=max_calls,

@@ -13,6 +13,7 @@ from ivraudit.identity import (
     continues_prompt, fingerprint, prefix_similarities, prefix_similarity, text_similarity,
     unique_prefix,
 )
+from ivraudit.identity.fingerprint import MAX_LAG_FRAMES, PhasedAudio, begins_like_from_any
 from ivraudit.spec import load_spec
 from ivraudit.telephony.constants import FRAME_SAMPLES, SAMPLE_RATE
 from ivraudit.telephony.g711 import ulaw_round_trip
@@ -195,6 +196,28 @@ def test_prompts_scored_together_score_as_one_by_one(acme, seconds):
     assert together == pytest.approx([prefix_similarity(heard, p) for p in longer], abs=1e-6)
     assert max(together) >= SAME_AUDIO  # the accounting menu itself is among them
     assert prefix_similarities(heard, []) == []
+
+
+def test_a_search_from_many_starts_scores_as_each_start_alone(acme):
+    """begins_like_from_any fingerprints its parts from one PhasedAudio and scores the parts
+    of one length together: the parts' fingerprints are fingerprint()'s own numbers, its best
+    is the best of each start searched alone, and a prompt heard after 0.37 s of another is
+    found where it begins, and not from before (less the alignment search's reach)."""
+    known = acme["accounting"]
+    whole = fingerprint(known)
+    heard = np.concatenate([_as_heard_again(acme["main"], 0, 30.0)[:2960],
+                            _as_heard_again(known, 0, 30.0, seed=2)])
+    phased = PhasedAudio(heard)
+    for first in (0, 20, 2960, 3000):
+        assert np.array_equal(phased.fingerprints([first], 100)[0],
+                              fingerprint(heard[first: first + 100 * FRAME_SAMPLES]))
+    alone = [begins_like_from_any(PhasedAudio(heard), known, whole, range(start, start + 1))
+             for start in range(30)]
+    assert begins_like_from_any(phased, known, whole, range(30)) == pytest.approx(max(alone),
+                                                                                  abs=1e-12)
+    assert max(alone) >= SAME_AUDIO
+    # (it begins 2960 samples in, frame 18: the alignment search reaches 10 frames earlier)
+    assert max(alone[:18 - MAX_LAG_FRAMES - 1]) < MAYBE_SAME_AUDIO
 
 
 def test_a_prefix_watch_drops_the_prompts_a_beginning_has_stopped_resembling(acme):

@@ -8,6 +8,7 @@ wraps it in a content-addressed transcript cache, which is what the crawler uses
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ivraudit.asr.base import Recognizer, Transcript, Word
@@ -15,6 +16,7 @@ from ivraudit.asr.cache import CachedRecognizer, CacheStats
 from ivraudit.errors import ModelError
 
 __all__ = [
+    "DECODE_THREADS",
     "CacheStats",
     "CachedRecognizer",
     "Recognizer",
@@ -24,6 +26,13 @@ __all__ = [
 ]
 
 ENGINES = ("auto", "vosk", "whisper")
+
+DECODE_THREADS = min(2, os.cpu_count() or 1)
+"""Threads per Whisper decode for a crawl that waits for each transcript (a replay line's,
+one call at a time): two cores decode a prompt in less time, the same words (Whisper tiny.en,
+60 prompts: 57.1 s on one thread, 36.0 s on two, identical words, word times and
+confidences for all 60; 2026-12-07, 2 cores). A SIP crawl keeps one thread per decode: its
+calls run in real time, and bench/sip_concurrency.py measured them so."""
 
 
 def open_recognizer(

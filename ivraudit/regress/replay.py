@@ -8,24 +8,17 @@ answer repeated prompts is what keeps a replay of a small tree to a few seconds.
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
 from ivraudit.asr.cache import CachedRecognizer
 from ivraudit.audit.reader import LoadedAudit, read_audit
 
 
-DECODE_THREADS = min(2, os.cpu_count() or 1)
-"""Threads per decode. A replayed crawl is one call, and waits for each transcript: decoding
-a prompt on two cores is its critical path made shorter (Whisper tiny.en, 60 prompts: 57.1 s
-on one thread, 36.0 s on two, the same words, word times and confidences for all 60;
-2026-12-07, 2 cores)."""
-
-
 @functools.cache
 def shared_recognizer(engine: str = "auto", language: str = "en") -> CachedRecognizer:
-    """One recognizer per engine and language for the whole process."""
-    from ivraudit.asr import open_recognizer
+    """One recognizer per engine and language for the whole process (its crawls replay, and
+    decode on ``DECODE_THREADS``)."""
+    from ivraudit.asr import DECODE_THREADS, open_recognizer
 
     return open_recognizer(engine, language=language, cpu_threads=DECODE_THREADS)
 
