@@ -71,6 +71,9 @@ PROMPTS = {
     "promo_web": ("flite", "slt", "Visit our website to file a claim at any time of day."),
     "spanish_menu": ("espeak-ng", "es", "Bienvenido. Para consultar su saldo, oprima uno. "
                                         "Para hablar con un agente, oprima dos."),
+    "choices_main": ("flite", "kal16", "For claims, billing or an agent,"),
+    "choices_billing": ("flite", "kal16", "For your balance, payments or our hours,"),
+    "keys": ("flite", "kal16", "press 1, 2 or 3."),
 }
 
 
@@ -314,6 +317,34 @@ def test_prompts_the_line_runs_into_each_other_are_told_apart(tmp_path, voices, 
         spec = _tree(tmp_path, voices, GREETING + MAIN.replace("QUEUE", "agent"), start="welcome",
                      gap=0.3)
     _assert_exact(spec, recognizer)
+
+
+def test_two_menus_that_end_in_one_recording_of_their_keys_are_two_menus(
+        tmp_path, voices, recognizer):
+    """"For claims, billing or an agent," and "For your balance, payments or our hours,"
+    each run into one recording of "press 1, 2 or 3." (as one synthetic voice says those
+    words alike at the end of two sentences, zoo seed 29544): the keys end each menu, whose
+    choices were said before them. Taken for a menu the two share, each menu became a
+    message before it, and its keys led where either menu's did."""
+    nodes = """  main:
+    type: menu
+    prompt: [choices_main.wav, keys.wav]
+    text: "For claims, billing or an agent, press 1, 2 or 3."
+    options: {"1": claims, "2": billing, "3": agent}
+    on_invalid: invalid
+  billing:
+    type: menu
+    prompt: [choices_billing.wav, keys.wav]
+    text: "For your balance, payments or our hours, press 1, 2 or 3."
+    options: {"1": claims, "2": closed, "3": main}
+    on_invalid: invalid
+  closed:
+    type: message
+    prompt: closed.wav
+    text: "Our offices are now closed."
+    next: hangup
+""" + MAIN[MAIN.index("  invalid:"):]
+    _assert_exact(_tree(tmp_path, voices, nodes), recognizer)
 
 
 @pytest.mark.parametrize("answer", ["direct", "direct-hello", "after-music"])

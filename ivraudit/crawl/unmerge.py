@@ -19,7 +19,7 @@ from ivraudit.identity.index import (
     BOUNDARY_FRAMES, MIN_CHAINED_FRAMES, MIN_REST_FRAMES, QUIET_AT_BOUNDARY_FRAMES, known_at_the_end,
     known_at_the_start,
 )
-from ivraudit.interpret import interpret
+from ivraudit.interpret import interpret, names_keys_only
 from ivraudit.interpret.node_kind import node_kind
 from ivraudit.kinds import ACTING_KINDS
 from ivraudit.listen.listener import Ending, Heard
@@ -35,9 +35,13 @@ def split_earlier(mapper: Mapper, new_id: str, hung_up: bool = False) -> list[st
     one prompt the first time. ``hung_up``: the line hung up after the new node; a node
     that ends calls is then not split (its own closing words: Mapper.ends_calls). A person
     is not split at another person's words: lines chain recordings, not people, and two
-    agents who greet in one synthetic voice end alike."""
+    agents who greet in one synthetic voice end alike. Nothing is split at keys named
+    without choices (:func:`~ivraudit.interpret.names_keys_only`): they end each prompt
+    that said its choices before them."""
     audit, index = mapper.audit, mapper.index
     split: list[str] = []
+    if names_keys_only(audit.nodes[new_id].transcript, mapper.language):
+        return split
     alone = PromptIndex()
     alone.add(new_id, index.prints[new_id], index.transcripts[new_id])
     for old_id, old in list(audit.nodes.items()):
@@ -89,7 +93,11 @@ def split_shared(mapper: Mapper, parts: list[tuple[str | None, bool, Heard]]
     menu (zoo seed 28052). The same recording at the end of two prompts that begin
     differently is what one heard alone shows: where one prompt was heard.
     Only a menu's ending is taken so, and only after words that are no menu: two menus that
-    close alike ("To return to the main menu, press star.") are two menus."""
+    close alike ("To return to the main menu, press star.") are two menus. An ending that
+    names keys and no choice is no menu either: "For permits, parking tickets or water,
+    press 1, 2 or 3." and "... for your balance, order status or hours and locations, press
+    1, 2 or 3." end in one recording of their keys in one flite voice, and split there were
+    two messages before one menu, its keys leading where either menu's did (zoo seed 29544)."""
     out: list[tuple[str | None, bool, Heard]] = []
     for node_id, new, part in parts:
         start = _shared_start(mapper, node_id) if new and node_id is not None else None
@@ -142,9 +150,13 @@ def _shared_start(mapper: Mapper, node_id: str) -> int | None:
                 continue
             if _acting(mapper, node.audio[: end_of_sound_before(quiet, start) * FRAME_SAMPLES]):
                 return None  # a menu's words before it: one menu, not a chain
-            if not _acting(mapper, other.audio[
+            if _acting(mapper, other.audio[
                     : end_of_sound_before(other_quiet, found[1]) * FRAME_SAMPLES]):
-                return start
+                continue
+            if names_keys_only(mapper.transcribe(node.audio[start * FRAME_SAMPLES:]),
+                               mapper.language):
+                return None  # the keys of choices said before them, in each its own words
+            return start
     return None
 
 

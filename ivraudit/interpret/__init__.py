@@ -26,7 +26,7 @@ from ivraudit.kinds import KINDS
 __all__ = ["KINDS", "Interpretation", "Option", "as_said_in_hundreds", "calling_out",
            "choices_without_a_key",
            "ends_before_its_key", "first_option_said_by", "keys_said",
-           "interpret", "person_answers", "say_key"]
+           "interpret", "names_keys_only", "person_answers", "say_key"]
 
 
 def interpret(transcript: str, language: str = "en") -> Interpretation:
@@ -53,6 +53,14 @@ def interpret(transcript: str, language: str = "en") -> Interpretation:
         return Interpretation("input", (), digits_asked(tokens, language),
                               terminator_asked(tokens), language=language)
     return Interpretation(kind, (), language=language)
+
+
+def names_keys_only(transcript: str, language: str = "en") -> bool:
+    """Does this prompt name keys and no choice ("Press 1, 2 or 3.")? Such words end a prompt
+    whose choices were said before them, in its own words ("For permits, parking tickets or
+    water, press 1, 2 or 3."): they are no menu of their own."""
+    reading = interpret(transcript, language)
+    return reading.kind == "menu" and not any(o.label.strip() for o in reading.options)
 
 
 def ends_before_its_key(transcript: str) -> bool:
