@@ -19,7 +19,8 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import FrameType, TracebackType
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -67,3 +68,26 @@ class GracefulStop:
         for signum, handler in self._saved.items():
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
         self._saved.clear()
+
+
+@contextmanager
+def stop_signals_held() -> Iterator[None]:
+    """Hold stop signals back from this (the main) thread while it runs threading's own code:
+    a stop that comes meanwhile interrupts as the block ends.
+
+    The interrupt is an exception raised wherever the main thread is, and threading's
+    internals are not written to be left halfway: a SIGTERM that came while a crawl started
+    its lanes ended it in "RuntimeError: cannot join thread before it is started" (a lane
+    running, not yet marked started) and, another time, in "release unlocked lock" (inside
+    the wait for that mark), not in its stop, in 2 of 3 suite runs (2026-12-07). Threads
+    started in the block inherit the mask: stop signals reach the main thread alone, which
+    is where Python runs their handlers anyway."""
+    if not hasattr(signal, "pthread_sigmask") or \
+            threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)

@@ -51,27 +51,12 @@ from ivraudit.crawl.walker import Diverged, Walker
 from ivraudit.identity import PromptIndex
 from ivraudit.lines.base import CallFailed, CallOutcome, Line
 from ivraudit.listen.listener import Listener
+from ivraudit.shutdown import stop_signals_held
 from ivraudit.telephony.constants import SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
 
 MAX_FAILED_CALLS_IN_A_ROW = 3
 """A line that fails this many calls in a row (busy, no answer...) ends the crawl."""
-
-
-def _join(lane: threading.Thread, deadline: float) -> None:
-    """Wait for ``lane`` to end, until ``deadline`` (monotonic): not at all if it never
-    started. The stop may come while the crawl starts its lanes: a lane whose ``start()``
-    it cut short may already run, not yet marked as started, and ``join`` refuses such a
-    thread (RuntimeError "cannot join thread before it is started": a crawl stopped by
-    SIGTERM while it waited for its quiet hours ended in that traceback, not its stop)."""
-    while lane.ident is not None:
-        try:
-            lane.join(max(0.0, deadline - time.monotonic()))
-            return
-        except RuntimeError:
-            if time.monotonic() >= deadline:
-                return
-            time.sleep(0.01)  # (it marks itself started next)
 
 
 def _now() -> str:
@@ -146,8 +131,9 @@ class Explorer:
                 lanes = [threading.Thread(target=self._lane, args=(i,), daemon=True,
                                           name=f"ivraudit-lane-{i}")
                          for i in range(self.concurrency)]
-                for lane in lanes:
-                    lane.start()
+                with stop_signals_held():  # (threading's own code is not to be interrupted)
+                    for lane in lanes:
+                        lane.start()
                 for lane in lanes:
                     while lane.is_alive():
                         lane.join(0.2)
@@ -168,7 +154,8 @@ class Explorer:
                 call.end_from_outside()
             deadline = time.monotonic() + LANES_STOP_SECONDS
             for lane in lanes:
-                _join(lane, deadline)
+                if lane.ident is not None:  # (the stop may come before every lane started)
+                    lane.join(max(0.0, deadline - time.monotonic()))
         finally:
             with lock:
                 judge_invalid_keys(self.mapper)
