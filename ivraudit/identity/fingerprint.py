@@ -417,12 +417,6 @@ def continues_prompt(after: Fingerprint, known: Fingerprint, at_frame: int,
     return best >= least
 
 
-def _aligned(a: Fingerprint, b: Fingerprint, lag: int) -> tuple[Fingerprint, Fingerprint]:
-    x, y = a[max(0, lag):], b[max(0, -lag):]
-    n = min(len(x), len(y))
-    return x[:n], y[:n]
-
-
 def _correlation(x: Fingerprint, y: Fingerprint) -> float | None:
     xs, ys = x.ravel() - x.mean(), y.ravel() - y.mean()
     denom = float(np.sqrt((xs * xs).sum() * (ys * ys).sum()))
