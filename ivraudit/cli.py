@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +43,9 @@ class _Group(click.Group):
 @click.version_option(__version__, prog_name="ivraudit")
 def main() -> None:
     """IVR maze auditor: crawl a phone tree by ear, map it, report how deep the maze goes."""
+    if sys.stderr is not None and not faulthandler.is_enabled():
+        # a crash in native code (speech engine, codecs) says where, in every thread
+        faulthandler.enable(file=sys.stderr)
 
 
 def _keys(_ctx: click.Context, _param: click.Parameter, value: str) -> frozenset[str]:

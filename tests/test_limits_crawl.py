@@ -24,6 +24,7 @@ import pytest
 from ivraudit.audit.model import Audit
 from ivraudit.audit.reader import read_audit
 from ivraudit.crawl.explorer import Explorer
+from ivraudit.crawl.lanes import LaneThreads
 from ivraudit.crawl.pacing import HOUR_SECONDS, Limits, Pacer
 from ivraudit.crawl.quiet import QuietHours
 from ivraudit.crawl.strategy import CrawlStrategy
@@ -202,3 +203,35 @@ def test_a_stop_while_waiting_ends_the_crawl_at_once_without_dialling(tmp_path: 
         assert not sim.traces
     assert process.returncode == 1, err
     assert "stopped by SIGTERM" in err
+
+
+def test_a_stop_while_the_lanes_run_leaves_them_waited_for() -> None:
+    """A stop signal that comes while the crawl waits for its lanes interrupts the wait and
+    nothing else: waiting again still waits for lanes that are running. Interrupted inside
+    ``Thread.join``, Python 3.11 marked a running lane ended (CPython issue 90882), so the
+    crawl wrote its audit and exited under a lane still in the speech engine (SIGSEGV in CI,
+    2026-12-07)."""
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    finished: list[int] = []
+
+    def lane(index: int) -> None:
+        until = time.monotonic() + (1.5 if index == 0 else 0.8)
+        while time.monotonic() < until:   # busy, as a lane inside a decode is
+            sum(range(1000))
+        finished.append(index)
+
+    lanes = LaneThreads(lane, 2, "test-lane")
+    saved = signal.signal(signal.SIGTERM, stop)
+    try:
+        lanes.start()
+        threading.Timer(0.3, signal.pthread_kill,
+                        (threading.main_thread().ident or 0, signal.SIGTERM)).start()
+        with pytest.raises(KeyboardInterrupt):
+            lanes.wait()
+    finally:
+        signal.signal(signal.SIGTERM, saved)
+    assert not lanes.ended and finished == []       # the stop came mid-lane
+    assert lanes.wait(10.0)
+    assert sorted(finished) == [0, 1]

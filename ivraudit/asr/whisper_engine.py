@@ -108,6 +108,19 @@ def model_label(path: Path) -> str:
     return path.name
 
 
+def _no_tqdm_monitor() -> None:
+    """Keep tqdm from starting its monitor thread. faster-whisper makes a progress bar per
+    transcription, disabled, but ``tqdm.__new__`` starts the monitor before ``__init__`` reads
+    ``disable``: a thread that wakes every 10 s for the rest of the process, for bars that
+    never draw, and one tqdm's own tracker has seen crash processes as they exit (tqdm pull
+    527, issue 1687). A crawl's exit is where its audit's exit status is decided."""
+    try:
+        from tqdm import tqdm
+    except ImportError:  # (faster-whisper depends on it; nothing to keep quiet without it)
+        return
+    tqdm.monitor_interval = 0
+
+
 def _load(path: Path, compute_type: str, cpu_threads: int, workers: int) -> Any:
     key = (str(path.resolve()), compute_type, cpu_threads, workers)
     with _load_lock:
@@ -119,6 +132,7 @@ def _load(path: Path, compute_type: str, cpu_threads: int, workers: int) -> Any:
                 raise ModelError(
                     f"faster-whisper is not installed ({exc}); {GET_WHISPER}"
                 ) from None
+            _no_tqdm_monitor()
             try:
                 model = WhisperModel(
                     str(path),

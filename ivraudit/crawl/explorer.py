@@ -24,7 +24,6 @@ interrupted crawl is recorded and the audit keeps every node and edge found so f
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,7 +37,7 @@ from ivraudit.crawl.frontier import Frontier, Probe
 from ivraudit.crawl.gate import DialGate, StoppedWaiting
 from ivraudit.crawl.hidden import judge_escape_keys, judge_invalid_keys
 from ivraudit.crawl.rehearing import Rehearing
-from ivraudit.crawl.lanes import CallBudgetExceeded, Conductor, LaneCall
+from ivraudit.crawl.lanes import CallBudgetExceeded, Conductor, LaneCall, LaneThreads
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.pacing import Pacer
 from ivraudit.crawl.people import person_test
@@ -51,7 +50,6 @@ from ivraudit.crawl.walker import Diverged, Walker
 from ivraudit.identity import PromptIndex
 from ivraudit.lines.base import CallFailed, CallOutcome, Line
 from ivraudit.listen.listener import Listener
-from ivraudit.shutdown import stop_signals_held
 from ivraudit.telephony.constants import SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
 
@@ -123,20 +121,14 @@ class Explorer:
         """Map the tree; whatever happens, return the audit of what was learned."""
         lock = self.conductor.lock
         started = time.monotonic()
-        lanes: list[threading.Thread] = []
+        lanes: LaneThreads | None = None
         try:
             if self.concurrency == 1:
                 self._lane(0)
             else:
-                lanes = [threading.Thread(target=self._lane, args=(i,), daemon=True,
-                                          name=f"ivraudit-lane-{i}")
-                         for i in range(self.concurrency)]
-                with stop_signals_held():  # (threading's own code is not to be interrupted)
-                    for lane in lanes:
-                        lane.start()
-                for lane in lanes:
-                    while lane.is_alive():
-                        lane.join(0.2)
+                lanes = LaneThreads(self._lane, self.concurrency, "ivraudit-lane")
+                lanes.start()
+                lanes.wait()
             with lock:
                 if self.audit.complete and self.audit.nodes:
                     measure_barge_in(self.audit, self.mapper, self._call, self.policy.max_calls,
@@ -152,10 +144,8 @@ class Explorer:
             # (SIGSEGV, not exit 1), and one whose call went on kept crawling after the stop.
             for call in list(self._live):
                 call.end_from_outside()
-            deadline = time.monotonic() + LANES_STOP_SECONDS
-            for lane in lanes:
-                if lane.ident is not None:  # (the stop may come before every lane started)
-                    lane.join(max(0.0, deadline - time.monotonic()))
+            if lanes is not None:
+                lanes.wait(LANES_STOP_SECONDS)
         finally:
             with lock:
                 judge_invalid_keys(self.mapper)

@@ -15,13 +15,69 @@ before t. That makes a replay crawl at concurrency N take the line time N real c
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from ivraudit.shutdown import stop_signals_held
 from ivraudit.telephony.g711 import Pcm
 
 QUANTUM_SECONDS = 0.2
 """How far (line time) a replay lane may run ahead of the slowest busy lane."""
+WAIT_POLL_SECONDS = 0.05
+"""How often the main thread looks whether its lanes have ended."""
+
+
+class LaneThreads:
+    """The lanes' threads, started and waited for by the main thread, where a stop signal
+    raises ``KeyboardInterrupt`` wherever that thread is (:mod:`ivraudit.shutdown`).
+
+    Neither is left to threading's own code while a signal may land in it:
+
+    * they start with stop signals held back (:func:`ivraudit.shutdown.stop_signals_held`);
+    * their end is a flag each sets last, polled between sleeps, not ``Thread.join``. On
+      Python before 3.13 a ``join`` that an exception interrupts marks a thread that is still
+      running as ended (CPython issue 90882: ``_wait_for_tstate_lock`` releases the lock the
+      running thread holds). After a SIGTERM during ``join`` a crawl went on to write its
+      audit and exit while a lane was still inside the speech engine, which crashed the
+      process in the engine's teardown (SIGSEGV, exit -11, not 1; CI, 2026-12-07).
+    """
+
+    def __init__(self, target: Callable[[int], None], count: int, name: str) -> None:
+        self._target = target
+        self._ended = [True] * count    # a thread that never started has nothing to wait for
+        self._threads = [threading.Thread(target=self._run, args=(index,), daemon=True,
+                                          name=f"{name}-{index}") for index in range(count)]
+
+    def _run(self, index: int) -> None:
+        try:
+            self._target(index)
+        finally:
+            self._ended[index] = True   # (a list item's store: no lock, nothing to interrupt)
+
+    def start(self) -> None:
+        with stop_signals_held():
+            for index, thread in enumerate(self._threads):
+                self._ended[index] = False
+                try:
+                    thread.start()
+                except BaseException:
+                    self._ended[index] = True
+                    raise
+
+    @property
+    def ended(self) -> bool:
+        return all(self._ended)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until every lane has ended (True) or ``timeout`` seconds have passed (False).
+        An interrupt leaves it with nothing half done: call it again to go on waiting."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.ended:
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            time.sleep(WAIT_POLL_SECONDS)
+        return True
 
 
 class Conductor:
