@@ -826,6 +826,25 @@ def test_the_queues_last_announcement_cut_by_the_agent_is_the_queues(
     _assert_exact(_tree(tmp_path, voices, nodes, gap=gap, line=f"line: {line}\n"), recognizer)
 
 
+def test_an_agent_who_cuts_the_announcement_sooner_than_it_would_end_is_heard_from_their_word(
+        tmp_path, voices, recognizer):
+    """A ringing queue's announcement, "All of our representatives are currently busy.
+    Please stay on the line, and your call will be answered by the next available
+    representative." (7.6 s), cut 5.7 s in by "Hi, this is Grace." a moment later: one
+    prompt, shorter than the announcement, so not "the announcement and more". Split at its
+    last sentence that says hold, the person was "your call will be- Hi, this is Grace."
+    and the judge took it for another node (zoo seed 29649, its queue built here). What
+    follows the part of an announcement heard before is the person, from their first
+    word."""
+    nodes = _zoo_queue(tmp_path, 29649, "ringback-eu.wav", 41.0, "still-busy.wav", 12.0,
+                       "agent-grace.wav", "Hi, this is Grace. How can I help you today?")
+    audit = _assert_exact(_tree(tmp_path, voices, nodes, gap=0.41,
+                                line="line: {codec: alaw, noise_dbfs: -51.3}\n"), recognizer)
+    person = next(node for node in audit.nodes.values() if node.kind == "human")
+    heard = person.transcript.lower()
+    assert "this is" in heard and "call" not in heard, person.transcript
+
+
 def _zoo_queue(folder: Path, seed: int, music: str, seconds: float, announce: str,
                every: float, agent: str, says: str) -> str:
     """MAIN's 2 to a queue and the person who answers it, in the recordings of zoo seed

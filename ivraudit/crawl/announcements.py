@@ -178,7 +178,8 @@ def _as_far_as_it_may_run(said: Heard) -> Pcm:
     return np.concatenate([said.audio, said.ran_on])
 
 
-def runs_on(heard: Heard, before: list[Heard]) -> tuple[Heard, Heard] | None:
+def runs_on(heard: Heard, before: list[Heard],
+            says_a_person: Callable[[Heard], bool] | None = None) -> tuple[Heard, Heard] | None:
     """An announcement the queue played before (``before``: its prompt, then its
     announcements) and, after a pause shorter than ends a prompt, what answered the queue,
     heard as one prompt ``heard``: split at the last pause up to which it begins like that
@@ -190,10 +191,22 @@ def runs_on(heard: Heard, before: list[Heard]) -> tuple[Heard, Heard] | None:
     (zoo seed 25030: "You are currently caller number-" and "Thank you for calling
     Riverside Power, how may I help you?", 0.5 s apart). A longer prompt that begins like
     an announcement and says more is that announcement and more: the words after it are
-    judged on their own (a person's, or the queue's next announcement)."""
-    shorter = [said for said in before if not said.sound_only
-               and heard.seconds > said.seconds + PLAYED_AGAIN_SLACK_SECONDS]
-    if heard.sound_only or not shorter or played_again(heard, before):
+    judged on their own (a person's, or the queue's next announcement).
+
+    The agent may cut it earlier, and say less before the caller is to answer than the
+    announcement had left to say: the prompt is no longer than the announcement, and,
+    with ``says_a_person``, is split where what follows says a person (zoo seed 29649:
+    "... Please stay on the line. And your call will be-" and "Hi, this is Grace.", heard
+    as one prompt of 7.1 s where the announcement is 7.6 s, was split at the pause after
+    "line.", its words' last sentence that says hold, and the person was "your call will be
+    high. This is great."). Only a person's words are taken there: what follows the
+    beginning of an announcement heard before may be the rest of another like it ("You
+    are caller number" and "5.")."""
+    spoken = [said for said in before if not said.sound_only]
+    shorter = [said for said in spoken if heard.seconds > said.seconds + PLAYED_AGAIN_SLACK_SECONDS]
+    cut = [said for said in spoken if heard.seconds <= said.seconds + PLAYED_AGAIN_SLACK_SECONDS
+           ] if says_a_person is not None else []
+    if heard.sound_only or not (shorter or cut) or played_again(heard, before):
         return None  # (all of it is one said before, whose end was heard early then)
     quiet = quiet_frames(heard.audio)
     pauses = [i for i in range(1, len(quiet)) if quiet[i] and not quiet[i - 1]]
@@ -203,8 +216,12 @@ def runs_on(heard: Heard, before: list[Heard]) -> tuple[Heard, Heard] | None:
             continue  # (nothing said after this pause, or a click: nobody speaks that briefly)
         said = Heard(heard.audio[: pause * FRAME_SAMPLES], heard.onset,
                      heard.onset + pause * FRAME_SECONDS, Ending.SILENCE)
-        if played_again(said, shorter):
+        if shorter and played_again(said, shorter):
             return said, from_frame(heard, resumes)
+        if cut and played_again(said, cut):
+            rest = from_frame(heard, resumes)
+            if says_a_person is not None and says_a_person(rest):
+                return said, rest
     return None
 
 

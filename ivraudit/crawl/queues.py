@@ -147,8 +147,8 @@ class Queues:
         waited = False  # the last words were followed by the silence of someone waiting
         played = False  # the queue played music or rang at some time of the wait so far
         while not nxt.empty:
-            split = runs_on(nxt, [heard, *announcements]) or self._new_announcement_and_person(
-                session, nxt, [heard, *announcements])
+            split = (runs_on(nxt, [heard, *announcements], self._says_a_person)
+                     or self._new_announcement_and_person(session, nxt, [heard, *announcements]))
             if split is not None:  # the last announcement, and whoever answered straight after
                 announcements.append(split[0])
                 nxt = split[1]
@@ -314,6 +314,10 @@ class Queues:
         def begins_like(audio: Pcm) -> set[str]:
             return self.mapper.begins_like(audio, elsewhere)
         return lambda: person_test(self.mapper.transcribe, expected=True, begins_like=begins_like)
+
+    def _says_a_person(self, heard: Heard) -> bool:
+        """Do ``heard``'s words say a person (courteous or not: what the map says)?"""
+        return interpret(self.mapper.transcribe(heard.audio), self.mapper.language).kind == "human"
 
     def _a_person(self, heard: Heard) -> bool:
         """Do the words that answered a queue say a person (when courteous)?"""
