@@ -845,6 +845,52 @@ def test_an_agent_who_cuts_the_announcement_sooner_than_it_would_end_is_heard_fr
     assert "this is" in heard and "call" not in heard, person.transcript
 
 
+def test_words_of_waiting_before_the_menu_are_a_notice_not_a_queue(tmp_path, recognizer):
+    """"Due to high call volumes, you may experience longer than usual wait times." in an
+    eSpeak voice after the greeting, then the main menu 1.3 s later: its words say hold,
+    and its last ones scored as music, so the pause was taken for the queue's sound and the
+    notice stayed a queue that led to the menu (zoo seed 29670, whose recordings are used
+    here). A line that asks for keys a moment after words that say hold did not hold the
+    caller."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
+    from zoo.generate import build_tree
+
+    build_tree(29670, tmp_path / "zoo")
+    for wav in (tmp_path / "zoo").glob("*.wav"):
+        shutil.copy(wav, tmp_path / wav.name)
+    (tmp_path / "tree.yaml").write_text("""format: ivraudit.tree/1
+name: a notice of waiting
+language: en
+start: welcome
+answer_after: 0.6
+gap: 0.95
+line: {codec: ulaw, gain_db: -8.4}
+nodes:
+  welcome: {type: message, prompt: welcome.wav, next: legal_notice,
+            text: "Hello, and thank you for calling Blue Horizon Airways."}
+  legal_notice: {type: message, prompt: legal-notice.wav, next: notice,
+                 text: "Calls are recorded for training and quality purposes."}
+  notice: {type: message, prompt: notice.wav, next: main,
+           text: "Due to high call volumes, you may experience longer than usual wait times."}
+  main:
+    type: menu
+    prompt: main.wav
+    text: "For flight status, press 1. For baggage, press 2. For reservations, press 3."
+    options: {"1": flight_status, "2": order_status, "3": found}
+    wait: 5.0
+  flight_status: {type: message, prompt: flight-status-info.wav, next: hangup,
+                  text: "You can find answers to common questions on our website."}
+  order_status:
+    type: message
+    prompt: order-status-info.wav
+    next: hangup
+    text: "Your request has been received. A confirmation will be sent to you by mail."
+  found: {type: message, prompt: entry-done.wav, next: hangup,
+          text: "Thank you. We have found your account."}
+""")
+    _assert_exact(tmp_path / "tree.yaml", recognizer)
+
+
 def _zoo_queue(folder: Path, seed: int, music: str, seconds: float, announce: str,
                every: float, agent: str, says: str) -> str:
     """MAIN's 2 to a queue and the person who answers it, in the recordings of zoo seed

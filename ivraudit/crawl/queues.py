@@ -177,10 +177,13 @@ class Queues:
                 nxt = person[1]
             elif session.listener.music or session.listener.rang:
                 nxt = without_the_last_note(nxt)
-        if new and not announcements and not session.listener.music and not session.listener.rang \
-                and nxt.onset - heard.end < QUEUE_MIN_SILENCE_SECONDS:
+        if new and not announcements and nxt.onset - heard.end < QUEUE_MIN_SILENCE_SECONDS and (
+                not (session.listener.music or session.listener.rang) or self._asks_for_keys(nxt)):
             # "Please hold while I try that extension", and the next prompt after a pause:
-            # the line did not hold the caller, so it was a message.
+            # the line did not hold the caller, so it was a message. Nor did it where it asks
+            # for keys a moment later, whatever the sound window made of the pause: an eSpeak
+            # "... you may experience longer than usual wait times.", its last words scored as
+            # music, and the main menu 1.3 s later (zoo seed 29670).
             node.kind = "message"
             return nxt
         if nxt.ending is Ending.LIMIT:
@@ -314,6 +317,11 @@ class Queues:
         def begins_like(audio: Pcm) -> set[str]:
             return self.mapper.begins_like(audio, elsewhere)
         return lambda: person_test(self.mapper.transcribe, expected=True, begins_like=begins_like)
+
+    def _asks_for_keys(self, heard: Heard) -> bool:
+        """Do ``heard``'s words ask the caller for keys (a menu, or digits to enter)?"""
+        return not heard.empty and not heard.sound_only and interpret(
+            self.mapper.transcribe(heard.audio), self.mapper.language).kind in ("menu", "input")
 
     def _says_a_person(self, heard: Heard) -> bool:
         """Do ``heard``'s words say a person (courteous or not: what the map says)?"""
