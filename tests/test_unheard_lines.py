@@ -891,6 +891,23 @@ nodes:
     _assert_exact(tmp_path / "tree.yaml", recognizer)
 
 
+def test_an_agent_who_cuts_a_silent_queues_announcement_and_waits_is_reached(
+        tmp_path, voices, recognizer):
+    """A silent queue's first announcement, "All of our representatives are currently busy.
+    Please stay on the line, and your call will be answered by the next-", cut 6 s in by
+    an eSpeak "Customer service department, this is Anna." with hardly a pause: one prompt
+    that says hold, taken for one more announcement, and the agent's silence after it
+    waited out to --max-hold: nobody reached (zoo seed 29719, its queue built here). The
+    line silent for longer than the queue ever was says someone answered."""
+    nodes = _zoo_queue(tmp_path, 29719, "still-busy.wav", 18.0, "still-busy.wav", 12.0,
+                       "agent-anna.wav", "Customer service department, this is Anna.")
+    nodes = nodes.replace("    music: still-busy.wav\n", "")   # a silent queue
+    audit = _assert_exact(_tree(tmp_path, voices, nodes, gap=0.48,
+                                line="line: {codec: ulaw, gain_db: 5.3, noise_dbfs: -36.7}\n"),
+                          recognizer)
+    assert audit.complete and not audit.problems
+
+
 def _zoo_queue(folder: Path, seed: int, music: str, seconds: float, announce: str,
                every: float, agent: str, says: str) -> str:
     """MAIN's 2 to a queue and the person who answers it, in the recordings of zoo seed

@@ -45,7 +45,7 @@ from ivraudit.crawl.openings import alike_as_any_queue, sounds_like
 from ivraudit.crawl.people import StopTest, greets_and_waits, people_elsewhere, person_test
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.session import CallSession
-from ivraudit.crawl.silences import speaks_again
+from ivraudit.crawl.silences import falls_silent, speaks_again
 from ivraudit.crawl.twins import Twins, Way
 from ivraudit.interpret import calling_out, interpret, person_answers
 from ivraudit.listen.activity import quiet_frames
@@ -153,6 +153,11 @@ class Queues:
                 announcements.append(split[0])
                 nxt = split[1]
             played = played or session.listener.played()
+            cut = None if split is not None or played else self._cut_then_silent(
+                session, nxt, [heard, *announcements])
+            if cut is not None:  # an announcement the agent cut, who then waits in silence
+                announcements.append(cut[0])
+                nxt = cut[1]
             if not self._announces(session, nxt, [heard, *announcements], played):
                 break
             said = session.resume(nxt)
@@ -215,6 +220,23 @@ class Queues:
                 or not self.mapper.reads_as_hold(heard):
             return None
         return last_announcement_and_person(self.mapper, session.listener, heard, waited=False)
+
+    def _cut_then_silent(self, session: CallSession, heard: Heard,
+                         before: list[Heard]) -> tuple[Heard, Heard] | None:
+        """Words that say hold, in a queue that neither played music nor rang, after which
+        the line stays silent longer than the queue ever did (:func:`falls_silent`): the agent
+        cut that announcement and waits for the caller. Split where the words stop saying
+        hold (:func:`last_announcement_and_person`, as the line waited); None if not that.
+        A silent queue's announcement and an agent who speaks straight into it are one
+        prompt that says hold, and were taken for one more announcement: the wait went on
+        in the agent's silence to --max-hold, and nobody was reached (zoo seed 29719: "...
+        and your call will be answered by the next" and "Customer service department, this
+        is Anna.", heard as one prompt)."""
+        if heard.empty or heard.sound_only or heard.ending is not Ending.SILENCE \
+                or played_again(heard, before) or not self.mapper.reads_as_hold(heard) \
+                or not falls_silent(session.listener, heard, before):
+            return None
+        return last_announcement_and_person(self.mapper, session.listener, heard, waited=True)
 
     def _announces(self, session: CallSession, heard: Heard, before: list[Heard],
                    played: bool) -> bool:

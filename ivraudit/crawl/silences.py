@@ -82,6 +82,21 @@ def speaks_again(listener: Listener, transcribe: Callable[[Pcm], str], heard: He
     return not (all(quiet[end:]) and len(quiet) - end >= _WAIT_FRAMES)  # (a call-out misheard)
 
 
+def falls_silent(listener: Listener, heard: Heard, before: list[Heard]) -> bool:
+    """After ``heard``, in a queue that neither played nor rang, does the line stay silent for
+    longer than the queue's longest silence (and SILENCE_SLACK_SECONDS), the call still up?
+    Then what it said last was not all the queue's: someone answered and waits for the
+    caller. Read ahead and given back (Listener.peek); False where that silence is shorter
+    than a person's wait for the caller (the prober's wait tells there)."""
+    within = longest_silence(before, heard) + SILENCE_SLACK_SECONDS
+    if within <= PERSON_WAITS_SECONDS:
+        return False
+    ahead = listener.peek(within)
+    if len(ahead) < round(within * SAMPLE_RATE) - FRAME_SAMPLES:
+        return False  # the line hung up: nobody waits on it
+    return _sound_from(quiet_frames(ahead)) is None
+
+
 def _sound_from(quiet: list[bool]) -> int | None:
     """The first frame of the first sound that lasts (SOUNDING_MIN_FRAMES: no click)."""
     run = 0
