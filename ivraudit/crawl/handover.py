@@ -31,8 +31,8 @@ import numpy as np
 from ivraudit.asr.base import UNDERSTOOD_MIN_WORDS
 from ivraudit.crawl.announcements import SOUND_BEFORE_SECONDS, from_frame, played_again
 from ivraudit.crawl.mapper import Mapper
-from ivraudit.crawl.people import CALL_OUT_SECONDS
-from ivraudit.interpret import calling_out, interpret
+from ivraudit.crawl.people import CALL_OUT_SECONDS, greets_and_waits
+from ivraudit.interpret import calling_out, interpret, person_answers
 from ivraudit.listen.activity import (
     end_before_a_pause,
     end_of_sound_before,
@@ -330,3 +330,35 @@ def _says_hold_alone(mapper: Mapper, announcement: Pcm) -> bool:
     alone and in context, are two chances, as :func:`said_there` takes them; asked only
     where the words after the pause say a person."""
     return interpret(mapper.transcribe(announcement), mapper.language).kind == "hold"
+
+
+PERSON_NEXT_SECONDS = 3.0
+"""How much of a person's first words, after a prompt heard in a queue, is read for them."""
+PERSON_NEXT_WITHIN_SECONDS = 3.0
+"""A person who answers as the queue's last prompt is cut speaks within this: the line's
+pause before a new node (up to 3 s on a slow system: zoo trees' gap-long, 1.5-2.5 s, and
+the recording's lead; 24004, 25010 and 25012 cut an announcement and spoke 1.0, 1.7 and
+2.3 s later)."""
+
+
+def a_person_next(mapper: Mapper, listener: Listener) -> bool:
+    """Do words that say a person follow, after a pause that ended the prompt before?
+    That prompt, which said no person, was the queue's last: an announcement the agent
+    cut short ("Your estimate-", "Thank you for your pa-" heard as "Thank you for
+    hearing.": zoo seeds 21059, 21035), not their own first words, which run on with
+    the pauses of one speaker. The person's words are read from where they begin, after
+    the line's pause however long (a slow line's 2.3 s left "I'm speaking." of "Claims,
+    Sam speaking" in the first 3 s: 25012). Someone calling out ("Hello?") is no
+    person's first words: they call out 2-3 s after a greeting the caller did not
+    answer, and the prompt before was that greeting, not the queue's."""
+    pause = listener.peek(PERSON_NEXT_WITHIN_SECONDS)
+    first = next((i for i, q in enumerate(quiet_frames(pause)) if not q), None)
+    if first is None:
+        return False
+    after = listener.peek(first * FRAME_SECONDS + PERSON_NEXT_SECONDS)
+    words = mapper.transcribe(after[first * FRAME_SAMPLES:])
+    if calling_out(words):
+        return False
+    return person_answers(words, expected=True) or (
+        interpret(words, mapper.language).kind in ("message", "human")
+        and greets_and_waits(listener, first, mapper.transcribe, mapper.language))

@@ -34,6 +34,7 @@ from ivraudit.crawl.announcements import (
     says_otherwise,
 )
 from ivraudit.crawl.handover import (
+    a_person_next,
     called_out_after,
     last_announcement_and_person,
     one_voice,
@@ -42,15 +43,14 @@ from ivraudit.crawl.handover import (
 )
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.openings import alike_as_any_queue, sounds_like
-from ivraudit.crawl.people import StopTest, greets_and_waits, people_elsewhere, person_test
+from ivraudit.crawl.people import StopTest, people_elsewhere, person_test
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.silences import falls_silent, speaks_again
 from ivraudit.crawl.twins import Twins, Way
-from ivraudit.interpret import calling_out, interpret, person_answers
-from ivraudit.listen.activity import quiet_frames
+from ivraudit.interpret import calling_out, interpret
 from ivraudit.listen.listener import HOLD_RESUMES_SECONDS, Ending, Heard
-from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, RING_CYCLE_SECONDS
+from ivraudit.telephony.constants import RING_CYCLE_SECONDS
 from ivraudit.telephony.g711 import Pcm
 
 QUEUE_MIN_SILENCE_SECONDS = 5.0
@@ -61,14 +61,6 @@ OPENING_SECONDS = 4.0
 """How much of a queue's sound after its prompt tells it: a ring cycle (6 s in the US) need
 not be complete, its first tone and the silence after it are enough, and music shows its
 track within a few seconds."""
-
-PERSON_NEXT_SECONDS = 3.0
-"""How much of a person's first words, after a prompt heard in a queue, is read for them."""
-PERSON_NEXT_WITHIN_SECONDS = 3.0
-"""A person who answers as the queue's last prompt is cut speaks within this: the line's
-pause before a new node (up to 3 s on a slow system: zoo trees' gap-long, 1.5-2.5 s, and
-the recording's lead; 24004, 25010 and 25012 cut an announcement and spoke 1.0, 1.7 and
-2.3 s later)."""
 
 class Queues:
     """Waiting through queues, and telling queues that sound alike apart: what each played
@@ -267,7 +259,7 @@ class Queues:
             return True
         return session.listener.hold_resumes(
             RING_CYCLE_SECONDS if session.listener.rang else HOLD_RESUMES_SECONDS) or \
-            self._a_person_next(session) or (not played and speaks_again(
+            a_person_next(self.mapper, session.listener) or (not played and speaks_again(
                 session.listener, self.mapper.transcribe, heard, before))
 
     def _rung_off(self, session: CallSession, heard: Heard) -> bool:
@@ -285,29 +277,6 @@ class Queues:
             return False
         return interpret(self.mapper.transcribe(heard.audio), self.mapper.language).kind \
             not in ("voicemail", "human")
-
-    def _a_person_next(self, session: CallSession) -> bool:
-        """Do words that say a person follow, after a pause that ended the prompt before?
-        That prompt, which said no person, was the queue's last: an announcement the agent
-        cut short ("Your estimate-", "Thank you for your pa-" heard as "Thank you for
-        hearing.": zoo seeds 21059, 21035), not their own first words, which run on with
-        the pauses of one speaker. The person's words are read from where they begin, after
-        the line's pause however long (a slow line's 2.3 s left "I'm speaking." of "Claims,
-        Sam speaking" in the first 3 s: 25012). Someone calling out ("Hello?") is no
-        person's first words: they call out 2-3 s after a greeting the caller did not
-        answer, and the prompt before was that greeting, not the queue's."""
-        pause = session.listener.peek(PERSON_NEXT_WITHIN_SECONDS)
-        first = next((i for i, q in enumerate(quiet_frames(pause)) if not q), None)
-        if first is None:
-            return False
-        after = session.listener.peek(first * FRAME_SECONDS + PERSON_NEXT_SECONDS)
-        words = self.mapper.transcribe(after[first * FRAME_SAMPLES:])
-        if calling_out(words):
-            return False
-        return person_answers(words, expected=True) or (
-            interpret(words, self.mapper.language).kind in ("message", "human")
-            and greets_and_waits(session.listener, first, self.mapper.transcribe,
-                                 self.mapper.language))
 
     def _wordless(self, heard: Heard) -> bool:
         """Is ``heard`` a sound with no words at all? Nobody who answers a queue says
