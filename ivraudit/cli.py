@@ -202,9 +202,9 @@ def _run_crawl(target: str, out: Path, *, asr: str, model: Path | None, language
                 "no_escapes": no_escapes, "max_human_calls": max_human_calls,
                 "stay_with_people": stay_with_people, "courtesy_message": courtesy_message,
                 "language": language, "asr": asr, "model": str(model) if model else None})
+            threads = DECODE_THREADS if line.virtual_clock or concurrency == 1 else 1
             recognizer = open_recognizer(asr, model=model, language=language,
-                                         cache_dir=cache or journal.transcripts,
-                                         cpu_threads=DECODE_THREADS if line.virtual_clock else 1)
+                                         cache_dir=cache or journal.transcripts, cpu_threads=threads)
             if account is not None:
                 recognizer.load()  # a live line does not wait: load the model before the IVR answers
             policy = CrawlPolicy(max_depth=max_depth, max_calls=max_calls,

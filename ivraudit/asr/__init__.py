@@ -31,8 +31,13 @@ DECODE_THREADS = min(2, os.cpu_count() or 1)
 """Threads per Whisper decode for a crawl that waits for each transcript (a replay line's,
 one call at a time): two cores decode a prompt in less time, the same words (Whisper tiny.en,
 60 prompts: 57.1 s on one thread, 36.0 s on two, identical words, word times and
-confidences for all 60; 2026-12-07, 2 cores). A SIP crawl keeps one thread per decode: its
-calls run in real time, and bench/sip_concurrency.py measured them so."""
+confidences for all 60; 2026-12-07, 2 cores). A SIP crawl of one call at a time decodes so
+too: the line waits for no one, and a decode's time is how late the crawler is behind it
+when it presses the next key (a new submenu of the suite's Asterisk dialplan, transcribed
+while the zoo crawled in the background, put the crawler 1.7-2.4 s behind the line, and a key
+pressed then reached WaitExten(3) after it had timed out). A SIP crawl of several calls at
+once keeps one thread per decode: its calls share the cores already, and
+bench/sip_concurrency.py measured them so."""
 
 
 def open_recognizer(
