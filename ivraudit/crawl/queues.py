@@ -62,6 +62,7 @@ OPENING_SECONDS = 4.0
 not be complete, its first tone and the silence after it are enough, and music shows its
 track within a few seconds."""
 
+
 class Queues:
     """Waiting through queues, and telling queues that sound alike apart: what each played
     first, the ways seen into it, and its twins."""
