@@ -44,7 +44,7 @@ from ivraudit.crawl.people import person_test
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.prober import Prober
 from ivraudit.crawl.scheduler import Scheduler
-from ivraudit.crawl.session import CallSession
+from ivraudit.crawl.session import CallSession, KeyTooLate
 from ivraudit.crawl.strategy import CrawlStrategy, Strategies
 from ivraudit.crawl.walker import Diverged, Walker
 from ivraudit.identity import PromptIndex
@@ -270,6 +270,8 @@ class Explorer:
         except (CallBudgetExceeded, Diverged) as problem:
             record.error = str(problem)
             self.audit.problems.append(f"call {record.index} ({' '.join(path)}): {problem}")
+        except KeyTooLate as late:  # the probe goes back to the frontier, nothing mapped
+            record.error = str(late)
         finally:
             if listener.sound.line_floor is not None:  # the line's noise: known on every call
                 self._line_floor = min(listener.sound.line_floor, self._line_floor or 0.0)

@@ -31,6 +31,16 @@ STOP_LATENCY_SECONDS = 0.1
 takes, under the pause IVRs leave before the next prompt)."""
 ENTRY_DIGITS = "1234567890"
 """Digits tried, in order, to answer an input node that did not say how much to enter."""
+LATE_KEY_SECONDS = 1.5
+"""A key that went in this long after its prompt ended may have come after the IVR stopped
+waiting for it. A caller's key goes in 0.8 s after the prompt ends (the end of speech, 0.7 s,
+and the key); a crawler that fell behind the line while it transcribed a new prompt sends it
+later (on a loaded 2-core machine, 2.4 s after a real Asterisk menu ended: past its
+WaitExten(3)). IVRs wait 3 s or more for a key."""
+
+
+class KeyTooLate(Exception):
+    """A key went in after the line had moved on by itself: what followed is not its result."""
 
 
 class CallSession:
@@ -51,6 +61,8 @@ class CallSession:
         # to what the line does with; what to say to a person before hanging up
         self.people: Callable[[], StopTest] | None = None
         self.apology: Pcm | None = None
+        # keys sent late, until their result is heard: (the prompt's end, the keys' end)
+        self._late: tuple[float, float] | None = None
 
     @property
     def call(self) -> Call:
@@ -66,6 +78,7 @@ class CallSession:
              ask_from: float = STOP_WHEN_FROM_SECONDS,
              press_after_onset: tuple[str, float] | None = None) -> Heard:
         """The next prompt (see :meth:`Listener.hear`), waiting the policy's ``max_wait``."""
+        self._late = None
         return self.listener.hear(max_wait=self.max_wait if max_wait is None else max_wait,
                                   stop_when=stop_when, ask_from=ask_from,
                                   press_after_onset=press_after_onset)
@@ -74,7 +87,18 @@ class CallSession:
         """What the line does next (after a key, a message, a wait): :meth:`hear`, stopped
         also where the first words say a person answered (when the crawl is courteous)."""
         people = self.people() if self.people is not None else None
-        return self.hear(stop_when=either(stop_when, people))
+        late = self._late
+        heard = self.hear(stop_when=either(stop_when, people))
+        if late is not None and heard.onset < late[1] - FRAME_SECONDS:
+            # An IVR acts on a key once it is over (its RFC 4733 end, the tone's end): a
+            # result that began sooner (or a hang-up: nothing heard, its onset the line's
+            # end) was the line going on by itself, a no-input timeout's goodbye or menu
+            # again, before the key reached it (the key itself may have gone into that).
+            # Only a key sent late can meet that; on time, it is the IVR's.
+            raise KeyTooLate(f"a key went in {late[1] - late[0]:.1f} s after the prompt ended, "
+                             f"and the line had gone on by itself "
+                             f"{late[1] - heard.onset:.2f} s before it was over")
+        return heard
 
     def met_person(self, onset: float) -> None:
         """A person answered this call, their first sound at line second ``onset``: noted on
@@ -111,8 +135,10 @@ class CallSession:
         return self.listener.through_hold(max_hold=self.max_hold, began=seed, unsure=unsure,
                                           stop_test=people, after_words=after_words)
 
-    def press(self, keys: str) -> float:
-        """Press ``keys`` now; returns the line time the last one ended.
+    def press(self, keys: str, prompt_end: float | None = None) -> float:
+        """Press ``keys`` now; returns the line time the last one ended. ``prompt_end``: the
+        line time the prompt they answer ended; keys sent ``LATE_KEY_SECONDS`` or more after
+        it make :meth:`hear_result` check that the line waited for them (:class:`KeyTooLate`).
 
         A crawler that falls behind the line (its reading thread starved of CPU while it
         transcribes) has audio received and not yet heard: the line played it before the
@@ -122,7 +148,11 @@ class CallSession:
         self.call.press(keys)
         if lag:
             self.listener.skip(lag)
-        return self.call.seconds + KEY_PRESS_SECONDS * len(keys)
+        ended = self.call.seconds + KEY_PRESS_SECONDS * len(keys)
+        self._late = None
+        if prompt_end is not None and ended - prompt_end >= LATE_KEY_SECONDS:
+            self._late = (prompt_end, ended)
+        return ended
 
     def _lag(self) -> float:
         """Seconds of audio the line has sent and the crawler not yet heard (a SIP line's
@@ -179,8 +209,8 @@ class CallSession:
                 return pressed
             if node.barge_in is None:
                 node.barge_in = False
-        self.resume(heard)
-        return self.press(keys)
+        prompt = self.resume(heard)
+        return self.press(keys, prompt.end if prompt.ending is Ending.SILENCE else None)
 
     def enter_digits(self, allows: Callable[[str], bool]) -> tuple[str, Heard, float]:
         """Enter digits one by one until an input node moves on; then the pound key.
