@@ -963,3 +963,33 @@ def test_a_hidden_key_that_repeats_the_menu_is_told_from_wrong_keys(tmp_path, vo
     12005 filed 9 under invalid and the invalid message under the escape keys)."""
     nodes = MAIN.replace("QUEUE", "agent").replace('"2": agent}', '"2": agent, "9": main}')
     _assert_exact(_tree(tmp_path, voices, nodes), recognizer)
+
+
+def test_a_queue_whose_quiet_music_is_heard_only_as_a_moment_is_a_queue(
+        tmp_path, voices, recognizer):
+    """A queue with no prompt whose quiet music plays under the line's hiss (A-law, -4.7 dB,
+    noise at -48.9 dBFS) but for a moment: 0.4 s of it heard 11 s after the key, then
+    nothing until "Hi, this is Tom." 6 s later. The moment has no words, and was mapped as a
+    prompt of unknown kind (zoo seed 29724, its queue built here). The line put a person on
+    after it without waiting for the caller: it was the sound of the wait."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
+    from zoo.generate import build_tree
+
+    build_tree(29724, tmp_path / "zoo")
+    for name in ("music-macroform-the-simplicity.wav", "agent-tom-2.wav"):
+        shutil.copy(tmp_path / "zoo" / name, tmp_path / name)
+    nodes = MAIN.replace("QUEUE", "queue") + """  queue:
+    type: hold
+    text: ""
+    music: music-macroform-the-simplicity.wav
+    seconds: 17
+    next: person
+  person:
+    type: human
+    prompt: agent-tom-2.wav
+    text: "Hi, this is Tom. How can I help you today?"
+"""
+    audit = _assert_exact(_tree(tmp_path, voices, nodes, gap=0.88,
+                                line="line: {codec: alaw, gain_db: -4.7, noise_dbfs: -48.9}\n"),
+                          recognizer)
+    assert [n.kind for n in audit.nodes.values() if not n.transcript.strip()] == ["hangup", "hold"]

@@ -40,6 +40,11 @@ class Action:
     pressed: str
     role: str
 
+    @property
+    def way(self) -> tuple[str, str, str]:
+        """The way in it is to the nodes it led to (ivraudit.crawl.queues, crawl.twins)."""
+        return (self.node, self.pressed, self.role)
+
 
 class HearingThePause:
     """After a message: hear what it goes on to."""

@@ -21,12 +21,13 @@ from ivraudit.crawl.pause import WRONG_KEY_ROLES, Action, HearingThePause
 from ivraudit.crawl.people import CALL_OUT_SECONDS, people_elsewhere
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.probes import UNKNOWN_ENTRY
-from ivraudit.crawl.queues import OPENING_SECONDS, Queues, Way
+from ivraudit.crawl.queues import OPENING_SECONDS, Queues
 from ivraudit.crawl.scheduler import Scheduler
 from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.twins import Twins
 from ivraudit.crawl.unmerge import heard_out, ran_on_into_new, split_earlier, split_shared
 from ivraudit.crawl.voicemail import Voicemails
+from ivraudit.crawl.wordless import sound_of_a_wait
 from ivraudit.interpret import calling_out
 from ivraudit.kinds import CALL_ENDING_KINDS
 from ivraudit.listen.listener import PERSON_WAITS_SECONDS, Ending, Heard
@@ -176,7 +177,7 @@ class Prober:
         voicemail, nothing heard, a known queue not worth sitting through again)."""
         parts = self._heard_as(heard, path, via)
         origin = Action(self.mapper.acting_at(origin.node), origin.pressed, origin.role)
-        parts = self.voicemails.boxes(session, _way(origin), parts, path, via)
+        parts = self.voicemails.boxes(session, origin.way, parts, path, via)
         source, pressed, role = origin.node, origin.pressed, origin.role
         target, new, first = parts[0]
         if target is None:
@@ -254,7 +255,7 @@ class Prober:
                 target, new, heard = later, later_new, later_heard
             node = self.audit.nodes[target]
             if node.kind == "hold" and not new and heard.ending is not Ending.HANGUP:
-                target, new, heard = self.queues.which_queue(session, _way(origin), target,
+                target, new, heard = self.queues.which_queue(session, origin.way, target,
                                                             heard, path, via)
                 node = self.audit.nodes[target]
                 if not new and self.queues.passes_by(session, target):
@@ -267,12 +268,12 @@ class Prober:
             expected = (None if node.kind == "hold"
                         else self.expectations.after_message(origin.node, target))
             heard = heard_out(self.mapper, session, target, heard, expected is not None)
-            if whole := ran_on_into_new(self.mapper, self.twins, _way(origin), target, heard, path, via):
+            if whole := ran_on_into_new(self.mapper, self.twins, origin.way, target, heard, path, via):
                 parts = [whole]  # (a new prompt after all, followed as such)
                 continue
             if node.kind == "hold":
                 if new:
-                    self.queues.opened(target, _way(origin), session.listener.peek(OPENING_SECONDS))
+                    self.queues.opened(target, origin.way, session.listener.peek(OPENING_SECONDS))
                 nxt = self.queues.wait_through(session, target, heard, new)
                 if node.kind in CALL_ENDING_KINDS:
                     return self._ends(session, target, heard)
@@ -293,10 +294,10 @@ class Prober:
                     if node.kind in CALL_ENDING_KINDS:
                         return self._ends(session, target, heard)
             queued = node.kind == "hold"  # what comes next answered a queue
-            parts = self.voicemails.boxes(session, _way(origin), self._heard_as(
+            parts = self.voicemails.boxes(session, origin.way, self._heard_as(
                 nxt, path, via, target if queued else None), path, via)
             if node.kind in ("hold", "message") and not new and parts[0][0] is not None:
-                target = self.twins.went_on_to(_way(origin), target, parts[0][0], path, via,
+                target = self.twins.went_on_to(origin.way, target, parts[0][0], path, via,
                                                round(nxt.onset - heard.end, 3),
                                                came_from(self.audit, session.acted, origin.node))
             target = self.mapper.acting_at(target)
@@ -371,6 +372,8 @@ class Prober:
         or run into the next, is a message where Mapper.misheard_message says (zoo seed 27037)."""
         if self.mapper.misheard_message(origin.node, source, target):
             self.audit.nodes[source].kind = "message"
+        elif sound_of_a_wait(self.audit.nodes[source], self.audit.nodes[target]):
+            self.audit.nodes[source].kind = "hold"
         menu = came_from(self.audit, session.acted, origin.node)
         self.expectations.continued(origin.node, source, target, menu)
         self.mapper.add_edge(source, target, "auto", "", lead_in, "auto")
@@ -394,7 +397,3 @@ class Prober:
                 e.key == "auto" for e in self.audit.out_edges(node_id)):
             return False  # a known queue: no need to sit through it again
         return True
-
-
-def _way(origin: Action) -> Way:
-    return (origin.node, origin.pressed, origin.role)

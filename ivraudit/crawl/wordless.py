@@ -104,3 +104,13 @@ def music_from_the_start(heard: Heard, queues: Iterable[NodeRecord]) -> str | No
                                    worst=False), q.id) for q in queues]
     best = max(scores, default=None)
     return best[1] if best is not None and best[0] >= SAME_AUDIO else None
+
+
+def sound_of_a_wait(node: NodeRecord, then: NodeRecord) -> bool:
+    """Was ``node``, a sound with no words in it, what the caller heard while waiting for
+    the person ``then`` whom the line went on to by itself? A queue whose music plays under
+    the line's hiss but for a louder moment is heard as that moment alone, long after the
+    key (zoo seed 29724: 0.4 s of quiet music heard 11 s after the key, a person 6 s later);
+    a ring or a chime before a person is one too. Words would say what it is; with none, what
+    the line did next does: it put a person on without waiting for the caller."""
+    return node.kind == "unknown" and not node.transcript.strip() and then.kind == "human"
