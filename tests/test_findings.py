@@ -189,6 +189,19 @@ def test_a_working_key_that_is_never_announced():
     assert "reaches a person, but the prompt never says so" in found[0].detail
 
 
+def test_an_announced_key_answered_as_invalid():
+    """The menu offers 2 (heard so), and 2 plays "That is not a valid choice." as 8 does:
+    the crawl files it under the invalid edge (ivraudit.crawl.hidden) and the finding says
+    the offer does not work."""
+    doc = good_tree()
+    doc["edges"] = [e for e in doc["edges"] if not (e["source"] == "n0" and e["key"] == "2")]
+    next(e for e in doc["edges"] if e["key"] == "invalid")["also_pressed"] = ["2"]
+    found = [f for f in find_issues(doc) if f.rule == "announced-key-invalid"]
+    assert [(f.node, f.severity) for f in found] == [("n0", "high")]
+    assert "offer 2, and 2 is answered as a key the menu does not offer" in found[0].detail
+    assert [f for f in find_issues(good_tree()) if f.rule == "announced-key-invalid"] == []
+
+
 def test_spanish_lines_must_reach_a_human_within_three_minutes():
     doc = good_tree("es")
     doc["metrics"]["time_to_human_seconds"] = 200.0

@@ -16,8 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ivraudit.audit.findings import find_issues
 from ivraudit.audit.metrics import compute_metrics
 from ivraudit.audit.model import Audit
+from ivraudit.audit.writer import audit_to_json
 from ivraudit.crawl.explorer import Explorer
 from ivraudit.crawl.strategy import CrawlStrategy
 from ivraudit.lines.replay import ReplayLine
@@ -993,3 +995,21 @@ def test_a_queue_whose_quiet_music_is_heard_only_as_a_moment_is_a_queue(
                                 line="line: {codec: alaw, gain_db: -4.7, noise_dbfs: -48.9}\n"),
                           recognizer)
     assert [n.kind for n in audit.nodes.values() if not n.transcript.strip()] == ["hangup", "hold"]
+
+
+def test_an_announced_key_the_line_answers_as_invalid_is_a_wrong_key(tmp_path, voices, recognizer):
+    """The menu says "Press 2 to speak with an agent." and 2 plays "Sorry, that is not a
+    valid option." and the menu again, as keys it does not offer do (a broken option; or a
+    misheard one: "press the star key" heard as "press the stock 8", zoo seed 29775). The
+    map files 2 with the wrong keys; the menu still offers it, as heard, and the report
+    says the offer does not work."""
+    agent = MAIN[MAIN.index("  agent:"):]
+    nodes = MAIN.replace('options: {"1": claims, "2": QUEUE}', 'options: {"1": claims}').replace(
+        agent, "")
+    audit = _assert_exact(_tree(tmp_path, voices, nodes), recognizer)
+    main = next(n for n in audit.nodes.values() if n.path == [] and n.kind == "menu")
+    assert [o.key for o in main.options] == ["1", "2"]
+    invalid = [e for e in audit.out_edges(main.id) if e.key == "invalid"]
+    assert len(invalid) == 1 and "2" in invalid[0].keys_pressed
+    found = [f for f in find_issues(audit_to_json(audit)) if f.rule == "announced-key-invalid"]
+    assert [f.node for f in found] == [main.id]

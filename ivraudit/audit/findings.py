@@ -50,6 +50,8 @@ RULES: dict[str, tuple[str, str]] = {
                     "ISO/IEC 13714: say the key was not valid and return to the menu"),
     "unannounced-escape": ("A key works but is never announced",
                            "ISO/IEC 13714: announce 0 (operator) and * (back)"),
+    "announced-key-invalid": ("An announced key is answered as invalid",
+                              "ISO/IEC 13714: every option the menu offers works"),
     "spain-answer-limit": ("No human within 3 minutes",
                            "Spain's customer-service law: calls answered within 3 minutes"),
 }
@@ -309,6 +311,26 @@ def check_unannounced(doc: AuditDoc) -> list[Finding]:
     return found
 
 
+def check_announced_invalid(doc: AuditDoc) -> list[Finding]:
+    """Keys the menu was heard to offer that the line answers as it answers keys it does not
+    offer (ivraudit.crawl.hidden.judge_escape_keys): a broken option, or one the speech
+    recogniser misheard, which the prompt's recording tells."""
+    found = []
+    for menu in doc.menus():
+        offered = {o.get("key") for o in menu.get("options", [])}
+        for edge in doc.out_edges(menu["id"]):
+            if edge["key"] != "invalid":
+                continue
+            for key in [k for k in [edge.get("pressed"), *edge.get("also_pressed", [])]
+                        if k in offered]:
+                found.append(_finding(doc, "announced-key-invalid", "high", menu,
+                                      f"The prompt ({_where(menu)}) was heard to offer {key}, "
+                                      f"and {key} is answered as a key the menu does not offer. "
+                                      "(If the recording does not say it, the speech "
+                                      "recogniser misheard it.)"))
+    return found
+
+
 def check_spain(doc: AuditDoc) -> list[Finding]:
     root = doc.root
     if not doc.language.lower().startswith("es") or root is None:
@@ -322,8 +344,8 @@ def check_spain(doc: AuditDoc) -> list[Finding]:
 
 
 CHECKS = (check_no_human, check_operator_zero, check_hangs_up, check_too_many_options,
-          check_preamble, check_invalid_key, check_unannounced, check_key_order, check_repeat,
-          check_spain)
+          check_preamble, check_invalid_key, check_unannounced, check_announced_invalid,
+          check_key_order, check_repeat, check_spain)
 
 
 def find_issues(document: dict[str, Any]) -> list[Finding]:

@@ -49,17 +49,29 @@ def what_wrong_keys_do(audit: Audit, tries: list[tuple[str, str]], node_id: str)
 
 def judge_escape_keys(mapper: Mapper) -> None:
     """An escape key that does what the invalid key does is invalid, not an option; so is
-    an announced key read only from a word that sounds like one (:func:`misheard`)."""
-    for (source, target, key), edge in list(mapper.audit.edges.items()):
-        if edge.probe != "escape" and not (edge.probe == "announced"
-                                           and misheard(mapper, source, key)):
+    an announced key read only from a word that sounds like one (:func:`misheard`).
+
+    So is a key the prompt was heard to name outright, where the wrong keys' answer is a
+    message back to the menu ("That option is invalid. Please try again."): the line says
+    it is no option. "To return to the main menu, press the star key" was heard as "...
+    Press the stock 8 ..." (zoo seed 29775). The option stays among the menu's options, as
+    heard, so the report can say that an announced key is answered as invalid (a broken
+    option, or a misheard one: the recording tells). Not where wrong keys only start the
+    menu again: a key may do that on purpose ("to hear these options again, press 9")."""
+    audit = mapper.audit
+    for (source, target, key), edge in list(audit.edges.items()):
+        if mapper.first_target.get((source, "invalid")) != target or \
+                edge.probe not in ("escape", "announced"):
             continue
-        if mapper.first_target.get((source, "invalid")) == target:
-            node = mapper.audit.nodes[source]
-            node.options = [o for o in node.options if o.key != key]
-            del mapper.audit.edges[(source, target, key)]
-            mapper.audit.add_edge(EdgeRecord(source, target, "invalid", edge.pressed,
-                                             edge.lead_in, "invalid"))
+        heard_wrong = edge.probe == "escape" or misheard(mapper, source, key)
+        if heard_wrong or (target != source and any(
+                e.key == "auto" and e.target == source for e in audit.out_edges(target))):
+            if heard_wrong:
+                audit.nodes[source].options = [o for o in audit.nodes[source].options
+                                               if o.key != key]
+            del audit.edges[(source, target, key)]
+            audit.add_edge(EdgeRecord(source, target, "invalid", edge.pressed, edge.lead_in,
+                                      "invalid"))
 
 
 def misheard(mapper: Mapper, node_id: str, key: str) -> bool:
@@ -69,7 +81,7 @@ def misheard(mapper: Mapper, node_id: str, key: str) -> bool:
     4 from "pressed for" (zoo seeds 24048, 24005). Such a key that does what the menu's
     wrong keys do was never an option; one that leads elsewhere ("press do", a flite voice's
     "press 2", zoo seed 20054) was heard right. A key the prompt names outright and that
-    does what wrong keys do stays an option: the menu announces a key that does not work."""
+    does what wrong keys do stays among the options as heard (see :func:`judge_escape_keys`)."""
     node = mapper.audit.nodes.get(node_id)
     return (node is not None and node.kind == "menu"
             and any(o.key == key for o in node.options)
