@@ -1013,3 +1013,19 @@ def test_an_announced_key_the_line_answers_as_invalid_is_a_wrong_key(tmp_path, v
     assert len(invalid) == 1 and "2" in invalid[0].keys_pressed
     found = [f for f in find_issues(audit_to_json(audit)) if f.rule == "announced-key-invalid"]
     assert [f.node for f in found] == [main.id]
+
+
+def test_an_agent_who_answers_a_silent_queue_on_its_announcements_beat_is_reached(
+        tmp_path, voices, recognizer):
+    """A silent queue says "The estimated hold time is currently nine minutes." every 10 s;
+    after 50 s the agent answers, right when the sixth was due: "Thanks for calling Blue
+    Heron Airways. This is Tom. How can I help?" (eSpeak). Taken for one more announcement
+    by when it came, the agent's silence was waited out to --max-hold, and nobody was reached
+    (zoo seed 29803, its queue built here). Words longer than any announcement are no
+    announcement cut short."""
+    nodes = _zoo_queue(tmp_path, 29803, "still-busy.wav", 50.0, "wait-9.wav", 10.0,
+                       "agent-tom-2.wav",
+                       "Thanks for calling Blue Heron Airways. This is Tom. How can I help?")
+    nodes = nodes.replace("    music: still-busy.wav\n", "")   # a silent queue
+    audit = _assert_exact(_tree(tmp_path, voices, nodes, gap=0.43), recognizer)
+    assert audit.complete and not audit.problems

@@ -130,8 +130,12 @@ def on_the_beat(heard: Heard, before: list[Heard]) -> bool:
     the start of the hold for the first: the agent who answers cuts one short anywhere, and
     a cut announcement too short to say hold or to begin like the ones before (the fourth
     "You are caller number 2.", cut 0.3 s in: zoo seed 21014) is known by when it came.
+    Only a prompt shorter than every announcement it could be cut from: new words that say
+    more than an announcement did are someone's, whenever they come (zoo seed 29803: an
+    agent's 5 s greeting on the beat of a silent queue's 4 s announcement, taken for one
+    more, and the wait went on in their silence to --max-hold).
     ``before``: the queue's prompt, then its announcements."""
-    if len(before) < 2:
+    if len(before) < 2 or heard.seconds >= min(said.seconds for said in before[1:]):
         return False
     last, previous = before[-1], before[-2]
     since = previous.end if len(before) == 2 else previous.onset  # the hold starts after its prompt
