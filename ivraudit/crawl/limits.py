@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ivraudit.crawl.mapper import Mapper
+from ivraudit.crawl.pause import WRONG_KEY_ROLES
 
 LIMIT_KINDS = ("message", "hangup", "unknown")
 """What a menu's invalid-entry limit leads to ("too many attempts, goodbye", a hang-up); a key
@@ -34,3 +35,17 @@ def limit_reached(mapper: Mapper, before: Sequence[str], menu: str, key: str,
     is where the menu's limit leads."""
     usual = dict(mapper.invalid_tries.get(menu, [])).get(key)
     return bool(before) and usual is not None and target != usual
+
+
+def counted_as_wrong(mapper: Mapper, role: str, menu: str, target: str) -> bool | None:
+    """Does the menu count the key just pressed at it as a probe of ``role``, which led to
+    ``target``, toward its limit? The wrong-key probes' keys, yes; a key heard announced
+    that led where wrong keys lead, yes too: misheard ("For baggage, press 2" heard as
+    "... press for badditch press ...", zoo seed 29816), or an option that does not work, the
+    menu counted it, and the next wrong key met its limit of two. An announced key that
+    works ends the count (False); other probes say nothing of it (None)."""
+    if role in WRONG_KEY_ROLES:
+        return True
+    if role == "announced":
+        return target == mapper.first_target.get((menu, "invalid"))
+    return None

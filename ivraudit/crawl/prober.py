@@ -13,7 +13,7 @@ from ivraudit.crawl.comeback import came_from
 from ivraudit.crawl.expectations import Expectations
 from ivraudit.crawl.frontier import Probe
 from ivraudit.crawl.hangup import HearingResultsOut
-from ivraudit.crawl.limits import limit_met, limit_reached
+from ivraudit.crawl.limits import counted_as_wrong, limit_met, limit_reached
 from ivraudit.crawl.lookalikes import Lookalikes
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.outlook import ENDS, MOVES, STAYS
@@ -60,7 +60,9 @@ class Prober:
         self.lookalikes = Lookalikes(audit, mapper, scheduler, self.twins)
 
     def answer(self, session: CallSession) -> Stop | None:
-        """The first call: hear what the line says first; that prompt is the root."""
+        """The first call: hear what the line says first; that prompt is the root. What it
+        says before it first waits (a greeting, a legal notice, the menu) is followed like
+        what follows any action: the answer is the caller's first."""
         heard = session.hear()
         if heard.empty:
             self.audit.problems.append(f"nothing heard after the answer ({heard.ending.value})")
@@ -70,15 +72,13 @@ class Prober:
         parts = self._heard_as(heard, [], [])
         root = parts[0][0]
         assert root is not None
-        # What the line says before it first waits (a greeting, a legal notice, the menu)
-        # is followed like what follows any action: the answer is the caller's first.
         return self._onwards(session, Action(root, "", ANSWER), parts, [], [])
 
     def try_probe(self, session: CallSession, probe: Probe, heard: Heard) -> Stop | None:
         """Do ``probe`` at its node, whose prompt ``heard`` is playing or over, and follow
         what happens; returns where the line then waits for the caller, if it does. What the
         probe did to the call is noted in the outlook."""
-        if probe.role not in (*WRONG_KEY_ROLES, "limit"):
+        if probe.role not in (*WRONG_KEY_ROLES, "limit", "announced"):  # (_follow: announced)
             session.wrong_keys.clear()  # IVRs count wrong keys in a row
         session.trying = probe
         session.acted.append(self.mapper.acting_at(probe.node))
@@ -94,9 +94,8 @@ class Prober:
             self.scheduler.no_low_limit(at)
         if probe.role == "invalid" and (stop is None or stop[0] != at) and not met_limit:
             self._doubt_invalid(at)
-        elif probe.role == "invalid" and stop is not None and \
-                self.audit.nodes[at].invalid_limit is None:
-            # The wrong key brings the caller back: how many times will the menu do that?
+        elif probe.role == "invalid" and stop is not None and self.audit.nodes[at].invalid_limit \
+                is None:  # the wrong key brings the caller back: how many times will it?
             self.scheduler.queue_limit(self.audit.nodes[at], probe.keys)
         return stop
 
@@ -199,10 +198,10 @@ class Prober:
             session.wrong_keys.setdefault(source, []).append(pressed)
             self.mapper.add_edge(source, target, key, pressed, first.onset - action_at, "invalid")
             return self._onwards(session, origin, parts, path, via)
-        if role in WRONG_KEY_ROLES and limit_met(self.mapper, session.wrong_keys.get(source, []),
-                                                 source, target):
-            # Maybe the menu's limit, maybe an option: the key alone, on a call of its own,
-            # tells (below); what followed is mapped, nothing is said of the key meanwhile.
+        if role in (*WRONG_KEY_ROLES, "announced") and limit_met(
+                self.mapper, session.wrong_keys.get(source, []), source, target):
+            # Maybe the menu's limit, maybe an option (one heard announced may be misheard,
+            # zoo 29816): the key alone, on a call of its own, tells; what followed is mapped.
             before = session.wrong_keys.setdefault(source, [])  # (still counted by the menu)
             self._suspected[(source, pressed)] = (len(before) + 1, target, "".join(before) + pressed,
                                                   first.onset - action_at)
@@ -211,9 +210,11 @@ class Prober:
                 self.scheduler.retry_fresh(session.trying)
             session.trying = None
             return self._onwards(session, Action(source, pressed, "invalid"), parts, path, via)
-        if role in WRONG_KEY_ROLES:
+        if (wrong := counted_as_wrong(self.mapper, role, source, target)) is True:
             session.wrong_keys.setdefault(source, []).append(pressed)
             self._confirm_limit(source, pressed, target)
+        elif wrong is False:
+            session.wrong_keys.clear()  # a key that works: IVRs count wrong keys in a row
         if (twin := self.lookalikes.verdict(session.trying, source, target)) is not None:
             origin, source, path, via = Action(twin, pressed, role), twin, \
                 self.audit.nodes[twin].path + [pressed], self.audit.nodes[twin].via + [twin]
