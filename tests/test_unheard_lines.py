@@ -967,32 +967,43 @@ def test_a_hidden_key_that_repeats_the_menu_is_told_from_wrong_keys(tmp_path, vo
     _assert_exact(_tree(tmp_path, voices, nodes), recognizer)
 
 
-def test_a_queue_whose_quiet_music_is_heard_only_as_a_moment_is_a_queue(
-        tmp_path, voices, recognizer):
-    """A queue with no prompt whose quiet music plays under the line's hiss (A-law, -4.7 dB,
-    noise at -48.9 dBFS) but for a moment: 0.4 s of it heard 11 s after the key, then
-    nothing until "Hi, this is Tom." 6 s later. The moment has no words, and was mapped as a
-    prompt of unknown kind (zoo seed 29724, its queue built here). The line put a person on
-    after it without waiting for the caller: it was the sound of the wait."""
+@pytest.mark.parametrize("seed, music, seconds, announce, agent, says, gap, line", [
+    (29724, "music-macroform-the-simplicity.wav", 17, None, "agent-tom-2.wav",
+     "Hi, this is Tom. How can I help you today?", 0.88,
+     "{codec: alaw, gain_db: -4.7, noise_dbfs: -48.9}"),
+    (29837, "music-macroform-the-simplicity-2.wav", 49, "still-busy.wav", "agent-omar.wav",
+     "Customer service department, this is Omar.", 0.43,
+     "{codec: ulaw, gain_db: 0.0, noise_dbfs: -45.6}"),
+])
+def test_a_queue_whose_quiet_music_is_heard_only_in_moments_is_a_queue(
+        tmp_path, voices, recognizer, seed: int, music: str, seconds: float,
+        announce: str | None, agent: str, says: str, gap: float, line: str):
+    """A queue with no prompt whose quiet music plays under the line's hiss but for its
+    loudest moments, which have no words: 0.4 s of it heard 11 s after the key, then nothing
+    until "Hi, this is Tom." 6 s later, a prompt of unknown kind (zoo seed 29724); or one
+    wordless "prompt" after another, three nodes before the queue's announcement made a
+    fourth a queue (zoo seed 29837). Their queues built here: a sound with no words that the
+    line follows with more of them, or with a person, not waiting for the caller, is the
+    sound of a wait."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
     from zoo.generate import build_tree
 
-    build_tree(29724, tmp_path / "zoo")
-    for name in ("music-macroform-the-simplicity.wav", "agent-tom-2.wav"):
+    build_tree(seed, tmp_path / "zoo")
+    for name in (music, agent, announce or music):
         shutil.copy(tmp_path / "zoo" / name, tmp_path / name)
-    nodes = MAIN.replace("QUEUE", "queue") + """  queue:
+    announcing = f"    announce: {announce}\n    announce_every: 25.0\n" if announce else ""
+    nodes = MAIN.replace("QUEUE", "queue") + f"""  queue:
     type: hold
     text: ""
-    music: music-macroform-the-simplicity.wav
-    seconds: 17
-    next: person
+    music: {music}
+    seconds: {seconds}
+{announcing}    next: person
   person:
     type: human
-    prompt: agent-tom-2.wav
-    text: "Hi, this is Tom. How can I help you today?"
+    prompt: {agent}
+    text: "{says}"
 """
-    audit = _assert_exact(_tree(tmp_path, voices, nodes, gap=0.88,
-                                line="line: {codec: alaw, gain_db: -4.7, noise_dbfs: -48.9}\n"),
+    audit = _assert_exact(_tree(tmp_path, voices, nodes, gap=gap, line=f"line: {line}\n"),
                           recognizer)
     assert [n.kind for n in audit.nodes.values() if not n.transcript.strip()] == ["hangup", "hold"]
 

@@ -379,9 +379,16 @@ class Queues:
         next, I'm a little agent.", 1.8 s of silence, then the music: a message and a queue
         with no prompt). Music after a message is a queue as music straight after it is
         (ivraudit.interpret.node_kind); a queue already known by its music (one with no
-        prompt, reached before) stays that queue."""
+        prompt, reached before) stays that queue. So does a sound with no words after which
+        the line, not waiting for the caller, sounds again with no words: the loudest bars of
+        a queue's music under the line's floor (zoo seed 29837: a queue with no prompt heard
+        as a chain of wordless "prompts", each a node)."""
         if nxt.empty or self.mapper.identify(nxt) is not None:
             return False
+        if kind == "unknown" and not self.mapper.transcript(heard.audio).words \
+                and not self.mapper.transcript(nxt.audio).words:
+            session.listener.unread(nxt.audio)
+            return True
         if kind == "message" and heard.ending is Ending.SILENCE and nxt.sound_only \
                 and nxt.ending is Ending.MUSIC:
             return True  # (the wait goes on from the music, read already)
