@@ -32,6 +32,43 @@ from ivraudit.testing.truth import ground_truth, map_to_spec
 SOUNDS = Path("/usr/share/asterisk/sounds/en")  # Debian's human-recorded prompts
 SLOWER_SECONDS = 1.5
 
+ENTRY = """\
+format: ivraudit.tree/1
+name: "A digit entry that waits 1.5 s for a digit; none says goodbye"
+language: en
+start: main
+answer_after: 0.5
+nodes:
+  main:
+    type: menu
+    prompt: main.wav
+    text: "Press 1 for goodbye. Press 2 for an agent."
+    options:
+      "1": entry
+      "2": agent
+  entry:
+    type: input
+    prompt: vm-enter-num-to-call.wav
+    text: "Please enter the number you wish to call."
+    digits: 1
+    wait: 1.5
+    on_timeout: timed_out
+    next: bye
+  bye:
+    type: message
+    prompt: bye.wav
+    text: "Goodbye."
+    next: hangup
+  agent:
+    type: human
+    prompt: agent.wav
+    text: "Hi, this is Sam."
+  timed_out:
+    type: message
+    prompt: vm-goodbye.wav
+    text: "Goodbye"
+    next: hangup
+"""
 SPEC = """\
 format: ivraudit.tree/1
 name: "A submenu that waits 1.5 s for a key; no key says goodbye"
@@ -87,14 +124,17 @@ class SlowerMachine:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not SOUNDS.is_dir(), reason="asterisk-core-sounds-en-wav not installed")
-def test_a_key_sent_after_the_menu_stopped_waiting_is_tried_again(recognizer, tmp_path: Path
-                                                                 ) -> None:
+@pytest.mark.parametrize("tree", [SPEC, ENTRY], ids=["key", "first digit"])
+def test_a_key_sent_after_the_menu_stopped_waiting_is_tried_again(recognizer, tmp_path: Path,
+                                                                 tree: str) -> None:
+    """A submenu's key, or a digit entry's first digit (entered one at a time: the prompt
+    does not say how many), sent after its wait of 1.5 s."""
     tiny = tree_path("tiny").parent
     for name in ("main.wav", "bye.wav", "agent.wav"):
         shutil.copyfile(tiny / name, tmp_path / name)
-    for name in ("vm-tomakecall.wav", "vm-goodbye.wav"):
+    for name in ("vm-tomakecall.wav", "vm-goodbye.wav", "vm-enter-num-to-call.wav"):
         shutil.copyfile(SOUNDS / name, tmp_path / name)
-    (tmp_path / "tree.yaml").write_text(SPEC)
+    (tmp_path / "tree.yaml").write_text(tree)
     spec = load_spec(tmp_path / "tree.yaml")
     slow = CachedRecognizer(SlowerMachine(recognizer.inner))
     with Simulator(spec, paced=True) as sim:

@@ -120,8 +120,8 @@ class Prober:
             action_at = heard.end
             nxt = self.results.hear(session, been)
         elif keys == UNKNOWN_ENTRY:
-            session.resume(heard)
-            keys, nxt, action_at = session.enter_digits(self.policy.allows)
+            keys, nxt, action_at = session.enter_digits(self.policy.allows,
+                                                        session.resume(heard).end)
         else:
             action_at = session.press_at(node, heard, keys, self.mapper.print_of(node.id))
             expected = (self.expectations.after_press(node.id, keys)

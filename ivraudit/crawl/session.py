@@ -61,7 +61,7 @@ class CallSession:
         # to what the line does with; what to say to a person before hanging up
         self.people: Callable[[], StopTest] | None = None
         self.apology: Pcm | None = None
-        # keys sent late, until their result is heard: (the prompt's end, the keys' end)
+        # keys sent late, until their result is heard: (the prompt's end, the first key's end)
         self._late: tuple[float, float] | None = None
 
     @property
@@ -87,8 +87,12 @@ class CallSession:
         """What the line does next (after a key, a message, a wait): :meth:`hear`, stopped
         also where the first words say a person answered (when the crawl is courteous)."""
         people = self.people() if self.people is not None else None
-        late = self._late
-        heard = self.hear(stop_when=either(stop_when, people))
+        return self._believed(self._late, self.hear(stop_when=either(stop_when, people)))
+
+    @staticmethod
+    def _believed(late: tuple[float, float] | None, heard: Heard) -> Heard:
+        """``heard``, what followed keys sent ``late`` (see :meth:`press`), unless the line
+        had gone on by itself before they were over (:class:`KeyTooLate`)."""
         if late is not None and heard.onset < late[1] - FRAME_SECONDS:
             # An IVR acts on a key once it is over (its RFC 4733 end, the tone's end): a
             # result that began sooner (or a hang-up: nothing heard, its onset the line's
@@ -148,11 +152,11 @@ class CallSession:
         self.call.press(keys)
         if lag:
             self.listener.skip(lag)
-        ended = self.call.seconds + KEY_PRESS_SECONDS * len(keys)
+        first_over = self.call.seconds + KEY_PRESS_SECONDS  # (an entry may end before the last)
         self._late = None
-        if prompt_end is not None and ended - prompt_end >= LATE_KEY_SECONDS:
-            self._late = (prompt_end, ended)
-        return ended
+        if prompt_end is not None and first_over - prompt_end >= LATE_KEY_SECONDS:
+            self._late = (prompt_end, first_over)
+        return self.call.seconds + KEY_PRESS_SECONDS * len(keys)
 
     def _lag(self) -> float:
         """Seconds of audio the line has sent and the crawler not yet heard (a SIP line's
@@ -212,19 +216,22 @@ class CallSession:
         prompt = self.resume(heard)
         return self.press(keys, prompt.end if prompt.ending is Ending.SILENCE else None)
 
-    def enter_digits(self, allows: Callable[[str], bool]) -> tuple[str, Heard, float]:
+    def enter_digits(self, allows: Callable[[str], bool], prompt_end: float | None = None
+                     ) -> tuple[str, Heard, float]:
         """Enter digits one by one until an input node moves on; then the pound key.
 
         Only keys ``allows`` go out: the digit is the first allowed one, and the pound key is
         left out when it is forbidden. Returns what was entered, what the line said next and
-        the line time the last key ended.
+        the line time the last key ended. ``prompt_end``: where the input's prompt ended, for
+        the first digit (see :meth:`press`).
         """
         digit = next(d for d in ENTRY_DIGITS if allows(d))
         entered = ""
         for _ in range(MAX_ENTRY_DIGITS):
             entered += digit
-            action_at = self.press(digit)
-            heard = self.hear(max_wait=DIGIT_PATIENCE_SECONDS)
+            action_at = self.press(digit, None if entered[1:] else prompt_end)
+            late = self._late
+            heard = self._believed(late, self.hear(max_wait=DIGIT_PATIENCE_SECONDS))
             if heard.ending is not Ending.QUIET:
                 return entered, heard, action_at
         if not allows("#"):
