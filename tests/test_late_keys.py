@@ -32,9 +32,12 @@ from ivraudit.testing.truth import ground_truth, map_to_spec
 SOUNDS = Path("/usr/share/asterisk/sounds/en")  # Debian's human-recorded prompts
 SLOWER_SECONDS = 1.5
 
-ENTRY = """\
+def _tree(waits: str) -> str:
+    """The tiny tree's main menu, whose 1 leads to ``waits`` (a node named ``first`` that
+    waits 1.5 s for a key, then says goodbye), and its 2 to a person."""
+    return f"""\
 format: ivraudit.tree/1
-name: "A digit entry that waits 1.5 s for a digit; none says goodbye"
+name: "A node that waits 1.5 s for a key; none says goodbye"
 language: en
 start: main
 answer_after: 0.5
@@ -44,16 +47,10 @@ nodes:
     prompt: main.wav
     text: "Press 1 for goodbye. Press 2 for an agent."
     options:
-      "1": entry
+      "1": first
       "2": agent
-  entry:
-    type: input
-    prompt: vm-enter-num-to-call.wav
-    text: "Please enter the number you wish to call."
-    digits: 1
-    wait: 1.5
+{waits}    wait: 1.5
     on_timeout: timed_out
-    next: bye
   bye:
     type: message
     prompt: bye.wav
@@ -69,43 +66,22 @@ nodes:
     text: "Goodbye"
     next: hangup
 """
-SPEC = """\
-format: ivraudit.tree/1
-name: "A submenu that waits 1.5 s for a key; no key says goodbye"
-language: en
-start: main
-answer_after: 0.5
-nodes:
-  main:
-    type: menu
-    prompt: main.wav
-    text: "Press 1 for goodbye. Press 2 for an agent."
-    options:
-      "1": advanced
-      "2": agent
-  advanced:
+
+
+SUBMENU = _tree("""  first:
     type: menu
     prompt: vm-tomakecall.wav
     text: "Press 4 to place an outgoing call."
     options:
       "4": bye
-    wait: 1.5
-    on_timeout: timed_out
-  bye:
-    type: message
-    prompt: bye.wav
-    text: "Goodbye."
-    next: hangup
-  agent:
-    type: human
-    prompt: agent.wav
-    text: "Hi, this is Sam."
-  timed_out:
-    type: message
-    prompt: vm-goodbye.wav
-    text: "Goodbye"
-    next: hangup
-"""
+""")
+ENTRY = _tree("""  first:
+    type: input
+    prompt: vm-enter-num-to-call.wav
+    text: "Please enter the number you wish to call."
+    digits: 1
+    next: bye
+""")
 
 
 class SlowerMachine:
@@ -124,7 +100,7 @@ class SlowerMachine:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not SOUNDS.is_dir(), reason="asterisk-core-sounds-en-wav not installed")
-@pytest.mark.parametrize("tree", [SPEC, ENTRY], ids=["key", "first digit"])
+@pytest.mark.parametrize("tree", [SUBMENU, ENTRY], ids=["key", "first digit"])
 def test_a_key_sent_after_the_menu_stopped_waiting_is_tried_again(recognizer, tmp_path: Path,
                                                                  tree: str) -> None:
     """A submenu's key, or a digit entry's first digit (entered one at a time: the prompt
