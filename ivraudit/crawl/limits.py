@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ivraudit.crawl.mapper import Mapper
-from ivraudit.crawl.pause import WRONG_KEY_ROLES
+from ivraudit.crawl.probes import WRONG_KEY_ROLES
 
 LIMIT_KINDS = ("message", "hangup", "unknown")
 """What a menu's invalid-entry limit leads to ("too many attempts, goodbye", a hang-up); a key

@@ -20,13 +20,12 @@ from ivraudit.crawl.frontier import Probe
 from ivraudit.crawl.hangup import HearingResultsOut
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.outlook import STAYS
+from ivraudit.crawl.probes import WRONG_KEY_ROLES
 from ivraudit.crawl.scheduler import Scheduler
 from ivraudit.crawl.session import CallSession
 from ivraudit.crawl.typeahead import HearingOut
 from ivraudit.listen.listener import Ending, Heard
 
-WRONG_KEY_ROLES = ("invalid", "escape")
-"""Probes of keys a menu did not announce: most bring its "invalid entry" message."""
 PAUSE_MATCH_SECONDS = 0.3
 """A message is taken as heard to its end when it lasted this close to its known length."""
 

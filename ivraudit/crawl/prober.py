@@ -17,10 +17,10 @@ from ivraudit.crawl.limits import counted_as_wrong, limit_met, limit_reached
 from ivraudit.crawl.lookalikes import Lookalikes
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.outlook import ENDS, MOVES, STAYS
-from ivraudit.crawl.pause import WRONG_KEY_ROLES, Action, HearingThePause
+from ivraudit.crawl.pause import Action, HearingThePause
 from ivraudit.crawl.people import CALL_OUT_SECONDS, people_elsewhere
 from ivraudit.crawl.policy import CrawlPolicy
-from ivraudit.crawl.probes import UNKNOWN_ENTRY
+from ivraudit.crawl.probes import UNKNOWN_ENTRY, WRONG_KEY_ROLES
 from ivraudit.crawl.queues import OPENING_SECONDS, Queues
 from ivraudit.crawl.scheduler import Scheduler
 from ivraudit.crawl.session import CallSession

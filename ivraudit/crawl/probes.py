@@ -73,6 +73,8 @@ def unread_keys(announced: Sequence[str], transcript: str) -> list[str]:
     return [k for k in keys_said(transcript) if k not in announced]
 
 
+WRONG_KEY_ROLES = ("invalid", "escape")
+"""Probes of keys a menu did not announce: most bring its "invalid entry" message."""
 UNKNOWN_ENTRY = "?"
 """Stands for 'enter digits one at a time until the node answers' (length not announced)."""
 MAX_ENTRY_DIGITS = 16
