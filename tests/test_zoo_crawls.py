@@ -166,12 +166,17 @@ REGRESSIONS: dict[int, str] = {
     29415: "a European ring twinned off a British one, its sound never indexed: a third "
            "way in made a third queue; a legal notice that says 'wait time', split off the "
            "menu it ran into, kept the kind hold (crawl/twins.py, crawl/unmerge.py)",
+    29848: "a queue's eSpeak 'One moment, please.' heard as its music by the call that came "
+           "by a timeout, as words by the one that pressed 0: a twin made by its opening, "
+           "the same person after the same wait (crawl/samequeues.py)",
+    29855: "a ringing queue with no prompt reached from three menus, heard from three "
+           "points of its ring: three nodes (crawl/samequeues.py)",
 }
 """Whole zoo trees (the bench's, uncapped) that showed a fault no smaller tree shows: the
 order in which a crawl tries keys, or the moment a key is typed into a prompt, which a tree
 of a few nodes does not reproduce. Each crawls in 10-140 s of the suite's leftover CPU."""
 LONG_REGRESSIONS = frozenset({20054, 21010, 21047, 24046, 27016, 28017, 29012, 29031, 29127,
-                              29134, 29176, 30015, 30018, 30023})
+                              29134, 29176, 29855, 30015, 30018, 30023})
 """The regressions whose crawl took 80-140 s in the suite (2026-12-07, 2 cores): 1630 s of
 the 3270 s all crawls took, which made the suite 28 minutes. They run where
 :data:`ALL_REGRESSIONS_VARIABLE` is set (before a change lands, and by ``bench/fidelity.py

@@ -44,6 +44,7 @@ from ivraudit.crawl.people import person_test
 from ivraudit.crawl.policy import CrawlPolicy
 from ivraudit.crawl.prober import Prober
 from ivraudit.crawl.scheduler import Scheduler
+from ivraudit.crawl.samequeues import merge_same_queues
 from ivraudit.crawl.session import CallSession, KeyTooLate
 from ivraudit.crawl.strategy import CrawlStrategy, Strategies
 from ivraudit.crawl.walker import Diverged, Walker
@@ -150,6 +151,9 @@ class Explorer:
             with lock:
                 judge_invalid_keys(self.mapper)
                 judge_escape_keys(self.mapper)
+                same = merge_same_queues(self.mapper, self.prober.twins)
+                queues = self.prober.queues
+                queues.passed_by = [(call, same.get(q, q)) for call, q in queues.passed_by]
                 self.mapper.settle_paths()
                 self.audit.finished = _now()
                 self.audit.strategy = self.strategy.name

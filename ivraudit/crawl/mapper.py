@@ -296,7 +296,8 @@ class Mapper:
         return f"n{self._made - 1}"
 
     def forget(self, node_id: str) -> None:  # (a node taken back: ivraudit.crawl.lookalikes)
-        self._ways = {t: [w for w in ways if w[0] != node_id] for t, ways in self._ways.items()}
+        self._ways = {t: [w for w in ways if w[0] != node_id] for t, ways in self._ways.items()
+                      if t != node_id}
         self.first_target = {k: t for k, t in self.first_target.items() if k[0] != node_id}
         self.sounds_like.pop(node_id, None)
 

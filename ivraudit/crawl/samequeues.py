@@ -1,0 +1,110 @@
+"""Queues heard as two that the line does not tell apart, judged once the crawl is over.
+
+A queue is known again by its prompt and by what it plays first (ivraudit.crawl.queues,
+crawl.openings, crawl.wordless), and a known queue reached a new way is listened to for a
+while in case it is another one behind the same sound. Where that hearing goes wrong, one
+queue becomes two or three nodes: a queue with no prompt of its own that rings is heard from
+wherever its ring was when the listening began, and a quiet prompt scored as music on one call
+("One moment, please." heard as the queue's sound) is words on the next (zoo seeds 29855: one
+ringing operator queue reached from three menus, three nodes; 29848: a prompt heard once as
+music and once as words, two).
+
+What a caller gets from a queue is who answers it and after how long. Queues whose answer
+is the same person after the same wait, and whose sound does not set them apart (no words of
+their own or the same words; no music, or the same music), are one queue, as a caller would
+take them to be. Queues that sound alike and lead to different people stay apart: those are
+the twins ivraudit.crawl.lookalikes looks for.
+"""
+
+from __future__ import annotations
+
+from ivraudit.audit.model import Audit, NodeRecord
+from ivraudit.crawl.mapper import Mapper
+from ivraudit.crawl.twins import Twins
+from ivraudit.identity.fingerprint import MAYBE_SAME_AUDIO, fingerprint, overlap_similarity
+from ivraudit.telephony.g711 import Pcm
+
+SAME_WAIT_SECONDS = 3.0
+SAME_WAIT_SHARE = 0.1
+"""Two hearings of one queue's wait, from the key to the person's first sound, differ by
+where that sound was found (a frame or two) and by how long the key took to reach the IVR
+(a keypress, 0.1 s, and a line's delay): within 3 s, or a tenth of a long wait."""
+PEOPLE_KINDS = ("human", "voicemail")
+
+
+def merge_same_queues(mapper: Mapper, twins: Twins) -> dict[str, str]:
+    """Merge the queues of the crawl's map that are one (see the module): each later one's
+    ways in lead to the first, and it is gone. Returns {merged queue: the queue it is}."""
+    audit = mapper.audit
+    by_answer: dict[str, list[NodeRecord]] = {}
+    for node in audit.nodes.values():
+        answer = _answer(audit, node)
+        if answer is not None:
+            by_answer.setdefault(answer, []).append(node)
+    merged: dict[str, str] = {}
+    for queues in by_answer.values():
+        kept: list[NodeRecord] = []
+        for queue in sorted(queues, key=lambda q: (len(q.path), _number(q.id))):
+            first = next((k for k in kept if _alike(audit, k, queue)), None)
+            if first is None:
+                kept.append(queue)
+                continue
+            _merge(audit, mapper, twins, queue.id, first.id)
+            merged[queue.id] = first.id
+    return merged
+
+
+def _answer(audit: Audit, node: NodeRecord) -> str | None:
+    """The person (or voicemail box) a queue goes on to by itself, if that is all it does."""
+    if node.kind != "hold":
+        return None
+    onward = [e for e in audit.out_edges(node.id) if e.source == node.id]
+    if len(onward) != 1 or onward[0].key != "auto":
+        return None
+    target = audit.nodes.get(onward[0].target)
+    return target.id if target is not None and target.kind in PEOPLE_KINDS else None
+
+
+def _wait(audit: Audit, node: NodeRecord) -> float | None:
+    """Seconds from the caller's key to the person who answers the queue ``node``: where a
+    queue with no prompt was first heard depends on where its ring was when the listening
+    began (a US ring sounds 2 s in 6), not where it started, which the key set."""
+    keyed = [e for e in audit.edges.values() if e.target == node.id and e.key != "auto"
+             and e.source != node.id]
+    if node.hold_seconds is None or not keyed:
+        return None
+    return keyed[0].lead_in + node.prompt_seconds + node.hold_seconds
+
+
+def _alike(audit: Audit, first: NodeRecord, other: NodeRecord) -> bool:
+    """Do two queues that lead to one person wait as long and sound alike?"""
+    one, two = _wait(audit, first), _wait(audit, other)
+    if one is None or two is None or \
+            abs(one - two) > max(SAME_WAIT_SECONDS, SAME_WAIT_SHARE * max(one, two)):
+        return False
+    if first.transcript.strip() and other.transcript.strip() and \
+            not _same_sound(first.audio, other.audio):
+        return False  # two prompts of their own, two recordings
+    return not (len(first.music) and len(other.music)) or _same_sound(first.music, other.music)
+
+
+def _same_sound(one: Pcm, two: Pcm) -> bool:
+    return overlap_similarity(fingerprint(one), fingerprint(two), worst=False) >= MAYBE_SAME_AUDIO
+
+
+def _merge(audit: Audit, mapper: Mapper, twins: Twins, other: str, first: str) -> None:
+    """``other`` is ``first``: the edges into it lead there, its own edges go with it."""
+    for key, edge in list(audit.edges.items()):
+        if edge.target == other and edge.source != other:
+            twins.redirect(key, (edge.source, edge.pressed, edge.probe), first)
+    for key in [k for k, e in audit.edges.items() if other in (e.source, e.target)]:
+        del audit.edges[key]
+    for node in audit.nodes.values():
+        node.via = [first if v == other else v for v in node.via]
+    del audit.nodes[other]
+    mapper.forget(other)
+
+
+def _number(node_id: str) -> int:
+    digits = node_id.lstrip("n")
+    return int(digits) if digits.isdigit() else 0
