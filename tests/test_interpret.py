@@ -453,6 +453,22 @@ def test_multi_digit_options_are_extensions() -> None:
                                      "minutes.").options] == ["1"]
 
 
+def test_an_extension_whose_verb_was_misheard_is_an_option() -> None:
+    """Whisper writes the flite "For the front desk, dial 699." as "for the front desk, die
+    whole 699." (zoo seeds 29876, 29897): a choice's clause, its pause, a word or two where
+    the verb stands and an extension that ends the sentence. An address or a count in such a
+    clause, or a number where no menu is, is no option."""
+    reading = interpret("For credit cards, press 1. If you know your party's extension, you "
+                        "may dial it at any time for the front desk, die whole 6500.")
+    assert [(o.key, o.label) for o in reading.options] == [("1", "credit cards"),
+                                                          ("6500", "the front desk")]
+    assert [o.key for o in interpret("For billing, press 1. For our office, visit suite "
+                                     "200.").options] == ["1"]
+    assert [o.key for o in interpret("For billing, press 1. For your account, your 10 digit "
+                                     "number.").options] == ["1"]
+    assert interpret("For the front desk, die whole 699.").options == ()
+
+
 @pytest.mark.parametrize("word, key", [
     ("one", "1"), ("One", "1"), ("1", "1"), ("zero", "0"), ("oh", "0"), ("0", "0"),
     ("nine", "9"), ("star", "*"), ("asterisk", "*"), ("*", "*"), ("pound", "#"),

@@ -252,8 +252,45 @@ def find_mentions(
                 continue
         i += 1
     mentions.extend(_bare_mentions(tokens, mentions))
+    if mentions:
+        mentions.extend(_misheard_dials(tokens, mentions))
     mentions.sort(key=lambda m: m.start)
     return mentions, masks, joined.spans(_WAIT)
+
+
+LABEL_WORDS = 6
+"""How far before its pause a choice's clause opens ("for the front desk,")."""
+MISHEARD_VERB_WORDS = 2
+"""How many words a recogniser may write for one verb it did not know: Whisper wrote the
+flite "dial" as "die whole" before an extension, every time (zoo seeds 29876, 29897)."""
+
+
+def _misheard_dials(tokens: list[Token], mentions: list[Mention]) -> list[Mention]:
+    """Extensions whose verb was misheard, in a menu (``mentions``, its other options): "For
+    the front desk, die whole 699." A clause that opens as a choice does ("for", "to") and
+    ends, after its pause, in a few words and an extension that ends the sentence holds a key
+    where "dial" or "press" stands, whatever words the recogniser wrote for the verb; an
+    address ("suite 200") or a count ("your 10 digit number") is no such clause."""
+    taken = {j for m in mentions for j in range(m.start, m.end)}
+    found: list[Mention] = []
+    for i, token in enumerate(tokens):
+        if token.stop != "," or i in taken:
+            continue
+        start = next((k + 1 for k in range(i - 1, -1, -1) if tokens[k].stop), 0)
+        if not any(t.text in BARE_INTROS for t in tokens[max(start, i - LABEL_WORDS):i]):
+            continue  # (the clause's opener, a label's length before its pause)
+        for words in range(1, MISHEARD_VERB_WORDS + 1):
+            at = i + 1 + words
+            verb = tokens[i + 1:at]
+            if at >= len(tokens) or any(t.stop or t.text.isdigit() or t.text in VERBS
+                                        or t.text in _BARE_BLOCKERS for t in verb):
+                break
+            extension = extension_at(tokens, at)
+            if extension is not None and (extension[1] == len(tokens)
+                                          or tokens[extension[1] - 1].stop == "."):
+                found.append(Mention(i + 1, extension[1], (extension[0],)))
+                break
+    return found
 
 
 def _bare_mentions(tokens: list[Token], verb_mentions: list[Mention]) -> list[Mention]:
