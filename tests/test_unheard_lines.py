@@ -967,34 +967,39 @@ def test_a_hidden_key_that_repeats_the_menu_is_told_from_wrong_keys(tmp_path, vo
     _assert_exact(_tree(tmp_path, voices, nodes), recognizer)
 
 
-@pytest.mark.parametrize("seed, music, seconds, announce, agent, says, gap, line", [
+@pytest.mark.parametrize("seed, music, seconds, announce, agent, says, gap, line, intro", [
     (29724, "music-macroform-the-simplicity.wav", 17, None, "agent-tom-2.wav",
      "Hi, this is Tom. How can I help you today?", 0.88,
-     "{codec: alaw, gain_db: -4.7, noise_dbfs: -48.9}"),
+     "{codec: alaw, gain_db: -4.7, noise_dbfs: -48.9}", None),
     (29837, "music-macroform-the-simplicity-2.wav", 49, "still-busy.wav", "agent-omar.wav",
      "Customer service department, this is Omar.", 0.43,
-     "{codec: ulaw, gain_db: 0.0, noise_dbfs: -45.6}"),
+     "{codec: ulaw, gain_db: 0.0, noise_dbfs: -45.6}", None),
+    (29887, "music-macroform-cold-day-2.wav", 44, "still-busy.wav", "agent-david-2.wav",
+     "Hi, this is David in customer service. What can I do for you?", 1.15,
+     "{codec: ulaw, gain_db: 0.0, noise_dbfs: null}", "operator-queue-intro.wav"),
 ])
 def test_a_queue_whose_quiet_music_is_heard_only_in_moments_is_a_queue(
         tmp_path, voices, recognizer, seed: int, music: str, seconds: float,
-        announce: str | None, agent: str, says: str, gap: float, line: str):
-    """A queue with no prompt whose quiet music plays under the line's hiss but for its
-    loudest moments, which have no words: 0.4 s of it heard 11 s after the key, then nothing
-    until "Hi, this is Tom." 6 s later, a prompt of unknown kind (zoo seed 29724); or one
-    wordless "prompt" after another, three nodes before the queue's announcement made a
-    fourth a queue (zoo seed 29837). Their queues built here: a sound with no words that the
-    line follows with more of them, or with a person, not waiting for the caller, is the
-    sound of a wait."""
+        announce: str | None, agent: str, says: str, gap: float, line: str, intro: str | None):
+    """A queue whose quiet music plays under the line's floor but for its loudest moments,
+    which have no words: 0.4 s of it heard 11 s after the key, then nothing until "Hi, this
+    is Tom." 6 s later, a prompt of unknown kind (zoo seed 29724); one wordless "prompt" after
+    another, three nodes before the queue's announcement made a fourth a queue (zoo seed
+    29837); two of them after an announcement, then silence: a "person" of no words, and the
+    agent never heard (zoo seed 29887). Their queues built here: a sound with no words that
+    the line follows with more of them, or with a person, not waiting for the caller, is
+    the sound of a wait, and no one's greeting."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
     from zoo.generate import build_tree
 
     build_tree(seed, tmp_path / "zoo")
-    for name in (music, agent, announce or music):
+    for name in (music, agent, announce or music, intro or music):
         shutil.copy(tmp_path / "zoo" / name, tmp_path / name)
     announcing = f"    announce: {announce}\n    announce_every: 25.0\n" if announce else ""
+    prompt = f"    prompt: {intro}\n" if intro else ""
     nodes = MAIN.replace("QUEUE", "queue") + f"""  queue:
     type: hold
-    text: ""
+{prompt}    text: ""
     music: {music}
     seconds: {seconds}
 {announcing}    next: person
@@ -1005,7 +1010,8 @@ def test_a_queue_whose_quiet_music_is_heard_only_in_moments_is_a_queue(
 """
     audit = _assert_exact(_tree(tmp_path, voices, nodes, gap=gap, line=f"line: {line}\n"),
                           recognizer)
-    assert [n.kind for n in audit.nodes.values() if not n.transcript.strip()] == ["hangup", "hold"]
+    assert [n.kind for n in audit.nodes.values() if not n.transcript.strip()] == \
+        ["hangup"] + ([] if intro else ["hold"])
 
 
 def test_an_announced_key_the_line_answers_as_invalid_is_a_wrong_key(tmp_path, voices, recognizer):

@@ -253,8 +253,11 @@ def called_out_after(mapper: Mapper, listener: Listener, said: Heard, nxt: Heard
     announcement was due was taken for it (zoo seed 29266: "Thank you for calling Keystone
     Mutual, how may I help you?", heard as "... Keystone News Show. I'll help you.", 3.1 s
     of silence, then "Hello?" heard as "below.", a person of its own). Words that say hold,
-    or that the queue said before, are its own, whoever speaks after them."""
-    if nxt.empty or nxt.sound_only or played_again(said, before):
+    or that the queue said before, are its own, whoever speaks after them; so is a sound with
+    no words, which greets nobody (zoo seed 29887: two bars of a quiet track that rose over the
+    line's hiss, the second taken for a call-out after the first, a "person" of no words)."""
+    if nxt.empty or nxt.sound_only or played_again(said, before) or \
+            not mapper.transcript(said.audio).words:
         return False
     between = listener.heard_between(said.end, nxt.onset)
     around = listener.heard_between(said.onset, nxt.end)  # (the line's noise: their pauses)

@@ -154,8 +154,9 @@ class Queues:
             if not self._announces(session, nxt, [heard, *announcements], played):
                 break
             said = session.resume(nxt)
-            _, more, nxt = session.through_hold(people=people, after_words=said)
-            waited = nxt.onset == said.onset
+            words = bool(self.mapper.transcript(said.audio).words)  # (none: nobody's, 29887)
+            _, more, nxt = session.through_hold(people=people, after_words=said if words else None)
+            waited = words and nxt.onset == said.onset
             if not waited and not more and played and called_out_after(
                     self.mapper, session.listener, said, nxt, [heard, *announcements]):
                 # (a silent queue's silence says nothing: Listener.through_hold)
@@ -163,7 +164,7 @@ class Queues:
             if waited:
                 break  # the queue fell silent after them: a person's words (see there)
             # (a sound with no words is the queue's, not something it said: _wordless)
-            announcements += [said, *more] if self.mapper.transcript(said.audio).words else more
+            announcements += [said, *more] if words else more
         if not nxt.empty and not nxt.sound_only and nxt.ending is not Ending.TONE:
             joined = one_voice(self.mapper, session.listener, announcements, nxt)
             if joined is not None:  # a greeting taken for an announcement, "music" and words
