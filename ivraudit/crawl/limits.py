@@ -11,21 +11,32 @@ from collections.abc import Sequence
 
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.probes import WRONG_KEY_ROLES
+from ivraudit.interpret import keys_said
 
 LIMIT_KINDS = ("message", "hangup", "unknown")
 """What a menu's invalid-entry limit leads to ("too many attempts, goodbye", a hang-up); a key
 that leads to a menu, a queue or a person after other wrong keys is an option there."""
 
 
-def limit_met(mapper: Mapper, before: Sequence[str], menu: str, target: str) -> bool:
+def limit_met(mapper: Mapper, before: Sequence[str], menu: str, target: str,
+              role: str = "invalid", key: str = "") -> bool:
     """Did a wrong key, pressed at ``menu`` after the wrong keys ``before`` on this call, meet
     the menu's limit? It led elsewhere than wrong keys lead there and than those before it on
     this call did (the first key tried as invalid may be an option), as far as known (zoo
-    21058), to something a limit leads to."""
+    21058), to something a limit leads to. A ``key`` heard announced (``role``) is doubted
+    so only where it may be a wrong key: read from a word that sounds like a key ("press
+    for badditch": 4, zoo seed 29816), or leading where the menu's known limit does; an
+    option the prompt names that ends the call ("press pound to quit") is believed."""
     invalid = mapper.first_target.get((menu, "invalid"))
-    usual = {invalid, *(mapper.first_target.get((menu, key)) for key in before)} - {None}
+    usual = {invalid, *(mapper.first_target.get((menu, k)) for k in before)} - {None}
     ends = mapper.audit.nodes[target].kind in LIMIT_KINDS
-    return bool(before) and bool(usual) and target not in usual and ends
+    met = bool(before) and bool(usual) and target not in usual and ends
+    if not met or role != "announced":
+        return met
+    node = mapper.audit.nodes[menu]
+    limits = {e.target for e in mapper.audit.out_edges(menu) if e.key == "invalid"} \
+        if node.invalid_limit is not None else set()
+    return key not in keys_said(node.transcript) or target in limits
 
 
 def limit_reached(mapper: Mapper, before: Sequence[str], menu: str, key: str,

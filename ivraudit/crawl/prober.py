@@ -199,7 +199,7 @@ class Prober:
             self.mapper.add_edge(source, target, key, pressed, first.onset - action_at, "invalid")
             return self._onwards(session, origin, parts, path, via)
         if role in (*WRONG_KEY_ROLES, "announced") and limit_met(
-                self.mapper, session.wrong_keys.get(source, []), source, target):
+                self.mapper, session.wrong_keys.get(source, []), source, target, role, pressed):
             # Maybe the menu's limit, maybe an option (one heard announced may be misheard,
             # zoo 29816): the key alone, on a call of its own, tells; what followed is mapped.
             before = session.wrong_keys.setdefault(source, [])  # (still counted by the menu)
