@@ -11,7 +11,7 @@ from collections import Counter
 
 from ivraudit.audit.model import Audit, EdgeRecord
 from ivraudit.crawl.mapper import Mapper
-from ivraudit.interpret import keys_said
+from ivraudit.crawl.probes import misheard
 
 
 def judge_invalid_keys(mapper: Mapper) -> None:
@@ -63,7 +63,7 @@ def judge_escape_keys(mapper: Mapper) -> None:
         if mapper.first_target.get((source, "invalid")) != target or \
                 edge.probe not in ("escape", "announced"):
             continue
-        heard_wrong = edge.probe == "escape" or misheard(mapper, source, key)
+        heard_wrong = edge.probe == "escape" or misheard(mapper.audit.nodes.get(source), key)
         if heard_wrong or (target != source and any(
                 e.key == "auto" and e.target == source for e in audit.out_edges(target))):
             if heard_wrong:
@@ -72,17 +72,3 @@ def judge_escape_keys(mapper: Mapper) -> None:
             del audit.edges[(source, target, key)]
             audit.add_edge(EdgeRecord(source, target, "invalid", edge.pressed, edge.lead_in,
                                       "invalid"))
-
-
-def misheard(mapper: Mapper, node_id: str, key: str) -> bool:
-    """Was ``key`` announced at the menu ``node_id`` only by a word that sounds like a key,
-    never by its own name? "For lost or stolen cards, press 2. For account balances, press
-    3." heard as "for lost or stolen cards pressed for account balances press three" reads
-    4 from "pressed for" (zoo seeds 24048, 24005). Such a key that does what the menu's
-    wrong keys do was never an option; one that leads elsewhere ("press do", a flite voice's
-    "press 2", zoo seed 20054) was heard right. A key the prompt names outright and that
-    does what wrong keys do stays among the options as heard (see :func:`judge_escape_keys`)."""
-    node = mapper.audit.nodes.get(node_id)
-    return (node is not None and node.kind == "menu"
-            and any(o.key == key for o in node.options)
-            and key not in keys_said(node.transcript))

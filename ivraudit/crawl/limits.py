@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ivraudit.crawl.mapper import Mapper
-from ivraudit.crawl.probes import WRONG_KEY_ROLES
-from ivraudit.interpret import keys_said
+from ivraudit.crawl.probes import WRONG_KEY_ROLES, misheard
 
 LIMIT_KINDS = ("message", "hangup", "unknown")
 """What a menu's invalid-entry limit leads to ("too many attempts, goodbye", a hang-up); a key
@@ -36,7 +35,7 @@ def limit_met(mapper: Mapper, before: Sequence[str], menu: str, target: str,
     node = mapper.audit.nodes[menu]
     limits = {e.target for e in mapper.audit.out_edges(menu) if e.key == "invalid"} \
         if node.invalid_limit is not None else set()
-    return key not in keys_said(node.transcript) or target in limits
+    return misheard(node, key) or target in limits
 
 
 def limit_reached(mapper: Mapper, before: Sequence[str], menu: str, key: str,

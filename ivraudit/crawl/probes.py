@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from ivraudit.audit.model import NodeRecord
 from ivraudit.interpret import choices_without_a_key, ends_before_its_key, keys_said
 
 INVALID_CANDIDATES = "987654321"
@@ -93,3 +94,16 @@ def entry_for(digits: int | None, terminator: str | None) -> str:
     if digits:
         return "1" * digits
     return UNKNOWN_ENTRY
+
+
+def misheard(node: NodeRecord | None, key: str) -> bool:
+    """Was ``key`` announced at the menu ``node`` only by a word that sounds like a key,
+    never by its own name? "For lost or stolen cards, press 2. For account balances, press
+    3." heard as "for lost or stolen cards pressed for account balances press three" reads
+    4 from "pressed for" (zoo seeds 24048, 24005). Such a key that does what the menu's
+    wrong keys do was never an option; one that leads elsewhere ("press do", a flite voice's
+    "press 2", zoo seed 20054) was heard right. A key the prompt names outright and that
+    does what wrong keys do stays among the options as heard (see ivraudit.crawl.hidden)."""
+    return (node is not None and node.kind == "menu"
+            and any(o.key == key for o in node.options)
+            and key not in keys_said(node.transcript))
