@@ -446,7 +446,7 @@ def test_a_decode_that_left_off_before_the_speech_ended_is_found() -> None:
     """Whisper may end a transcript at a pause and squeeze the rest into one word of no
     duration at the very end: the sound after the last timed word tells it."""
     from ivraudit.asr import Word
-    from ivraudit.asr.whisper_engine import left_off
+    from ivraudit.asr.whisper_repairs import left_off
 
     rng = np.random.default_rng(7)
     speech = (rng.normal(0, 3000, SAMPLE_RATE * 4)).astype(np.int16)
@@ -465,7 +465,7 @@ def test_a_decode_that_skipped_speech_under_one_word_is_found() -> None:
     the word, beyond what its letters and digits take to say; decoded again from the word
     before it."""
     from ivraudit.asr import Word
-    from ivraudit.asr.whisper_engine import skipped_within
+    from ivraudit.asr.whisper_repairs import skipped_within
 
     rng = np.random.default_rng(7)
     pcm = (rng.normal(0, 3000, SAMPLE_RATE * 5)).astype(np.int16)
@@ -488,7 +488,7 @@ def test_a_doubted_word_over_more_speech_than_it_says_is_decoded_again(
     the audio is decoded again from the word before it; a word the decode is sure of needs
     the full second, and the words of a whole decode show none."""
     from ivraudit.asr import Word
-    from ivraudit.asr.whisper_engine import skipped_within
+    from ivraudit.asr.whisper_repairs import skipped_within
 
     pcm = synthesise(tmp_path, ["flite", "-voice", "rms", "-o", "{out}", "-t",
                                 "Press 2 to report lost baggage. Press 3 to check a flight."])

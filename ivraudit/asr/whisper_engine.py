@@ -42,6 +42,7 @@ import numpy as np
 
 from ivraudit.asr.audio import to_float32
 from ivraudit.asr.base import Transcript, Word, as_pcm16, check_rate
+from ivraudit.asr.whisper_repairs import left_off, looped, parts, skipped_within, unwritten
 from ivraudit.errors import ModelError
 from ivraudit.telephony.constants import SAMPLE_RATE
 
@@ -208,7 +209,9 @@ class WhisperRecognizer:
 
         Where the decode skipped speech under a word (:func:`skipped_within`) or left off
         with speech still to come (:func:`left_off`), what follows is decoded again on its
-        own and its words put after the ones timed before it."""
+        own and its words put after the ones timed before it. Where it looped
+        (:func:`looped`) or left speech unwritten across the prompt (:func:`unwritten`),
+        the prompt is decoded again in parts (ivraudit.asr.whisper_repairs)."""
         pcm = as_pcm16(pcm)
         rate = check_rate(sample_rate)
         if len(pcm) == 0:
@@ -222,11 +225,28 @@ class WhisperRecognizer:
                 continue
             rest_text, rest = self._decode(model, audio[round(resume * WHISPER_RATE):])
             if Transcript(rest_text, tuple(rest)).understood and rest:
-                words = [w for w in words if w.end <= resume] + [
-                    Word(w.text, round(w.start + resume, 3), round(w.end + resume, 3), w.confidence)
-                    for w in rest]
+                words = [w for w in words if w.end <= resume] + _later(rest, resume)
                 text = " ".join(w.text for w in words)
+        if looped(words) or unwritten(pcm, rate, words):
+            text, words = self._in_parts(model, pcm, rate, text, words)
         return Transcript(text, tuple(words), self.engine)
+
+    def _in_parts(self, model: Any, pcm: np.ndarray, rate: int, text: str,
+                  words: list[Word]) -> tuple[str, list[Word]]:
+        """The prompt decoded part by part (:func:`parts`), its words timed in the whole;
+        ``text`` and ``words``, the whole's decode, where that did not loop and the parts
+        leave as much unwritten."""
+        cut = parts(pcm, rate)
+        if len(cut) < 2:
+            return text, words
+        whole: list[Word] = []
+        for first, end in cut:
+            _, said = self._decode(model, to_float32(pcm[first:end], rate, WHISPER_RATE))
+            whole += _later(said, first / rate)
+        if not whole or (not looped(words) and unwritten(pcm, rate, whole)
+                         >= unwritten(pcm, rate, words)):
+            return text, words
+        return " ".join(w.text for w in whole), whole
 
     def _decode(self, model: Any, audio: np.ndarray) -> tuple[str, list[Word]]:
         segments, _info = model.transcribe(
@@ -258,86 +278,7 @@ class WhisperRecognizer:
         return " ".join(texts), words
 
 
-LEFT_OFF_SOUND_SECONDS = 1.0
-"""Sound after the last word a decode timed, past which the decode stopped early: Whisper
-tiny.en sometimes ends a prompt's transcript at a pause, the rest of the words squeezed into
-none or into one word of no duration at the very end ("... reservations, or" for "...
-reservations or baggage. Press 1, 2 or 3.", zoo seed 11018, its 2.7 s of speech unwritten)."""
-SOUNDING_BELOW_LOUDEST = 0.1
-"""A frame sounds when its level is within 20 dB of the prompt's loud frames (95th
-percentile): speech, not the line's hiss."""
-TIMED_WORD_SECONDS = 0.02
-
-
-def left_off(pcm: np.ndarray, rate: int, words: list[Word]) -> float | None:
-    """Where a decode stopped with speech still to come, in seconds; None if it did not.
-
-    The words a decode gave are followed by the time of the last one that has a duration; if
-    at least LEFT_OFF_SOUND_SECONDS of what follows sounds, it was left out."""
-    sounding = _sounding(pcm, rate)
-    if sounding is None:
-        return None
-    timed = [w for w in words if w.end - w.start >= TIMED_WORD_SECONDS]
-    last = timed[-1].end if timed else 0.0
-    frame = max(1, rate // 50)
-    after = sounding[int(last * rate / frame) + 1:]
-    return last if after.sum() * frame / rate >= LEFT_OFF_SOUND_SECONDS else None
-
-
-SECONDS_PER_LETTER = 0.15
-SECONDS_PER_DIGIT = 0.6
-"""The longest a word takes to say, by what is written of it: a slow IVR voice says
-"representative" (14 letters) in 0.7 s, and a digit may stand for words ("6500", sixty-five
-hundred, 1.5 s)."""
-
-
-DOUBTED_CONFIDENCE = 0.5
-DOUBTED_SKIP_SECONDS = 0.3
-"""A word the decode gives less than even odds stands for speech it left out when at least
-the time of one spoken key (0.3 s: "two", "three" in the zoo's voices and the Debian
-recordings) more sounds over it than it takes to say. Over 2,663 words heard on 9 zoo trees'
-prompts, 311 doubted words had at most 0.21 s more; the other three 0.42 s to 0.55 s (two
-menus whose keys went unwritten, 29209 and 29211, and a cut announcement's last word)."""
-
-
-def skipped_within(pcm: np.ndarray, rate: int, words: list[Word]) -> float | None:
-    """Where a decode skipped speech under one of its words, in seconds (the start of the
-    word before it); None if it did not.
-
-    Whisper tiny.en, near the end of a long prompt, sometimes writes a stretch of speech as
-    one word timed across all of it: "... at any time for the 500." for "... at any time. For
-    the front desk, dial 6500.", its "the" lasting 2.6 s over 1.8 s of sound (zoo seed
-    30028: the menu's extension unread). A word that sounds, from where the word before it
-    ended, at least LEFT_OFF_SOUND_SECONDS more than it takes to say (SECONDS_PER_LETTER,
-    SECONDS_PER_DIGIT) left speech out; decoded again from the word before it, the rest
-    comes out whole ("for the front desk, dial 6500."). A word the decode doubts
-    (DOUBTED_CONFIDENCE) needs only DOUBTED_SKIP_SECONDS: "Press 2 to report lost baggage.
-    Press 3 to check a flight." was written "Press 2 to report lost to check a flight", its
-    "to" (p 0.18) lasting 1.14 s over 0.72 s of sound, and the key of a choice went unheard
-    (zoo seed 29211); decoded again from "lost", "lost-badge, press 3 to check a flight"."""
-    sounding = _sounding(pcm, rate)
-    if sounding is None:
-        return None
-    frame = max(1, rate // 50)
-    for index, word in enumerate(words):
-        said = (SECONDS_PER_LETTER * sum(c.isalpha() for c in word.text)
-                + SECONDS_PER_DIGIT * sum(c.isdigit() for c in word.text))
-        start = min(words[index - 1].end, word.start) if index > 0 else word.start
-        heard = sounding[int(start * rate / frame): int(word.end * rate / frame)].sum() \
-            * frame / rate
-        doubted = index > 0 and word.confidence is not None \
-            and word.confidence < DOUBTED_CONFIDENCE
-        if heard - said >= (DOUBTED_SKIP_SECONDS if doubted else LEFT_OFF_SOUND_SECONDS):
-            return words[index - 1].start if index > 0 else None
-    return None
-
-
-def _sounding(pcm: np.ndarray, rate: int) -> np.ndarray | None:
-    """Which 20 ms frames of ``pcm`` sound (SOUNDING_BELOW_LOUDEST); None for no frame."""
-    frame = max(1, rate // 50)
-    count = len(pcm) // frame
-    if count == 0:
-        return None
-    levels = np.sqrt(np.mean(
-        pcm[: count * frame].reshape(count, frame).astype(np.float64) ** 2, axis=1))
-    return levels > SOUNDING_BELOW_LOUDEST * float(np.percentile(levels, 95))
+def _later(words: list[Word], seconds: float) -> list[Word]:
+    """``words`` timed ``seconds`` later (decoded from that far into the prompt)."""
+    return [Word(w.text, round(w.start + seconds, 3), round(w.end + seconds, 3), w.confidence)
+            for w in words]

@@ -284,8 +284,8 @@ def last_announcement_and_person(mapper: Mapper, listener: Listener, heard: Hear
     after the last sentence that says hold, as one announcement can be several; None if
     the prompt is not that. The words are read with those the queue's music ran straight
     into (:func:`with_its_first_words`). The line waited too where the
-    queue's music or ring did not come back after the prompt (its silence is the
-    person's: Queues._announces asked that of it already). Before words that say a person,
+    queue's music or ring did not come back after the prompt, nor anyone spoke (its silence
+    is the person's: Queues._announces asked that of it already). Before words that say a person,
     the words before the pause may say hold read by themselves (:func:`_says_hold_alone`)."""
     audio, lead = with_its_first_words(listener, heard)
     words = mapper.transcript(audio).words
@@ -294,9 +294,13 @@ def last_announcement_and_person(mapper: Mapper, listener: Listener, heard: Hear
                   | after_pauses(heard.audio, starts))
     @cache  # (asked only of a prompt that may be split there, once: it reads the line)
     def line_waited() -> bool:
+        # (and stayed silent: words again within that time were no person who waits, zoo
+        # seed 29994: "All of our representatives are currently busy. Please." cut by the
+        # agent, whose "Thank you for calling..." came 0.8 s after "Please.", taken for them)
         return waited or (heard.ending is Ending.SILENCE and listener.played()
                           and not listener.hold_resumes(RING_CYCLE_SECONDS if listener.rang
-                                                        else HOLD_RESUMES_SECONDS))
+                                                        else HOLD_RESUMES_SECONDS)
+                          and listener.stays_quiet(HOLD_RESUMES_SECONDS))
     quiet = quiet_frames(heard.audio)  # (once: every place it may be split reads it)
     for split, after in zip(ends, [*ends[1:], len(words)]):
         if starts[split] <= 0:
