@@ -828,6 +828,60 @@ def test_the_queues_last_announcement_cut_by_the_agent_is_the_queues(
     _assert_exact(_tree(tmp_path, voices, nodes, gap=gap, line=f"line: {line}\n"), recognizer)
 
 
+def test_queues_that_ring_alike_are_told_apart_by_who_answers(tmp_path, voices, recognizer):
+    """Three keys to queues with no prompt that play one ring: 1 and 3 to Maria after 18 s,
+    2 to someone else after 24 s. Nothing they play or announce tells them apart, so 2 was
+    taken for 1's queue and its person never reached (zoo seed 29998: 1 and 0 of the main
+    menu). A queue that may be another is sat through while the courtesy allows, and the
+    one queue behind 1 and 3 is one node again once the crawl is over."""
+    ring = """    type: hold
+    text: ""
+    music: ringback.wav
+"""
+    nodes = f"""  main:
+    type: menu
+    prompt: boxes_menu.wav
+    text: "Press 1 for claims. Press 2 for billing. Press 3 for sales."
+    options: {{"1": ring_one, "2": ring_two, "3": ring_one}}
+    on_invalid: invalid
+  invalid:
+    type: message
+    prompt: invalid.wav
+    text: "Sorry, that is not a valid option."
+    next: back
+  ring_one:
+{ring}    seconds: 18
+    next: agent
+  ring_two:
+{ring}    seconds: 24
+    next: other
+  agent:
+    type: human
+    prompt: agent.wav
+    text: "Thank you for calling, this is Maria, how may I help you?"
+  other:
+    type: human
+    prompt: terse.wav
+    text: "Harbor Lights, good morning."
+"""
+    _assert_exact(_tree(tmp_path, voices, nodes), recognizer)
+
+
+def test_the_last_word_of_a_cut_announcement_is_no_person_when_the_agent_speaks_on(
+        tmp_path, voices, recognizer):
+    """Quiet music, "All of our representatives are currently busy. Please" cut by the agent
+    3 s in, then "Thank you for calling Blue Heron Airways, ..." 0.8 s after "Please": no
+    music came back after the announcement, so "Please." was taken for a person who waits,
+    a message, and the agent for another message after it (zoo seed 29994, its queue built
+    here). A person who waits for the caller is silent: words again straight after are
+    not a wait."""
+    nodes = _zoo_queue(tmp_path, 29994, "music-macroform-the-simplicity.wav", 23.0,
+                       "still-busy.wav", 20.0, "agent-grace.wav",
+                       "Thank you for calling Blue Heron Airways, how may I help you? Hello?")
+    _assert_exact(_tree(tmp_path, voices, nodes, gap=0.73,
+                        line="line: {codec: ulaw, gain_db: 0.0}\n"), recognizer)
+
+
 def test_an_agent_who_cuts_the_announcement_sooner_than_it_would_end_is_heard_from_their_word(
         tmp_path, voices, recognizer):
     """A ringing queue's announcement, "All of our representatives are currently busy.

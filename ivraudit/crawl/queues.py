@@ -1,5 +1,4 @@
-"""Queues: waiting through one for whoever answers it, and telling apart queues that sound
-alike at first.
+"""Queues: waiting through one for whoever answers it, and telling apart lookalike queues.
 
 Waiting (:meth:`Queues.wait_through`): music, ringback, silence and announcements, for as long
 as the policy's ``max_hold``; a "queue" that played nothing and went on within seconds was a
@@ -15,8 +14,8 @@ it is sat through like any new queue. Where they sound alike only as any queue o
 may (silence, the line's ring), or as several known queues do, the first announcement that
 queue made is listened for, as long after the prompt: other words that say hold there, or
 its ring going on unanswered, are another queue's (crawl.announcements.says_otherwise).
-Two that sound alike and announce alike (or not at all), or play one track of their own,
-stay one node until someone else answers one of them (ivraudit.crawl.twins).
+Two that sound alike and announce alike (or not at all) are sat through as two while the
+courtesy allows, and who answers tells (crawl.samequeues); else they stay one node.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from dataclasses import replace
 
 from ivraudit.audit.hold import keep_hold_audio
 from ivraudit.audit.model import Audit
+from ivraudit.crawl.answers import by_the_same_key, told_by_who_answers
 from ivraudit.crawl.announcements import (
     first_announced,
     on_the_beat,
@@ -87,16 +87,17 @@ class Queues:
 
     def which(self, queue: str, way: Way, opening: Pcm,
               ahead: Callable[[], tuple[Pcm, float]]) -> str | None:
-        """Of ``queue`` and its twins, the one whose first seconds ``opening`` sounds like
-        and, where that leaves a doubt (:meth:`_in_doubt`), whose first announcement what
-        follows does not contradict (now also known by ``way``); None: none of them, it is
-        another queue. ``ahead``: the line from some seconds past the prompt's end, and how
-        many (read only where there is a doubt: it takes line time)."""
-        for candidate in self.twins.of(queue):
+        """Of ``queue`` and its twins (those the same key led to first: crawl.answers), the
+        one whose first seconds ``opening`` sounds like and, where that leaves a doubt
+        (:meth:`_in_doubt`), whose first announcement what follows does not contradict (now
+        also known by ``way``); None: none of them, it is another queue. ``ahead``: the line
+        from some seconds past the prompt's end (read only where in doubt: it takes time)."""
+        for candidate in by_the_same_key(self.audit, self.twins.of(queue), way[1], way[0]):
             if not sounds_like(opening, self._openings.get(candidate)):
                 continue
-            if self._in_doubt(candidate, opening) and says_otherwise(
-                    *ahead(), opening, self.audit.nodes[candidate], self.mapper.reads_as_hold):
+            if self._in_doubt(candidate, opening) and (told_by_who_answers(
+                    self.audit, self.policy, candidate, way[2]) or says_otherwise(
+                    *ahead(), opening, self.audit.nodes[candidate], self.mapper.reads_as_hold)):
                 continue
             self._ways.setdefault(candidate, set()).add(way)
             return candidate

@@ -14,11 +14,20 @@ is the same person after the same wait, and whose sound does not set them apart 
 their own or the same words; no music, or the same music), are one queue, as a caller would
 take them to be. Queues that sound alike and lead to different people stay apart: those are
 the twins ivraudit.crawl.lookalikes looks for.
+
+So where a known queue reached by a new key sounds like it only as any queue of the line may
+(a ring, silence) or as another known queue does, and nothing it announces tells them apart,
+the call sits through it as a queue of its own (crawl.answers.told_by_who_answers) while the
+courtesy's ``max_human_calls`` allows: who answers tells. Two queues with no prompt that ring
+alike behind two keys of one menu were one node, and the second key's person, another
+person, was never reached (zoo seed 29998); one queue behind two keys is two nodes until the
+crawl is over, then one here.
 """
 
 from __future__ import annotations
 
 from ivraudit.audit.model import Audit, NodeRecord
+from ivraudit.crawl.answers import answer_of, keyed_into
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.twins import Twins
 from ivraudit.identity.fingerprint import MAYBE_SAME_AUDIO, fingerprint, overlap_similarity
@@ -29,7 +38,6 @@ SAME_WAIT_SHARE = 0.1
 """Two hearings of one queue's wait, from the key to the person's first sound, differ by
 where that sound was found (a frame or two) and by how long the key took to reach the IVR
 (a keypress, 0.1 s, and a line's delay): within 3 s, or a tenth of a long wait."""
-PEOPLE_KINDS = ("human", "voicemail")
 
 
 def merge_same_queues(mapper: Mapper, twins: Twins) -> dict[str, str]:
@@ -38,7 +46,7 @@ def merge_same_queues(mapper: Mapper, twins: Twins) -> dict[str, str]:
     audit = mapper.audit
     by_answer: dict[str, list[NodeRecord]] = {}
     for node in audit.nodes.values():
-        answer = _answer(audit, node)
+        answer = answer_of(audit, node)
         if answer is not None:
             by_answer.setdefault(answer, []).append(node)
     merged: dict[str, str] = {}
@@ -54,23 +62,11 @@ def merge_same_queues(mapper: Mapper, twins: Twins) -> dict[str, str]:
     return merged
 
 
-def _answer(audit: Audit, node: NodeRecord) -> str | None:
-    """The person (or voicemail box) a queue goes on to by itself, if that is all it does."""
-    if node.kind != "hold":
-        return None
-    onward = [e for e in audit.out_edges(node.id) if e.source == node.id]
-    if len(onward) != 1 or onward[0].key != "auto":
-        return None
-    target = audit.nodes.get(onward[0].target)
-    return target.id if target is not None and target.kind in PEOPLE_KINDS else None
-
-
 def _wait(audit: Audit, node: NodeRecord) -> float | None:
     """Seconds from the caller's key to the person who answers the queue ``node``: where a
     queue with no prompt was first heard depends on where its ring was when the listening
     began (a US ring sounds 2 s in 6), not where it started, which the key set."""
-    keyed = [e for e in audit.edges.values() if e.target == node.id and e.key != "auto"
-             and e.source != node.id]
+    keyed = keyed_into(audit, node)
     if node.hold_seconds is None or not keyed:
         return None
     return keyed[0].lead_in + node.prompt_seconds + node.hold_seconds
