@@ -11,17 +11,21 @@ from ivraudit.crawl.policy import CrawlPolicy
 PEOPLE_KINDS = ("human", "voicemail")
 
 
-def told_by_who_answers(audit: Audit, policy: CrawlPolicy, queue: str, role: str) -> bool:
-    """Is the queue reached by an action of ``role``, which sounds like the known ``queue``
-    but may be another (ivraudit.crawl.samequeues), sat through as a queue of its own? It
-    is where the action is a key, ``queue`` was answered and was reached by a key too (the
-    waits compared after the crawl are from the keys), while fewer than ``max_human_calls``
-    calls have reached a person. After a timeout it is not: the wait before it is the
-    menu's, not the queue's."""
+def told_by_who_answers(audit: Audit, policy: CrawlPolicy, queue: str,
+                        way: tuple[str, str, str]) -> bool:
+    """Is the queue reached by ``way`` (node, keys, role), which sounds like the known
+    ``queue`` but may be another (ivraudit.crawl.samequeues), sat through as a queue of its
+    own? It is where the way is a key, ``queue`` was answered and was reached by another key
+    (the waits compared after the crawl are from the keys), while fewer than
+    ``max_human_calls`` calls have reached a person. After a timeout it is not: the wait
+    before it is the menu's, not the queue's (zoo seed 29984: a queue reached first by the
+    menu's timeout, then by its 2, sat through twice and kept as two)."""
+    at, keys, role = way
     if role == "timeout" or audit.human_calls >= policy.max_human_calls:
         return False
     node = audit.nodes[queue]
-    return answer_of(audit, node) is not None and bool(keyed_into(audit, node, keys_only=True))
+    return answer_of(audit, node) is not None and any(
+        (e.source, e.pressed) != (at, keys) for e in keyed_into(audit, node, keys_only=True))
 
 
 def by_the_same_key(audit: Audit, queues: list[str], keys: str, at: str) -> list[str]:

@@ -96,7 +96,7 @@ class Queues:
             if not sounds_like(opening, self._openings.get(candidate)):
                 continue
             if self._in_doubt(candidate, opening) and (told_by_who_answers(
-                    self.audit, self.policy, candidate, way[2]) or says_otherwise(
+                    self.audit, self.policy, candidate, way) or says_otherwise(
                     *ahead(), opening, self.audit.nodes[candidate], self.mapper.reads_as_hold)):
                 continue
             self._ways.setdefault(candidate, set()).add(way)

@@ -31,6 +31,8 @@ from ivraudit.crawl.answers import answer_of, keyed_into
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.twins import Twins
 from ivraudit.identity.fingerprint import MAYBE_SAME_AUDIO, fingerprint, overlap_similarity
+from ivraudit.listen.listener import UNSURE_MUSIC_SECONDS
+from ivraudit.telephony.constants import SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
 
 SAME_WAIT_SECONDS = 3.0
@@ -81,7 +83,14 @@ def _alike(audit: Audit, first: NodeRecord, other: NodeRecord) -> bool:
     if first.transcript.strip() and other.transcript.strip() and \
             not _same_sound(first.audio, other.audio):
         return False  # two prompts of their own, two recordings
-    return not (len(first.music) and len(other.music)) or _same_sound(first.music, other.music)
+    return not (_a_track(first.music) and _a_track(other.music)) or \
+        _same_sound(first.music, other.music)
+
+
+def _a_track(music: Pcm) -> bool:
+    """Is ``music`` a queue's track, not a moment of a silent queue scored as music (0.2 and
+    0.3 s of its announcement's tail, zoo seed 29997, two hearings of one queue)?"""
+    return len(music) >= UNSURE_MUSIC_SECONDS * SAMPLE_RATE
 
 
 def _same_sound(one: Pcm, two: Pcm) -> bool:
