@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 from conftest import tree_path
@@ -475,3 +477,30 @@ def test_a_new_prompt_that_begins_like_a_menu_of_this_call_is_not_taken_for_a_re
     else:
         assert heard.seconds > 6.0
         assert heard.ending is not Ending.CUT or explorer.mapper.identify(heard) is None
+
+
+@pytest.mark.parametrize("left", [1.0, 1.6])
+def test_a_key_goes_into_a_prompt_early_only_where_the_prompt_has_enough_left_to_tell(
+        tmp_path, left):
+    """A prompt recognised only near its end, at a menu that does not take keys while it
+    speaks: a key pressed into it then, with less left than the check and its confirmation
+    (BARGE_IN_CHECK_SECONDS and BARGE_IN_CONFIRM_SECONDS) take, fell silent within them as
+    if the key had stopped it, and the menu was taken to take keys; its timeout's message
+    was filed under the key (zoo seed 29954, 0.9 s left). Such a prompt is heard out and the
+    key pressed after it: the node's barge-in stays unknown."""
+    folder = tmp_path / "tree"
+    shutil.copytree(tree_path("synthetic-voices").parent, folder)
+    spec_path = folder / "tree.yaml"
+    spec_path.write_text(spec_path.read_text().replace(
+        '    prompt: main-slt.wav\n', '    prompt: main-slt.wav\n    barge_in: false\n', 1))
+    line = ReplayLine(load_spec(spec_path))
+    first = Listener(line.dial()).hear()
+    node = NodeRecord("n0", "menu", [], [], transcript="", prompt_seconds=first.seconds,
+                      audio=first.audio)
+    session = _session(line.dial())
+    cut = first.seconds - left
+    heard = session.listener.hear(stop_when=lambda audio: len(audio) >= cut * SAMPLE_RATE)
+    assert heard.ending is Ending.CUT and heard.seconds < first.seconds - left + 0.3
+    pressed = session.press_at(node, heard, "9", fingerprint(first.audio))
+    assert node.barge_in is not True
+    assert pressed >= heard.onset + first.seconds  # after the prompt's end

@@ -22,6 +22,7 @@ from ivraudit.lines.base import Call
 from ivraudit.listen.activity import SOUNDING_MIN_FRAMES, quiet_frames, sounding
 from ivraudit.listen.listener import (
     BARGE_IN_JUDGED_SECONDS, STOP_WHEN_FROM_SECONDS, Ending, Heard, Listener,
+    barge_in_judged_within,
 )
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, KEY_PRESS_SECONDS, SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
@@ -181,21 +182,26 @@ class CallSession:
         If the prompt was cut short (recognised by its beginning) the keys go in at once,
         unless the node is known not to take keys while it speaks. Whether it does is seen
         right there, and noted on the node: a prompt that goes on after the keys ignored
-        them, so it is heard out and the keys pressed again. A node known to stop for keys
+        them, so it is heard out and the keys pressed again. Where that is not known yet,
+        the keys go in early only if the prompt has enough left to say for its going on to
+        be heard (ivraudit.listen.listener.barge_in_judged_within); else it is heard out: a menu that ignored a key
+        pressed 0.9 s before its end fell silent during the check as if the key had stopped
+        it, and its timeout's message was filed under the key (zoo seed 29954). A node known to stop for keys
         goes on only where what follows is its own audio beyond a maybe: the next prompt in
         its voice may begin with the words it was about to say (zoo seed 29012: a menu cut by
         its '*' after "Cancellations.", and the main menu's "Press 1 for ..." 0.5 s later,
         scored 0.67 against its own "Press 1 for ..."; pressed again, '*' went to the main
         menu and came back as an invalid entry from the submenu).
         """
-        if heard.ending is Ending.CUT and node.barge_in is not False:
-            # the prompt as the line played it before the keys got there: a SIP line's
-            # backlog, and what the listener read ahead and gave back (see _read_ahead)
-            lag = self._lag() + self._read_ahead()
+        # the prompt as the line played it before the keys got there: a SIP line's
+        # backlog, and what the listener read ahead and gave back (see _read_ahead)
+        lag = self._lag() + self._read_ahead()
+        # A burst of typed keys is judged once its last key went out.
+        sending = lag + KEY_PRESS_SECONDS * len(keys) + STOP_LATENCY_SECONDS
+        if heard.ending is Ending.CUT and (node.barge_in or node.barge_in is None and (
+                node.prompt_seconds - heard.seconds - lag >= barge_in_judged_within(sending))):
             self.call.press(keys)
             pressed = self.call.seconds + KEY_PRESS_SECONDS * len(keys)
-            # A burst of typed keys is judged once its last key went out.
-            sending = lag + KEY_PRESS_SECONDS * len(keys) + STOP_LATENCY_SECONDS
             start = len(heard.audio) // FRAME_SAMPLES
 
             def goes_on(after: Pcm, skip: int, judged: int) -> bool:
@@ -347,3 +353,4 @@ def _continues(after: Pcm, at: int, known: Fingerprint | None, judged: int,
         return True
     last_at = at + (len(after) - len(last)) // FRAME_SAMPLES
     return continues_prompt(fingerprint(last), known, last_at, aligned, least)
+

@@ -436,7 +436,7 @@ class Listener:
         given what the check heard (where the known prompt pauses there, silence tells nothing).
         """
         skip = round(sending / FRAME_SECONDS)
-        check = max(BARGE_IN_CHECK_SECONDS, sending + BARGE_IN_JUDGED_SECONDS)
+        check = barge_in_check(sending)
         after = self.listen_on(heard, check)[skip * FRAME_SAMPLES:]
         extra = longer(after)
         if extra > 0:
@@ -952,6 +952,19 @@ class Listener:
                     said = heard
                 continue  # music, or a ring, goes on
             return started, announcements, replace(heard, person=heard.ending is Ending.CUT)
+
+
+def barge_in_check(sending: float) -> float:
+    """Seconds :meth:`Listener.stopped_by_keys` first listens past keys that take
+    ``sending`` seconds to go out."""
+    return max(BARGE_IN_CHECK_SECONDS, sending + BARGE_IN_JUDGED_SECONDS)
+
+
+def barge_in_judged_within(sending: float) -> float:
+    """Seconds a prompt must have left to say when keys go into it for
+    :meth:`Listener.stopped_by_keys` to hear it go on: its check and the confirmation. With
+    less, it falls silent within them whether it stopped for the keys or not."""
+    return barge_in_check(sending) + BARGE_IN_CONFIRM_SECONDS
 
 
 @dataclass
