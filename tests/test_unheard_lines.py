@@ -829,41 +829,31 @@ def test_the_queues_last_announcement_cut_by_the_agent_is_the_queues(
 
 
 def test_queues_that_ring_alike_are_told_apart_by_who_answers(tmp_path, voices, recognizer):
-    """Three keys to queues with no prompt that play one ring: 1 and 3 to Maria after 18 s,
-    2 to someone else after 24 s. Nothing they play or announce tells them apart, so 2 was
-    taken for 1's queue and its person never reached (zoo seed 29998: 1 and 0 of the main
-    menu). A queue that may be another is sat through while the courtesy allows, and the
-    one queue behind 1 and 3 is one node again once the crawl is over."""
-    ring = """    type: hold
-    text: ""
-    music: ringback.wav
-"""
-    nodes = f"""  main:
-    type: menu
-    prompt: boxes_menu.wav
-    text: "Press 1 for claims. Press 2 for billing. Press 3 for sales."
-    options: {{"1": ring_one, "2": ring_two, "3": ring_one}}
-    on_invalid: invalid
-  invalid:
-    type: message
-    prompt: invalid.wav
-    text: "Sorry, that is not a valid option."
-    next: back
-  ring_one:
+    """Three keys to queues with no prompt that play one ring: 3 and the hidden 0 to Maria
+    after 18 s, 2 to someone else after 24 s. Nothing they play or announce tells them
+    apart, so one was taken for the other's queue and its person never reached (zoo seed
+    29998: 1 and 0 of the main menu). A queue that may be another is sat through while the
+    courtesy allows, and the one queue behind 3 and 0 is one node again once the crawl is
+    over."""
+    ring = '    type: hold\n    text: ""\n    music: ringback.wav\n'
+    nodes = MAIN.replace(
+        'main.wav\n    text: "Press 1 for claims. Press 2 to speak with an agent."\n'
+        '    options: {"1": claims, "2": QUEUE}',
+        'boxes_menu.wav\n    text: "Press 1 for claims. Press 2 for billing. Press 3 for sales."\n'
+        '    options: {"1": claims, "2": ring_two, "3": ring_one, "0": ring_one}\n'
+        '    hidden: ["0"]')
+    nodes += f"""  ring_one:
 {ring}    seconds: 18
     next: agent
   ring_two:
 {ring}    seconds: 24
     next: other
-  agent:
-    type: human
-    prompt: agent.wav
-    text: "Thank you for calling, this is Maria, how may I help you?"
   other:
     type: human
     prompt: terse.wav
     text: "Harbor Lights, good morning."
 """
+    assert "ring_two" in nodes
     _assert_exact(_tree(tmp_path, voices, nodes), recognizer)
 
 
