@@ -73,6 +73,19 @@ def test_a_prompt_heard_as_words_on_one_call_and_as_sound_on_another_is_one_queu
     assert merge_same_queues(mapper, twins) == {"copy": "operator"}
 
 
+def test_a_queue_with_a_prompt_reached_by_a_timeout_and_by_a_key_is_one_queue() -> None:
+    """The timeout's lead-in holds the menu's 5 s wait; from the prompt's first word the two
+    hearings wait alike (zoo seed 30058: 46.6 s and 41.4 s from the timeout and the key)."""
+    prompt = dict(transcript="Please hold.", prompt_seconds=2.2, hold_seconds=28.2,
+                  audio=_audio(SOUNDS / "pls-hold-while-try.wav"))
+    audit, mapper, twins = _line(dict(prompt), second_lead=5.4)
+    for name, value in prompt.items():
+        setattr(audit.nodes["operator"], name, value)
+    del audit.edges[("billing", "copy", "0")]
+    audit.add_edge(EdgeRecord("billing", "copy", "timeout", "timeout", 5.4, "timeout"))
+    assert merge_same_queues(mapper, twins) == {"copy": "operator"}
+
+
 @pytest.mark.parametrize("differs", ["wait", "prompt", "music", "person"])
 def test_queues_that_differ_stay_apart(differs: str) -> None:
     """A wait 10 s longer; two prompts of their own, different recordings; two tracks; or
@@ -82,9 +95,10 @@ def test_queues_that_differ_stay_apart(differs: str) -> None:
         second["hold_seconds"] = 33.8
     audit, mapper, twins = _line(second)
     operator, copy = audit.nodes["operator"], audit.nodes["copy"]
-    if differs == "prompt":
+    if differs == "prompt":  # (as long from their first words as from the keys)
         operator.transcript, operator.audio = "Please hold.", _audio(SOUNDS / "pls-hold-while-try.wav")
         copy.transcript, copy.audio = "One moment, please.", _audio(SOUNDS / "one-moment-please.wav")
+        copy.hold_seconds = operator.hold_seconds
     if differs == "music":
         operator.music = _audio(MOH / "macroform-cold_day.wav", 12.0)
         copy.music = _audio(MOH / "reno_project-system.wav", 12.0)

@@ -37,9 +37,10 @@ from ivraudit.telephony.g711 import Pcm
 
 SAME_WAIT_SECONDS = 3.0
 SAME_WAIT_SHARE = 0.1
-"""Two hearings of one queue's wait, from the key to the person's first sound, differ by
-where that sound was found (a frame or two) and by how long the key took to reach the IVR
-(a keypress, 0.1 s, and a line's delay): within 3 s, or a tenth of a long wait."""
+"""Two hearings of one queue's wait, from the key (or its prompt's first word) to the
+person's first sound, differ by where that sound was found (a frame or two) and by how long
+the key took to reach the IVR (a keypress, 0.1 s, and a line's delay): within 3 s, or a tenth
+of a long wait."""
 
 
 def merge_same_queues(mapper: Mapper, twins: Twins) -> dict[str, str]:
@@ -64,24 +65,29 @@ def merge_same_queues(mapper: Mapper, twins: Twins) -> dict[str, str]:
     return merged
 
 
-def _wait(audit: Audit, node: NodeRecord) -> float | None:
-    """Seconds from the caller's key to the person who answers the queue ``node``: where a
-    queue with no prompt was first heard depends on where its ring was when the listening
-    began (a US ring sounds 2 s in 6), not where it started, which the key set."""
-    keyed = keyed_into(audit, node)
-    if node.hold_seconds is None or not keyed:
+def _wait(audit: Audit, node: NodeRecord, spoken: bool) -> float | None:
+    """Seconds to the person who answers the queue ``node``: from its prompt's first word
+    where both queues compared have one (``spoken``); else from the caller's key, since
+    where a queue with no prompt was first heard depends on where its ring was when the
+    listening began (a US ring sounds 2 s in 6), not where it started, which the key set.
+    A timeout is no such key: its lead-in holds the menu's wait (zoo seed 30058: one queue
+    reached by a menu's timeout and by a key, 46.6 s and 41.4 s from them, two nodes)."""
+    if node.hold_seconds is None:
         return None
-    return keyed[0].lead_in + node.prompt_seconds + node.hold_seconds
+    if spoken:
+        return node.prompt_seconds + node.hold_seconds
+    keyed = keyed_into(audit, node)
+    return keyed[0].lead_in + node.prompt_seconds + node.hold_seconds if keyed else None
 
 
 def _alike(audit: Audit, first: NodeRecord, other: NodeRecord) -> bool:
     """Do two queues that lead to one person wait as long and sound alike?"""
-    one, two = _wait(audit, first), _wait(audit, other)
+    spoken = bool(first.transcript.strip() and other.transcript.strip())
+    one, two = _wait(audit, first, spoken), _wait(audit, other, spoken)
     if one is None or two is None or \
             abs(one - two) > max(SAME_WAIT_SECONDS, SAME_WAIT_SHARE * max(one, two)):
         return False
-    if first.transcript.strip() and other.transcript.strip() and \
-            not _same_sound(first.audio, other.audio):
+    if spoken and not _same_sound(first.audio, other.audio):
         return False  # two prompts of their own, two recordings
     return not (_a_track(first.music) and _a_track(other.music)) or \
         _same_sound(first.music, other.music)
