@@ -480,14 +480,14 @@ def test_a_new_prompt_that_begins_like_a_menu_of_this_call_is_not_taken_for_a_re
 
 
 @pytest.mark.parametrize("left", [1.0, 1.6])
-def test_a_key_goes_into_a_prompt_early_only_where_the_prompt_has_enough_left_to_tell(
+def test_a_prompt_that_ignores_a_key_near_its_end_is_not_heard_going_on_past_it(
         tmp_path, left):
     """A prompt recognised only near its end, at a menu that does not take keys while it
-    speaks: a key pressed into it then, with less left than the check and its confirmation
-    (BARGE_IN_CHECK_SECONDS and BARGE_IN_CONFIRM_SECONDS) take, fell silent within them as
-    if the key had stopped it, and the menu was taken to take keys; its timeout's message
-    was filed under the key (zoo seed 29954, 0.9 s left). Such a prompt is heard out and the
-    key pressed after it: the node's barge-in stays unknown."""
+    speaks: a key pressed into it then went on through the check (BARGE_IN_CHECK_SECONDS),
+    fell silent in the confirmation (BARGE_IN_CONFIRM_SECONDS) at its own end as if the key
+    had stopped it, and the menu was taken to take keys; its timeout's message was filed
+    under the key (zoo seed 29954, 0.9 s left). The confirmation stops where the prompt
+    would: the menu ignores keys, and the key is pressed again after the prompt."""
     folder = tmp_path / "tree"
     shutil.copytree(tree_path("synthetic-voices").parent, folder)
     spec_path = folder / "tree.yaml"
@@ -502,5 +502,5 @@ def test_a_key_goes_into_a_prompt_early_only_where_the_prompt_has_enough_left_to
     heard = session.listener.hear(stop_when=lambda audio: len(audio) >= cut * SAMPLE_RATE)
     assert heard.ending is Ending.CUT and heard.seconds < first.seconds - left + 0.3
     pressed = session.press_at(node, heard, "9", fingerprint(first.audio))
-    assert node.barge_in is not True
+    assert node.barge_in is False
     assert pressed >= heard.onset + first.seconds  # after the prompt's end

@@ -22,7 +22,7 @@ from ivraudit.lines.base import Call
 from ivraudit.listen.activity import SOUNDING_MIN_FRAMES, quiet_frames, sounding
 from ivraudit.listen.listener import (
     BARGE_IN_JUDGED_SECONDS, STOP_WHEN_FROM_SECONDS, Ending, Heard, Listener,
-    barge_in_judged_within,
+    barge_in_check,
 )
 from ivraudit.telephony.constants import FRAME_SAMPLES, FRAME_SECONDS, KEY_PRESS_SECONDS, SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
@@ -184,9 +184,11 @@ class CallSession:
         right there, and noted on the node: a prompt that goes on after the keys ignored
         them, so it is heard out and the keys pressed again. Where that is not known yet,
         the keys go in early only if the prompt has enough left to say for its going on to
-        be heard (ivraudit.listen.listener.barge_in_judged_within); else it is heard out: a menu that ignored a key
-        pressed 0.9 s before its end fell silent during the check as if the key had stopped
-        it, and its timeout's message was filed under the key (zoo seed 29954). A node known to stop for keys
+        be heard (ivraudit.listen.listener.barge_in_check), else it is heard out; and it is
+        not heard going on past its own end (``left``): a menu that ignored a key pressed
+        0.9 s before its end went on through the check, fell silent in the confirmation as
+        if the key had stopped it, and its timeout's message was filed under the key (zoo
+        seed 29954). A node known to stop for keys
         goes on only where what follows is its own audio beyond a maybe: the next prompt in
         its voice may begin with the words it was about to say (zoo seed 29012: a menu cut by
         its '*' after "Cancellations.", and the main menu's "Press 1 for ..." 0.5 s later,
@@ -198,8 +200,9 @@ class CallSession:
         lag = self._lag() + self._read_ahead()
         # A burst of typed keys is judged once its last key went out.
         sending = lag + KEY_PRESS_SECONDS * len(keys) + STOP_LATENCY_SECONDS
+        left = node.prompt_seconds - heard.seconds - lag  # (of the prompt, as first heard)
         if heard.ending is Ending.CUT and (node.barge_in or node.barge_in is None and (
-                node.prompt_seconds - heard.seconds - lag >= barge_in_judged_within(sending))):
+                left >= barge_in_check(sending))):
             self.call.press(keys)
             pressed = self.call.seconds + KEY_PRESS_SECONDS * len(keys)
             start = len(heard.audio) // FRAME_SAMPLES
@@ -213,7 +216,8 @@ class CallSession:
             def longer(after: Pcm) -> float:
                 return _past_own_pause(node.audio, start, round(sending / FRAME_SECONDS), after)
 
-            if self.listener.stopped_by_keys(heard, sending, goes_on, longer):
+            if self.listener.stopped_by_keys(heard, sending, goes_on, longer,
+                                             left=None if node.barge_in else left):
                 if node.barge_in is None:
                     node.barge_in = True
                 return pressed

@@ -421,7 +421,8 @@ class Listener:
 
     def stopped_by_keys(self, heard: Heard, sending: float,
                         goes_on: Callable[[Pcm, int, int], bool],
-                        longer: Callable[[Pcm], float] = lambda after: 0.0) -> bool:
+                        longer: Callable[[Pcm], float] = lambda after: 0.0,
+                        left: float | None = None) -> bool:
         """Did keys pressed into a prompt cut short (``heard``) stop it? Listens on past it.
 
         The prompt plays on while the keys go out (``sending`` seconds), and on a line with
@@ -434,6 +435,9 @@ class Listener:
         frames judge. Where it seems to go on, it is heard ``BARGE_IN_CONFIRM_SECONDS`` longer
         and judged again on all of that. ``longer``: how much longer to listen before judging,
         given what the check heard (where the known prompt pauses there, silence tells nothing).
+        ``left``: seconds the prompt has left to say past the cut, if known: it is not
+        listened to past its own end to confirm that it goes on (it would fall silent there
+        as if stopped), and where no time is left to confirm, the check's judgement holds.
         """
         skip = round(sending / FRAME_SECONDS)
         check = barge_in_check(sending)
@@ -442,9 +446,13 @@ class Listener:
         if extra > 0:
             after = np.concatenate([after, self.listen_on(heard, extra)])
         if goes_on(after, skip, round(BARGE_IN_JUDGED_SECONDS / FRAME_SECONDS)):
-            more = self.listen_on(heard, BARGE_IN_CONFIRM_SECONDS)
+            confirm = BARGE_IN_CONFIRM_SECONDS if left is None else \
+                min(BARGE_IN_CONFIRM_SECONDS, left - len(after) / SAMPLE_RATE - sending)
+            if confirm < BARGE_IN_JUDGED_SECONDS:
+                return False
+            more = self.listen_on(heard, confirm)
             after = np.concatenate([after, more])
-            judged = round((BARGE_IN_JUDGED_SECONDS + BARGE_IN_CONFIRM_SECONDS) / FRAME_SECONDS)
+            judged = round((BARGE_IN_JUDGED_SECONDS + confirm) / FRAME_SECONDS)
             if goes_on(after, skip, judged):
                 return False
         begun = sound_after_a_pause(after)
@@ -956,15 +964,9 @@ class Listener:
 
 def barge_in_check(sending: float) -> float:
     """Seconds :meth:`Listener.stopped_by_keys` first listens past keys that take
-    ``sending`` seconds to go out."""
+    ``sending`` seconds to go out: a prompt with less than that left to say falls silent
+    within the check whether it stopped for them or not."""
     return max(BARGE_IN_CHECK_SECONDS, sending + BARGE_IN_JUDGED_SECONDS)
-
-
-def barge_in_judged_within(sending: float) -> float:
-    """Seconds a prompt must have left to say when keys go into it for
-    :meth:`Listener.stopped_by_keys` to hear it go on: its check and the confirmation. With
-    less, it falls silent within them whether it stopped for the keys or not."""
-    return barge_in_check(sending) + BARGE_IN_CONFIRM_SECONDS
 
 
 @dataclass
