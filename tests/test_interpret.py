@@ -831,9 +831,13 @@ def test_a_list_announced_ahead_begins_with_its_first_choice():
 
 def test_an_extension_written_as_its_hundreds_and_the_rest_is_one_number():
     """Whisper writes "dial six hundred eighty-six" as "dial 600-86" (zoo seed 29024: the
-    front desk's 686 never dialled); a phone number's groups after a hyphen are longer."""
+    front desk's 686 never dialled), and "six hundred ten" as "600 10" (30090); a phone
+    number's groups after a hyphen are longer, and a pause after the hundreds ends them."""
     said = "For the front desk, dial 600-86."
     assert [(o.key, o.label) for o in interpret(said, "en").options] == [("686", "the front desk")]
+    said = "For the front desk, dial 600 10."
+    assert [(o.key, o.label) for o in interpret(said, "en").options] == [("610", "the front desk")]
+    assert interpret("Dial 600, 10 times.").options == ()
     assert interpret("For sales, call 1-800-555-1234.").options == ()
     assert interpret("Dial 600-86.5 now.").options == ()
 

@@ -132,6 +132,17 @@ def _number_in_words(tokens: list[Token], i: int) -> tuple[str, int] | None:
     return (str(total + part), end) if scaled else None
 
 
+def _hundreds_then_tens(tokens: list[Token], i: int) -> bool:
+    """Is token ``i`` a number of hundreds that Whisper wrote apart from the tens said after
+    it, as one number ("600 10." for "six hundred ten": zoo seed 30090, the menu's front desk
+    never dialled)? Hundreds with no stop after them, then one or two figures: 600 then 10
+    is 610."""
+    first, then = tokens[i], tokens[i + 1] if i + 1 < len(tokens) else None
+    return (then is not None and not first.stop and len(first.text) == 3
+            and first.text.endswith("00") and then.text.isdigit() and 1 <= len(then.text) <= 2
+            and then.text[0] != "0")
+
+
 def extension_at(tokens: list[Token], i: int) -> tuple[str, int] | None:
     """A multi-digit option at token ``i`` (after a verb: "dial 600"), and the index past it.
 
@@ -147,6 +158,8 @@ def extension_at(tokens: list[Token], i: int) -> tuple[str, int] | None:
         if (len(digits) <= 2 and tokens[i].stop == "," and end < len(tokens)
                 and tokens[end].text.isdigit() and len(tokens[end].text) == 3):
             digits, end = digits + tokens[end].text, end + 1
+        elif _hundreds_then_tens(tokens, i):
+            digits, end = str(int(digits) + int(tokens[end].text)), end + 1
     else:
         said = _number_in_words(tokens, i)
         if said is None:
