@@ -357,4 +357,3 @@ def _continues(after: Pcm, at: int, known: Fingerprint | None, judged: int,
         return True
     last_at = at + (len(after) - len(last)) // FRAME_SAMPLES
     return continues_prompt(fingerprint(last), known, last_at, aligned, least)
-
