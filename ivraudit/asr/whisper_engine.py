@@ -227,15 +227,17 @@ class WhisperRecognizer:
             if Transcript(rest_text, tuple(rest)).understood and rest:
                 words = [w for w in words if w.end <= resume] + _later(rest, resume)
                 text = " ".join(w.text for w in words)
-        if looped(words) or unwritten(pcm, rate, words):
-            text, words = self._in_parts(model, pcm, rate, text, words)
+        loop = looped(words)
+        left_out = 0.0 if loop else unwritten(pcm, rate, words)
+        if loop or left_out:
+            text, words = self._in_parts(model, pcm, rate, text, words, left_out)
         return Transcript(text, tuple(words), self.engine)
 
     def _in_parts(self, model: Any, pcm: np.ndarray, rate: int, text: str,
-                  words: list[Word]) -> tuple[str, list[Word]]:
+                  words: list[Word], left_out: float) -> tuple[str, list[Word]]:
         """The prompt decoded part by part (:func:`parts`), its words timed in the whole;
-        ``text`` and ``words``, the whole's decode, where that did not loop and the parts
-        leave as much unwritten."""
+        ``text`` and ``words``, the whole's decode, where that left ``left_out`` seconds
+        unwritten (0.0: it looped) and the parts leave as much."""
         cut = parts(pcm, rate)
         if len(cut) < 2:
             return text, words
@@ -243,8 +245,7 @@ class WhisperRecognizer:
         for first, end in cut:
             _, said = self._decode(model, to_float32(pcm[first:end], rate, WHISPER_RATE))
             whole += _later(said, first / rate)
-        if not whole or (not looped(words) and unwritten(pcm, rate, whole)
-                         >= unwritten(pcm, rate, words)):
+        if not whole or (left_out and unwritten(pcm, rate, whole) >= left_out):
             return text, words
         return " ".join(w.text for w in whole), whole
 
