@@ -19,7 +19,7 @@ from ivraudit.identity import (
     fingerprint,
     unique_prefix,
 )
-from ivraudit.telephony.constants import SAMPLE_RATE
+from ivraudit.telephony.constants import FRAME_SECONDS, SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
 
 StopTest = Callable[[Pcm], "bool | None"]
@@ -36,19 +36,26 @@ first second on: a new prompt can begin like a menu on the path. "Whiskey quebec
 0.4 s the test in tests/test_strategy.py takes it for a return."""
 RECOGNISE_WITHIN_SECONDS = 6.0
 """A prompt not recognised by then is new (or too like another), and heard out."""
+WHOLE_BUT_SECONDS = 1.0
+"""A result taken for a known prompt in full (``whole``) may leave this much of its end
+unheard: the prompt heard is asked every 0.2 s, and a known prompt is out of the running once
+the audio runs 0.2 s past its end."""
 TYPED_LAG_FRAMES = 3
 """Alignment allowed when a prompt's first 0.3 s are compared with a known prompt's: both
 start at their first sound, and a wide search would find a fit in so little audio."""
 
 
 def recognised(index: PromptIndex, min_seconds: float, margin: float, threshold: float,
-               been: frozenset[str] = frozenset(), expect: str | None = None) -> StopTest:
+               been: frozenset[str] = frozenset(), expect: str | None = None,
+               whole: bool = False) -> StopTest:
     """A test that stops once the audio so far begins exactly one known prompt.
 
     That is, at ``threshold`` after ``min_seconds`` and for ``margin`` seconds more (a new
-    prompt may begin like a known one); at SAME_AUDIO and for ``RETURN_MARGIN_SECONDS`` from
-    the first second on, if that prompt is one of ``been`` (a return to a node of this call);
-    at SAME_AUDIO from the first second on if it is ``expect`` (a step the line has shown).
+    prompt may begin like a known one), and with ``whole`` only once it has matched all of
+    that prompt but its last ``WHOLE_BUT_SECONDS``; at SAME_AUDIO and for
+    ``RETURN_MARGIN_SECONDS`` from the first second on, if that prompt is one of ``been`` (a
+    return to a node of this call); at SAME_AUDIO from the first second on if it is
+    ``expect`` (a step the line has shown).
     """
     unique_from: float | None = None
     return_from: tuple[float, str] | None = None  # since when it has matched a node of been
@@ -77,11 +84,16 @@ def recognised(index: PromptIndex, min_seconds: float, margin: float, threshold:
         if seconds < min_seconds or (unique_from is not None
                                      and seconds < unique_from + margin):
             return False
-        unique = unique_prefix(scores, threshold) is not None
-        if unique and unique_from is None:
+        unique = unique_prefix(scores, threshold)
+        if unique is not None and unique_from is None:
             unique_from = seconds
-            return margin == 0.0
-        return unique and unique_from is not None and seconds >= unique_from + margin
+            if margin > 0.0:
+                return False
+        return unique is not None and unique_from is not None \
+            and seconds >= unique_from + margin and (not whole or heard_out(unique, seconds))
+
+    def heard_out(node_id: str, seconds: float) -> bool:
+        return seconds >= len(index.prints[node_id]) * FRAME_SECONDS - WHOLE_BUT_SECONDS
     return stop
 
 
