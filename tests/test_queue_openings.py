@@ -202,8 +202,8 @@ def test_a_pause_in_a_prompt_is_where_another_speaker_may_begin():
     breath = np.zeros(round(0.1 * SAMPLE_RATE), np.int16)
     audio = np.concatenate([voice, gap, voice, breath, voice])
     starts = [0.0, 0.5, 1.5, 2.0, 2.6, 3.0]  # words; the one at 1.5 s begins after the pause
-    assert after_pauses(audio, starts) == {2}
-    assert after_pauses(np.concatenate([gap, voice]), [0.5, 1.0]) == set()  # (the lead-in)
+    assert after_pauses(audio, starts) == {2: (50, 75)}  # (the pause, in frames)
+    assert after_pauses(np.concatenate([gap, voice]), [0.5, 1.0]) == {}  # (the lead-in)
 
 
 ANNOUNCEMENTS = Path(__file__).resolve().parent.parent / "fixtures" / "recordings"

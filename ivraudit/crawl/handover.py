@@ -66,17 +66,18 @@ the length of the line's pause between a cut announcement and the agent (0.5 s o
 29022's line)."""
 
 
-def after_pauses(audio: Pcm, starts: list[float]) -> set[int]:
+def after_pauses(audio: Pcm, starts: list[float]) -> dict[int, tuple[int, int]]:
     """The words (by index, never the first) that begin right after a pause of
     SPLIT_PAUSE_SECONDS or more: the first one to start past its middle (the recogniser's
-    word times are rough). An agent who cuts the queue's announcement short is not a new
+    word times are rough), each with the pause (its first quiet frame and the frame after
+    it). An agent who cuts the queue's announcement short is not a new
     sentence to the recogniser: "Your estimated wait time is-", 0.5 s, and "Hi, this is
     David. How can I help you today?" were written "Your estimated wait time is high this is
     David. ...", one sentence that said a person, so the queue's words became his (zoo seed
     29022), and the same announcement, in another queue, was taken for him answering."""
     quiet = quiet_frames(audio)
     least = round(SPLIT_PAUSE_SECONDS / FRAME_SECONDS)
-    found: set[int] = set()
+    found: dict[int, tuple[int, int]] = {}
     run = 0
     for i, q in enumerate([*quiet, False]):
         if q:
@@ -86,7 +87,7 @@ def after_pauses(audio: Pcm, starts: list[float]) -> set[int]:
             middle = (i - run / 2) * FRAME_SECONDS
             k = next((k for k, start in enumerate(starts) if start >= middle), None)
             if k:
-                found.add(k)
+                found.setdefault(k, (i - run, i))
         run = 0
     return found
 
@@ -286,12 +287,17 @@ def last_announcement_and_person(mapper: Mapper, listener: Listener, heard: Hear
     into (:func:`with_its_first_words`). The line waited too where the
     queue's music or ring did not come back after the prompt, nor anyone spoke (its silence
     is the person's: Queues._announces asked that of it already). Before words that say a person,
-    the words before the pause may say hold read by themselves (:func:`_says_hold_alone`)."""
+    the words before the pause may say hold read by themselves (:func:`_says_hold_alone`).
+    A split at a pause is made at the pause: the recogniser may write the first word after it
+    seconds late (zoo seed 30148: "... and your-", 0.4 s, and "Customer service, Grace
+    speaking." written "... and your Okay, you can.", its "Okay," 2.1 s after the pause, in
+    the agent's last word; the person was the 0.6 s from there)."""
     audio, lead = with_its_first_words(listener, heard)
     words = mapper.transcript(audio).words
     starts = [w.start - lead for w in words]  # (from the prompt's onset)
+    pauses = after_pauses(heard.audio, starts)
     ends = sorted({i + 1 for i, w in enumerate(words[:-1]) if w.text.endswith(SENTENCE_ENDS)}
-                  | after_pauses(heard.audio, starts))
+                  | set(pauses))
     @cache  # (asked only of a prompt that may be split there, once: it reads the line)
     def line_waited() -> bool:
         # (and stayed silent: words again within that time were no person who waits, zoo
@@ -316,6 +322,8 @@ def last_announcement_and_person(mapper: Mapper, listener: Listener, heard: Hear
             continue
         first = min(round(starts[split] / FRAME_SECONDS), len(quiet) - 1)
         before = end_of_sound_before(quiet, first)
+        if split in pauses:  # (at the pause, not at the word's time: see above)
+            before, first = pauses[split]
         announcement = heard.audio[: before * FRAME_SAMPLES]
         if not in_context and (before == 0 or not _says_hold_alone(mapper, announcement)):
             continue
