@@ -29,7 +29,7 @@ import numpy as np
 from ivraudit.asr.base import Recognizer, Transcript, Word, as_pcm16, check_rate
 from ivraudit.telephony.constants import SAMPLE_RATE
 
-CACHE_FORMAT = "ivraudit-asr-5"
+CACHE_FORMAT = "ivraudit-asr-6"
 """Part of every key: bump it when engines change how they decode, to retire old entries."""
 
 
