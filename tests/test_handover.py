@@ -253,3 +253,28 @@ def test_words_the_window_scored_as_music_are_a_voice_read_in_context(
         whole = _through_the_line(np.concatenate([audio[:a], music, audio[b:]]))
         end = a + len(music)
         assert not said_there(mapper, whole[a:end], whole, a / SAMPLE_RATE, end / SAMPLE_RATE)
+
+
+@pytest.mark.skipif(not (shutil.which("flite") and shutil.which("sox")),
+                    reason="flite speaks the prompt (scripts/test-deps.sh)")
+def test_words_that_read_as_nothing_then_new_music_after_a_pause_were_a_queues_prompt(
+        tmp_path: Path, recognizer) -> None:
+    """A queue's prompt misheard as words that say nothing known ("Please hold while I try
+    that extension." written "So, we'll try and write that next section.": fresh zoo seed
+    30138), its music fading in under the line's floor so that the prompt ended in silence,
+    then the music with nothing said: the prompt held the caller, as a message's would have;
+    a menu's words before the same music did not (the menu waits for keys)."""
+    from ivraudit.crawl.policy import CrawlPolicy
+    from ivraudit.crawl.queues import Queues
+
+    said = _spoken(tmp_path, "So, we'll try and write that next section.")
+    audit = Audit(target="t", started="")
+    mapper = Mapper(audit, recognizer, "en", lambda line: None)
+    assert mapper.transcript(said).words  # (words, though they say nothing known)
+    queues = Queues(audit, CrawlPolicy(), mapper, twins=None)  # type: ignore[arg-type]
+    session = SimpleNamespace(listener=Listener(_PlayedCall(_silence(1.0))))
+    heard = Heard(said, 1.0, 1.0 + len(said) / SAMPLE_RATE, Ending.SILENCE)
+    music = _music(2.0)
+    nxt = Heard(music, heard.end + 1.8, heard.end + 3.8, Ending.MUSIC, sound_only=True)
+    assert queues.held(session, "unknown", heard, nxt)  # type: ignore[arg-type]
+    assert not queues.held(session, "menu", heard, nxt)  # type: ignore[arg-type]

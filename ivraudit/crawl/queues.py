@@ -373,13 +373,13 @@ class Queues:
         """Did the new prompt ``heard`` (of ``kind``), which ended in silence, hold the
         caller, ``nxt`` being what followed it? It did when a long silence (longer than a
         line pauses between prompts) came before words of a queue (given back, to be heard
-        as its announcement); and when the words were a message's and what came after its
-        pause was new music, nothing said: a queue's music that faded in (or a track that
-        opens near silence) sounds from the end of its prompt on, under the line's floor for
-        its first seconds, and the prompt seemed to end in silence, not in music (zoo seed
-        29089: "Please hold for the next available agent." heard as "Clean fold for my
-        next, I'm a little agent.", 1.8 s of silence, then the music: a message and a queue
-        with no prompt). Music after a message is a queue as music straight after it is
+        as its announcement); and when the words were a message's, or read as nothing known,
+        and what came after its pause was new music, nothing said: a queue's music that
+        faded in (or a track that opens near silence) sounds under the line's floor for its
+        first seconds, and the prompt seemed to end in silence (zoo seed 29089: "Please hold for the next available agent." heard as
+        "Clean fold for my next, I'm a little agent.", 1.8 s of silence, then the music;
+        fresh 30138: "Please hold while I try that extension." as "So, we'll try and write
+        that next section."). Music after a message is a queue as music straight after it is
         (ivraudit.interpret.node_kind); a queue already known by its music (one with no
         prompt, reached before) stays that queue. So does a sound with no words after which
         the line, not waiting for the caller, sounds again with no words: the loudest bars of
@@ -391,8 +391,8 @@ class Queues:
                 and not self.mapper.transcript(nxt.audio).words:
             session.listener.unread(nxt.audio)
             return True
-        if kind == "message" and heard.ending is Ending.SILENCE and nxt.sound_only \
-                and nxt.ending is Ending.MUSIC:
+        if kind in ("message", "unknown") and heard.ending is Ending.SILENCE \
+                and nxt.sound_only and nxt.ending is Ending.MUSIC:
             return True  # (the wait goes on from the music, read already)
         if nxt.onset - heard.end >= QUEUE_MIN_SILENCE_SECONDS and self.mapper.reads_as_hold(nxt):
             session.listener.unread(nxt.audio)
