@@ -5,10 +5,13 @@ Whisper tiny.en."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
-from ivraudit.asr import Recognizer
+import numpy as np
+
+from ivraudit.asr import Recognizer, Transcript, Word
 from ivraudit.audit.model import Audit, NodeRecord, Option
 from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.policy import CrawlPolicy
@@ -18,21 +21,41 @@ from ivraudit.interpret import as_said_in_hundreds, interpret
 from ivraudit.lines.replay import ReplayLine
 from ivraudit.listen.listener import Listener
 from ivraudit.spec import load_spec
+from ivraudit.telephony.constants import SAMPLE_RATE
 
 sys.path.append(str(Path(__file__).resolve().parent.parent / "fixtures"))
 from zoo.generate import build_tree  # noqa: E402
 
 
+class _WroteSixHundred:
+    """Whisper tiny.en as it decoded zoo seed 29284's whole menu on session 12's machine,
+    "... dial 600.", where another CPU's arithmetic writes "dial 60080." at once: the
+    whole prompt's extension written 600, its word times Whisper's own; what is decoded
+    again (the tails of the prompt) as Whisper decodes it here."""
+
+    def __init__(self, inner: Recognizer, whole: np.ndarray) -> None:
+        self.inner, self.whole, self.engine = inner, whole, inner.engine
+
+    def transcribe(self, pcm: np.ndarray, sample_rate: int = SAMPLE_RATE) -> Transcript:
+        said = self.inner.transcribe(pcm, sample_rate)
+        if len(pcm) != len(self.whole):
+            return said
+        words = tuple(Word(re.sub(r"^(60080|680)", "600", w.text), w.start, w.end, w.confidence)
+                      for w in said.words)
+        return Transcript(" ".join(w.text for w in words), words, said.engine)
+
+
 def test_an_extension_that_did_what_wrong_keys_do_is_heard_again(tmp_path: Path,
                                                                  recognizer: Recognizer) -> None:
-    """Whisper tiny.en writes the flite "... For the front desk, dial six hundred eighty." at
+    """Whisper tiny.en wrote the flite "... For the front desk, dial six hundred eighty." at
     the end of zoo seed 29284's 20 s menu as "... dial 600.", which did what wrong keys do;
     decoded again from the start of its sentence and its clause, it is "dial 60080" (six
     hundred and eighty, run together) and 680 is tried first."""
     spec = load_spec(build_tree(29284, tmp_path))
     heard = Listener(ReplayLine(spec).dial()).hear()
     audit = Audit(target="zoo 29284", started="")
-    mapper = Mapper(audit, recognizer, "en", lambda message: None)
+    mapper = Mapper(audit, _WroteSixHundred(recognizer, heard.audio), "en",
+                    lambda message: None)
     reading = interpret(mapper.transcribe(heard.audio))
     assert ("600", "the front desk") in [(o.key, o.label) for o in reading.options]
     menu = NodeRecord(id="n0", kind="menu", path=[], via=[],
