@@ -504,3 +504,43 @@ def test_a_prompt_that_ignores_a_key_near_its_end_is_not_heard_going_on_past_it(
     pressed = session.press_at(node, heard, "9", fingerprint(first.audio))
     assert node.barge_in is False
     assert pressed >= heard.onset + first.seconds  # after the prompt's end
+
+
+def test_a_result_known_by_its_beginning_is_heard_out_where_the_call_would_end_there():
+    """A known voicemail whose prompt was two the line ran together (a notice 0.3 s before
+    the greeting), and the notice alone reached another way, going on to something else
+    (zoo seed 30067: "Our offices are now closed..." before a voicemail behind one key, back
+    to its menu behind another). Taken for the voicemail from its first 4 s, the second
+    branch was never mapped: where the call would end with the known prompt, what a probe
+    led to is taken for it only once it has matched all of it but its last second."""
+    from ivraudit.crawl.recognition import WHOLE_BUT_SECONDS, recognised
+    from ivraudit.identity import CERTAIN_AUDIO, PromptIndex
+    from ivraudit.telephony.wav import read_telephone_audio
+
+    def prompt(name: str) -> np.ndarray:
+        audio = read_telephone_audio(f"/usr/share/asterisk/sounds/en/{name}.wav")
+        return audio[int(np.argmax(np.abs(audio) > 500)):]
+
+    notice, pause = prompt("vm-intro"), np.zeros(round(0.3 * SAMPLE_RATE), np.int16)
+    voicemail = np.concatenate([notice, pause, prompt("vm-nobodyavail")])
+    elsewhere = np.concatenate([notice, pause, prompt("vm-options")])
+    index = PromptIndex()
+    index.add("box", fingerprint(voicemail), "")
+
+    def stopped_at(audio: np.ndarray, whole: bool) -> float | None:
+        stop = recognised(index, RESULT_MIN_SECONDS, RESULT_MARGIN_SECONDS, CERTAIN_AUDIO,
+                          whole=lambda node_id: whole)
+        for end in range(round(0.2 * SAMPLE_RATE), len(audio) + 1, round(0.2 * SAMPLE_RATE)):
+            verdict = stop(audio[:end])
+            if verdict:
+                return end / SAMPLE_RATE
+            if verdict is None:
+                return None
+        return None
+
+    early = stopped_at(elsewhere, whole=False)  # (a prompt after which the call goes on)
+    assert early is not None and early < len(notice) / SAMPLE_RATE
+    assert stopped_at(elsewhere, whole=True) is None
+    heard_out = stopped_at(voicemail, whole=True)
+    assert heard_out is not None
+    assert heard_out >= len(voicemail) / SAMPLE_RATE - WHOLE_BUT_SECONDS - 0.2

@@ -37,7 +37,7 @@ first second on: a new prompt can begin like a menu on the path. "Whiskey quebec
 RECOGNISE_WITHIN_SECONDS = 6.0
 """A prompt not recognised by then is new (or too like another), and heard out."""
 WHOLE_BUT_SECONDS = 1.0
-"""A result taken for a known prompt in full (``whole``) may leave this much of its end
+"""A result taken for a known prompt heard in full (``whole``) may leave this much of its end
 unheard: the prompt heard is asked every 0.2 s, and a known prompt is out of the running once
 the audio runs 0.2 s past its end."""
 TYPED_LAG_FRAMES = 3
@@ -47,12 +47,12 @@ start at their first sound, and a wide search would find a fit in so little audi
 
 def recognised(index: PromptIndex, min_seconds: float, margin: float, threshold: float,
                been: frozenset[str] = frozenset(), expect: str | None = None,
-               whole: bool = False) -> StopTest:
+               whole: Callable[[str], bool] = lambda node_id: False) -> StopTest:
     """A test that stops once the audio so far begins exactly one known prompt.
 
     That is, at ``threshold`` after ``min_seconds`` and for ``margin`` seconds more (a new
-    prompt may begin like a known one), and with ``whole`` only once it has matched all of
-    that prompt but its last ``WHOLE_BUT_SECONDS``; at SAME_AUDIO and for
+    prompt may begin like a known one), and for a prompt ``whole`` says so only once it has
+    matched all of that prompt but its last ``WHOLE_BUT_SECONDS``; at SAME_AUDIO and for
     ``RETURN_MARGIN_SECONDS`` from the first second on, if that prompt is one of ``been`` (a
     return to a node of this call); at SAME_AUDIO from the first second on if it is
     ``expect`` (a step the line has shown).
@@ -90,7 +90,7 @@ def recognised(index: PromptIndex, min_seconds: float, margin: float, threshold:
             if margin > 0.0:
                 return False
         return unique is not None and unique_from is not None \
-            and seconds >= unique_from + margin and (not whole or heard_out(unique, seconds))
+            and seconds >= unique_from + margin and (not whole(unique) or heard_out(unique, seconds))
 
     def heard_out(node_id: str, seconds: float) -> bool:
         return seconds >= len(index.prints[node_id]) * FRAME_SECONDS - WHOLE_BUT_SECONDS

@@ -84,7 +84,7 @@ class Strategies:
         """The strategies ``choice`` names, and the scheduler whose costs depend on them."""
         typing = TypingAhead(mapper.index) if choice.typeahead else HearingOut()
         scheduler = Scheduler(audit, policy, now, typing.heard_seconds)
-        results = EarlyHangup(mapper.index) if choice.hangup else HearingResultsOut()
+        results = EarlyHangup(mapper) if choice.hangup else HearingResultsOut()
         pause = (TypingIntoThePause(results, mapper, scheduler, typing, expectations)
                  if choice.typeahead and choice.reuse else HearingThePause(results))
         reuse = Reuse(scheduler) if choice.reuse else OneProbePerCall()
