@@ -171,6 +171,9 @@ REGRESSIONS: dict[int, str] = {
            "the same person after the same wait (crawl/samequeues.py)",
     29855: "a ringing queue with no prompt reached from three menus, heard from three "
            "points of its ring: three nodes (crawl/samequeues.py)",
+    30191: "an invalid message heard run into the menu on the first call, split off it "
+           "once the menu was heard alone; heard alone on later calls and going on to the "
+           "menu, it was taken for the menu going on to itself (crawl/prober.py _onwards)",
 }
 """Whole zoo trees (the bench's, uncapped) that showed a fault no smaller tree shows: the
 order in which a crawl tries keys, or the moment a key is typed into a prompt, which a tree

@@ -51,8 +51,7 @@ class Prober:
         self.expectations = expectations
         self.results = results
         self.pause = pause
-        # (menu, key) -> what the key led to after other wrong keys: (count, target, keys
-        # pressed, lead-in), until the key alone shows whether that was the menu's limit
+        # (menu, key) -> what it led to after other wrong keys (count, target, keys, lead-in)
         self._suspected: dict[tuple[str, str], tuple[int, str, str, float]] = {}
         self.twins = Twins(audit, mapper, expectations)
         self.queues = Queues(audit, policy, mapper, self.twins)
@@ -301,7 +300,8 @@ class Prober:
                 target = self.twins.went_on_to(origin.way, target, parts[0][0], path, via,
                                                round(nxt.onset - heard.end, 3),
                                                came_from(self.audit, session.acted, origin.node))
-            target = self.mapper.acting_at(target)
+            acting = self.mapper.acting_at(target)  # (unless a head split off goes on to it:
+            target = acting if acting != parts[0][0] else target  # 30191's invalid message)
             if parts[0][0] == target and (not node.understood or (new and node.kind == "message")):
                 # A prompt that comes again by itself, nothing between, was waiting for the
                 # caller: a menu whose words were not understood (Spanish, heard by an English
