@@ -109,3 +109,34 @@ def test_queues_that_differ_stay_apart(differs: str) -> None:
         audit.add_edge(EdgeRecord("copy", "tom", "auto", "", 0.0, "auto"))
     assert merge_same_queues(mapper, twins) == {}
     assert "copy" in audit.nodes
+
+
+def _greeting(seconds: float | None = None) -> np.ndarray:
+    audio = _audio(SOUNDS / "vm-reachoper.wav")  # (a human voice standing for the agent's)
+    audio = audio[int(np.argmax(np.abs(audio) > 500)):]
+    return audio if seconds is None else audio[: round(seconds * SAMPLE_RATE)]
+
+
+def test_a_person_cut_at_their_first_words_and_heard_whole_elsewhere_is_one_person() -> None:
+    """Behind one way in, the courteous crawl left the agent after their first 1.5 s; behind
+    the other, a twin sat through to tell the queues apart, it heard them out (they began like
+    someone met elsewhere). One greeting begins with the other: one person, one queue (fresh
+    zoo seeds 30172, 30173). Another person after the same wait stays apart (above)."""
+    prompt = dict(transcript="One moment, please.", prompt_seconds=1.84, hold_seconds=26.4,
+                  audio=_audio(SOUNDS / "one-moment-please.wav"))
+    audit, mapper, twins = _line(dict(prompt), second_lead=1.0)
+    for name, value in prompt.items():
+        setattr(audit.nodes["operator"], name, value)
+    audit.nodes["sam"].audio = _greeting(1.5)
+    audit.nodes["sam2"] = NodeRecord("sam2", "human", ["1", "0"], ["main", "billing"],
+                                     transcript="Hi, this is Sam. How can I help?",
+                                     audio=_greeting())
+    del audit.edges[("copy", "sam", "auto")]
+    audit.add_edge(EdgeRecord("copy", "sam2", "auto", "", 26.4, "auto"))
+    # (their quiet track, heard in moments, from two stretches: one recording of the prompt)
+    audit.nodes["operator"].music = _audio(MOH / "macroform-cold_day.wav", 12.0)
+    audit.nodes["copy"].music = _audio(MOH / "macroform-cold_day.wav")[-12 * SAMPLE_RATE:]
+    assert merge_same_queues(mapper, twins) == {"copy": "operator", "sam2": "sam"}
+    assert "sam2" not in audit.nodes and "copy" not in audit.nodes
+    assert ("operator", "sam", "auto") in {(e.source, e.target, e.key)
+                                           for e in audit.edges.values()}
