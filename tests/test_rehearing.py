@@ -79,3 +79,34 @@ def test_a_number_said_in_hundreds_may_be_written_run_together() -> None:
     assert [as_said_in_hundreds(n) for n in ("600", "6008", "60008", "60800", "8500")] == \
         [None] * 5
     assert [o.key for o in interpret("For the front desk, dial 30015.").options] == ["30015"]
+
+
+class _Written:
+    """A recogniser that writes every audio it is given as ``text``, one word a second."""
+
+    engine = "written"
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def transcribe(self, pcm: np.ndarray, sample_rate: int = SAMPLE_RATE) -> Transcript:
+        words = tuple(Word(w, float(i), i + 1.0, 0.9) for i, w in enumerate(self.text.split()))
+        return Transcript(self.text, words, self.engine)
+
+
+def test_an_extension_written_run_together_again_is_tried_as_hundreds_and_tens() -> None:
+    """"dial six hundred eighty" written "dial 60080" in the whole prompt and again in its
+    sentence decoded alone (fresh zoo seed 30229): 60080 did what wrong keys do, and its own
+    other reading, 680, is the one to try (never 60080 again)."""
+    said = "Press 1 to change your policy. For the front desk, dial 60080."
+    audit = Audit(target="zoo 30229", started="")
+    mapper = Mapper(audit, _Written(said), "en", lambda message: None)
+    reading = interpret(said)
+    menu = NodeRecord(id="n0", kind="menu", path=[], via=[], transcript=said,
+                      options=[Option(o.key, o.label) for o in reading.options],
+                      audio=np.zeros(12 * SAMPLE_RATE, np.int16))
+    audit.nodes[menu.id] = menu
+    rehearing = Rehearing(audit, mapper, Scheduler(audit, CrawlPolicy(), lambda: 0.0,
+                                                   lambda node: 0.0))
+    assert [(o.key, o.label) for o in rehearing.heard_again(menu, "60080")] == \
+        [("680", "the front desk")]
