@@ -52,7 +52,7 @@ WHISPER_RATE = 16000
 """Whisper's feature extractor expects 16 kHz audio."""
 
 LEAD_IN_SECONDS = 0.2
-"""Silence put before a prompt decoded again (:meth:`WhisperRecognizer._again`)."""
+"""Silence put before a prompt decoded again (:meth:`WhisperRecognizer.decode_again`)."""
 ENGLISH_ONLY_VOCABULARY = 51864
 """Token count of the ``*.en`` Whisper models; multilingual ones have 51865 or more."""
 

@@ -376,8 +376,8 @@ class Queues:
         as its announcement); and when the words were a message's, or read as nothing known,
         and what came after its pause was new music, nothing said: a queue's music that
         faded in (or a track that opens near silence) sounds under the line's floor for its
-        first seconds, and the prompt seemed to end in silence (zoo seed 29089: "Please hold for the next available agent." heard as
-        "Clean fold for my next, I'm a little agent.", 1.8 s of silence, then the music;
+        first seconds, and the prompt seemed to end in silence (zoo seed 29089: "Please hold
+        for the next available agent." as "Clean fold for my next, I'm a little agent.";
         fresh 30138: "Please hold while I try that extension." as "So, we'll try and write
         that next section."). Music after a message is a queue as music straight after it is
         (ivraudit.interpret.node_kind); a queue already known by its music (one with no

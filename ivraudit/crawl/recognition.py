@@ -90,7 +90,8 @@ def recognised(index: PromptIndex, min_seconds: float, margin: float, threshold:
             if margin > 0.0:
                 return False
         return unique is not None and unique_from is not None \
-            and seconds >= unique_from + margin and (not whole(unique) or heard_out(unique, seconds))
+            and seconds >= unique_from + margin \
+            and (not whole(unique) or heard_out(unique, seconds))
 
     def heard_out(node_id: str, seconds: float) -> bool:
         return seconds >= len(index.prints[node_id]) * FRAME_SECONDS - WHOLE_BUT_SECONDS

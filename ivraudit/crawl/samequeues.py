@@ -83,11 +83,12 @@ def _the_person(audit: Audit, answer: str) -> str:
     whole behind the other, was two people, and the one queue two (fresh zoo seeds 30172,
     30173). Their queues are one only where they also wait as long and sound alike."""
     heard = audit.nodes[answer]
+    if heard.kind != "human":
+        return answer
     print_ = fingerprint(heard.audio)
     for node in sorted(audit.nodes.values(), key=lambda n: _number(n.id)):
-        if node.id == answer or node.kind != "human" or heard.kind != "human":
-            continue
-        if GREETING_CUT_SECONDS * SAMPLE_RATE <= len(node.audio) < len(heard.audio) and \
+        if node.kind == "human" and \
+                GREETING_CUT_SECONDS * SAMPLE_RATE <= len(node.audio) < len(heard.audio) and \
                 prefix_similarity(fingerprint(node.audio), print_) >= SAME_AUDIO:
             return node.id
     return answer
