@@ -544,3 +544,15 @@ def test_a_result_known_by_its_beginning_is_heard_out_where_the_call_would_end_t
     heard_out = stopped_at(voicemail, whole=True)
     assert heard_out is not None
     assert heard_out >= len(voicemail) / SAMPLE_RATE - WHOLE_BUT_SECONDS - 0.2
+
+    # which known prompts the early hangup hears so: those the call ends with
+    from ivraudit.crawl.hangup import EarlyHangup
+    from ivraudit.crawl.mapper import Mapper
+
+    audit = _audit()
+    audit.nodes["box"] = NodeRecord("box", "voicemail", ["2"], ["m"])
+    audit.nodes["bye"] = NodeRecord("bye", "message", ["3"], ["m"])
+    audit.add_edge(EdgeRecord("bye", "hangup", "auto", "", 0.5, "auto"))
+    results = EarlyHangup(Mapper(audit, None, "en", lambda line: None))
+    assert [results._ends_the_call(n) for n in ("box", "bye", "m", "gone")] == \
+        [True, True, False, False]
