@@ -67,6 +67,13 @@ nothing of it is left to come, so a caller who acts in the pause after it need n
 ``END_SILENCE_SECONDS``."""
 KNOWN_END_TOLERANCE_SECONDS = 0.1
 """How much shorter than its known length a known prompt may come out and still be over."""
+KNOWN_PAUSE_MARGIN_SECONDS = 0.3
+"""How much longer than ``END_SILENCE_SECONDS`` a pause inside a known prompt, before its known
+length, may be heard and not end it. A pause near the silence that ends a prompt is heard
+either way on a noisy line: the quietest ends of words sink under the noise on one call and
+not on the next (zoo seed 30209: a greeting and a legal notice 0.66 s apart, heard as one
+prompt on the first call and as two on every later one, whose walk then heard the notice as
+an unknown prompt). Noise moves such a silence by a few frames, not by a third of a second."""
 
 STOP_WHEN_FROM_SECONDS = 1.0
 """``hear(stop_when=...)`` is first asked after this much of a prompt (the issue's 'first
@@ -394,8 +401,9 @@ class Listener:
         """Hear the rest of a prompt that :meth:`hear` stopped early (ending ``CUT``).
 
         ``known_seconds``: the prompt is a known one that lasts this long; once it has, a
-        short silence (``KNOWN_END_SILENCE_SECONDS``) ends it. A pause inside it still takes
-        ``end_silence``, so a prompt that goes on after a pause is not cut in two."""
+        short silence (``KNOWN_END_SILENCE_SECONDS``) ends it. Before, a pause inside it takes
+        ``end_silence`` and ``KNOWN_PAUSE_MARGIN_SECONDS`` more, so a prompt that goes on after
+        a pause is not cut in two where this call hears the pause a little longer."""
         if heard.ending is not Ending.CUT or heard._prompt is None:
             return heard
         return self._listen(heard._prompt, max_prompt, None, None, known_seconds=known_seconds)
@@ -648,10 +656,12 @@ class Listener:
             if self.sound.active:
                 prompt.last_active = index
             quiet = (index - prompt.last_active + 1) * FRAME_SECONDS
-            if quiet >= self.end_silence or (
-                    known_frames is not None and prompt.last_active + 1 >= known_frames
+            short = known_frames is not None and prompt.last_active + 1 < known_frames
+            if quiet >= self.end_silence + (KNOWN_PAUSE_MARGIN_SECONDS if short else 0.0) or (
+                    known_frames is not None and not short
                     and quiet >= KNOWN_END_SILENCE_SECONDS):
-                return self._heard(prompt, prompt.last_active, Ending.SILENCE)
+                return self._heard(prompt, prompt.last_active, Ending.SILENCE,
+                                   known=known_frames is not None)
             window = self.sound.window()
             if window is Sound.TONE:
                 tone_start = _start_of_run(frames)
@@ -767,16 +777,18 @@ class Listener:
                 else None
         return ahead
 
-    def _heard(self, prompt: "_Prompt", last: int, ending: Ending) -> Heard:
+    def _heard(self, prompt: "_Prompt", last: int, ending: Ending, known: bool = False) -> Heard:
         # The line's noise, heard as sound before the line's floor was known (the start of
-        # a call on a hissing line), is not the prompt's: trimmed at both ends.
+        # a call on a hissing line), is not the prompt's: trimmed at both ends. ``known``: a
+        # known prompt heard to its length, whose pauses take KNOWN_PAUSE_MARGIN_SECONDS more.
         first = 0
         while last > 0 and not self.sound.sounds(prompt.frames[last]):
             last -= 1
         while first < last and not self.sound.sounds(prompt.frames[first]):
             first += 1
+        pause_seconds = self.end_silence + (KNOWN_PAUSE_MARGIN_SECONDS if known else 0.0)
         pause = (_first_pause(prompt.frames, first, last, self.sound,
-                              round(self.end_silence / FRAME_SECONDS))
+                              round(pause_seconds / FRAME_SECONDS))
                  if ending is Ending.SILENCE else None)
         if pause is not None:
             # A pause that ends a prompt, now that the line's noise is known: what follows
