@@ -829,6 +829,23 @@ def test_a_list_announced_ahead_begins_with_its_first_choice():
     assert interpret("Please choose from the following. Three for all.").kind == "message"
 
 
+def test_a_list_announced_ahead_begins_with_its_first_choice_before_keys_with_a_verb():
+    """The same list before choices that name their verb ("1 for a specialist. 2 for
+    billing. To speak with a representative, press 0.") heard with its "two" lost (zoo seed
+    30286): its "one for" is still a choice, and the crawl tries the key lost after it. Bare
+    keys that do not count up from a list said to follow are still words."""
+    from ivraudit.crawl.probes import keys_for_lost_choices
+    said = ("Please choose from the following, one for a specialist, for billing, to speak "
+            "with a representative, press zero, to hear these options again, press 9.")
+    reading = interpret(said, "en")
+    assert [o.key for o in reading.options] == ["1", "0", "9"]
+    assert keys_for_lost_choices(["1", "0", "9"], said, []) == ["2"]
+    assert [o.key for o in interpret("One for all and all for one. To leave a message, press "
+                                     "5.", "en").options] == ["5"]
+    assert [o.key for o in interpret("Please choose from the following. Three for all. To "
+                                     "leave a message, press 5.", "en").options] == ["5"]
+
+
 def test_an_extension_written_as_its_hundreds_and_the_rest_is_one_number():
     """Whisper writes "dial six hundred eighty-six" as "dial 600-86" (zoo seed 29024: the
     front desk's 686 never dialled), and "six hundred ten" as "600 10" (30090); a phone

@@ -309,8 +309,12 @@ def _bare_mentions(tokens: list[Token], verb_mentions: list[Mention]) -> list[Me
         taken.update(range(m.start, m.end))
     # A list that counts up before the first verb ("One for billing. Two for test results.
     # Three for refills. To end this call, press pound.") is a list too.
+    # So is one announced ahead, however few of its numbers were kept ("Please choose from
+    # the following, one for a specialist, for billing, to speak with a representative,
+    # press zero": the "two" lost, zoo seed 30286).
     before = [m for m in _bare_from(tokens, 0, taken) if m.end <= verb_mentions[0].start]
-    return ((before if _counts_up(before, in_a_menu=True) else [])
+    listed = _counts_up(before, in_a_menu=True) or _opens_a_list(before, ahead)
+    return ((before if listed else [])
             + _bare_from(tokens, verb_mentions[0].end, taken))
 
 
