@@ -278,3 +278,60 @@ def test_words_that_read_as_nothing_then_new_music_after_a_pause_were_a_queues_p
     nxt = Heard(music, heard.end + 1.8, heard.end + 3.8, Ending.MUSIC, sound_only=True)
     assert queues.held(session, "unknown", heard, nxt)  # type: ignore[arg-type]
     assert not queues.held(session, "menu", heard, nxt)  # type: ignore[arg-type]
+
+
+@pytest.mark.skipif(not (shutil.which("flite") and shutil.which("sox")),
+                    reason="flite speaks the prompts (scripts/test-deps.sh)")
+def test_a_recording_the_agent_cut_off_mid_word_is_the_queues_whatever_it_says(
+        tmp_path: Path, recognizer) -> None:
+    """Words cut off mid-word, a pause, and a person, heard as one prompt in a queue: the
+    line stopped a recording as the agent answered, and no one stops their own words so,
+    however the recogniser read them (zoo seed 30202: an eSpeak "All of our representatives
+    are currently busy. Please stay on the line an-", read as words that say no hold, was
+    taken for the agent's). The same words said to their end are the person's own greeting,
+    one prompt; the acoustic test itself holds on a Debian recording too."""
+    from ivraudit.crawl.handover import last_announcement_and_person
+    from ivraudit.listen.activity import cut_off, quiet_frames
+    from ivraudit.telephony.constants import FRAME_SAMPLES
+
+    def frames(audio: np.ndarray) -> np.ndarray:
+        audio = audio[: len(audio) // FRAME_SAMPLES * FRAME_SAMPLES].astype(float)
+        return (audio.reshape(-1, FRAME_SAMPLES) ** 2).mean(axis=1)
+
+    def stopped(audio: np.ndarray) -> np.ndarray:
+        """``audio`` stopped right after its loudest frame of its last half: mid-word."""
+        power = frames(audio)
+        half = len(power) // 2
+        return audio[: (half + int(np.argmax(power[half:])) + 1) * FRAME_SAMPLES]
+
+    def spoken(words: str) -> np.ndarray:
+        audio = _spoken(tmp_path, words)
+        sounding = [i for i, quiet in enumerate(quiet_frames(audio)) if not quiet]
+        return audio[sounding[0] * FRAME_SAMPLES: (sounding[-1] + 1) * FRAME_SAMPLES]
+
+    def split(said: np.ndarray) -> tuple[Heard, Heard] | None:
+        prompt = np.concatenate([said, _silence(0.5), person])
+        audio = np.concatenate([_silence(1.0), prompt, _silence(3.0)])
+        listener = Listener(_PlayedCall(audio))
+        listener.skip(len(audio) / SAMPLE_RATE)
+        heard = Heard(prompt, 1.0, 1.0 + len(prompt) / SAMPLE_RATE, Ending.SILENCE)
+        mapper = Mapper(Audit(target="t", started=""), recognizer, "en", lambda line: None)
+        return last_announcement_and_person(mapper, listener, heard, waited=False)
+
+    person = spoken("This is Sam, how can I help you?")
+    words = spoken("Thank you for calling Coastal Air.")
+    cut = stopped(words)
+    assert cut_off(cut, len(cut) // FRAME_SAMPLES)
+    assert not cut_off(words, len(words) // FRAME_SAMPLES)
+    debian = _voice(2.5, "vm-nobodyavail")
+    assert cut_off(stopped(debian), len(stopped(debian)) // FRAME_SAMPLES)
+    whole = read_telephone_audio(SOUNDS / "vm-nobodyavail.wav")
+    sounding = [i for i, quiet in enumerate(quiet_frames(whole)) if not quiet]
+    assert not cut_off(whole, sounding[-1] + 1)
+
+    parts = split(cut)
+    assert parts is not None
+    announcement, answer = parts
+    assert announcement.seconds == pytest.approx(len(cut) / SAMPLE_RATE, abs=0.05)
+    assert answer.onset == pytest.approx(1.0 + len(cut) / SAMPLE_RATE + 0.5, abs=0.05)
+    assert split(words) is None

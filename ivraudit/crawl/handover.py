@@ -34,6 +34,7 @@ from ivraudit.crawl.mapper import Mapper
 from ivraudit.crawl.people import CALL_OUT_SECONDS, greets_and_waits
 from ivraudit.interpret import calling_out, interpret, person_answers
 from ivraudit.listen.activity import (
+    cut_off,
     end_before_a_pause,
     end_of_sound_before,
     quiet_frames,
@@ -287,7 +288,11 @@ def last_announcement_and_person(mapper: Mapper, listener: Listener, heard: Hear
     into (:func:`with_its_first_words`). The line waited too where the
     queue's music or ring did not come back after the prompt, nor anyone spoke (its silence
     is the person's: Queues._announces asked that of it already). Before words that say a person,
-    the words before the pause may say hold read by themselves (:func:`_says_hold_alone`).
+    the words before the pause may say hold read by themselves (:func:`_says_hold_alone`), or
+    be cut off mid-word, as the line stops a recording and no one stops their own words
+    (:func:`~ivraudit.listen.activity.cut_off`: zoo seed 30202, an eSpeak "All of our
+    representatives are currently busy. Please stay on the line an-", read as "All of our
+    members have been concurrently really. Please stay.", alone and in context).
     A split at a pause is made at the pause: the recogniser may write the first word after it
     seconds late (zoo seed 30148: "... and your-", 0.4 s, and "Customer service, Grace
     speaking." written "... and your Okay, you can.", its "Okay," 2.1 s after the pause, in
@@ -325,7 +330,9 @@ def last_announcement_and_person(mapper: Mapper, listener: Listener, heard: Hear
         if split in pauses:  # (at the pause, not at the word's time: see above)
             before, first = pauses[split]
         announcement = heard.audio[: before * FRAME_SAMPLES]
-        if not in_context and (before == 0 or not _says_hold_alone(mapper, announcement)):
+        if not in_context and (before == 0 or not (
+                (split in pauses and cut_off(heard.audio, before))
+                or _says_hold_alone(mapper, announcement))):
             continue
         if then == "human" or (then != "hold" and line_waited()):
             if before == 0:

@@ -72,6 +72,27 @@ def quiet_frames(audio: Pcm, floor_of: Pcm | None = None) -> list[bool]:
     return [bool(q) for q in power <= threshold]
 
 
+CUT_OFF_DB = 3.0
+"""A sound whose last frame before a pause is within this of its loud level (the 90th
+percentile of its sounding frames) was stopped, not ended. Words end softly: on the prompts
+of zoo trees 20000-20039 as the line plays them (553 ends of speech before a pause or at the
+end), no last frame was within 3.5 dB; on 20040-20079, one of 545. Of points chosen at random
+inside their speech, 42% and 40% were within 3 dB."""
+CUT_OFF_LOUD_PERCENTILE = 90
+
+
+def cut_off(audio: Pcm, end: int) -> bool:
+    """Was the sound of ``audio`` before frame ``end`` (the first quiet frame of a pause)
+    stopped mid-word, as a line stops a recording (an announcement cut by the agent who
+    answers), rather than ended as words end, softly (:data:`CUT_OFF_DB`)?"""
+    before = audio[: end * FRAME_SAMPLES]
+    power, quiet = _frame_power(before), np.array(quiet_frames(before), dtype=bool)
+    if len(power) < SOUNDING_MIN_FRAMES or quiet[-1]:
+        return False
+    loud = float(np.percentile(power[~quiet], CUT_OFF_LOUD_PERCENTILE))
+    return bool(power[-1] >= loud * 10 ** (-CUT_OFF_DB / 10))
+
+
 ONSET_SLACK_FRAMES = 3
 """How late a known prompt found inside a heard one may be placed (60 ms): its first frames
 are soft (a fade in, a consonant) and its start is found on the 20 ms grid from its length
