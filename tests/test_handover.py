@@ -335,3 +335,33 @@ def test_a_recording_the_agent_cut_off_mid_word_is_the_queues_whatever_it_says(
     assert announcement.seconds == pytest.approx(len(cut) / SAMPLE_RATE, abs=0.05)
     assert answer.onset == pytest.approx(1.0 + len(cut) / SAMPLE_RATE + 0.5, abs=0.05)
     assert split(words) is None
+
+
+@pytest.mark.skipif(not (shutil.which("flite") and shutil.which("sox")),
+                    reason="flite speaks the prompts (scripts/test-deps.sh)")
+def test_the_agent_after_the_rings_silence_tells_the_announcement_before_was_the_queues(
+        tmp_path: Path, recognizer) -> None:
+    """Words, 3.9 s of silence, and an agent's greeting: in a queue that rang, that silence
+    is the ring's (Europe's is silent 4 s of 5), and the agent after it tells that the words
+    were the queue's announcement (zoo seed 30276: "Your estimated wait time is 2 minutes."
+    read as "your estimated weight find is two minutes." became a message of its own, and
+    the agent's greeting a queue). In a queue that did not ring, a person answers a cut
+    announcement within 3 s; words that came longer ago were something else."""
+    from ivraudit.crawl.handover import a_person_next
+
+    words = _spoken(tmp_path, "Your estimated wait time is 2 minutes.")
+    agent = _spoken(tmp_path, "Test results, Sam speaking.")
+    lead = int(np.argmax(np.abs(agent) > 500))
+    audio = np.concatenate([_silence(0.5), words, _silence(3.9 - lead / SAMPLE_RATE), agent,
+                            _silence(3.0)])
+    mapper = Mapper(Audit(target="t", started=""), recognizer, "en", lambda line: None)
+
+    def next_is_a_person(rang: bool) -> bool:
+        listener = Listener(_PlayedCall(audio))
+        heard = listener.hear()
+        assert heard.ending is Ending.SILENCE and heard.end < 0.5 + len(words) / SAMPLE_RATE
+        listener.rang = rang
+        return a_person_next(mapper, listener)
+
+    assert next_is_a_person(rang=True)
+    assert not next_is_a_person(rang=False)

@@ -372,8 +372,13 @@ def a_person_next(mapper: Mapper, listener: Listener) -> bool:
     the line's pause however long (a slow line's 2.3 s left "I'm speaking." of "Claims,
     Sam speaking" in the first 3 s: 25012). Someone calling out ("Hello?") is no
     person's first words: they call out 2-3 s after a greeting the caller did not
-    answer, and the prompt before was that greeting, not the queue's."""
-    pause = listener.peek(PERSON_NEXT_WITHIN_SECONDS)
+    answer, and the prompt before was that greeting, not the queue's. In a queue that
+    rang, the line is silent up to a ring's cycle between its rings, an announcement's
+    end and the agent too (zoo seed 30276: Europe's ring, 1 s in 5, "Your estimated wait
+    time is 2 minutes." read as "your estimated weight find is two minutes.", then 3.9 s
+    of the ring's silence, and "Thank you for calling City Eye Care, how may I help
+    you?": the announcement was taken for a message of its own, the agent for a queue)."""
+    pause = listener.peek(RING_CYCLE_SECONDS if listener.rang else PERSON_NEXT_WITHIN_SECONDS)
     first = next((i for i, q in enumerate(quiet_frames(pause)) if not q), None)
     if first is None:
         return False
