@@ -140,3 +140,37 @@ def test_a_person_cut_at_their_first_words_and_heard_whole_elsewhere_is_one_pers
     assert "sam2" not in audit.nodes and "copy" not in audit.nodes
     assert ("operator", "sam", "auto") in {(e.source, e.target, e.key)
                                            for e in audit.edges.values()}
+
+
+def test_a_person_heard_from_the_pause_after_their_first_words_is_the_one_person() -> None:
+    """Behind one way in, a quiet track's last bars and the agent's first words ran together
+    as the queue's music, and the agent was heard from the pause after them; behind the
+    other, whole. The one greeting ends with all of the other: one person, one queue (fresh
+    zoo seed 30281: "This is Priya. How can I help you today?" and "Hi, this is Priya...").
+    A greeting that only ends like another (its last words) is someone else's."""
+    from ivraudit.listen.activity import quiet_frames
+    from ivraudit.telephony.constants import FRAME_SAMPLES
+
+    whole = _audio(SOUNDS / "vm-intro.wav")
+    whole = whole[int(np.argmax(np.abs(whole) > 500)):]
+    quiet = quiet_frames(whole)
+    pause = next(i for i in range(40, len(quiet)) if quiet[i - 1] and not quiet[i] and
+                 sum(quiet[i - 6:i]) == 6)  # (the first word after the first pause, 2 s in)
+
+    def merged(later: np.ndarray) -> dict[str, str]:
+        prompt = dict(transcript="One moment, please.", prompt_seconds=1.84, hold_seconds=26.4,
+                      audio=_audio(SOUNDS / "one-moment-please.wav"))
+        audit, mapper, twins = _line(dict(prompt), second_lead=1.0)
+        for name, value in prompt.items():
+            setattr(audit.nodes["operator"], name, value)
+        audit.nodes["sam"].audio = whole
+        audit.nodes["sam2"] = NodeRecord("sam2", "human", ["1", "0"], ["main", "billing"],
+                                         transcript="When done, hang up.", audio=later)
+        del audit.edges[("copy", "sam", "auto")]
+        audit.add_edge(EdgeRecord("copy", "sam2", "auto", "", 26.4, "auto"))
+        return merge_same_queues(mapper, twins)
+
+    assert merged(whole[pause * FRAME_SAMPLES:]) == {"copy": "operator", "sam2": "sam"}
+    other = _audio(SOUNDS / "vm-reachoper.wav")
+    assert merged(np.concatenate([other[: 2 * SAMPLE_RATE], np.zeros(SAMPLE_RATE // 2, np.int16),
+                                  whole[pause * FRAME_SAMPLES:]])) == {}

@@ -33,6 +33,8 @@ from ivraudit.crawl.twins import Twins
 from ivraudit.identity.fingerprint import (
     MAYBE_SAME_AUDIO, SAME_AUDIO, fingerprint, overlap_similarity, prefix_similarity,
 )
+from ivraudit.identity.index import PromptIndex, known_at_the_end
+from ivraudit.listen.activity import quiet_frames
 from ivraudit.listen.listener import UNSURE_MUSIC_SECONDS
 from ivraudit.telephony.constants import SAMPLE_RATE
 from ivraudit.telephony.g711 import Pcm
@@ -77,19 +79,29 @@ GREETING_CUT_SECONDS = 1.0
 
 def _the_person(audit: Audit, answer: str) -> str:
     """The person first met whose greeting, cut at their first words by courtesy, the greeting
-    of ``answer`` begins with; ``answer`` if none. A queue sat through as a twin of a known
-    one (crawl.answers) has its person heard out where they begin like someone met
-    elsewhere (Queues.people): the same Omar, cut after 1.5 s behind one way in and heard
-    whole behind the other, was two people, and the one queue two (fresh zoo seeds 30172,
-    30173). Their queues are one only where they also wait as long and sound alike."""
+    of ``answer`` begins with, or whose greeting ends with all of ``answer``'s after a pause;
+    ``answer`` if none. A queue sat through as a twin of a known one (crawl.answers) has its
+    person heard out where they begin like someone met elsewhere (Queues.people): the same
+    Omar, cut after 1.5 s behind one way in and heard whole behind the other, was two people,
+    and the one queue two (fresh zoo seeds 30172, 30173). A quiet track's last bars and a
+    greeting's first word, "Hi,", read as the music by the lagging window, leave the same
+    person heard from the pause after it ("This is Priya. How can I help you today?"
+    behind one way in, "Hi, this is Priya..." behind the other: fresh 30281). Their queues
+    are one only where they also wait as long and sound alike."""
     heard = audit.nodes[answer]
     if heard.kind != "human":
         return answer
     print_ = fingerprint(heard.audio)
+    alone = PromptIndex()
+    alone.add(answer, print_, "")
     for node in sorted(audit.nodes.values(), key=lambda n: _number(n.id)):
-        if node.kind == "human" and \
-                GREETING_CUT_SECONDS * SAMPLE_RATE <= len(node.audio) < len(heard.audio) and \
+        if node.kind != "human":
+            continue
+        if GREETING_CUT_SECONDS * SAMPLE_RATE <= len(node.audio) < len(heard.audio) and \
                 prefix_similarity(fingerprint(node.audio), print_) >= SAME_AUDIO:
+            return node.id
+        if len(node.audio) > len(heard.audio) and \
+                known_at_the_end(alone, node.audio, quiet_frames(node.audio)) is not None:
             return node.id
     return answer
 
