@@ -799,6 +799,22 @@ def test_an_agent_who_answers_as_the_music_stops_is_heard_from_their_first_word(
     assert "grace" in grace.transcript.lower() and "hi" in grace.transcript.lower()
 
 
+def test_an_agent_whose_first_second_scores_as_music_after_the_music_stops_is_heard_whole(
+        tmp_path, voices, recognizer):
+    """Music, 0.44 s of silence, then an eSpeak "Thanks for calling Coastal Air. This is Sam.":
+    its first second scores as music, and the window turned from the music 1.4 s after the
+    pause; judged whole, what followed the pause was the music come back, and the agent was
+    heard from "Coastal Air" on, and taken for another (zoo seed 29974's queue, built here
+    with its track and agent, on its A-law line with hiss)."""
+    nodes = _zoo_queue(tmp_path, 29974, "music-macroform-cold-day-2.wav", 20.0, "welcome.wav",
+                       100.0, "agent-sam.wav",
+                       "Thanks for calling Coastal Air. This is Sam. How can I help? Hello?")
+    audit = _assert_exact(_tree(tmp_path, voices, nodes, gap=0.31,
+                                line="line: {codec: alaw, noise_dbfs: -40.8}\n"), recognizer)
+    sam = next(n for n in audit.nodes.values() if n.kind == "human")
+    assert "calling" in sam.transcript.lower(), sam.transcript  # (heard from its first words)
+
+
 def test_the_queues_last_note_before_an_agent_is_the_queues(tmp_path, voices, recognizer):
     """0.1 s of music, 0.5 s of silence, then "Customer service department, this is David":
     the note, too short for a word, and the pause, shorter than ends a prompt, were heard as

@@ -139,6 +139,9 @@ RING_SHARE = 0.8
 RING_MEMORY_FRAMES = 50
 """How much of a ring is kept to find speech that began as it stopped (the sound window)."""
 RING_SETTLE_FRAMES = round(WINDOW_S / FRAME_SECONDS)
+MUSIC_AGAIN_MIN_SECONDS = 0.5
+"""Music after a pause in a queue's music, before the sound window turned from music, lasts
+this long at least to be the music come back (see :meth:`Listener._music_again`)."""
 """After a ring, how long the sound window may say music before what follows the ring is
 taken for music: the window that judges sound spans a second, and while it holds both the
 ring's last burst and the words that came straight after it, it scores the mix as music
@@ -616,7 +619,18 @@ class Listener:
         whole window (WINDOW_S) of it, the line read on (and given back) where less was
         read: the classifier's statistics are a second's, and 0.68 s of a flite "Hi," and
         its pause scored as music alone (zoo seed 28037: -1.4, the agent's greeting kept as
-        the music's and heard as "So, mark it."), the second from it as speech (+3.8)."""
+        the music's and heard as "So, mark it."), the second from it as speech (+3.8).
+
+        Only what came before the window's last second and its last update can be: that is
+        what the window has just heard as no music, and under half a second before it is no
+        music come back after its pause. An eSpeak greeting scores as music on its first
+        second, and the window turned 1.38 s after the pause before it: judged whole, it
+        was the music again, and the agent was heard from their third word and taken for
+        another (zoo seed 29974: "Thanks for calling Coastal Air. This is Sam." as "coast
+        layer within M.")."""
+        turned = round((WINDOW_S + BATCH * FRAME_SECONDS) / FRAME_SECONDS)
+        if (len(given) - turned) * FRAME_SECONDS < MUSIC_AGAIN_MIN_SECONDS:
+            return False
         audio = np.concatenate(given)
         missing = WINDOW_S - len(given) * FRAME_SECONDS
         if missing > FRAME_SECONDS / 2:
