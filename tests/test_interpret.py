@@ -846,6 +846,16 @@ def test_a_list_announced_ahead_begins_with_its_first_choice_before_keys_with_a_
                                      "leave a message, press 5.", "en").options] == ["5"]
 
 
+def test_a_key_before_a_full_stop_and_a_digit_is_a_key():
+    """Whisper wrote the spliced Debian words "press one for victor quebec" as "press 1. 4.
+    Victor Quebec." (the generated 200-node maze of bench/crawl_cost.py): a full stop ends a
+    number, so the 1 is a key, as before a comma; a phone number's groups after a dot are
+    longer than one digit, and stay no key."""
+    said = "Whiskey, Mike, press 1. 4. Victor Quebec. Press 2 for Echo."
+    assert [o.key for o in interpret(said, "en").options] == ["1", "2"]
+    assert interpret("To reach us, call 1.800.555.1234.", "en").options == ()
+
+
 def test_an_extension_written_as_its_hundreds_and_the_rest_is_one_number():
     """Whisper writes "dial six hundred eighty-six" as "dial 600-86" (zoo seed 29024: the
     front desk's 686 never dialled), and "six hundred ten" as "600 10" (30090); a phone

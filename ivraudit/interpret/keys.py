@@ -83,7 +83,10 @@ def key_at(tokens: list[Token], i: int, *, after_verb: bool = False) -> tuple[st
     following = [t.text for t in tokens[i + 1:i + 3]]
     if following:
         nxt = following[0]
-        if ((nxt.isdigit() and (tokens[i].stop != "," or len(nxt) > 1))  # "1, 2 or 3": keys
+        # "1, 2 or 3": keys; so is "press 1. 4. Victor Quebec", "for" heard as "4" after a
+        # full stop, which ends a number (a spliced "press one for victor quebec": the
+        # generated maze's 200 nodes, one menu's key 1 lost)
+        if ((nxt.isdigit() and (tokens[i].stop not in (",", ".") or len(nxt) > 1))
                 or nxt in ("hundred", "thousand", "digit", "digits", "letters",
                                      "characters", "of", "more", "times", "time", "cifras",
                                      "digitos", "de")
