@@ -292,7 +292,8 @@ def last_announcement_and_person(mapper: Mapper, listener: Listener, heard: Hear
     be cut off mid-word, as the line stops a recording and no one stops their own words
     (:func:`~ivraudit.listen.activity.cut_off`: zoo seed 30202, an eSpeak "All of our
     representatives are currently busy. Please stay on the line an-", read as "All of our
-    members have been concurrently really. Please stay.", alone and in context).
+    members have been concurrently really. Please stay.", alone and in context), unless
+    they say a person: an eSpeak "Hi, this is Anna." ends as abruptly (zoo seed 19004).
     A split at a pause is made at the pause: the recogniser may write the first word after it
     seconds late (zoo seed 30148: "... and your-", 0.4 s, and "Customer service, Grace
     speaking." written "... and your Okay, you can.", its "Okay," 2.1 s after the pause, in
@@ -322,7 +323,8 @@ def last_announcement_and_person(mapper: Mapper, listener: Listener, heard: Hear
         next_sentence = " ".join(w.text for w in words[split:after])
         if interpret(next_sentence, mapper.language).kind == "hold":
             continue  # still the announcement ("... busy. Please stay on the line.")
-        in_context = interpret(said, mapper.language).kind == "hold"
+        said_kind = interpret(said, mapper.language).kind
+        in_context = said_kind == "hold"
         if not in_context and then != "human":
             continue
         first = min(round(starts[split] / FRAME_SECONDS), len(quiet) - 1)
@@ -331,7 +333,7 @@ def last_announcement_and_person(mapper: Mapper, listener: Listener, heard: Hear
             before, first = pauses[split]
         announcement = heard.audio[: before * FRAME_SAMPLES]
         if not in_context and (before == 0 or not (
-                (split in pauses and cut_off(heard.audio, before))
+                (split in pauses and said_kind != "human" and cut_off(heard.audio, before))
                 or _says_hold_alone(mapper, announcement))):
             continue
         if then == "human" or (then != "hold" and line_waited()):
