@@ -378,7 +378,8 @@ def _debian_words(name: str) -> np.ndarray:
     """A Debian human-recorded prompt from its first sound to its last."""
     audio = read_telephone_audio(f"/usr/share/asterisk/sounds/en/{name}.wav")
     audio = audio[: len(audio) // FRAME_SAMPLES * FRAME_SAMPLES]
-    sounding = [k for k, frame in enumerate(audio.reshape(-1, FRAME_SAMPLES)) if sounding_frame(frame)]
+    sounding = [k for k, frame in enumerate(audio.reshape(-1, FRAME_SAMPLES))
+                if sounding_frame(frame)]
     return audio[sounding[0] * FRAME_SAMPLES: (sounding[-1] + 1) * FRAME_SAMPLES]
 
 

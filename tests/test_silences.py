@@ -92,3 +92,47 @@ def test_a_queue_played_only_music_that_sounded() -> None:
     music = read_telephone_audio(track)[20 * SAMPLE_RATE: 22 * SAMPLE_RATE]
     listener.music = _frames(music)
     assert listener.played()
+
+
+def test_words_on_the_beat_of_a_silent_queue_after_which_it_stays_silent_are_a_person(
+        tmp_path: Path, recognizer) -> None:
+    """Zoo seed 30298: "One moment, please.", 12 s of silence, "The estimated hold time is
+    currently 3 minutes.", and 12.5 s later, when the next was due, an agent whose words said
+    nothing of a person ("Account changes, Luis speaking." heard as "the count changes where
+    we speak."), shorter than the announcement: taken for one cut short, and the wait went
+    on in their silence to --max-hold. Words on the beat after which the silent queue stays
+    silent longer than it ever did were the person's; an announcement cut short on the beat
+    and the agent right after it are still the queue's."""
+    from types import SimpleNamespace
+
+    from ivraudit.crawl.policy import CrawlPolicy
+    from ivraudit.crawl.queues import Queues
+
+    from ivraudit.listen.activity import quiet_frames
+
+    def spoken(words: str) -> np.ndarray:
+        """Flite's ``words`` from their first sound to their last, so that they come on time."""
+        audio = _spoken(tmp_path, words)
+        sounding = [i for i, quiet in enumerate(quiet_frames(audio)) if not quiet]
+        return audio[sounding[0] * FRAME_SAMPLES: (sounding[-1] + 1) * FRAME_SAMPLES]
+
+    prompt = spoken("One moment, please.")
+    said = spoken("The estimated hold time is currently 3 minutes.")
+    words = spoken("Account changes.")
+    agent = spoken("Customer service department, this is Priya.")
+
+    def announces(after: list[np.ndarray]) -> bool:
+        """Is what comes 12 s after the announcement began, as it did 12 s after the
+        queue's prompt, one more (Queues._announces)?"""
+        listener = Listener(_PlayedCall(np.concatenate(
+            [prompt, _silence(12.0), said, _silence(12.0 - len(said) / SAMPLE_RATE), *after])))
+        heard = [listener.hear(max_wait=30.0) for _ in range(3)]
+        assert [h.ending for h in heard] == [Ending.SILENCE] * 3
+        audit = Audit(target="t", started="")
+        mapper = Mapper(audit, recognizer, "en", lambda line: None)
+        queues = Queues(audit, CrawlPolicy(), mapper, twins=None)  # type: ignore[arg-type]
+        session = SimpleNamespace(listener=listener)
+        return queues._announces(session, heard[2], heard[:2], played=False)  # type: ignore[arg-type]
+
+    assert not announces([words, _silence(40.0)])
+    assert announces([said[: len(said) // 3], _silence(1.0), agent, _silence(40.0)])

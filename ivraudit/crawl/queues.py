@@ -119,8 +119,7 @@ class Queues:
 
         In a queue that is silent or rings, an announcement ("your call is important to us",
         "you are caller number 3", the hold prompt again) ends in silence like any prompt:
-        one that reads as part of a queue is one of its announcements, and the wait goes on.
-        """
+        one that reads as part of a queue is one of its announcements, and the wait goes on."""
         node = self.audit.nodes[hold]
         reads_as = interpret(self.mapper.transcribe(heard.audio), self.mapper.language).kind \
             if not heard.sound_only else "hold"
@@ -247,7 +246,8 @@ class Queues:
         when announcements come more often than it rings (Europe's ring: 1 s in 5). In a
         queue that has neither ``played`` music nor rung, words that say nothing either way
         are its own if the line speaks again within the longest silence it kept before them
-        (ivraudit.crawl.silences): its silence after them says nothing of a person."""
+        (ivraudit.crawl.silences), and words on the beat if it does not stay silent longer
+        (zoo seed 30298: "Account changes, Luis speaking." misread, on the beat)."""
         if heard.ending is Ending.CUT:
             return False
         if self.mapper.reads_as_hold(heard) or played_again(heard, before):
@@ -259,7 +259,7 @@ class Queues:
         if self._a_person(heard):
             return False
         if on_the_beat(heard, before):
-            return True
+            return played or not falls_silent(session.listener, heard, before)
         return session.listener.hold_resumes(
             RING_CYCLE_SECONDS if session.listener.rang else HOLD_RESUMES_SECONDS) or \
             a_person_next(self.mapper, session.listener) or (not played and speaks_again(

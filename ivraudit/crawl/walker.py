@@ -129,8 +129,8 @@ class Walker:
         it (Listener.resume); None where what follows it is not known (a longer recording
         may begin as it does)."""
         node = self.audit.nodes[node_id]
-        if node.kind == "hold" or not any(
-                edge.source == node_id and edge.key == "auto" for edge in self.audit.edges.values()):
+        if node.kind == "hold" or not any(edge.source == node_id and edge.key == "auto"
+                                          for edge in self.audit.edges.values()):
             return None
         return node.prompt_seconds
 
