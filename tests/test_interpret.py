@@ -313,6 +313,10 @@ KINDS: list[tuple[str, str]] = [
     ("hi this is Sam, how can I help you", "human"),
     ("Thank you for holding, my name is Ana. How may I help you?", "human"),
     ("Customer service, this is Ana speaking.", "human"),
+    # "how may I help you?" with its "how" misheard (zoo seed 30341), and said without one
+    ("Thank you for calling, so spread it to a few millions. I may I help you.", "human"),
+    ("May I help you?", "human"),
+    ("In a few words, tell me how I can help you.", "message"),
     ("hello?", "human"),
     ("Hello.", "human"),
     ("how may I help you today", "human"),

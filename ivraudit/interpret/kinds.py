@@ -52,6 +52,9 @@ _VOICEMAIL_STRONG = [
 ]
 _HUMAN_STRONG = [
     r"how (?:can|may|could|might) (?:i|we) (?:help|assist|direct|be of)",
+    # ... or without its "how" ("May I help you?"), however the word before was heard
+    # ("Thank you for calling... I may I help you.": zoo seed 30341, flite)
+    r"\b(?:can|may) i help you\b",
     r"what can i (?:do|help)", r"my name is", r"(?:this is|it's|it is) \S+ speaking",
     r"^(?:\S+ ){0,4}speaking(?! (?:with|to)\b)",
     # "Thanks for holding, this is Priya.": a name to end on is a person answering
