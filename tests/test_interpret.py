@@ -850,6 +850,20 @@ def test_a_list_announced_ahead_begins_with_its_first_choice_before_keys_with_a_
                                      "leave a message, press 5.", "en").options] == ["5"]
 
 
+def test_a_numbered_choice_whose_two_for_was_heard_as_to_after_a_pause_is_a_key_lost():
+    """"1 for your balance. 2 for a specialist." heard as "one for your balance, to a
+    specialist" (zoo seed 30339): the label of 1 holds a "to" after a pause, where the
+    next number and its "for" were, and the crawl tries 2. A "to" inside a label ("two for
+    help to pay your bill") is no choice."""
+    from ivraudit.crawl.probes import keys_for_lost_choices
+    said = ("You have reached billing, please choose from the following, one for your "
+            "balance, to a specialist to return to the main menu press star.")
+    keys = [o.key for o in interpret(said, "en").options]
+    assert keys_for_lost_choices(keys, said, []) == ["2"]
+    said = "One for billing, two for help to pay your bill."
+    assert keys_for_lost_choices([o.key for o in interpret(said, "en").options], said, []) == []
+
+
 def test_a_key_before_a_full_stop_and_a_digit_is_a_key():
     """Whisper wrote the spliced Debian words "press one for victor quebec" as "press 1. 4.
     Victor Quebec." (the generated 200-node maze of bench/crawl_cost.py): a full stop ends a

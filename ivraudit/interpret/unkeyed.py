@@ -27,7 +27,9 @@ def unkeyed_choices(tokens: list[Token]) -> int:
       off, or one that opens otherwise ("you consent to the recording. Press 1 ...", a legal
       notice), is no choice.
     - A numbered list's label that holds another "for" ("one for flight status, two for
-      frequent flyer, three for baggage for reservations": "four" lost, 26012, 26036).
+      frequent flyer, three for baggage for reservations": "four" lost, 26012, 26036), or a
+      "to" after a pause ("one for your balance, to a specialist": "two for" heard as "to",
+      30339).
     - A label holding "or" and a new opener ("for new service press 1 for payment or to hear
       these options again. Press 9.": "press 2" lost, 25054).
     - A key verb followed by one word that is no key ("for billing, dial floor to speak with
@@ -43,7 +45,8 @@ def unkeyed_choices(tokens: list[Token]) -> int:
     count = int(_opens_a_choice(lab, best)) + len(keyless_verbs(tokens, mentions, lab.masked))
     for mention, (lo, hi) in zip(mentions, best.spans):
         words = [t.text for t in tokens[lo:hi]]
-        if (mention.bare and any(w in ("for", "para") for w in words[1:])) or any(
+        if (mention.bare and any(w in ("for", "para") or (w == "to" and tokens[j - 1].stop == ",")
+                                 for j, w in enumerate(words[1:], lo + 1))) or any(
                 w in ("or", "o") and nxt in INTROS for w, nxt in zip(words, words[1:])):
             count += 1
     return count + _keys_lost_from_a_list(lab, mentions, best)
