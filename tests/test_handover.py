@@ -368,3 +368,32 @@ def test_the_agent_after_the_rings_silence_tells_the_announcement_before_was_the
 
     assert next_is_a_person(rang=True)
     assert not next_is_a_person(rang=False)
+
+
+@pytest.mark.skipif(not (shutil.which("flite") and shutil.which("sox")),
+                    reason="flite speaks the prompts (scripts/test-deps.sh)")
+def test_words_that_read_as_nothing_then_a_long_silence_and_a_person_were_a_queues_prompt(
+        tmp_path: Path, recognizer) -> None:
+    """A silent queue's prompt misheard as words that say nothing known ("Please hold for the
+    next available agent." as "Please follow them next on May level Agent.": fresh zoo seed
+    30408), then 20 s of silence and the agent: the prompt held the caller, longer than any
+    line pauses between prompts. A person 2 s after a message is the message's next prompt."""
+    from ivraudit.crawl.policy import CrawlPolicy
+    from ivraudit.crawl.queues import Queues
+
+    said = _spoken(tmp_path, "Please follow them next on May level Agent.")
+    agent = _spoken(tmp_path, "Thanks for calling Lakeside Family Clinic. This is Anna. "
+                              "How can I help?")
+    audit = Audit(target="t", started="")
+    mapper = Mapper(audit, recognizer, "en", lambda line: None)
+    queues = Queues(audit, CrawlPolicy(), mapper, twins=None)  # type: ignore[arg-type]
+    heard = Heard(said, 1.0, 1.0 + len(said) / SAMPLE_RATE, Ending.SILENCE)
+
+    def held(after: float) -> bool:
+        session = SimpleNamespace(listener=Listener(_PlayedCall(_silence(1.0))))
+        nxt = Heard(agent, heard.end + after, heard.end + after + len(agent) / SAMPLE_RATE,
+                    Ending.SILENCE)
+        return queues.held(session, "unknown", heard, nxt)  # type: ignore[arg-type]
+
+    assert held(20.0)
+    assert not held(2.0)

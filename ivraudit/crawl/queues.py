@@ -1,8 +1,8 @@
 """Queues: waiting through one for whoever answers it, and telling apart lookalike queues.
 
-Waiting (:meth:`Queues.wait_through`): music, ringback, silence and announcements, for as long
-as the policy's ``max_hold``; a "queue" that played nothing and went on within seconds was a
-message, and a silence after words where music was expected was a person.
+Waiting (:meth:`Queues.wait_through`): music, ringback, silence and announcements, for as long as
+the policy's ``max_hold``; a "queue" that played nothing and went on within seconds was a message,
+and a silence after words where music was expected was a person.
 
 Queues that sound alike: one announcement ("One moment, please.") in front of two queues.
 A queue is known by its prompt, like any node, but a prompt is no proof: dialplans reuse one
@@ -54,13 +54,12 @@ from ivraudit.telephony.constants import RING_CYCLE_SECONDS
 from ivraudit.telephony.g711 import Pcm
 
 QUEUE_MIN_SILENCE_SECONDS = 5.0
-"""A prompt that says hold, then silence shorter than this before the next prompt (no music,
-no ring, no announcement): the line did not hold the caller, it paused; a silent queue holds
-for far longer (real ones for minutes)."""
+"""A prompt that says hold, then silence shorter than this before the next prompt (no music, no
+ring, no announcement): the line did not hold the caller, it paused; a silent queue holds for
+far longer (real ones for minutes)."""
 OPENING_SECONDS = 4.0
-"""How much of a queue's sound after its prompt tells it: a ring cycle (6 s in the US) need
-not be complete, its first tone and the silence after it are enough, and music shows its
-track within a few seconds."""
+"""How much of a queue's sound after its prompt tells it: a ring cycle (6 s in the US) need not
+be complete, its first tone and the silence after it are enough, and music its track."""
 
 
 class Queues:
@@ -234,20 +233,19 @@ class Queues:
 
     def _announces(self, session: CallSession, heard: Heard, before: list[Heard],
                    played: bool) -> bool:
-        """Is ``heard``, a prompt that came in the queue, one of its announcements (and the
-        wait goes on)? It is when its words say hold, or it begins like something the queue
-        said ``before``; else when the queue's sound comes back after it (a ring at its
-        next cycle: up to 4 s of silence). A prompt cut short was a person known by their
-        first words; a courteous crawl does not wait to hear whether the queue comes back
-        after words that say a person either. A sound with no words is the queue's, whatever
-        it ended in (:meth:`_wordless`). A prompt that ends in a tone is a voicemail
-        greeting, unless its words say hold: a greeting does not ask the caller to stay on
-        the line, and the tone is the queue's ring, cutting in before its own comes back
-        when announcements come more often than it rings (Europe's ring: 1 s in 5). In a
-        queue that has neither ``played`` music nor rung, words that say nothing either way
-        are its own if the line speaks again within the longest silence it kept before them
-        (ivraudit.crawl.silences), and words on the beat if it does not stay silent longer
-        (zoo seed 30298: "Account changes, Luis speaking." misread, on the beat)."""
+        """Is ``heard``, a prompt that came in the queue, one of its announcements (and the wait
+        goes on)? It is when its words say hold, or it begins like something the queue said
+        ``before``; else when the queue's sound comes back after it (a ring at its next cycle: up to
+        4 s of silence). A prompt cut short was a person known by their first words; a courteous
+        crawl does not wait to hear whether the queue comes back after words that say a person
+        either. A sound with no words is the queue's, whatever it ended in (:meth:`_wordless`). A
+        prompt that ends in a tone is a voicemail greeting, unless its words say hold: a greeting
+        does not ask the caller to stay on the line, and the tone is the queue's ring, cutting in
+        before its own comes back when announcements come more often than it rings (Europe's
+        ring: 1 s in 5). In a queue that has neither ``played`` music nor rung, words that say
+        nothing either way are its own if the line speaks again within the longest silence it
+        kept before them (ivraudit.crawl.silences), and words on the beat if it does not stay
+        silent longer (zoo seed 30298: "Account changes, Luis speaking." misread, on the beat)."""
         if heard.ending is Ending.CUT:
             return False
         if self.mapper.reads_as_hold(heard) or played_again(heard, before):
@@ -370,21 +368,22 @@ class Queues:
         return to, same is None, heard
 
     def held(self, session: CallSession, kind: str, heard: Heard, nxt: Heard) -> bool:
-        """Did the new prompt ``heard`` (of ``kind``), which ended in silence, hold the
-        caller, ``nxt`` being what followed it? It did when a long silence (longer than a
-        line pauses between prompts) came before words of a queue (given back, to be heard
-        as its announcement); and when the words were a message's, or read as nothing known,
-        and what came after its pause was new music, nothing said: a queue's music that
-        faded in (or a track that opens near silence) sounds under the line's floor for its
-        first seconds, and the prompt seemed to end in silence (zoo seed 29089: "Please hold
-        for the next available agent." as "Clean fold for my next, I'm a little agent.";
-        fresh 30138: "Please hold while I try that extension." as "So, we'll try and write
-        that next section."). Music after a message is a queue as music straight after it is
-        (ivraudit.interpret.node_kind); a queue already known by its music (one with no
-        prompt, reached before) stays that queue. So does a sound with no words after which
-        the line, not waiting for the caller, sounds again with no words: the loudest bars of
-        a queue's music under the line's floor (zoo seed 29837: a queue with no prompt heard
-        as a chain of wordless "prompts", each a node)."""
+        """Did the new prompt ``heard`` (of ``kind``), which ended in silence, hold the caller,
+        ``nxt`` being what followed it? It did when a long silence (longer than a line pauses
+        between prompts) came before words of a queue (given back, to be heard as its announcement)
+        or a person's (zoo seed 30408: an eSpeak "Please hold for the next available agent."
+        misread, 20 s of silence, the agent); and when the words were a message's, or read as
+        nothing known, and what came after its pause was new music, nothing said: a queue's music
+        that faded in (or a track that opens near silence) sounds under the line's floor for its
+        first seconds, and the prompt seemed to end in silence (zoo seed 29089: "Please hold for the
+        next available agent." as "Clean fold for my next, I'm a little agent."; fresh 30138:
+        "Please hold while I try that extension." as "So, we'll try and write that next section.").
+        Music after a message is a queue as music straight after it is
+        (ivraudit.interpret.node_kind); a queue already known by its music (one with no prompt,
+        reached before) stays that queue. So does a sound with no words after which the line, not
+        waiting for the caller, sounds again with no words: the loudest bars of a queue's music
+        under the line's floor (zoo seed 29837: a queue with no prompt heard as a chain of wordless
+        "prompts", each a node)."""
         if nxt.empty or self.mapper.identify(nxt) is not None:
             return False
         if kind == "unknown" and not self.mapper.transcript(heard.audio).words \
@@ -394,7 +393,8 @@ class Queues:
         if kind in ("message", "unknown") and heard.ending is Ending.SILENCE \
                 and nxt.sound_only and nxt.ending is Ending.MUSIC:
             return True  # (the wait goes on from the music, read already)
-        if nxt.onset - heard.end >= QUEUE_MIN_SILENCE_SECONDS and self.mapper.reads_as_hold(nxt):
+        if nxt.onset - heard.end >= QUEUE_MIN_SILENCE_SECONDS and (
+                self.mapper.reads_as_hold(nxt) or self._says_a_person(nxt)):
             session.listener.unread(nxt.audio)
             return True
         return False
