@@ -388,8 +388,8 @@ def test_a_pause_a_little_longer_than_ends_a_prompt_does_not_cut_a_known_prompt(
     """Two recordings 0.8 s apart are two prompts to a listener who does not know them; known
     as one prompt (heard so on a call where the noise filled the pause a little), they are
     one when heard to their known length (zoo seed 30209: a greeting and its legal notice,
-    and the walk to the menu after them heard the notice as an unknown prompt). A pause far
-    longer than ends a prompt ends even a known one: it was something else after all."""
+    heard as one prompt on the first call of a noisy line and apart on the later ones). A
+    pause far longer than ends a prompt ends even a known one: it was something else."""
     first, then = _debian_words("vm-intro"), _debian_words("vm-options")
     gap = np.zeros(round(pause * SAMPLE_RATE), dtype=np.int16)
     audio = np.concatenate([first, gap, then, np.zeros(2 * SAMPLE_RATE, dtype=np.int16)])

@@ -180,9 +180,6 @@ REGRESSIONS: dict[int, str] = {
     30202: "an eSpeak queue announcement cut off mid-word by the agent, 0.5 s before 'Flight "
            "status, Sam speaking.', its words read as no hold alone and in context: the "
            "agent's (listen/activity.py cut_off, crawl/handover.py)",
-    30209: "a greeting and a notice 0.66 s apart on a noisy line, heard as one prompt on the "
-           "first call and apart on every later one: the walk heard the notice as unknown "
-           "(listen/listener.py KNOWN_PAUSE_MARGIN_SECONDS, crawl/walker.py)",
     30276: "an announcement read as no hold in Europe's ring, then 3.9 s of the ring's "
            "silence and the agent: a message of its own, and the agent a queue "
            "(crawl/handover.py a_person_next)",
@@ -216,7 +213,7 @@ TESTED_ELSEWHERE: dict[int, str] = {
     29211: "test_asr.py", 29324: "test_voicemail_greetings.py", 29355: "test_silences.py",
     29367: "test_handover.py", 29415: "test_queue_openings.py", 29416: "test_silences.py",
     29848: "test_same_queues.py", 29974: "test_unheard_lines.py", 30028: "test_asr.py",
-    30202: "test_handover.py", 30209: "test_unheard_lines.py", 30276: "test_handover.py",
+    30202: "test_handover.py", 30276: "test_handover.py",
     30281: "test_same_queues.py", 30286: "test_interpret.py", 30298: "test_silences.py",
     30341: "test_interpret.py", 30408: "test_handover.py"}
 """Regressions whose fault a test of its own reproduces, on the tree's own audio or on a

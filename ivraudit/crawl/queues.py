@@ -371,9 +371,9 @@ class Queues:
         """Did the new prompt ``heard`` (of ``kind``), which ended in silence, hold the caller,
         ``nxt`` being what followed it? It did when a long silence (longer than a line pauses
         between prompts) came before words of a queue (given back, to be heard as its announcement)
-        or a person's (zoo seed 30408: an eSpeak "Please hold for the next available agent."
-        misread, 20 s of silence, the agent); and when the words were a message's, or read as
-        nothing known, and what came after its pause was new music, nothing said: a queue's music
+        or, after words, a person's (zoo seed 30408: an eSpeak "Please hold for the next available
+        agent." misread, 20 s of silence, the agent); and when the words were a message's, or read
+        as nothing known, and what came after its pause was new music, nothing said: a queue's music
         that faded in (or a track that opens near silence) sounds under the line's floor for its
         first seconds, and the prompt seemed to end in silence (zoo seed 29089: "Please hold for the
         next available agent." as "Clean fold for my next, I'm a little agent."; fresh 30138:
@@ -393,8 +393,8 @@ class Queues:
         if kind in ("message", "unknown") and heard.ending is Ending.SILENCE \
                 and nxt.sound_only and nxt.ending is Ending.MUSIC:
             return True  # (the wait goes on from the music, read already)
-        if nxt.onset - heard.end >= QUEUE_MIN_SILENCE_SECONDS and (
-                self.mapper.reads_as_hold(nxt) or self._says_a_person(nxt)):
+        if nxt.onset - heard.end >= QUEUE_MIN_SILENCE_SECONDS and (self.mapper.reads_as_hold(
+                nxt) or (self.mapper.transcript(heard.audio).words and self._says_a_person(nxt))):
             session.listener.unread(nxt.audio)
             return True
         return False

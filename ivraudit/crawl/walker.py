@@ -112,7 +112,7 @@ class Walker:
                 raise Diverged(f"expected {expect}, heard an unknown prompt")
             if strict:
                 raise Diverged(f"expected {expect}, heard {known}")
-            heard = session.resume(heard, known_seconds=self._goes_on_after(known))
+            heard = session.resume(heard)
             last = self.mapper.identify(heard)  # it may have run into the next prompt
             if last is not None and last != known and (
                     self.mapper.plays(expect, last) or (skipped and last in skipped)):
@@ -122,17 +122,6 @@ class Walker:
             else:
                 heard = self.typing.hear_known(session)
         raise Diverged(f"{expect} not reached after {MAX_PROMPTS_TO_REACH} prompts")
-
-    def _goes_on_after(self, node_id: str) -> float | None:
-        """The known length of ``node_id``'s prompt where it goes on by itself to a known
-        prompt (a greeting to its menu): heard out to that length, its own pauses do not end
-        it (Listener.resume); None where what follows it is not known (a longer recording
-        may begin as it does)."""
-        node = self.audit.nodes[node_id]
-        if node.kind == "hold" or not any(edge.source == node_id and edge.key == "auto"
-                                          for edge in self.audit.edges.values()):
-            return None
-        return node.prompt_seconds
 
 
 def _passing(tokens: list[str], at: int) -> bool:

@@ -72,8 +72,8 @@ KNOWN_PAUSE_MARGIN_SECONDS = 0.3
 length, may be heard and not end it. A pause near the silence that ends a prompt is heard
 either way on a noisy line: the quietest ends of words sink under the noise on one call and
 not on the next (zoo seed 30209: a greeting and a legal notice 0.66 s apart, heard as one
-prompt on the first call and as two on every later one, whose walk then heard the notice as
-an unknown prompt). Noise moves such a silence by a few frames, not by a third of a second."""
+prompt on the first call and as two on every later one). Noise moves such a silence by a few
+frames, not by a third of a second."""
 
 STOP_WHEN_FROM_SECONDS = 1.0
 """``hear(stop_when=...)`` is first asked after this much of a prompt (the issue's 'first
